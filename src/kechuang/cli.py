@@ -1,0 +1,159 @@
+"""kechuang command line (Typer + Rich). Capability packages add their commands
+through ``kechuang.<package>.commands.register(app)``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="科创 kechuang — 区域科技创新工作平台 (regional science & technology innovation platform)",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+db_app = typer.Typer(help="数据库 database", no_args_is_help=True)
+user_app = typer.Typer(help="用户管理 users", no_args_is_help=True)
+regions_app = typer.Typer(help="行政区划 regions", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(regions_app, name="regions")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="监听地址 host"),
+    port: int = typer.Option(8000, help="端口 port"),
+    workers: int = typer.Option(1, help="进程数 worker processes"),
+) -> None:
+    """启动 Web 服务 Serve the web app."""
+    import uvicorn
+
+    from . import db
+
+    db.upgrade()
+    console.print(f"[green]科创 kechuang 已启动:[/] http://{host}:{port}")
+    uvicorn.run("kechuang.web.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """升级数据库结构到最新版本 Apply migrations."""
+    from . import db
+
+    db.upgrade()
+    console.print(f"[green]数据库已是最新版本[/] ({db.current_revision()})")
+
+
+@user_app.command("add")
+def user_add(
+    username: str = typer.Argument(..., help="用户名"),
+    role: str = typer.Option("officer", help="角色 admin|officer|viewer"),
+    region: str = typer.Option(None, "--region", help="所辖地区(代码或名称)"),
+    password: str = typer.Option(..., prompt="密码", hide_input=True, confirmation_prompt=True),
+    name: str = typer.Option("", help="显示名称"),
+) -> None:
+    """新增用户 Add a user."""
+    from . import db
+    from .accounts import AccountError, add_user
+    from .audit import record
+    from .regions import RegionError, lookup
+
+    code = None
+    if region:
+        try:
+            code = lookup(region).code
+        except RegionError as exc:
+            err_console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2)
+    try:
+        with db.session_scope() as s:
+            user = add_user(s, username, password, role, code, name)
+            record(s, "cli", "create", "user", user.username,
+                   after={"role": user.role, "region_code": user.region_code})
+    except AccountError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2)
+    console.print(f"[green]已添加用户[/] {username} ({role}, {code or '全部地区'})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """列出用户 List users."""
+    from sqlalchemy import select
+
+    from . import db
+    from .accounts import Role, User
+    from .regions import registry
+
+    table = Table("用户名", "名称", "角色", "所辖地区", "状态")
+    with db.session_scope() as s:
+        for u in s.scalars(select(User).order_by(User.username)):
+            region = registry().get(u.region_code) if u.region_code else None
+            table.add_row(u.username, u.display_name, Role(u.role).label,
+                          region.full_name if region else "全部地区", "启用" if u.active else "停用")
+    console.print(table)
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """停用用户 Disable a user."""
+    from sqlalchemy import select
+
+    from . import db
+    from .accounts import User
+    from .audit import record
+
+    with db.session_scope() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None:
+            err_console.print(f"[red]用户“{username}”不存在[/]")
+            raise typer.Exit(2)
+        user.active = False
+        record(s, "cli", "disable", "user", username, before={"active": True}, after={"active": False})
+    console.print(f"已停用用户 {username}")
+
+
+@regions_app.command("find")
+def regions_find(
+    text: str = typer.Argument(..., help="地名或代码"),
+    within: str = typer.Option(None, "--within", help="限定上级地区(代码或名称)"),
+) -> None:
+    """查找行政区划 Find regions by name, alias or code."""
+    from .regions import RegionError, lookup, registry
+
+    reg = registry()
+    scope = None
+    if within:
+        try:
+            scope = lookup(within).code
+        except RegionError as exc:
+            err_console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2)
+    found = reg.find(text, within=scope)
+    if not found:
+        err_console.print(f"[red]未找到地区“{text}”[/]")
+        raise typer.Exit(1)
+    for r in found:
+        console.print(f"{r.code} {r.full_name}", highlight=False)
+
+
+for _name in ("reader", "ledgers", "programs", "targets", "demo"):
+    try:
+        _mod = importlib.import_module(f"kechuang.{_name}.commands")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"kechuang.{_name}.commands" and _exc.name != f"kechuang.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

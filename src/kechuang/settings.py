@@ -1,0 +1,45 @@
+"""Runtime settings, read from the environment once."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("KECHUANG_VAR_DIR", "var")).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    var_dir: Path
+    secret_key: str
+    secure_cookies: bool
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        var = _var_dir()
+        url = os.environ.get("KECHUANG_DATABASE_URL") or f"sqlite:///{var / 'kechuang.db'}"
+        secret = os.environ.get("KECHUANG_SECRET_KEY") or _persistent_secret(var)
+        secure = os.environ.get("KECHUANG_SECURE_COOKIES", "0") == "1"
+        return cls(database_url=url, var_dir=var, secret_key=secret, secure_cookies=secure)
+
+
+def _persistent_secret(var: Path) -> str:
+    """A per-installation secret kept under var/ so sessions survive restarts."""
+    path = var / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        var.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()

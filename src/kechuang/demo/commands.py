@@ -1,0 +1,81 @@
+"""`kechuang demo-setup` and `kechuang demo-users`."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo-users")
+    def demo_users() -> None:
+        """创建演示用户 Create the demo accounts."""
+        from .. import db
+        from . import DEMO_PASSWORD, ensure_demo_users
+
+        db.upgrade()
+        with db.session_scope() as s:
+            users = ensure_demo_users(s)
+        _print_logins(users, DEMO_PASSWORD)
+
+    @app.command("demo-setup")
+    def demo_setup(
+        city: str = typer.Option("盐城市", help="演示城市"),
+        enterprises: int = typer.Option(20000, help="合成企业数量"),
+        force: bool = typer.Option(False, help="已有台账数据时也重新生成"),
+    ) -> None:
+        """一步准备演示环境:迁移数据库、生成合成台账、演示目标、企业培育评估、演示用户。"""
+        from typer.main import get_command
+
+        from .. import db
+        from ..cli import app as root
+        from . import DEMO_PASSWORD, ensure_demo_users
+
+        db.upgrade()
+        cmd = get_command(root)
+        names = set(cmd.commands)  # type: ignore[attr-defined]
+
+        def run(args: list[str]) -> None:
+            if args[0] not in names:
+                console.print(f"[yellow]跳过 {' '.join(args)}(该功能未安装)[/]")
+                return
+            console.print(f"[bold]» kechuang {' '.join(args)}[/]")
+            cmd.main(args, prog_name="kechuang", standalone_mode=False)
+
+        from ..regions import lookup
+
+        city_code = lookup(city).code
+        if force or not _has_ledger_data():
+            run(["demo-data", "--city", city, "--enterprises", str(enterprises)])
+        else:
+            console.print("[green]已有台账数据,跳过生成(使用 --force 重新生成)[/]")
+        run(["targets", "demo"])
+        run(["evaluate", "--region", city_code, "--program", "all"])
+        with db.session_scope() as s:
+            users = ensure_demo_users(s)
+        _print_logins(users, DEMO_PASSWORD)
+
+
+def _has_ledger_data() -> bool:
+    from sqlalchemy import inspect, text
+
+    from .. import db
+
+    engine = db.get_engine()
+    if not inspect(engine).has_table("ledger_records"):
+        return False
+    with engine.connect() as c:
+        return c.execute(text("SELECT 1 FROM ledger_records LIMIT 1")).first() is not None
+
+
+def _print_logins(users, password: str) -> None:
+    from ..regions import registry
+
+    table = Table("用户名", "密码", "角色", "所辖地区", title="演示账号(仅供演示,勿用于生产)")
+    for username, name, role, code in users:
+        region = registry().get(code) if code else None
+        table.add_row(username, password, name, region.full_name if region else "全部地区")
+    console.print(table)

@@ -1,0 +1,103 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from urllib.parse import quote
+
+from .. import __version__, db
+from ..settings import Settings, get_settings
+from .deps import LoginRequired, render
+from .security import LoginRateLimiter
+
+STATIC_DIR = Path(__file__).parent / "static"
+CAPABILITY_ROUTES = ("documents", "targets", "ledgers", "programs")
+VENDOR_FILES = {
+    "echarts.min.js": ("echarts", "dist/echarts.min.js"),
+    "htmx.min.js": ("htmx.org", "dist/htmx.min.js"),
+}
+
+
+def vendor_dir() -> Path:
+    """Where htmx/ECharts live: copied next to the static files at set-up, or the
+    project's node_modules during development."""
+    copied = STATIC_DIR / "vendor"
+    if all((copied / name).exists() for name in VENDOR_FILES):
+        return copied
+    for parent in Path(__file__).resolve().parents:
+        nm = parent / "node_modules"
+        if nm.is_dir():
+            copied.mkdir(parents=True, exist_ok=True)
+            for name, (pkg, rel) in VENDOR_FILES.items():
+                src = nm / pkg / rel
+                if src.exists():
+                    (copied / name).write_bytes(src.read_bytes())
+            return copied
+    return copied
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="科创 kechuang API",
+        version=__version__,
+        description="区域科技创新工作平台的 JSON 接口。除 /healthz 外均需登录。",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    engine = db.engine_for(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = db.session_factory(engine)
+    app.state.login_limiter = LoginRateLimiter()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="kechuang_session",
+        max_age=8 * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir()), check_dir=False), name="vendor")
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired):
+        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException):
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        return render(request, "error.html", {"status": exc.status_code, "detail": exc.detail},
+                      status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+            problems.append({"field": loc, "value": err.get("input"), "reason": err.get("msg")})
+        return JSONResponse({"detail": "请求参数有误", "problems": problems}, status_code=422)
+
+    from .routes import core
+
+    app.include_router(core.router)
+    for name in CAPABILITY_ROUTES:
+        try:
+            module = importlib.import_module(f"kechuang.web.routes.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"kechuang.web.routes.{name}":
+                raise
+            continue
+        app.include_router(module.router)
+    return app

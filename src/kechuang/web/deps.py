@@ -1,0 +1,171 @@
+"""Request dependencies shared by every route module: user, database session,
+rendering, scope checks and CSRF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Iterator
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from .. import db
+from ..accounts import Role, User
+from .security import CSRF_FIELD, CSRF_HEADER, csrf_token, csrf_valid
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+NAV = [
+    ("/", "总览", "overview"),
+    ("/docs", "政策文件", "documents"),
+    ("/targets", "目标", "targets"),
+    ("/ledgers", "台账", "ledgers"),
+    ("/programs", "企业培育", "programs"),
+]
+
+
+class LoginRequired(Exception):
+    """Raised for anonymous page requests; turned into a redirect to /login."""
+
+    def __init__(self, next_url: str):
+        self.next_url = next_url
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    factory = request.app.state.session_factory
+    session: Session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def optional_user(request: Request, session: DbSession) -> User | None:
+    user_id = request.session.get("user_id")
+    if not user_id:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        request.session.clear()
+        return None
+    request.state.user = user
+    return user
+
+
+def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        if _is_api(request):
+            raise HTTPException(status_code=401, detail="未登录或登录已过期")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_admin(user: CurrentUser) -> User:
+    if user.role != Role.admin.value:
+        raise HTTPException(status_code=403, detail="仅管理员可访问")
+    return user
+
+
+AdminUser = Annotated[User, Depends(require_admin)]
+
+
+def require_scope(user: User, region_code: str | None) -> None:
+    """403 unless the region lies inside the user's subtree."""
+    if not user.can_see(region_code):
+        raise HTTPException(status_code=403, detail="无权访问该地区的数据")
+
+
+def require_edit(user: User, region_code: str | None) -> None:
+    if not user.can_edit(region_code):
+        raise HTTPException(status_code=403, detail="无权修改该地区的数据")
+
+
+def scope_codes(user: User) -> set[str] | None:
+    """Region codes the user may see, or None for everything."""
+    from ..regions import registry
+
+    if user.is_admin or not user.region_code:
+        return None
+    return registry().subtree_codes(user.region_code)
+
+
+async def verify_csrf(request: Request) -> None:
+    supplied = request.headers.get(CSRF_HEADER)
+    if not supplied:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            supplied = form.get(CSRF_FIELD)
+    if not csrf_valid(request.session, supplied if isinstance(supplied, str) else None):
+        raise HTTPException(status_code=403, detail="表单已失效(CSRF 校验失败),请刷新页面后重试")
+
+
+CsrfChecked = Depends(verify_csrf)
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200):
+    token = csrf_token(request.session)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "nav": NAV,
+        "csrf_token": token,
+        "csrf_input": lambda: Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'),
+    }
+    if context:
+        ctx.update(context)
+        if ctx.get("user") is None and "current_user" in context:
+            ctx["user"] = context["current_user"]
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+def _region_name(code: str | None) -> str:
+    from ..regions import registry
+
+    if not code:
+        return ""
+    r = registry().get(code)
+    return r.name if r else code
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    """Thousands separators; integers without decimals; blanks for missing."""
+    if value is None or value == "":
+        return "—"
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if f == int(f) and abs(f) < 1e15:
+        return f"{int(f):,}"
+    return f"{f:,.{digits}f}"
+
+
+def _pct(value: Any, digits: int = 1) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+templates.env.filters["region_name"] = _region_name
+templates.env.filters["num"] = _num
+templates.env.filters["pct"] = _pct

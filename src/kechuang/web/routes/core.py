@@ -1,0 +1,208 @@
+"""Login, overview, regions, audit log, health."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy import select, text
+
+from ... import audit
+from ...accounts import Role, User, authenticate
+from ...regions import registry
+from ..deps import AdminUser, CsrfChecked, CurrentUser, DbSession, render, require_scope
+from ..security import csrf_token
+
+router = APIRouter()
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz(request: Request):
+    with request.app.state.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def _safe_next(next_url: str | None) -> str:
+    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+        return next_url
+    return "/"
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request, next: str = "/"):
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login", include_in_schema=False, dependencies=[CsrfChecked])
+def login(
+    request: Request,
+    session: DbSession,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+):
+    limiter = request.app.state.login_limiter
+    client = request.client.host if request.client else "unknown"
+    keys = (f"user:{username}", f"ip:{client}")
+    if limiter.blocked(*keys):
+        return render(request, "login.html",
+                      {"next": _safe_next(next), "error": "登录失败次数过多,请 5 分钟后再试"},
+                      status_code=429)
+    user = authenticate(session, username, password)
+    if user is None:
+        limiter.fail(*keys)
+        return render(request, "login.html",
+                      {"next": _safe_next(next), "error": "用户名或密码错误"}, status_code=401)
+    limiter.reset(f"user:{username}")
+    request.session.clear()  # new session id material on login
+    request.session["user_id"] = user.id
+    csrf_token(request.session)
+    audit.record(session, user.username, "login", "session", user.username)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", include_in_schema=False, dependencies=[CsrfChecked])
+def logout(request: Request):
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def _overview_panels(session, user) -> list[tuple[str, dict]]:
+    """Panels that capability packages contribute to 总览 (template, context)."""
+    panels = []
+    for module_name, func, template in (
+        ("kechuang.targets.overview", "overview_context", "targets/overview_panel.html"),
+        ("kechuang.programs.overview", "overview_context", "programs/overview_panel.html"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        panels.append((template, getattr(module, func)(session, user)))
+    return panels
+
+
+@router.get("/", include_in_schema=False)
+def overview(request: Request, session: DbSession, user: CurrentUser):
+    reg = registry()
+    region = reg.get(user.region_code) if user.region_code else None
+    children = reg.children(region.code) if region else []
+    return render(request, "overview.html", {
+        "region": region,
+        "children": children,
+        "panels": _overview_panels(session, user),
+    })
+
+
+class RegionOut(BaseModel):
+    code: str
+    name: str
+    full_name: str
+    level: str
+    parent_code: str | None
+    aliases: list[str] = []
+
+
+class RegionDetail(RegionOut):
+    children: list[RegionOut] = []
+
+
+def _region_out(r) -> RegionOut:
+    return RegionOut(code=r.code, name=r.name, full_name=r.full_name, level=r.level,
+                     parent_code=r.parent_code, aliases=sorted(r.aliases or []))
+
+
+@router.get("/api/regions/{code}", response_model=RegionDetail, tags=["regions"],
+            summary="查询行政区划")
+def api_region(code: str, user: CurrentUser):
+    r = registry().get(code)
+    if r is None:
+        raise HTTPException(status_code=404, detail=f"地区代码“{code}”不存在")
+    require_scope(user, code)
+    return RegionDetail(**_region_out(r).model_dump(),
+                        children=[_region_out(c) for c in registry().children(code)])
+
+
+@router.get("/api/regions", response_model=list[RegionOut], tags=["regions"],
+            summary="按名称查找行政区划")
+def api_region_find(q: str, user: CurrentUser, within: str | None = None):
+    return [_region_out(r) for r in registry().find(q, within=within)[:50]]
+
+
+class MeOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    region_code: str | None
+
+
+@router.get("/api/me", response_model=MeOut, tags=["users"], summary="当前用户")
+def api_me(user: CurrentUser):
+    return MeOut(username=user.username, display_name=user.display_name, role=user.role,
+                 region_code=user.region_code)
+
+
+@router.get("/regions/{code}", include_in_schema=False)
+def region_page(code: str, request: Request, user: CurrentUser):
+    r = registry().get(code)
+    if r is None:
+        raise HTTPException(status_code=404, detail=f"地区代码“{code}”不存在")
+    require_scope(user, code)
+    return render(request, "region.html", {
+        "region": r, "ancestors": registry().ancestors(code), "children": registry().children(code),
+    })
+
+
+@router.get("/admin/audit", include_in_schema=False)
+def audit_page(request: Request, session: DbSession, user: AdminUser, entity: str | None = None):
+    return render(request, "audit.html", {"entries": audit.recent(session, 500, entity or None),
+                                          "entity": entity or ""})
+
+
+@router.get("/admin/users", include_in_schema=False)
+def users_page(request: Request, session: DbSession, user: AdminUser):
+    users = list(session.scalars(select(User).order_by(User.username)))
+    return render(request, "users.html", {"users": users, "roles": list(Role), "error": None,
+                                          "regions": registry()})
+
+
+@router.post("/admin/users", include_in_schema=False, dependencies=[CsrfChecked])
+def users_add(
+    request: Request,
+    session: DbSession,
+    admin: AdminUser,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    region: Annotated[str, Form()] = "",
+):
+    from ...accounts import AccountError, add_user
+    from ...regions import RegionError, lookup
+
+    try:
+        code = lookup(region).code if region.strip() else None
+        new = add_user(session, username.strip(), password, role, code)
+    except (AccountError, RegionError, ValueError) as exc:
+        users = list(session.scalars(select(User).order_by(User.username)))
+        return render(request, "users.html", {"users": users, "roles": list(Role), "error": str(exc),
+                                              "regions": registry()}, status_code=400)
+    audit.record(session, admin.username, "create", "user", new.username,
+                 after={"role": new.role, "region_code": new.region_code})
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{username}/disable", include_in_schema=False, dependencies=[CsrfChecked])
+def users_disable(username: str, session: DbSession, admin: AdminUser):
+    u = session.scalar(select(User).where(User.username == username))
+    if u is None:
+        raise HTTPException(status_code=404, detail="用户不存在")
+    if u.id == admin.id:
+        raise HTTPException(status_code=400, detail="不能停用自己")
+    u.active = False
+    audit.record(session, admin.username, "disable", "user", username,
+                 before={"active": True}, after={"active": False})
+    return RedirectResponse("/admin/users", status_code=303)

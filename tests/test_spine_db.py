@@ -1,0 +1,99 @@
+"""Migrations, accounts and audit on the configured database (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, select
+
+from kechuang import audit, db
+from kechuang.accounts import AccountError, User, add_user, authenticate, verify_password
+
+
+def test_migrations_create_every_table(engine):
+    tables = set(inspect(engine).get_table_names())
+    assert {"users", "audit_log", "alembic_version"} <= tables
+    # every mapped table exists in the migrated schema (no table created outside migrations)
+    assert set(db.Base.metadata.tables) <= tables
+
+
+def test_head_revision_is_current(db_url):
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(db.alembic_config(db_url)).get_heads()
+    assert len(heads) == 1, "migrations must form one line"
+    assert db.current_revision(db_url) == heads[0]
+
+
+def test_downgrade_to_base_and_up_again(db_url, engine):
+    from alembic import command
+
+    command.downgrade(db.alembic_config(db_url), "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    db.upgrade(db_url)
+    assert "users" in inspect(engine).get_table_names()
+
+
+def test_password_hash_is_argon2_and_verifies(session):
+    user = add_user(session, "zhou", "s3cret-pass", "officer", "320902")
+    session.commit()
+    assert user.password_hash.startswith("$argon2")
+    assert "s3cret-pass" not in user.password_hash
+    assert verify_password(user.password_hash, "s3cret-pass")
+    assert authenticate(session, "zhou", "s3cret-pass").id == user.id
+    assert authenticate(session, "zhou", "wrong") is None
+    assert authenticate(session, "nobody", "s3cret-pass") is None
+
+
+def test_disabled_user_cannot_authenticate(session):
+    user = add_user(session, "wu", "s3cret-pass", "viewer", "320900")
+    user.active = False
+    session.commit()
+    assert authenticate(session, "wu", "s3cret-pass") is None
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("a", "short", "officer", "320902"), "至少需要 8 个字符"),
+        (("b", "long-enough", "officer", None), "必须指定所辖地区"),
+        (("c", "long-enough", "viewer", "999999"), "“999999”不存在"),
+    ],
+)
+def test_add_user_rejects_bad_input(session, args, message):
+    with pytest.raises(AccountError, match=message):
+        add_user(session, *args)
+
+
+def test_duplicate_username_rejected(session):
+    add_user(session, "zheng", "long-enough", "admin")
+    with pytest.raises(AccountError, match="已存在"):
+        add_user(session, "zheng", "long-enough", "admin")
+
+
+def test_scope_follows_region_tree(session):
+    city = add_user(session, "city", "long-enough", "officer", "320900")
+    district = add_user(session, "dist", "long-enough", "officer", "320902")
+    admin = add_user(session, "root", "long-enough", "admin")
+    assert city.can_see("320902") and city.can_see("320900")
+    assert district.can_see("320902") and not district.can_see("320903")
+    assert not district.can_see("320900")
+    assert admin.can_see("110101")
+    assert not district.can_see(None)
+
+
+def test_audit_records_before_and_after(session):
+    audit.record(session, "admin", "update", "user", "zhou", before={"active": True},
+                 after={"active": False}, region_code="320902")
+    session.commit()
+    [entry] = audit.recent(session)
+    assert (entry.username, entry.action, entry.before, entry.after) == (
+        "admin", "update", {"active": True}, {"active": False})
+
+
+def test_failed_transaction_leaves_nothing(engine):
+    with pytest.raises(RuntimeError):
+        with db.session_scope(engine) as s:
+            add_user(s, "ghost", "long-enough", "admin")
+            raise RuntimeError("boom")
+    with db.session_scope(engine) as s:
+        assert s.scalar(select(User).where(User.username == "ghost")) is None

@@ -1,0 +1,430 @@
+"""Metrics as data: a ledger kind + declarative filter + aggregation + time window, computed with
+Polars per region code and date and rolled up through the region tree.
+
+Definitions live in data/metrics.yaml. Filters are a tiny declarative language (no eval).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import polars as pl
+import yaml
+
+from .units import UNITS
+
+DATA_DIR = Path(__file__).parent / "data"
+METRICS_FILE = DATA_DIR / "metrics.yaml"
+
+WINDOWS = ("ytd", "as_of", "cumulative", "fiscal_year")
+OPS = ("eq", "ne", "in", "not_in", "between", "gte", "lte", "gt", "lt", "not_null", "is_null")
+DECIMAL = pl.Decimal(38, 6)
+
+
+class MetricError(ValueError):
+    """A bad metric definition or a metric that cannot be computed (message in Chinese)."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    name: str
+    unit: str
+    aggregation: str  # count | distinct | sum | latest | ratio
+    kind: str | None = None
+    agg_field: str | None = None
+    latest_by: str | None = None
+    ratio: tuple[str, str] | None = None
+    scale: Decimal = Decimal(1)
+    filter: tuple[dict, ...] = ()
+    window: str | None = None
+    date_field: str = "record_date"
+    end_field: str | None = None
+    region_by: str = "record"
+    note: str = ""
+
+    @property
+    def is_stock(self) -> bool:
+        """A level (valid/cumulative on a date) rather than a flow counted from 1 January."""
+        return self.window in ("as_of", "cumulative")
+
+    def fields(self) -> set[str]:
+        out = {c["field"] for c in self.filter}
+        if self.kind is None:
+            return out
+        for f in (self.agg_field, self.latest_by, self.end_field):
+            if f:
+                out.add(f)
+        if self.window != "fiscal_year":
+            out.add(self.date_field)
+        return out
+
+
+# ---------------------------------------------------------------- loading and validation
+
+def _err(path: Path, idx: int, mid: str, what: str) -> MetricError:
+    return MetricError(f"指标定义文件 {path.name} 第 {idx + 1} 个指标({mid or '无id'}):{what}")
+
+
+def _parse_condition(path: Path, idx: int, mid: str, cond: Any) -> dict:
+    if not isinstance(cond, dict) or "field" not in cond:
+        raise _err(path, idx, mid, f"筛选条件必须含 field,实际为 {cond!r}")
+    ops = [k for k in cond if k != "field"]
+    if len(ops) != 1 or ops[0] not in OPS:
+        raise _err(path, idx, mid, f"筛选条件 {cond!r} 的运算符必须是 {', '.join(OPS)} 之一且只有一个")
+    op, val = ops[0], cond[ops[0]]
+    if op in ("in", "not_in") and not isinstance(val, list):
+        raise _err(path, idx, mid, f"字段 {cond['field']} 的 {op} 需要列表,实际为 {val!r}")
+    if op == "between" and not (isinstance(val, list) and len(val) == 2):
+        raise _err(path, idx, mid, f"字段 {cond['field']} 的 between 需要两个值 [下限, 上限],实际为 {val!r}")
+    return {"field": str(cond["field"]), "op": op, "value": val}
+
+
+def parse_metrics(raw: Any, path: Path = METRICS_FILE) -> dict[str, Metric]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("metrics"), list):
+        raise MetricError(f"指标定义文件 {path.name}:缺少 metrics 列表")
+    out: dict[str, Metric] = {}
+    for i, m in enumerate(raw["metrics"]):
+        if not isinstance(m, dict):
+            raise _err(path, i, "", f"应为映射,实际为 {m!r}")
+        mid = str(m.get("id") or "")
+        if not mid:
+            raise _err(path, i, mid, "缺少 id")
+        if mid in out:
+            raise _err(path, i, mid, "id 重复")
+        for req in ("name", "unit", "aggregation"):
+            if not m.get(req):
+                raise _err(path, i, mid, f"缺少 {req}")
+        if m["unit"] not in UNITS:
+            raise _err(path, i, mid, f"未知计量单位“{m['unit']}”")
+        agg = m["aggregation"]
+        kw: dict[str, Any] = {}
+        if agg == "count":
+            name = "count"
+        elif isinstance(agg, dict) and len({"distinct", "sum", "latest", "ratio"} & set(agg)) == 1:
+            name = next(k for k in ("distinct", "sum", "latest", "ratio") if k in agg)
+            if name == "ratio":
+                pair = agg["ratio"]
+                if not (isinstance(pair, list) and len(pair) == 2):
+                    raise _err(path, i, mid, f"ratio 需要 [分子指标, 分母指标],实际为 {pair!r}")
+                kw["ratio"] = (str(pair[0]), str(pair[1]))
+                kw["scale"] = Decimal(str(agg.get("scale", 1)))
+            else:
+                kw["agg_field"] = str(agg[name])
+                if name == "latest":
+                    kw["latest_by"] = str(agg.get("by", "key"))
+        else:
+            raise _err(path, i, mid, f"聚合方式 {agg!r} 无效(count / distinct / sum / latest / ratio)")
+        if name != "ratio":
+            if not m.get("kind"):
+                raise _err(path, i, mid, "缺少台账种类 kind")
+            if m.get("window") not in WINDOWS:
+                raise _err(path, i, mid, f"时间窗口 {m.get('window')!r} 无效({' / '.join(WINDOWS)})")
+        conds = tuple(_parse_condition(path, i, mid, c) for c in (m.get("filter") or []))
+        region_by = m.get("region_by", "record")
+        if region_by not in ("record", "enterprise"):
+            raise _err(path, i, mid, f"region_by {region_by!r} 无效(record / enterprise)")
+        out[mid] = Metric(
+            id=mid, name=str(m["name"]), unit=str(m["unit"]), aggregation=name,
+            kind=m.get("kind"), filter=conds, window=m.get("window"),
+            date_field=str(m.get("date_field") or "record_date"), end_field=m.get("end_field"),
+            region_by=region_by, note=str(m.get("note") or ""), **kw,
+        )
+    for i, m in enumerate(out.values()):
+        if m.ratio:
+            for part in m.ratio:
+                if part not in out or out[part].ratio:
+                    raise _err(path, i, m.id, f"比值引用的指标“{part}”不存在或本身是比值")
+    return out
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> dict[str, Metric]:
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise MetricError(f"指标定义文件 {p.name} 不是有效的 YAML:{exc}") from None
+    return parse_metrics(raw, p)
+
+
+def load_metrics(path: Path | None = None) -> dict[str, Metric]:
+    return _load(str(path or METRICS_FILE))
+
+
+def get_metric(metric_id: str) -> Metric:
+    metrics = load_metrics()
+    if metric_id not in metrics:
+        raise MetricError(f"未知指标“{metric_id}”")
+    return metrics[metric_id]
+
+
+# ---------------------------------------------------------------- filters and windows
+
+def _lit(v: Any) -> Any:
+    if isinstance(v, float):
+        return Decimal(str(v))
+    return v
+
+
+def _cmp(col: pl.Expr, op: str, v: Any) -> pl.Expr:
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        col = col.cast(pl.Float64)
+        v = float(v)
+    return {"gte": col >= v, "lte": col <= v, "gt": col > v, "lt": col < v, "eq": col == v, "ne": col != v}[op]
+
+
+def condition_expr(cond: Mapping[str, Any]) -> pl.Expr:
+    col = pl.col(cond["field"])
+    op, v = cond["op"], cond["value"]
+    if op == "not_null":
+        return col.is_not_null() if v else col.is_null()
+    if op == "is_null":
+        return col.is_null() if v else col.is_not_null()
+    if op in ("in", "not_in"):
+        e = col.cast(pl.Utf8).is_in([str(x) for x in v])
+        return e if op == "in" else ~e
+    if op == "between":
+        return _cmp(col, "gte", v[0]) & _cmp(col, "lte", v[1])
+    if op in ("eq", "ne") and isinstance(v, str):
+        return (col.cast(pl.Utf8) == v) if op == "eq" else (col.cast(pl.Utf8) != v)
+    return _cmp(col, op, v)
+
+
+def filter_expr(conds: Iterable[Mapping[str, Any]]) -> pl.Expr:
+    expr = pl.lit(True)
+    for c in conds:
+        expr = expr & condition_expr(c).fill_null(False)
+    return expr
+
+
+def window_expr(metric: Metric, d: dt.date) -> pl.Expr:
+    if metric.window == "fiscal_year":
+        return (pl.col("year") == d.year).fill_null(False)
+    date = pl.col("_date")
+    if metric.window == "ytd":
+        e = (date >= dt.date(d.year, 1, 1)) & (date <= d)
+    elif metric.window == "cumulative":
+        e = date <= d
+    else:  # as_of: valid on d, i.e. start <= d < end
+        e = date <= d
+        if metric.end_field:
+            e = e & (pl.col("_end").is_null() | (pl.col("_end") > d))
+    return e.fill_null(False)
+
+
+def _as_date(frame: pl.DataFrame, col: str) -> pl.Expr:
+    dtype = frame.schema[col]
+    if dtype == pl.Date:
+        return pl.col(col)
+    if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        return pl.col(col).dt.date()
+    return pl.col(col).cast(pl.Utf8).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+
+
+# ---------------------------------------------------------------- region roll-up
+
+def _prefix_ancestors(code: str) -> list[str]:
+    """GB/T 2260 structure: 320902 -> 320900 -> 320000 (used when the registry has no entry)."""
+    out = []
+    if len(code) == 6 and code.isdigit():
+        if code[4:] != "00":
+            out.append(code[:4] + "00")
+        if code[2:] != "0000":
+            out.append(code[:2] + "0000")
+    return out
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """Codes of the region's ancestors (nearest first), from the region registry when it knows the code."""
+    try:
+        from kechuang.regions import registry
+
+        reg = registry()
+        if reg.get(code) is not None:
+            return [a if isinstance(a, str) else a.code for a in reg.ancestors(code) if
+                    (a if isinstance(a, str) else a.code) != code]
+    except ImportError:
+        pass
+    return _prefix_ancestors(code)
+
+
+def rollup_map(codes: Iterable[str]) -> pl.DataFrame:
+    """(region_code, rollup_code) pairs: every code maps to itself and each of its ancestors."""
+    pairs_a: list[str] = []
+    pairs_b: list[str] = []
+    for c in set(codes):
+        if c is None:
+            continue
+        for a in [c, *ancestor_codes(c)]:
+            pairs_a.append(c)
+            pairs_b.append(a)
+    return pl.DataFrame({"region_code": pairs_a, "rollup_code": pairs_b},
+                        schema={"region_code": pl.Utf8, "rollup_code": pl.Utf8})
+
+
+# ---------------------------------------------------------------- sources of ledger frames
+
+FrameSource = Callable[[str], pl.DataFrame]
+
+
+class LedgerSource:
+    """Ledger frames from the database via kechuang.ledgers.load_frame, cached per kind."""
+
+    def __init__(self, engine, region_codes: set[str] | None = None):
+        self.engine = engine
+        self.region_codes = region_codes
+        self._cache: dict[str, pl.DataFrame] = {}
+
+    def __call__(self, kind: str) -> pl.DataFrame:
+        if kind not in self._cache:
+            from kechuang.ledgers import load_frame
+
+            self._cache[kind] = load_frame(self.engine, kind, self.region_codes)
+        return self._cache[kind]
+
+
+def dict_source(frames: Mapping[str, pl.DataFrame]) -> FrameSource:
+    def get(kind: str) -> pl.DataFrame:
+        if kind in frames:
+            return frames[kind]
+        return pl.DataFrame(schema={"key": pl.Utf8, "region_code": pl.Utf8, "uscc": pl.Utf8,
+                                    "year": pl.Int64, "record_date": pl.Date})
+    return get
+
+
+# ---------------------------------------------------------------- computation
+
+def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
+    """Filtered records with _date/_end columns, the counting region, exploded to every ancestor."""
+    frame = source(metric.kind)
+    missing = sorted(f for f in metric.fields() | {"region_code"} if f not in frame.columns)
+    if missing:
+        raise MetricError(f"指标“{metric.name}”({metric.id}):台账“{metric.kind}”缺少字段 {', '.join(missing)}")
+    df = frame.filter(filter_expr(metric.filter))
+    extra = []
+    if metric.window != "fiscal_year":
+        extra.append(_as_date(df, metric.date_field).alias("_date"))
+    if metric.end_field:
+        extra.append(_as_date(df, metric.end_field).alias("_end"))
+    if extra:
+        df = df.with_columns(extra)
+    if metric.region_by == "enterprise" and "uscc" in df.columns:
+        ent = source("enterprise")
+        if "uscc" in ent.columns and "region_code" in ent.columns and ent.height:
+            ent = ent.select(pl.col("uscc"), pl.col("region_code").alias("_ent_region")).unique("uscc", keep="last")
+            df = (df.join(ent, on="uscc", how="left")
+                    .with_columns(pl.coalesce("_ent_region", "region_code").alias("region_code"))
+                    .drop("_ent_region"))
+    amap = rollup_map(df.get_column("region_code").unique().to_list())
+    return df.join(amap, on="region_code", how="inner")
+
+
+def _aggregate(metric: Metric, df: pl.DataFrame) -> pl.DataFrame:
+    g = "rollup_code"
+    if metric.aggregation == "count":
+        out = df.group_by(g).agg(pl.len().cast(pl.Int64).alias("value"))
+    elif metric.aggregation == "distinct":
+        out = df.group_by(g).agg(pl.col(metric.agg_field).drop_nulls().n_unique().cast(pl.Int64).alias("value"))
+    elif metric.aggregation == "sum":
+        out = df.group_by(g).agg(pl.col(metric.agg_field).cast(DECIMAL).sum().alias("value"))
+    else:  # latest value per entity, summed
+        sort_col = "_date" if "_date" in df.columns else "year"
+        out = (df.sort(sort_col).group_by([g, metric.latest_by]).agg(pl.col(metric.agg_field).last())
+                 .group_by(g).agg(pl.col(metric.agg_field).cast(DECIMAL).sum().alias("value")))
+    return out.rename({g: "region_code"})
+
+
+def value_dtype(metric: Metric) -> pl.DataType:
+    if metric.aggregation in ("count", "distinct"):
+        return pl.Int64
+    if metric.aggregation == "ratio":
+        return pl.Float64
+    return DECIMAL
+
+
+def compute(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
+            metrics: Mapping[str, Metric] | None = None) -> pl.DataFrame:
+    """Values of a metric: columns region_code, as_of, value (one row per region having records
+    and date; regions without records are absent — read them through `value_of`)."""
+    metrics = metrics or load_metrics()
+    m = metrics[metric] if isinstance(metric, str) else metric
+    dates = sorted(set(dates))
+    schema = {"region_code": pl.Utf8, "as_of": pl.Date, "value": value_dtype(m)}
+    if m.aggregation == "ratio":
+        num = compute(metrics[m.ratio[0]], dates, source, metrics)
+        den = compute(metrics[m.ratio[1]], dates, source, metrics)
+        j = num.join(den, on=["region_code", "as_of"], how="inner", suffix="_den")
+        return j.select(
+            "region_code", "as_of",
+            pl.when(pl.col("value_den").cast(pl.Float64) != 0)
+              .then(pl.col("value").cast(pl.Float64) / pl.col("value_den").cast(pl.Float64) * float(m.scale))
+              .otherwise(None).round(4).alias("value"),
+        )
+    df = _prepared(m, source)
+    parts = []
+    for d in dates:
+        agg = _aggregate(m, df.filter(window_expr(m, d)))
+        parts.append(agg.with_columns(pl.lit(d, dtype=pl.Date).alias("as_of")))
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(parts).select("region_code", "as_of", pl.col("value").cast(schema["value"]))
+
+
+def zero(metric: Metric) -> Any:
+    return None if metric.aggregation == "ratio" else (0 if metric.aggregation in ("count", "distinct") else Decimal(0))
+
+
+def value_of(values: pl.DataFrame, metric: Metric, region_code: str, d: dt.date) -> Any:
+    """One value from a `compute` result; a region/date without records is zero (None for ratios)."""
+    hit = values.filter((pl.col("region_code") == region_code) & (pl.col("as_of") == d))
+    if hit.height == 0:
+        return zero(metric)
+    v = hit.item(0, "value")
+    if isinstance(v, Decimal):
+        return v.normalize() if v == v.to_integral_value() else v
+    return v
+
+
+def rows_behind(metric: Metric | str, region_code: str, d: dt.date, source: FrameSource,
+                metrics: Mapping[str, Metric] | None = None) -> pl.DataFrame:
+    """The ledger records counted in a metric's value for a region (its whole subtree) on a date."""
+    metrics = metrics or load_metrics()
+    m = metrics[metric] if isinstance(metric, str) else metric
+    if m.aggregation == "ratio":
+        m = metrics[m.ratio[0]]
+    df = _prepared(m, source).filter(pl.col("rollup_code") == region_code).filter(window_expr(m, d))
+    return df.drop([c for c in ("rollup_code", "_date", "_end") if c in df.columns])
+
+
+def check_fields_against_kinds(kinds_dir: Path, metrics: Mapping[str, Metric] | None = None) -> list[str]:
+    """Problems: metrics naming a ledger kind or field that the ledger kind files do not declare."""
+    metrics = metrics or load_metrics()
+    declared: dict[str, set[str]] = {}
+    for p in sorted(kinds_dir.glob("*.yaml")):
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        fields = raw.get("fields") or []
+        ids = set()
+        for f in fields:
+            if isinstance(f, dict) and "id" in f:
+                ids.add(str(f["id"]))
+            elif isinstance(f, str):
+                ids.add(f)
+        if isinstance(fields, dict):
+            ids = set(map(str, fields))
+        declared[str(raw.get("id") or p.stem)] = ids | {"key", "region_code", "uscc", "year", "record_date"}
+    problems = []
+    for m in metrics.values():
+        if m.kind is None:
+            continue
+        if m.kind not in declared:
+            problems.append(f"{m.id}: 台账种类“{m.kind}”未声明")
+            continue
+        for f in sorted(m.fields() - declared[m.kind]):
+            problems.append(f"{m.id}: 台账“{m.kind}”没有字段“{f}”")
+    return problems

@@ -1,0 +1,274 @@
+"""Progress of targets: current value, share, expected value by linear pace and by last year's
+seasonal curve, status from data/status.yaml, and snapshots for history charts."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .metrics import DATA_DIR, FrameSource, Metric, MetricError, compute, load_metrics, value_of
+from .store import Target, TargetSnapshot
+from .units import UnitError, convert
+
+STATUS_FILE = DATA_DIR / "status.yaml"
+Q4 = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class StatusRules:
+    done: str
+    bands: tuple[tuple[str, Decimal], ...]
+    over_limit: str
+    prefer: str
+
+    @property
+    def labels(self) -> list[str]:
+        return [self.done, *[b[0] for b in self.bands]]
+
+
+def parse_status(raw: Any, path: Path = STATUS_FILE) -> StatusRules:
+    try:
+        bands = tuple((str(b["status"]), Decimal(str(b["min_ratio"]))) for b in raw["bands"])
+        rules = StatusRules(str(raw["done"]), tuple(sorted(bands, key=lambda b: -b[1])),
+                            str(raw.get("over_limit") or bands[-1][0]), str(raw.get("prefer", "seasonal")))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise MetricError(f"状态阈值文件 {path.name} 格式错误:{exc!r}") from None
+    if not rules.bands or rules.bands[-1][1] != 0:
+        raise MetricError(f"状态阈值文件 {path.name}:最后一档的 min_ratio 必须为 0")
+    return rules
+
+
+@lru_cache(maxsize=2)
+def status_rules(path: str = str(STATUS_FILE)) -> StatusRules:
+    return parse_status(yaml.safe_load(Path(path).read_text(encoding="utf-8")), Path(path))
+
+
+def _dec(v: Any) -> Decimal | None:
+    if v is None:
+        return None
+    return v if isinstance(v, Decimal) else Decimal(str(v))
+
+
+def _num(v: Decimal | None) -> int | float | None:
+    """JSON number of an exact value (integers stay integers)."""
+    if v is None:
+        return None
+    if v == v.to_integral_value():
+        return int(v)
+    return float(v.quantize(Decimal("0.000001")).normalize())
+
+
+def year_fraction(d: dt.date) -> Decimal:
+    days = 366 if calendar.isleap(d.year) else 365
+    return Decimal(d.timetuple().tm_yday) / Decimal(days)
+
+
+def effective_date(year: int, today: dt.date) -> dt.date:
+    """The date progress is measured on: today within the target's year, else the year's end/start."""
+    if today.year > year:
+        return dt.date(year, 12, 31)
+    if today.year < year:
+        return dt.date(year, 1, 1)
+    return today
+
+
+def _minus_year(d: dt.date) -> dt.date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+@dataclass
+class Progress:
+    target: Target
+    metric: Metric | None
+    as_of: dt.date
+    current: Decimal | None = None
+    expected: Decimal | None = None
+    expected_linear: Decimal | None = None
+    expected_seasonal: Decimal | None = None
+    baseline: Decimal | None = None
+    share: Decimal | None = None
+    status: str | None = None
+    error: str = ""
+
+    def to_json(self) -> dict:
+        t = self.target
+        return {
+            "id": t.id,
+            "region": t.region,
+            "region_code": t.region_code,
+            "indicator": t.indicator,
+            "metric": t.metric_id if t.binding_status == "bound" else None,
+            "metric_name": self.metric.name if self.metric else None,
+            "period": t.period,
+            "comparator": t.comparator,
+            "target": _num(_dec(t.value)),
+            "unit": t.unit,
+            "current": _num(self.current),
+            "share": _num(self.share),
+            "expected": _num(self.expected),
+            "expected_linear": _num(self.expected_linear),
+            "expected_seasonal": _num(self.expected_seasonal),
+            "status": self.status,
+            "as_of": self.as_of.isoformat(),
+            "source": {"doc": t.source_doc, "quote": t.source_quote},
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+def judge(p: Progress, rules: StatusRules) -> str | None:
+    t, cur = p.target, p.current
+    if cur is None:
+        return None
+    goal = _dec(t.value)
+    if t.comparator in ("<=", "<"):
+        ok = cur <= goal if t.comparator == "<=" else cur < goal
+        return rules.bands[0][0] if ok else rules.over_limit
+    if (cur > goal) if t.comparator == ">" else (cur >= goal):
+        return rules.done
+    base = p.baseline or Decimal(0)
+    need = (p.expected if p.expected is not None else goal) - base
+    ratio = Decimal(1) if need <= 0 else (cur - base) / need
+    for label, minimum in rules.bands:
+        if ratio >= minimum:
+            return label
+    return rules.bands[-1][0]
+
+
+def compute_progress(targets: Iterable[Target], source: FrameSource, today: dt.date | None = None,
+                     rules: StatusRules | None = None) -> list[Progress]:
+    """Progress of each target on `today` (clipped into the target's year)."""
+    today = today or dt.date.today()
+    rules = rules or status_rules()
+    metrics = load_metrics()
+    targets = list(targets)
+    out: dict[int, Progress] = {}
+    by_metric: dict[str, list[Target]] = {}
+    for t in targets:
+        m = metrics.get(t.metric_id) if t.binding_status == "bound" and t.metric_id else None
+        out[t.id] = Progress(t, m, effective_date(t.year, today))
+        if m is not None:
+            by_metric.setdefault(m.id, []).append(t)
+        elif t.binding_status == "bound":
+            out[t.id].error = f"指标“{t.metric_id}”不存在"
+    for mid, ts in by_metric.items():
+        m = metrics[mid]
+        dates: set[dt.date] = set()
+        for t in ts:
+            e = effective_date(t.year, today)
+            dates |= {e, _minus_year(e), dt.date(t.year - 1, 12, 31), dt.date(t.year - 2, 12, 31)}
+        try:
+            values = compute(m, dates, source, metrics)
+        except (MetricError, ImportError) as exc:
+            for t in ts:
+                out[t.id].error = str(exc) if isinstance(exc, MetricError) else "台账尚不可用"
+            continue
+        for t in ts:
+            p = out[t.id]
+            try:
+                _fill(p, m, values, rules)
+            except UnitError as exc:
+                p.error = str(exc)
+    return [out[t.id] for t in targets]
+
+
+def _fill(p: Progress, m: Metric, values, rules: StatusRules) -> None:
+    t, e = p.target, p.as_of
+    code = t.region_code
+
+    def v(d: dt.date) -> Decimal | None:
+        raw = value_of(values, m, code, d)
+        return None if raw is None else convert(_dec(raw), m.unit, t.unit)
+
+    goal = _dec(t.value)
+    p.current = v(e)
+    frac = year_fraction(e) if e.year == t.year else Decimal(1)
+    prev_end, prev2_end, prev_same = v(dt.date(t.year - 1, 12, 31)), v(dt.date(t.year - 2, 12, 31)), v(_minus_year(e))
+    if m.aggregation == "ratio" or t.comparator in ("<=", "<"):
+        # a ratio or a ceiling is a level to hold, not an amount to accumulate
+        p.expected_linear = goal
+        p.baseline = None
+        seasonal = None
+    elif m.is_stock:
+        p.baseline = prev_end or Decimal(0)
+        p.expected_linear = p.baseline + (goal - p.baseline) * frac
+        last_gain = (prev_end or 0) - (prev2_end or 0)
+        seasonal = None
+        if prev_end is not None and prev2_end is not None and last_gain > 0 and prev_same is not None:
+            s = min(max((prev_same - prev2_end) / last_gain, Decimal(0)), Decimal(1))
+            seasonal = p.baseline + (goal - p.baseline) * s
+    else:
+        p.baseline = Decimal(0)
+        p.expected_linear = goal * frac
+        seasonal = None
+        if prev_end and prev_end > 0 and prev_same is not None:
+            seasonal = goal * min(prev_same / prev_end, Decimal(1))
+    p.expected_seasonal = seasonal
+    p.expected = seasonal if (seasonal is not None and rules.prefer == "seasonal") else p.expected_linear
+    if p.current is not None:
+        p.current = p.current.quantize(Decimal("0.000001"), ROUND_HALF_UP)
+    for attr in ("expected", "expected_linear", "expected_seasonal", "baseline"):
+        val = getattr(p, attr)
+        if val is not None:
+            setattr(p, attr, val.quantize(Q4, ROUND_HALF_UP))
+    if p.current is not None and goal:
+        p.share = (p.current / goal).quantize(Q4, ROUND_HALF_UP)
+    p.status = judge(p, rules)
+
+
+# ---------------------------------------------------------------- snapshots
+
+def take_snapshots(session: Session, progress: Iterable[Progress]) -> int:
+    """Store (or refresh) one snapshot per target and date."""
+    n = 0
+    for p in progress:
+        if p.target.binding_status != "bound" or p.current is None:
+            continue
+        snap = session.scalar(select(TargetSnapshot).where(
+            TargetSnapshot.target_id == p.target.id, TargetSnapshot.as_of == p.as_of))
+        if snap is None:
+            snap = TargetSnapshot(target_id=p.target.id, as_of=p.as_of)
+            session.add(snap)
+        snap.current, snap.expected, snap.share, snap.status = p.current, p.expected, p.share, p.status
+        n += 1
+    session.flush()
+    return n
+
+
+def month_ends(year: int, until: dt.date) -> list[dt.date]:
+    out = []
+    for month in range(1, 13):
+        d = dt.date(year, month, calendar.monthrange(year, month)[1])
+        if d > until:
+            break
+        out.append(d)
+    if until.year == year and (not out or out[-1] != until):
+        out.append(until)
+    return out
+
+
+def backfill_snapshots(session: Session, targets: list[Target], source: FrameSource, until: dt.date) -> int:
+    """Snapshots at each month end of the targets' years up to `until` (from the dated ledger)."""
+    n = 0
+    years = sorted({t.year for t in targets})
+    for y in years:
+        ts = [t for t in targets if t.year == y]
+        for d in month_ends(y, min(until, dt.date(y, 12, 31))):
+            n += take_snapshots(session, compute_progress(ts, source, d))
+    return n
+
+
+def history(session: Session, target_id: int) -> list[TargetSnapshot]:
+    return list(session.scalars(select(TargetSnapshot).where(TargetSnapshot.target_id == target_id)
+                                .order_by(TargetSnapshot.as_of)))

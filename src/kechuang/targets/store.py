@@ -1,0 +1,223 @@
+"""Target register and progress snapshots (tables of migration 0005_targets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import (Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint,
+                        select)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kechuang.db import Base
+
+from .metrics import MetricError, load_metrics
+from .units import UNITS, UnitError, compatible
+
+COMPARATORS = (">=", "=", "<=", "~", ">", "<")
+BINDING = ("bound", "unbound", "dismissed")
+
+
+class TargetError(ValueError):
+    """User-facing error about a target (message in Chinese)."""
+
+
+class Target(Base):
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(16), nullable=False)
+    region: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    indicator: Mapped[str] = mapped_column(String(256), nullable=False)
+    metric_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    period: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    comparator: Mapped[str] = mapped_column(String(4), nullable=False, default=">=")
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 6), nullable=False)
+    unit: Mapped[str] = mapped_column(String(16), nullable=False)
+    source_statement_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    source_doc: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    source_quote: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    binding_status: Mapped[str] = mapped_column(String(16), nullable=False, default="unbound")
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "region_code": self.region_code, "region": self.region,
+            "indicator": self.indicator, "metric_id": self.metric_id, "period": self.period,
+            "year": self.year, "comparator": self.comparator, "value": str(self.value),
+            "unit": self.unit, "source_doc": self.source_doc, "source_quote": self.source_quote,
+            "binding_status": self.binding_status,
+        }
+
+
+class TargetSnapshot(Base):
+    __tablename__ = "target_snapshots"
+    __table_args__ = (UniqueConstraint("target_id", "as_of", name="uq_target_snapshots_target_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), nullable=False)
+    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    current: Mapped[Decimal | None] = mapped_column(Numeric(20, 6), nullable=True)
+    expected: Mapped[Decimal | None] = mapped_column(Numeric(20, 6), nullable=True)
+    share: Mapped[Decimal | None] = mapped_column(Numeric(12, 6), nullable=True)
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+def parse_value(raw, field: str = "目标值") -> Decimal:
+    try:
+        v = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise TargetError(f"{field}“{raw}”不是有效数字") from None
+    if not v.is_finite() or v < 0:
+        raise TargetError(f"{field}“{raw}”必须是非负数")
+    return v
+
+
+def year_of_period(period: str, default: int | None = None) -> int:
+    m = re.search(r"(20\d\d)", period or "")
+    if m:
+        return int(m.group(1))
+    if default is not None:
+        return default
+    raise TargetError(f"无法从期限“{period}”确定年份,请给出年份")
+
+
+def check_binding(metric_id: str, unit: str) -> None:
+    metrics = load_metrics()
+    if metric_id not in metrics:
+        raise TargetError(f"未知指标“{metric_id}”")
+    if not compatible(unit, metrics[metric_id].unit):
+        raise TargetError(
+            f"目标单位“{unit}”与指标“{metrics[metric_id].name}”的单位“{metrics[metric_id].unit}”不兼容")
+
+
+def resolve_region(text: str) -> tuple[str, str]:
+    """(code, full name) for a region code or name; raises TargetError in Chinese when unknown."""
+    text = (text or "").strip()
+    try:
+        from kechuang.regions import RegionError, lookup
+    except ImportError:  # registry not installed: accept codes only
+        if re.fullmatch(r"\d{6,12}", text):
+            return text, text
+        raise TargetError(f"无法识别地区“{text}”") from None
+    try:
+        r = lookup(text)
+    except RegionError as exc:
+        raise TargetError(str(exc)) from None
+    return r.code, r.full_name
+
+
+def add_target(session: Session, *, region: str, indicator: str, value, unit: str, period: str = "",
+               year: int | None = None, comparator: str = ">=", metric_id: str | None = None,
+               source_doc: str = "", source_quote: str = "", source_statement_id: int | None = None,
+               created_by: str = "", region_code: str | None = None, auto_bind: bool = True) -> Target:
+    """Register a target; bind it to a metric (given, or from the synonym table)."""
+    from .synonyms import bind_indicator
+
+    if not (indicator or "").strip():
+        raise TargetError("指标名称不能为空")
+    if unit not in UNITS:
+        raise TargetError(f"未知计量单位“{unit}”")
+    if comparator not in COMPARATORS:
+        raise TargetError(f"比较符“{comparator}”无效,应为 {' / '.join(COMPARATORS)} 之一")
+    v = parse_value(value)
+    if region_code:
+        code, name = region_code, region or region_code
+    else:
+        code, name = resolve_region(region)
+    y = year or year_of_period(period)
+    if metric_id:
+        check_binding(metric_id, unit)
+    elif auto_bind:
+        metric_id = bind_indicator(indicator, unit)
+    t = Target(region_code=code, region=name, indicator=indicator.strip(), metric_id=metric_id,
+               period=period or str(y), year=y, comparator=comparator, value=v, unit=unit,
+               source_statement_id=source_statement_id, source_doc=source_doc, source_quote=source_quote,
+               binding_status="bound" if metric_id else "unbound", created_by=created_by,
+               created_at=dt.datetime.now(dt.timezone.utc))
+    session.add(t)
+    session.flush()
+    return t
+
+
+def get_target(session: Session, target_id: int) -> Target:
+    t = session.get(Target, target_id)
+    if t is None:
+        raise TargetError(f"目标 {target_id} 不存在")
+    return t
+
+
+def bind_target(session: Session, target_id: int, metric_id: str, username: str) -> Target:
+    from kechuang.audit import record
+
+    t = get_target(session, target_id)
+    check_binding(metric_id, t.unit)
+    before = {"metric_id": t.metric_id, "binding_status": t.binding_status}
+    t.metric_id, t.binding_status = metric_id, "bound"
+    record(session, username, "bind", "target", t.id, before,
+           {"metric_id": metric_id, "binding_status": "bound"}, t.region_code)
+    return t
+
+
+def dismiss_target(session: Session, target_id: int, username: str) -> Target:
+    from kechuang.audit import record
+
+    t = get_target(session, target_id)
+    before = {"metric_id": t.metric_id, "binding_status": t.binding_status}
+    t.metric_id, t.binding_status = None, "dismissed"
+    record(session, username, "dismiss", "target", t.id, before,
+           {"metric_id": None, "binding_status": "dismissed"}, t.region_code)
+    return t
+
+
+def list_targets(session: Session, *, year: int | None = None, region_codes: set[str] | None = None,
+                 binding: str | tuple[str, ...] | None = None) -> list[Target]:
+    q = select(Target).order_by(Target.region_code, Target.id)
+    if year is not None:
+        q = q.where(Target.year == year)
+    if region_codes is not None:
+        q = q.where(Target.region_code.in_(sorted(region_codes)))
+    if binding is not None:
+        q = q.where(Target.binding_status.in_([binding] if isinstance(binding, str) else list(binding)))
+    return list(session.scalars(q))
+
+
+def import_statements(session: Session, username: str = "cli") -> tuple[int, int]:
+    """Register the reader's statements of kind `target` not yet imported. Returns (new, of which bound)."""
+    from sqlalchemy import text
+
+    from kechuang.audit import record
+
+    rows = session.execute(text(
+        "SELECT s.id, s.quote, s.value, s.unit, s.indicator, s.comparator, s.region, s.region_code, "
+        "s.period, d.filename, d.title, d.published_on FROM statements s JOIN documents d ON d.id = s.document_id "
+        "WHERE s.kind = 'target' ORDER BY s.document_id, s.seq")).all()
+    have = set(session.scalars(select(Target.source_statement_id).where(Target.source_statement_id.is_not(None))))
+    new = bound = 0
+    for r in rows:
+        if r.id in have or r.value is None or r.unit not in UNITS:
+            continue
+        code = r.region_code or ""
+        if not code:
+            continue  # a target without a region cannot be measured; it stays in the reader
+        pub = r.published_on
+        if isinstance(pub, str):
+            pub = dt.date.fromisoformat(pub[:10])
+        year = year_of_period(r.period or "", pub.year if pub else dt.date.today().year)
+        try:
+            t = add_target(session, region=r.region or code, region_code=code, indicator=r.indicator or "",
+                           value=r.value, unit=r.unit, period=r.period or str(year), year=year,
+                           comparator=r.comparator if r.comparator in COMPARATORS else ">=",
+                           source_doc=r.filename or r.title or "", source_quote=r.quote or "",
+                           source_statement_id=r.id, created_by=username)
+        except (TargetError, MetricError, UnitError):
+            continue
+        record(session, username, "import", "target", t.id, None, t.as_dict(), t.region_code)
+        new += 1
+        bound += t.metric_id is not None
+    return new, bound

@@ -1,0 +1,71 @@
+"""Indicator phrases found in documents -> metric ids (data/synonyms.yaml)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .metrics import DATA_DIR, MetricError, load_metrics
+from .units import compatible
+
+SYNONYMS_FILE = DATA_DIR / "synonyms.yaml"
+_STRIP = re.compile(r"[\s“”\"‘’'「」『』《》()（）·]")
+
+
+def normalise(phrase: str) -> str:
+    return _STRIP.sub("", phrase or "")
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    phrases: tuple[tuple[str, str], ...]  # (normalised phrase, metric id), longest first
+    ignore: tuple[str, ...]
+
+    def match(self, indicator: str, unit: str | None = None) -> str | None:
+        """The metric an indicator phrase means, or None when unknown, ignored or of another unit."""
+        text = normalise(indicator)
+        if not text or any(ig in text for ig in self.ignore):
+            return None
+        metrics = load_metrics()
+        for phrase, mid in self.phrases:
+            if phrase in text and (not unit or compatible(unit, metrics[mid].unit)):
+                return mid
+        return None
+
+
+def parse_synonyms(raw, path: Path = SYNONYMS_FILE) -> SynonymTable:
+    metrics = load_metrics()
+    if not isinstance(raw, dict) or not isinstance(raw.get("synonyms"), dict):
+        raise MetricError(f"同义词文件 {path.name}:缺少 synonyms 映射")
+    seen: dict[str, str] = {}
+    for mid, phrases in raw["synonyms"].items():
+        if mid not in metrics:
+            raise MetricError(f"同义词文件 {path.name}:指标“{mid}”在 metrics.yaml 中不存在")
+        if not isinstance(phrases, list):
+            raise MetricError(f"同义词文件 {path.name}:指标“{mid}”的同义词应为列表")
+        for p in phrases:
+            n = normalise(str(p))
+            if n in seen and seen[n] != mid:
+                raise MetricError(f"同义词文件 {path.name}:短语“{p}”同时对应“{seen[n]}”和“{mid}”")
+            seen[n] = mid
+    ordered = tuple(sorted(seen.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+    ignore = tuple(normalise(str(x)) for x in (raw.get("ignore") or []))
+    return SynonymTable(ordered, ignore)
+
+
+@lru_cache(maxsize=2)
+def _load(path: str) -> SynonymTable:
+    p = Path(path)
+    return parse_synonyms(yaml.safe_load(p.read_text(encoding="utf-8")), p)
+
+
+def synonyms(path: Path | None = None) -> SynonymTable:
+    return _load(str(path or SYNONYMS_FILE))
+
+
+def bind_indicator(indicator: str, unit: str | None = None) -> str | None:
+    return synonyms().match(indicator, unit)

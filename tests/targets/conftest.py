@@ -32,7 +32,8 @@ def small_ledgers() -> dict[str, pl.DataFrame]:
             "key": ["k1", "k2", "k3"],
             "region_code": ["320902", "320902", "320903"],
             "uscc": ["A", "A", "B"],
-            "signed_on": [d(2024, 2, 1), d(2024, 7, 1), d(2023, 12, 30)],
+            "registered_on": [d(2024, 2, 1), d(2024, 7, 1), d(2023, 12, 30)],
+            "role": ["seller", None, "seller"],
             "amount": [D("1200.5"), D("300.25"), D("1000")],
         },
         schema_overrides={"amount": pl.Decimal(38, 6)},
@@ -57,3 +58,15 @@ import pytest  # noqa: E402
 @pytest.fixture
 def ledgers():
     return small_ledgers()
+
+
+@pytest.fixture
+def shared_path(request):
+    """The root conftest's `shared_path` helper (skips when ../shared is absent)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "conftest.py"
+    for plugin in request.config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == root:
+            return plugin.shared_path
+    pytest.skip("root conftest not loaded")

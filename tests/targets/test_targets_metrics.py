@@ -121,8 +121,8 @@ def test_shipped_metrics_load_and_cover_domain_indicators():
     metrics = load_metrics()
     names = {m.name for m in metrics.values()}
     for wanted in ["有效高新技术企业数", "新认定高新技术企业数", "科技型中小企业入库数", "研发费用总额", "研发投入强度",
-                   "技术合同交易额", "科创载体面积", "引进大学生数", "引进高层次人才数", "人才计划入选数",
-                   "人才计划申报数", "产学研合作项目数", "授权发明专利数", "亿元以上项目数"]:
+                   "技术合同成交额", "科创载体面积", "引进大学生数", "引进高层次人才数", "人才计划入选数",
+                   "产学研合作项目数", "授权发明专利数", "亿元以上项目数"]:
         assert wanted in names
 
 
@@ -133,3 +133,22 @@ def test_unit_conversion():
     assert convert(D("15"), "亩", "平方米") == D("10000")
     with pytest.raises(UnitError, match="不兼容"):
         convert(1, "亿元", "万美元")
+
+
+def test_buyer_side_contracts_are_not_counted_and_missing_role_is(ledgers):
+    frames = dict(ledgers)
+    frames["tech_contract"] = frames["tech_contract"].with_columns(
+        role=pl.Series(["buyer", None, "seller"]))
+    src = dict_source(frames)
+    assert val("tech_contract_amount", src, "320902", d(2024, 12, 31)) == D("300.25")
+
+
+def test_metric_fields_exist_in_ledger_kinds():
+    from pathlib import Path
+
+    from kechuang.targets.metrics import check_fields_against_kinds
+
+    kinds = Path(__file__).resolve().parents[2] / "src" / "kechuang" / "ledgers" / "kinds"
+    if not any(kinds.glob("*.yaml")):
+        pytest.skip("ledger kinds not present")
+    assert check_fields_against_kinds(kinds) == []

@@ -186,9 +186,13 @@ def condition_expr(cond: Mapping[str, Any]) -> pl.Expr:
         return col.is_not_null() if v else col.is_null()
     if op == "is_null":
         return col.is_null() if v else col.is_not_null()
-    if op in ("in", "not_in"):
-        e = col.cast(pl.Utf8).is_in([str(x) for x in v])
-        return e if op == "in" else ~e
+    if op == "in":
+        return col.cast(pl.Utf8).is_in([str(x) for x in v])
+    if op == "not_in":  # a missing value is "not in" the list
+        return col.is_null() | ~col.cast(pl.Utf8).is_in([str(x) for x in v])
+    if op == "ne":
+        return col.is_null() | _cmp(col, "ne", v) if not isinstance(v, str) else \
+            col.is_null() | (col.cast(pl.Utf8) != v)
     if op == "between":
         return _cmp(col, "gte", v[0]) & _cmp(col, "lte", v[1])
     if op in ("eq", "ne") and isinstance(v, str):

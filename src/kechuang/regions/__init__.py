@@ -1,0 +1,41 @@
+"""Administrative divisions of China (GB/T 2260) plus the zones and towns
+kechuang's users work in, with a context-aware name resolver.
+
+    from kechuang.regions import registry, lookup, resolve
+    lookup("江阴").full_name            # '江苏省无锡市江阴市'
+    resolve("新吴", within="无锡市").code  # '320214'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .model import LEVEL_LABELS, LEVELS, AmbiguousRegion, Region, RegionError
+from .registry import RegionRegistry, normalize
+
+__all__ = [
+    "LEVELS", "LEVEL_LABELS", "AmbiguousRegion", "Region", "RegionError", "RegionRegistry",
+    "find_in_text", "lookup", "normalize", "registry", "resolve",
+]
+
+
+@lru_cache(maxsize=1)
+def registry() -> RegionRegistry:
+    """The shared registry, built once from the package's data files."""
+    return RegionRegistry()
+
+
+def lookup(text_or_code: str, within=None) -> Region:
+    """The region named or coded by `text_or_code`; raises RegionError
+    (AmbiguousRegion when several match) with a Chinese message."""
+    return registry().lookup(text_or_code, within)
+
+
+def resolve(text: str, within=None) -> Region | None:
+    """The region `text` names, or None when unknown or ambiguous."""
+    return registry().resolve(text, within)
+
+
+def find_in_text(text: str, within=None) -> list[tuple[int, int, Region]]:
+    """Region mentions in free text as (start, end, Region)."""
+    return registry().find_in_text(text, within)

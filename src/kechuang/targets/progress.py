@@ -272,3 +272,51 @@ def backfill_snapshots(session: Session, targets: list[Target], source: FrameSou
 def history(session: Session, target_id: int) -> list[TargetSnapshot]:
     return list(session.scalars(select(TargetSnapshot).where(TargetSnapshot.target_id == target_id)
                                 .order_by(TargetSnapshot.as_of)))
+
+
+# ---------------------------------------------------------------- report helpers (CLI and web)
+
+def region_scope(region_code: str | None) -> set[str] | None:
+    """The codes of a region's subtree (None = everything)."""
+    if not region_code:
+        return None
+    try:
+        from kechuang.regions import registry
+
+        codes = registry().subtree_codes(region_code)
+    except ImportError:
+        codes = set()
+    return codes or {region_code}
+
+
+def progress_report(session: Session, engine, *, region_code: str | None = None, year: int | None = None,
+                    today: dt.date | None = None, include_dismissed: bool = False,
+                    source: FrameSource | None = None) -> list[Progress]:
+    from .metrics import LedgerSource
+    from .store import list_targets
+
+    binding = None if include_dismissed else ("bound", "unbound")
+    targets = list_targets(session, year=year, region_codes=region_scope(region_code), binding=binding)
+    return compute_progress(targets, source or LedgerSource(engine), today)
+
+
+COLUMNS = {
+    "region": "地区", "region_code": "地区代码", "indicator": "指标(原文)", "metric_name": "对应指标",
+    "period": "期限", "comparator": "比较", "target": "目标值", "unit": "单位", "current": "当前值",
+    "share": "完成率", "expected": "序时进度应达", "status": "状态", "as_of": "统计日期",
+    "source_doc": "来源文件", "source_quote": "原文",
+}
+
+
+def progress_frame(rows: list[Progress]):
+    """One row per target with Chinese column labels, for Excel."""
+    import polars as pl
+
+    data = []
+    for p in rows:
+        j = p.to_json()
+        j["source_doc"], j["source_quote"] = j["source"]["doc"], j["source"]["quote"]
+        data.append({label: j.get(key) for key, label in COLUMNS.items()})
+    schema = {label: (pl.Float64 if key in ("target", "current", "share", "expected") else pl.Utf8)
+              for key, label in COLUMNS.items()}
+    return pl.DataFrame(data, schema=schema, strict=False)

@@ -1,0 +1,137 @@
+import datetime as dt
+import json
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import inspect, select
+from typer.testing import CliRunner
+
+from kechuang.audit import AuditEntry
+from kechuang.targets.metrics import dict_source
+from kechuang.targets.progress import backfill_snapshots, history, progress_report
+from kechuang.targets.store import (Target, TargetError, add_target, bind_target, dismiss_target,
+                                    list_targets)
+
+runner = CliRunner()
+
+
+def test_add_binds_by_synonym_and_keeps_exact_value(session):
+    t = add_target(session, region="320900", region_code="320900", indicator="技术合同交易额", value="3.9",
+                   unit="亿元", year=2024, source_doc="a.txt", source_quote="技术合同交易额达3.9亿元")
+    session.commit()
+    got = session.get(Target, t.id)
+    assert got.metric_id == "tech_contract_amount" and got.binding_status == "bound"
+    assert got.value == D("3.9")
+
+
+@pytest.mark.parametrize("kw, msg", [
+    ({"value": "abc"}, "不是有效数字"),
+    ({"value": "-1"}, "非负"),
+    ({"unit": "斤"}, "未知计量单位"),
+    ({"comparator": "!="}, "比较符"),
+    ({"metric_id": "hnte_valid", "unit": "亿元"}, "不兼容"),
+    ({"metric_id": "nope"}, "未知指标"),
+    ({"indicator": " "}, "不能为空"),
+])
+def test_bad_targets_are_refused_and_nothing_is_stored(session, kw, msg):
+    args = dict(region="320900", region_code="320900", indicator="高企", value="10", unit="家", year=2024)
+    args.update(kw)
+    with pytest.raises(TargetError, match=msg):
+        add_target(session, **args)
+    session.rollback()
+    assert list_targets(session) == []
+
+
+def test_bind_and_dismiss_are_audited(session):
+    t = add_target(session, region="320900", region_code="320900", indicator="新招引科技型企业", value="100",
+                   unit="家", year=2024)
+    assert t.binding_status == "unbound" and t.metric_id is None
+    bind_target(session, t.id, "tech_sme_registered", "alice")
+    assert t.binding_status == "bound"
+    dismiss_target(session, t.id, "alice")
+    session.commit()
+    actions = [a.action for a in session.scalars(select(AuditEntry).where(AuditEntry.entity == "target"))]
+    assert actions == ["bind", "dismiss"]
+    with pytest.raises(TargetError, match="不存在"):
+        bind_target(session, 999, "hnte_new", "alice")
+
+
+def test_progress_report_and_history_snapshots(session, engine, ledgers):
+    add_target(session, region="320900", region_code="320900", indicator="新增认定高企", value="2", unit="家",
+               year=2024)
+    add_target(session, region="320903", region_code="320903", indicator="外资到账", value="3000",
+               unit="万美元", year=2024)
+    src = dict_source(ledgers)
+    rows = progress_report(session, engine, year=2024, today=dt.date(2024, 6, 30), source=src)
+    assert [r.current for r in rows] == [1, None]
+    scoped = progress_report(session, engine, region_code="320903", year=2024, source=src)
+    assert [r.target.region_code for r in scoped] == ["320903"]
+    targets = list_targets(session, binding="bound")
+    n = backfill_snapshots(session, targets, src, dt.date(2024, 6, 30))
+    session.commit()
+    snaps = history(session, targets[0].id)
+    assert n == 6 and [s.as_of.month for s in snaps] == [1, 2, 3, 4, 5, 6]
+    assert [int(s.current) for s in snaps] == [0, 0, 0, 0, 1, 1]
+    # taking the same snapshots again refreshes them instead of duplicating
+    backfill_snapshots(session, targets, src, dt.date(2024, 6, 30))
+    session.commit()
+    assert len(history(session, targets[0].id)) == 6
+
+
+def test_cli_add_queue_bind_progress_jsonl(db_url):
+    from kechuang.cli import app
+
+    r = runner.invoke(app, ["targets", "add", "--region", "320900", "--indicator", "新招引科技型企业",
+                            "--value", "100", "--unit", "家", "--year", "2024"])
+    assert r.exit_code == 0, r.output
+    assert "待绑定" in r.output
+    r = runner.invoke(app, ["targets", "add", "--region", "320900", "--indicator", "高企", "--value", "x",
+                            "--unit", "家"])
+    assert r.exit_code == 2 and "不是有效数字" in r.output
+    r = runner.invoke(app, ["targets", "bind", "1", "hnte_valid", ])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["targets", "bind", "1", "tech_contract_amount"])
+    assert r.exit_code == 2 and "不兼容" in r.output
+
+
+def test_cli_demo_is_idempotent(db_url, session):
+    from kechuang.cli import app
+
+    r = runner.invoke(app, ["targets", "demo", "--year", "2024"])
+    assert r.exit_code == 0, r.output
+    n = len(list_targets(session))
+    assert n > 50
+    assert {t.region_code for t in list_targets(session)} >= {"320900", "320902", "320981"}
+    assert list_targets(session, binding="unbound")
+    r = runner.invoke(app, ["targets", "demo", "--year", "2024"])
+    assert "0 个" in r.output and len(list_targets(session)) == n
+
+
+def test_migration_creates_tables(engine):
+    names = set(inspect(engine).get_table_names())
+    assert {"targets", "target_snapshots"} <= names
+
+
+def test_cli_progress_formats(db_url, tmp_path):
+    from kechuang.cli import app
+
+    runner.invoke(app, ["targets", "demo", "--year", "2024"])
+    r = runner.invoke(app, ["targets", "progress", "--region", "320903", "--year", "2024", "--date",
+                            "2024-06-30", "--format", "jsonl"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.output.splitlines() if line.strip()]
+    assert rows and all(row["region_code"] == "320903" for row in rows)
+    keys = {"region", "region_code", "indicator", "metric", "period", "comparator", "target", "current",
+            "share", "expected", "status", "source"}
+    assert all(keys <= set(row) for row in rows)
+    assert {row["metric"] for row in rows} >= {"hnte_new", "tech_contract_amount"}
+    out = tmp_path / "p.xlsx"
+    r = runner.invoke(app, ["targets", "progress", "--year", "2024", "--format", "xlsx", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    import polars as pl
+
+    frame = pl.read_excel(out)
+    assert "完成率" in frame.columns and frame.height == len(
+        [1 for _ in range(frame.height)]) and frame.height > len(rows)
+    r = runner.invoke(app, ["targets", "progress", "--format", "csv"])
+    assert r.exit_code == 2

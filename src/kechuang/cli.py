@@ -145,6 +145,38 @@ def regions_find(
         console.print(f"{r.code} {r.full_name}", highlight=False)
 
 
+@regions_app.command("show")
+def regions_show(
+    region: str = typer.Argument(..., help="地区代码或名称"),
+    depth: int = typer.Option(1, "--depth", min=0, help="显示的下级层数"),
+) -> None:
+    """显示地区及其下级 Show a region and its children as a tree."""
+    from rich.tree import Tree
+
+    from .regions import RegionError, lookup, registry
+
+    try:
+        root = lookup(region)
+    except RegionError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2)
+    reg = registry()
+
+    def label(r) -> str:
+        alias = f" [dim](又称 {'、'.join(r.aliases)})[/]" if r.aliases else ""
+        return f"[bold]{r.code}[/] {r.name} [cyan]{r.level_label}[/]{alias}"
+
+    def grow(node, code: str, left: int) -> None:
+        if left <= 0:
+            return
+        for child in reg.children(code):
+            grow(node.add(label(child)), child.code, left - 1)
+
+    tree = Tree(f"{label(root)}  [dim]{root.full_name}[/]")
+    grow(tree, root.code, depth)
+    console.print(tree, highlight=False)
+
+
 for _name in ("reader", "ledgers", "programs", "targets", "demo"):
     try:
         _mod = importlib.import_module(f"kechuang.{_name}.commands")

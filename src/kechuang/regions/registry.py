@@ -145,8 +145,9 @@ class RegionRegistry:
                 self._add(short, code, SHORT)
             for g in generic:
                 self._add(g, code, GENERIC)
+        order = {lv: i for i, lv in enumerate(LEVELS)}
         for kids in self._children.values():
-            kids.sort()
+            kids.sort(key=lambda c: (order[self._by_code[c].level], c))
         self._subtree: dict[str, frozenset[str]] = {}
         self._sorted_keys: list[str] | None = None
         self._scanner = None
@@ -348,7 +349,9 @@ class RegionRegistry:
         key = normalize(text)
         entries = self._entries(key)
         if scope is not None:
-            cands = [(r, c) for c, r in entries.items() if self.is_within(c, scope.code)]
+            generic_ok = scope.level != "province"
+            cands = [(r, c) for c, r in entries.items()
+                     if (generic_ok or r != GENERIC) and self.is_within(c, scope.code)]
         else:
             cands = [(r, c) for c, r in entries.items() if r != GENERIC]
         if not cands:
@@ -396,7 +399,8 @@ class RegionRegistry:
                         found.setdefault(c, self._by_code[c])
                 i += 1
         exact = self._entries(key)
-        ordered = sorted(found.values(), key=lambda r: (r.code not in exact, r.depth, r.code))
+        rank = {lv: i for i, lv in enumerate(LEVELS)}
+        ordered = sorted(found.values(), key=lambda r: (r.code not in exact, r.depth, rank[r.level], r.code))
         return ordered[:limit]
 
     # ---- free text -------------------------------------------------------

@@ -1,0 +1,24 @@
+"""Ledgers (台账): kinds declared as data, storage in ``ledger_records``, Excel/CSV import and
+export with validation, enterprise profiles.
+
+Public API: ``load_frame``, ``build_profiles``, ``get_kind``, ``all_kinds``, ``import_file``,
+``import_bytes``, ``LedgerRecord``.
+"""
+
+from .kinds import Kind, KindError, all_kinds, get_kind
+from .store import LedgerRecord, load_frame
+
+__all__ = ["Kind", "KindError", "LedgerRecord", "all_kinds", "build_profiles", "get_kind",
+           "import_bytes", "import_file", "load_frame"]
+
+
+def __getattr__(name):  # lazy: keep `import kechuang.ledgers` light
+    if name == "build_profiles":
+        from .profiles import build_profiles
+
+        return build_profiles
+    if name in ("import_file", "import_bytes"):
+        from . import importer
+
+        return getattr(importer, name)
+    raise AttributeError(name)

@@ -1,0 +1,183 @@
+"""Import a ledger file: read → validate (all problems at once) → scope and ownership checks →
+one transaction of inserts/updates (unchanged rows untouched, changed rows audited before → after).
+A file with any problem changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from . import store
+from .excel_io import ROW_COL, SHEET_COL, Problem, read_ledger_file
+from .kinds import Kind, get_kind
+from .validate import KEY_COL, default_region_resolver, validate
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"发现 {len(self.problems)} 个问题，未导入任何数据"
+        return (f"共 {self.rows} 行：新增 {self.inserted} 条，更新 {self.updated} 条，"
+                f"未变化 {self.unchanged} 条")
+
+
+def scope_codes(region_code: str | None) -> set[str] | None:
+    """The region codes a user rooted at ``region_code`` may touch (None = everything)."""
+    if not region_code:
+        return None
+    from ..regions import registry
+
+    codes = set(registry().subtree_codes(region_code))
+    codes.add(region_code)
+    return codes
+
+
+def _region_label(code: str) -> str:
+    try:
+        from ..regions import registry
+
+        r = registry().get(code)
+        return f"{r.full_name}({code})" if r else code
+    except Exception:
+        return code
+
+
+def import_bytes(
+    engine: Engine,
+    kind: Kind | str,
+    data: bytes,
+    filename: str,
+    *,
+    username: str = "cli",
+    scope_root: str | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportReport:
+    kind = kind if isinstance(kind, Kind) else get_kind(kind)
+    fname = Path(filename).name
+    report = ImportReport(kind.id, fname)
+    step = progress or (lambda _label, _done, _total: None)
+
+    step("读取文件", 0, 4)
+    read = read_ledger_file(kind, data, fname)
+    report.warnings = read.warnings
+    if read.problems or read.frame is None:
+        report.problems = read.problems
+        return report
+    raw = read.frame
+    report.rows = raw.height
+
+    step("校验数据", 1, 4)
+    typed, problems = validate(kind, raw, file=fname, headers=read.columns, today=today,
+                               region_resolver=default_region_resolver(scope_root))
+    allowed = scope_codes(scope_root)
+
+    with engine.begin() as conn:
+        step("核对已有记录", 2, 4)
+        # region from the enterprise ledger when the row has none
+        if kind.region_from_enterprise and kind.region_field and kind.uscc_field:
+            need = typed.filter(pl.col(kind.region_field).is_null() & pl.col(kind.uscc_field).is_not_null())
+            if need.height:
+                regions = store.enterprise_regions(conn, need.get_column(kind.uscc_field).to_list())
+                typed = typed.with_columns(pl.coalesce(
+                    pl.col(kind.region_field),
+                    pl.col(kind.uscc_field).replace_strict(regions, default=None, return_dtype=pl.String),
+                ).alias(kind.region_field))
+        rf = kind.region_field
+        region_label = kind.field(rf).label if rf else "行政区划代码"
+        if rf:
+            # rows still without a region (and without another error on that column)
+            bad_cols = {(p.row, p.sheet or "") for p in problems if p.column == read.columns.get(rf, region_label)}
+            missing = typed.filter(pl.col(rf).is_null())
+            for s, r, u in missing.select(SHEET_COL, ROW_COL,
+                                          pl.col(kind.uscc_field) if kind.uscc_field else pl.lit(None)).iter_rows():
+                if (r, s) in bad_cols:
+                    continue
+                reason = ("未填写行政区划代码，且企业台账中没有该企业，无法确定所属地区；请先导入企业台账或填写行政区划代码"
+                          if kind.region_from_enterprise else "必填项为空")
+                problems.append(Problem(fname, s or None, r, region_label, u, reason))
+            if allowed is not None:
+                outside = typed.filter(pl.col(rf).is_not_null() & ~pl.col(rf).is_in(sorted(allowed)))
+                for s, r, code in outside.select(SHEET_COL, ROW_COL, rf).iter_rows():
+                    problems.append(Problem(fname, s or None, r, region_label, code,
+                                            f"地区 {_region_label(code)} 不在您的管辖范围（{_region_label(scope_root)}）内，无权导入"))
+
+        keys = typed.get_column(KEY_COL).drop_nulls().unique().to_list()
+        old = store.existing(conn, kind.id, keys)
+        joined = typed.join(old.rename({"region_code": "__old_region"}), left_on=KEY_COL, right_on="key",
+                            how="left")
+        if allowed is not None and old.height:
+            foreign = joined.filter(pl.col("id").is_not_null() & ~pl.col("__old_region").is_in(sorted(allowed)))
+            key_label = "、".join(kind.field(k).label for k in kind.key)
+            for s, r, key, reg in foreign.select(SHEET_COL, ROW_COL, KEY_COL, "__old_region").iter_rows():
+                problems.append(Problem(fname, s or None, r, key_label, key,
+                                        f"该记录已由 {_region_label(reg)} 登记，不在您的管辖范围内，不能修改；"
+                                        "如需变更所属地区请联系上级管理员"))
+        if problems:
+            problems.sort(key=lambda p: (p.sheet or "", p.row or 0))
+            report.problems = problems
+            return report
+
+        step("写入数据库", 3, 4)
+        enc = store.encode(kind, typed)
+        enc = enc.join(old, on="key", how="left", suffix="_old")
+        new = enc.filter(pl.col("id").is_null())
+        changed = enc.filter(pl.col("id").is_not_null() & ((pl.col("row_hash") != pl.col("row_hash_old"))
+                                                          | (pl.col("region_code") != pl.col("region_code_old"))))
+        report.unchanged = enc.height - new.height - changed.height
+        now = dt.datetime.now(dt.timezone.utc)
+        report.inserted = store.insert_encoded(conn, kind.id, new, now)
+        if changed.height:
+            before = store.fetch_data(conn, changed.get_column("id").to_list())
+            entries = []
+            for rid, key, reg, reg_old, data in changed.select("id", "key", "region_code", "region_code_old",
+                                                                "data").iter_rows():
+                import json
+
+                after = json.loads(data)
+                prev = before.get(rid, {})
+                diff_b = {k: prev.get(k) for k in after if prev.get(k) != after.get(k)}
+                diff_a = {k: after.get(k) for k in diff_b}
+                if reg != reg_old:
+                    diff_b["region_code"], diff_a["region_code"] = reg_old, reg
+                entries.append({"at": now, "username": username, "action": "update",
+                                "entity": f"ledger:{kind.id}", "entity_id": key[:128],
+                                "region_code": reg, "before": diff_b, "after": diff_a})
+            report.updated = store.update_encoded(conn, changed, now)
+            store.insert_audit(conn, entries)
+        if report.inserted or report.updated:
+            store.insert_audit(conn, [{
+                "at": now, "username": username, "action": "import", "entity": f"ledger:{kind.id}",
+                "entity_id": fname[:128], "region_code": scope_root, "before": None,
+                "after": {"file": fname, "rows": report.rows, "inserted": report.inserted,
+                          "updated": report.updated, "unchanged": report.unchanged},
+            }])
+    step("完成", 4, 4)
+    return report
+
+
+def import_file(engine: Engine, kind: Kind | str, path: str | Path, **kwargs) -> ImportReport:
+    p = Path(path)
+    if not p.exists():
+        k = kind if isinstance(kind, Kind) else get_kind(kind)
+        return ImportReport(k.id, p.name, problems=[Problem(p.name, None, None, None, None, "文件不存在")])
+    return import_bytes(engine, kind, p.read_bytes(), p.name, **kwargs)

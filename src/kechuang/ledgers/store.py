@@ -1,0 +1,416 @@
+"""Storage of every ledger kind in one table, ``ledger_records`` (see migration 0003).
+
+``data`` holds field id → value (decimals as exact strings, dates as ISO strings, booleans as
+true/false); ``row_hash`` is the SHA-256 of that JSON text, so re-importing an unchanged row is a
+no-op. Bulk writes go through the DB-API ``executemany`` (no ORM objects); reads come back as
+typed Polars frames (``load_frame``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, Iterable, Sequence
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy import JSON, Date, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+from .kinds import DECIMAL_SCALE, Kind, get_kind
+
+
+class LedgerRecord(Base):
+    __tablename__ = "ledger_records"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", name="uq_ledger_records_kind_key"),
+        sa.Index("ix_ledger_records_kind_region", "kind", "region_code"),
+        sa.Index("ix_ledger_records_kind_id", "kind", "id"),
+        sa.Index("ix_ledger_records_kind_date", "kind", "record_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    key: Mapped[str] = mapped_column(String(160), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    record_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    data: Mapped[Any] = mapped_column(JSON, nullable=False)
+    row_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+T = LedgerRecord.__table__
+CHUNK = 5000
+
+
+def _kind(kind: Kind | str) -> Kind:
+    return kind if isinstance(kind, Kind) else get_kind(kind)
+
+
+# ---------------------------------------------------------------- encoding
+
+def _data_exprs(kind: Kind) -> list[pl.Expr]:
+    out = []
+    for f in kind.fields:
+        c = pl.col(f.id)
+        if f.is_decimal:
+            s = c.cast(pl.Decimal(38, DECIMAL_SCALE[f.type])).cast(pl.String)
+            s = s.str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
+            out.append(s.alias(f.id))
+        elif f.type == "date":
+            out.append(c.cast(pl.Date).cast(pl.String).alias(f.id))
+        elif f.type in ("int", "year"):
+            out.append(c.cast(pl.Int64).alias(f.id))
+        elif f.type == "bool":
+            out.append(c.cast(pl.Boolean).alias(f.id))
+        else:
+            out.append(c.cast(pl.String).alias(f.id))
+    return out
+
+
+def encode(kind: Kind | str, typed: pl.DataFrame) -> pl.DataFrame:
+    """Typed frame (fields + key [+ region_code]) → the stored columns incl. data JSON and row_hash."""
+    kind = _kind(kind)
+    for f in kind.fields:
+        if f.id not in typed.columns:
+            typed = typed.with_columns(pl.lit(None).alias(f.id))
+    enc = typed.select(
+        pl.col("key"),
+        (pl.col(kind.region_field).cast(pl.String) if kind.region_field else pl.lit(None, dtype=pl.String)
+         ).alias("region_code"),
+        (pl.col(kind.uscc_field).cast(pl.String) if kind.uscc_field else pl.lit(None, dtype=pl.String)
+         ).alias("uscc"),
+        (pl.col(kind.year_field).cast(pl.Int64) if kind.year_field else pl.lit(None, dtype=pl.Int64)
+         ).alias("year"),
+        (pl.col(kind.date_field).cast(pl.Date) if kind.date_field else pl.lit(None, dtype=pl.Date)
+         ).alias("record_date"),
+        pl.struct(_data_exprs(kind)).struct.json_encode().alias("data"),
+    )
+    hashes = [hashlib.sha256(s.encode()).hexdigest() for s in enc.get_column("data").to_list()]
+    return enc.with_columns(pl.Series("row_hash", hashes, dtype=pl.String))
+
+
+# ---------------------------------------------------------------- reads
+
+def _data_text(conn_or_engine) -> sa.ColumnElement:
+    if conn_or_engine.dialect.name == "postgresql":
+        return sa.cast(T.c.data, sa.Text)
+    return sa.type_coerce(T.c.data, sa.Text)
+
+
+def existing(conn: Connection, kind: str, keys: Sequence[str] | None = None) -> pl.DataFrame:
+    """id, key, region_code, row_hash of stored records of a kind (all, or those with ``keys``)."""
+    schema = {"id": pl.Int64, "key": pl.String, "region_code": pl.String, "row_hash": pl.String}
+    cols = [T.c.id, T.c.key, T.c.region_code, T.c.row_hash]
+    rows: list = []
+    if keys is None or len(keys) > 20000:
+        rows = conn.execute(sa.select(*cols).where(T.c.kind == kind)).all()
+        out = pl.DataFrame(rows, schema=schema, orient="row")
+        if keys is not None:
+            out = out.filter(pl.col("key").is_in(list(keys)))
+        return out
+    keys = list(keys)
+    for i in range(0, len(keys), 900):
+        rows += conn.execute(sa.select(*cols).where(T.c.kind == kind, T.c.key.in_(keys[i:i + 900]))).all()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def enterprise_regions(conn: Connection, usccs: Iterable[str]) -> dict[str, str]:
+    """USCC → region code of the enterprise ledger (for kinds that take the region from it)."""
+    usccs = [u for u in set(usccs) if u]
+    out: dict[str, str] = {}
+    if len(usccs) > 20000:
+        q = sa.select(T.c.key, T.c.region_code).where(T.c.kind == "enterprise")
+        wanted = set(usccs)
+        return {k: r for k, r in conn.execute(q) if k in wanted}
+    for i in range(0, len(usccs), 900):
+        q = sa.select(T.c.key, T.c.region_code).where(T.c.kind == "enterprise", T.c.key.in_(usccs[i:i + 900]))
+        out.update(dict(conn.execute(q).all()))
+    return out
+
+
+def fetch_data(conn: Connection, ids: Sequence[int]) -> dict[int, dict]:
+    out: dict[int, dict] = {}
+    ids = list(ids)
+    txt = _data_text(conn)
+    for i in range(0, len(ids), 900):
+        for rid, data in conn.execute(sa.select(T.c.id, txt).where(T.c.id.in_(ids[i:i + 900]))):
+            out[rid] = json.loads(data) if isinstance(data, str) else data
+    return out
+
+
+def _typed_from_json(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
+    """Decode the data JSON column into one typed column per field."""
+    def jtype(f):
+        if f.type in ("int", "year"):
+            return pl.Int64
+        if f.type == "bool":
+            return pl.Boolean
+        return pl.String
+
+    struct = pl.Struct({f.id: jtype(f) for f in kind.fields})
+    if frame.height == 0:
+        decoded = pl.DataFrame(schema=struct.to_schema())
+    else:
+        decoded = frame.select(pl.col("data").str.json_decode(struct)).unnest("data")
+    casts = []
+    for f in kind.fields:
+        c = pl.col(f.id)
+        if f.is_decimal:
+            casts.append(c.cast(pl.Decimal(38, DECIMAL_SCALE[f.type])))
+        elif f.type == "date":
+            casts.append(c.str.to_date("%Y-%m-%d", strict=False))
+        else:
+            casts.append(c)
+    decoded = decoded.with_columns(casts)
+    meta = frame.drop("data")
+    # meta columns win over same-named fields (region_code, uscc, year are the same values)
+    decoded = decoded.drop([c for c in meta.columns if c in decoded.columns])
+    return pl.concat([decoded, meta], how="horizontal")
+
+
+META_SCHEMA = {"id": pl.Int64, "key": pl.String, "region_code": pl.String, "uscc": pl.String,
+               "year": pl.Int64, "record_date": pl.Date, "data": pl.String}
+
+
+def _meta_cols(conn_or_engine):
+    return [T.c.id, T.c.key, T.c.region_code, T.c.uscc, T.c.year, T.c.record_date,
+            _data_text(conn_or_engine).label("data")]
+
+
+def _rows_frame(rows) -> pl.DataFrame:
+    fixed = []
+    for r in rows:
+        d = r[5]
+        if isinstance(d, str):
+            d = dt.date.fromisoformat(d[:10])
+        fixed.append((r[0], r[1], r[2], r[3], r[4], d, r[6]))
+    return pl.DataFrame(fixed, schema=META_SCHEMA, orient="row")
+
+
+def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[str] | None = None,
+               *, usccs: Iterable[str] | None = None) -> pl.DataFrame:
+    """Every record of a kind as a typed frame: one column per declared field (Decimal for money,
+    Date for dates) plus id, key, region_code, uscc, year, record_date. ``region_codes`` limits the
+    regions (pass a subtree); ``usccs`` limits to some enterprises."""
+    kind = _kind(kind)
+    q = sa.select(*_meta_cols(engine)).where(T.c.kind == kind.id).order_by(T.c.id)
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    if usccs is not None:
+        q = q.where(T.c.uscc.in_(sorted(set(usccs))))
+    if isinstance(engine, Connection):
+        rows = engine.execute(q).all()
+    else:
+        with engine.connect() as conn:
+            rows = conn.execute(q).all()
+    return _typed_from_json(kind, _rows_frame(rows))
+
+
+def count(conn: Connection, kind: str, region_codes: set[str] | None = None) -> int:
+    q = sa.select(sa.func.count()).select_from(T).where(T.c.kind == kind)
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    return int(conn.execute(q).scalar_one())
+
+
+def counts_by_kind(conn: Connection, region_codes: set[str] | None = None) -> dict[str, int]:
+    q = sa.select(T.c.kind, sa.func.count()).group_by(T.c.kind)
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    return dict(conn.execute(q).all())
+
+
+# ---------------------------------------------------------------- writes
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _ph(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _stamp(conn: Connection, value: dt.datetime):
+    if conn.dialect.name == "sqlite":  # the storage format SQLAlchemy's SQLite DateTime reads back
+        return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datetime | None = None) -> int:
+    """Insert new records (encoded by ``encode``) with executemany."""
+    if enc.height == 0:
+        return 0
+    now = _stamp(conn, now or _now())
+    p = _ph(conn)
+    data_ph = f"CAST({p} AS JSON)" if conn.dialect.name == "postgresql" else p
+    sql = (f"INSERT INTO ledger_records (kind, key, region_code, uscc, year, record_date, data, row_hash,"
+           f" created_at, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {data_ph}, {p}, {p}, {p})")
+    sel = enc.select("key", "region_code", "uscc", "year",
+                     pl.col("record_date").cast(pl.String) if conn.dialect.name == "sqlite" else pl.col("record_date"),
+                     "data", "row_hash")
+    dbapi = conn.connection.driver_connection
+    cur = dbapi.cursor()
+    try:
+        for i in range(0, sel.height, 50000):
+            part = sel.slice(i, 50000)
+            cur.executemany(sql, [(kind, *r, now, now) for r in part.iter_rows()])
+    finally:
+        cur.close()
+    return enc.height
+
+
+def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None = None) -> int:
+    """Update records by id (``enc`` has an ``id`` column)."""
+    if enc.height == 0:
+        return 0
+    now = _stamp(conn, now or _now())
+    p = _ph(conn)
+    data_ph = f"CAST({p} AS JSON)" if conn.dialect.name == "postgresql" else p
+    sql = (f"UPDATE ledger_records SET region_code={p}, uscc={p}, year={p}, record_date={p}, data={data_ph},"
+           f" row_hash={p}, updated_at={p} WHERE id={p}")
+    sel = enc.select("region_code", "uscc", "year",
+                     pl.col("record_date").cast(pl.String) if conn.dialect.name == "sqlite" else pl.col("record_date"),
+                     "data", "row_hash", "id")
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.executemany(sql, [(*r[:6], now, r[6]) for r in sel.iter_rows()])
+    finally:
+        cur.close()
+    return enc.height
+
+
+def insert_audit(conn: Connection, entries: list[dict]) -> None:
+    """Bulk audit entries (same table and shape as kechuang.audit.record)."""
+    if not entries:
+        return
+    from ..audit import AuditEntry
+
+    conn.execute(sa.insert(AuditEntry.__table__), entries)
+
+
+def delete_kind(conn: Connection, kind: str, region_codes: set[str] | None = None) -> int:
+    q = sa.delete(T).where(T.c.kind == kind)
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    return conn.execute(q).rowcount or 0
+
+
+# ---------------------------------------------------------------- pages
+
+SORTABLE_META = {"id", "key", "region_code", "uscc", "year", "record_date", "updated_at"}
+
+
+def _field_expr(kind: Kind, fid: str):
+    if fid in SORTABLE_META:
+        return T.c[fid]
+    f = kind.field(fid)
+    el = T.c.data[fid]
+    if f.type in ("int", "year"):
+        return el.as_integer()
+    if f.is_decimal:
+        return el.as_float()
+    if f.type == "bool":
+        return el.as_boolean()
+    return el.as_string()
+
+
+def build_where(kind: Kind, region_codes: set[str] | None, filters: dict[str, Any] | None,
+                q: str | None = None) -> list:
+    conds = [T.c.kind == kind.id]
+    if region_codes is not None:
+        conds.append(T.c.region_code.in_(sorted(region_codes)))
+    for fid, value in (filters or {}).items():
+        if value in (None, ""):
+            continue
+        if fid in ("year",) and not kind.has(fid):
+            conds.append(T.c.year == int(value))
+            continue
+        if fid in SORTABLE_META and fid != "year":
+            if fid == "region_code":
+                conds.append(T.c.region_code == str(value))
+            elif fid == "uscc":
+                conds.append(T.c.uscc == str(value).upper())
+            continue
+        if not kind.has(fid):
+            continue
+        if fid == kind.year_field:
+            conds.append(T.c.year == int(value))
+            continue
+        f = kind.field(fid)
+        if f.type in ("int", "year"):
+            conds.append(_field_expr(kind, fid) == int(value))
+        elif f.type == "bool":
+            conds.append(_field_expr(kind, fid) == (str(value).lower() in ("1", "true", "是", "yes")))
+        else:
+            conds.append(_field_expr(kind, fid) == str(value))
+    if q:
+        like = f"%{q}%"
+        conds.append(sa.or_(T.c.key.like(like), _data_text(_Dialectless()).like(like)))
+    return conds
+
+
+class _Dialectless:  # _data_text needs a dialect name; LIKE on JSON text works on both as text
+    class dialect:
+        name = "postgresql"
+
+
+def page(conn: Connection, kind: str | Kind, region_codes: set[str] | None = None, *,
+         filters: dict[str, Any] | None = None, q: str | None = None, sort: str = "id",
+         descending: bool = False, after: int | None = None, offset: int = 0,
+         limit: int = 50) -> tuple[pl.DataFrame, int | None]:
+    """One page of records as a typed frame and the cursor of the next page.
+
+    Sorting by ``id`` uses keyset paging (``after`` = last id seen), which stays fast at any depth;
+    other sort keys use offset paging over an index-assisted scan.
+    """
+    kind = _kind(kind)
+    conds = build_where(kind, region_codes, filters, q)
+    cols = _meta_cols(conn)
+    query = sa.select(*cols).where(*conds)
+    if sort == "id":
+        if after is not None:
+            conds_k = T.c.id < after if descending else T.c.id > after
+            query = query.where(conds_k)
+        query = query.order_by(T.c.id.desc() if descending else T.c.id).limit(limit + 1)
+    else:
+        expr = _field_expr(kind, sort)
+        order = [expr.desc() if descending else expr.asc(), T.c.id]
+        if conn.dialect.name == "postgresql":
+            order[0] = order[0].nulls_last()
+        query = query.order_by(*order).offset(offset).limit(limit + 1)
+    rows = conn.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    frame = _typed_from_json(kind, _rows_frame(rows))
+    next_cursor = rows[-1][0] if (more and rows) else None
+    return frame, next_cursor
+
+
+def count_where(conn: Connection, kind: str | Kind, region_codes: set[str] | None = None, *,
+                filters: dict[str, Any] | None = None, q: str | None = None) -> int:
+    kind = _kind(kind)
+    conds = build_where(kind, region_codes, filters, q)
+    return int(conn.execute(sa.select(sa.func.count()).select_from(T).where(*conds)).scalar_one())
+
+
+def records_of_enterprise(conn: Connection, uscc: str, region_codes: set[str] | None = None
+                          ) -> dict[str, pl.DataFrame]:
+    """Every record of one enterprise across kinds (its own record and those linked by uscc)."""
+    from .kinds import all_kinds
+
+    out = {}
+    for kind in all_kinds().values():
+        conds = [T.c.kind == kind.id, T.c.uscc == uscc]
+        if region_codes is not None:
+            conds.append(T.c.region_code.in_(sorted(region_codes)))
+        rows = conn.execute(sa.select(*_meta_cols(conn)).where(*conds).order_by(T.c.year, T.c.id)).all()
+        if rows:
+            out[kind.id] = _typed_from_json(kind, _rows_frame(rows))
+    return out

@@ -1,0 +1,82 @@
+"""Whole-document extraction: quantities, frameworks and people with their context."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .load import LoadedDocument
+from .people import find_people
+from .quantities import Positions, Quantity, find_quantities, grammar
+from .sections import SectionMap
+
+_YEAR = re.compile(r"(?<![\d])((?:19|20)\d\d)年(?![\d]{0,2}(?:底|末|前))")
+
+
+def infer_doc_year(text: str, published=None) -> int | None:
+    """The year the document speaks in: its date, a zodiac year ("龙年新春"), or the
+    year it names most often (ties: the earliest)."""
+    if published is not None:
+        return published.year
+    for name, year in grammar().spec["zodiac_years"].items():
+        if name in text[:6000]:
+            return int(year)
+    years = Counter()
+    for m in _YEAR.finditer(text):
+        if text[max(0, m.start() - 2):m.start()].endswith(("到", "至", "于")):
+            continue
+        years[int(m.group(1))] += 1
+    if not years:
+        return None
+    return min(years, key=lambda y: (-years[y], y))
+
+
+@dataclass
+class Extraction:
+    doc: LoadedDocument
+    year: int | None
+    quantities: list[Quantity] = field(default_factory=list)
+    frameworks: list[dict] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)
+    sections: SectionMap | None = None
+
+
+def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "frameworks", "people")) -> Extraction:
+    text = doc.text
+    year = infer_doc_year(text, doc.published_on)
+    people = find_people(text)
+    sections = SectionMap(text, doc.outlet, people)
+    result = Extraction(doc=doc, year=year, sections=sections)
+    positions = Positions(text)
+    if "quantities" in what:
+        qs = find_quantities(text, year, positions)
+        for q in qs:
+            ctx = sections.at(q.num_start)
+            q.region, q.region_code, q.actor = ctx.region, ctx.region_code, ctx.actor
+        result.quantities = qs
+    if "frameworks" in what:
+        from .frameworks import find_frameworks
+
+        result.frameworks = [
+            {**f, "region": (sections.at(f["start"]).region if not f.get("region") else f["region"])}
+            for f in find_frameworks(text, sections)
+        ]
+    if "people" in what:
+        for name, p in people.items():
+            ctx = sections.person_ctx.get(name)
+            result.people.append({"name": name, "titles": p.titles, "region": ctx.region if ctx else ""})
+    return result
+
+
+def rows(ex: Extraction, what: str) -> list[dict]:
+    """Contract rows for `kechuang extract --what …`."""
+    name = ex.doc.filename
+    if what == "quantities":
+        return [q.as_contract(name) for q in ex.quantities]
+    if what == "frameworks":
+        return [{"doc": name, "quote": f["quote"], "start": f["start"], "end": f["end"], "name": f["name"],
+                 "region": f["region"], "expansion": f["expansion"]} for f in ex.frameworks]
+    if what == "people":
+        return [{"doc": name, **p} for p in ex.people]
+    raise ValueError(what)

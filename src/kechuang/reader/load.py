@@ -1,0 +1,264 @@
+"""Load a document file (txt/html/docx/pdf) into clean, normalised text.
+
+The normalised text is the stored text: every offset the extractor emits
+refers to it, so no offset map is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class ReaderError(Exception):
+    """A document could not be read; the message is Chinese and names the file."""
+
+
+@dataclass
+class LoadedDocument:
+    filename: str
+    text: str
+    checksum: str
+    title: str = ""
+    outlet: str = ""
+    published_on: dt.date | None = None
+    encoding: str = ""
+    meta: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- decoding
+
+def decode_bytes(data: bytes, name: str = "") -> tuple[str, str]:
+    """Decode text bytes, returning (text, encoding). Raises ReaderError when unsure."""
+    label = f"文件“{name}”" if name else "文件"
+    if not data.strip():
+        raise ReaderError(f"{label}为空,没有可读取的文字")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise ReaderError(f"{label}带有 UTF-8 标记但第 {exc.start + 3} 字节无法按 UTF-8 解码") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise ReaderError(f"{label}带有 UTF-16 标记但内容无法解码") from None
+    if b"\x00" in data[:4096]:
+        raise ReaderError(f"{label}看起来是二进制文件而不是文本(含有空字节),无法读取")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ReaderError(
+            f"{label}编码无法识别:既不是 UTF-8 也不是 GB18030/GBK(第 {exc.start} 字节 0x{data[exc.start]:02x} 无效)"
+        ) from None
+    # GB18030 accepts many byte strings; insist that the result reads like Chinese text.
+    if not _plausible_chinese(text):
+        raise ReaderError(f"{label}编码无法可靠识别:按 GB18030 解码后不像中文文本,请另存为 UTF-8 后重试")
+    return text, "gb18030"
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_COMMON = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞")
+
+
+def _plausible_chinese(text: str) -> bool:
+    sample = text[:20000]
+    cjk = _CJK.findall(sample)
+    visible = sum(1 for ch in sample if not ch.isspace())
+    if not visible or len(cjk) < 0.3 * visible:
+        return False
+    common = sum(1 for ch in cjk if ch in _COMMON)
+    return common >= 0.25 * len(cjk)
+
+
+# ---------------------------------------------------------------- normalising
+
+@lru_cache(maxsize=1)
+def _artefacts():
+    spec = yaml.safe_load((DATA_DIR / "artefacts.yaml").read_text(encoding="utf-8"))
+    lines = re.compile("|".join(f"(?:{p})" for p in spec["line_patterns"]))
+    inline = re.compile("|".join(f"(?:{p})" for p in spec["inline_patterns"]))
+    return lines, inline
+
+
+_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20,
+                   0x200B: None, 0xFEFF: None, 0x2028: 0x0A, 0x2029: 0x0A})
+_UNIT_START = "万亿千百十%年月日号家人名个项件位倍元美平亩条所座台套次批余多"
+_SPACE_IN_NUMBER = re.compile(rf"(?<=\d)[ \t]+(?=[\d.{_UNIT_START}])|(?<=[\u4e00-\u9fff])[ \t]+(?=\d)|(?<=\d\.)[ \t]+(?=\d)")
+_HEADING_MARK = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.M)
+_MANY_BLANK = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+def normalize(text: str) -> str:
+    """Normalise decoded text; the result is what gets stored and what offsets refer to."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_FULLWIDTH)
+    line_re, inline_re = _artefacts()
+    kept = []
+    for line in text.split("\n"):
+        if line_re.search(line):
+            continue
+        kept.append(inline_re.sub("", line).rstrip())
+    text = "\n".join(kept)
+    text = _HEADING_MARK.sub("", text)
+    text = _SPACE_IN_NUMBER.sub("", text)
+    text = _MANY_BLANK.sub("\n\n", text)
+    return text.strip("\n") + "\n" if text.strip() else ""
+
+
+# ---------------------------------------------------------------- metadata
+
+_OUTLET = re.compile(r"([\u4e00-\u9fff]{2,8}(?:晚报|日报|早报|时报|新闻|报))讯|^\s*([\u4e00-\u9fff]{2,6})(?:APP|App|app|客户端)\s*$|浏览“([\u4e00-\u9fff]{2,8})”", re.M)
+_FULL_DATE = re.compile(r"((?:19|20)\d\d)[年\-/.](\d{1,2})[月\-/.](\d{1,2})日?")
+
+
+def _detect_outlet(raw: str) -> str:
+    m = _OUTLET.search(raw[:3000])
+    if not m:
+        return ""
+    return next(g for g in m.groups() if g)
+
+
+def _detect_title(text: str) -> str:
+    for line in text.split("\n"):
+        line = line.strip()
+        if len(line) >= 4 and _CJK.search(line):
+            return line[:200]
+    return ""
+
+
+def _detect_date(text: str) -> dt.date | None:
+    m = _FULL_DATE.search(text[:600])
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    return None
+
+
+# ---------------------------------------------------------------- formats
+
+def _read_html(data: bytes, name: str) -> tuple[str, dict]:
+    import trafilatura
+
+    raw, _enc = decode_bytes(data, name)
+    text = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True)
+    meta = {}
+    try:
+        md = trafilatura.extract_metadata(raw)
+        if md is not None:
+            meta = {"title": md.title or "", "outlet": md.sitename or "", "date": md.date or ""}
+    except Exception:  # metadata is optional
+        meta = {}
+    if not text or not text.strip():
+        raise ReaderError(f"文件“{name}”是网页,但没有找到正文内容")
+    if meta.get("title") and not text.lstrip().startswith(meta["title"]):
+        text = meta["title"] + "\n\n" + text
+    return text, meta
+
+
+def _read_docx(data: bytes, name: str) -> tuple[str, dict]:
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise ReaderError(f"文件“{name}”不是有效的 Word(.docx)文件或已损坏:{type(exc).__name__}") from None
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append("\t".join(cell.text for cell in row.cells))
+    props = document.core_properties
+    meta = {"title": props.title or "", "date": props.created.date().isoformat() if props.created else ""}
+    text = "\n".join(parts)
+    if not text.strip():
+        raise ReaderError(f"文件“{name}”是 Word 文件,但没有文字内容")
+    return text, meta
+
+
+def _read_pdf(data: bytes, name: str) -> tuple[str, dict]:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:
+        raise ReaderError(f"文件“{name}”不是有效的 PDF 文件或已损坏:{type(exc).__name__}") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ReaderError(f"文件“{name}”是 PDF,但没有文字层(可能是扫描件),无法读取")
+    meta = {}
+    try:
+        info = reader.metadata
+        if info and info.title:
+            meta["title"] = str(info.title)
+    except Exception:
+        pass
+    return text, meta
+
+
+def load_bytes(data: bytes, name: str) -> LoadedDocument:
+    """Decode and normalise the bytes of a file called ``name``."""
+    suffix = Path(name).suffix.lower()
+    if not data:
+        raise ReaderError(f"文件“{name}”为空,没有可读取的文字")
+    meta: dict = {}
+    encoding = ""
+    if suffix in (".html", ".htm", ".xhtml"):
+        raw, meta = _read_html(data, name)
+    elif suffix == ".docx":
+        raw, meta = _read_docx(data, name)
+        encoding = "docx"
+    elif suffix == ".pdf":
+        raw, meta = _read_pdf(data, name)
+        encoding = "pdf"
+    elif suffix in ("", ".txt", ".text", ".md"):
+        raw, encoding = decode_bytes(data, name)
+    else:
+        raise ReaderError(f"文件“{name}”的类型“{suffix}”不受支持(支持 .txt .html .docx .pdf)")
+    text = normalize(raw)
+    if not text.strip():
+        raise ReaderError(f"文件“{name}”去除页面附属内容后没有正文")
+    published = _detect_date(text)
+    if published is None and meta.get("date"):
+        try:
+            published = dt.date.fromisoformat(str(meta["date"])[:10])
+        except ValueError:
+            published = None
+    return LoadedDocument(
+        filename=Path(name).name,
+        text=text,
+        checksum=hashlib.sha256(data).hexdigest(),
+        title=(meta.get("title") or _detect_title(text))[:200],
+        outlet=(_detect_outlet(raw) or meta.get("outlet") or "")[:128],
+        published_on=published,
+        encoding=encoding,
+        meta=meta,
+    )
+
+
+def load_file(path: str | Path) -> LoadedDocument:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ReaderError(f"文件“{path}”不存在") from None
+    except IsADirectoryError:
+        raise ReaderError(f"“{path}”是文件夹,不是文件") from None
+    except OSError as exc:
+        raise ReaderError(f"文件“{path}”无法读取:{exc.strerror}") from None
+    return load_bytes(data, path.name)

@@ -1,0 +1,379 @@
+"""Quantified statements: number + unit + qualifier + indicator + kind + period.
+
+One pass of compiled regular expressions over the normalised text finds the
+numbers; markers (kind, period, comparator) are located once per document and
+looked up by position, so extraction is linear in the text length.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .numbers import CN_NUMERAL_CHARS, MULTIPLIER, parse_number, to_json_number
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+@dataclass
+class Quantity:
+    quote: str
+    start: int
+    end: int
+    value: Decimal
+    unit: str
+    indicator: str
+    kind: str
+    comparator: str
+    period: str = ""
+    region: str = ""
+    region_code: str = ""
+    actor: str = ""
+    # position of the number itself (for section lookup and highlighting)
+    num_start: int = 0
+    num_end: int = 0
+
+    def as_contract(self, doc: str) -> dict:
+        return {
+            "doc": doc, "quote": self.quote, "start": self.start, "end": self.end,
+            "value": to_json_number(self.value), "unit": self.unit, "indicator": self.indicator,
+            "kind": self.kind, "comparator": self.comparator, "region": self.region,
+            "region_code": self.region_code, "actor": self.actor, "period": self.period,
+        }
+
+
+def _alt(words) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def grammar() -> "Grammar":
+    return Grammar(yaml.safe_load((DATA_DIR / "grammar.yaml").read_text(encoding="utf-8")))
+
+
+class Grammar:
+    """Compiled patterns built from data/grammar.yaml."""
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+        units = spec["units"]
+        self.unit_class = {u: cls for cls, us in units.items() for u in us}
+        # 万美元/亿元 are built from the multiplier + 元/美元, so the plain forms suffice here.
+        unit_re = _alt(self.unit_class)
+        num_ar = r"\d+(?:,\d{3})*(?:\.\d+)?"
+        num_cn = rf"[一二两三四五六七八九十][{CN_NUMERAL_CHARS}]*"
+        self.number = re.compile(
+            rf"(?<![A-Za-z0-9.+\-/_#第{CN_NUMERAL_CHARS}])"
+            rf"(?P<num>{num_ar}|{num_cn})(?P<q1>余|多)?(?P<mult>千亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
+            rf"(?P<unit>{unit_re})"
+            r"(?!个?月|个?工作日|个?小时|[A-Za-z0-9+])"
+        )
+        # the unit character starting an ordinary word instead ("项目", "所以", "家庭")
+        self.not_unit = {"项": "目", "所": "有以属在谓", "家": "庭族乡具电居长", "名": "单称义录", "位": "于置",
+                         "台": "阶湾州", "座": "谈", "套": "路"}
+        self.rank = re.compile(
+            r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列)(?P<scope>[\u4e00-\u9fff“”\"]{0,8}?)"
+            r"第(?P<num>[一二三四五六七八九十]+|\d+)(?:位|名)?(?![\u4e00-\u9fff]{0,1}(?:方阵|动力|支撑|要务|责任|资源|生产力|梯队|方队|批|次|届|个|轮|阶段|步|流))"
+        )
+        self.doubling = re.compile(r"翻(?:了)?(?P<n>一|两|二|三)?番")
+        cmp = spec["comparator"]
+        self.cmp_before = [(op, re.compile(rf"(?:{_alt(d['before'])})$")) for op, d in cmp.items()]
+        self.cmp_after = [(op, re.compile(rf"^(?:{_alt(d['after'])})")) for op, d in cmp.items()]
+        self.cn_verbs = re.compile(rf"(?:{_alt(spec['cn_numeral_verbs'])})$")
+        km = spec["kind_markers"]
+        self.kind_strong = re.compile(
+            "|".join([f"(?P<t>{_alt(km['target'])})", f"(?P<a>{_alt(km['achievement'])})"]))
+        self.kind_weak = re.compile(
+            "|".join([f"(?P<t>{_alt(km['target_weak'])})", f"(?P<a>{_alt(km['achievement_weak'])})"]))
+        pw = spec["period_words"]
+        self.period = re.compile(
+            r"(?P<year>(?:19|20)\d\d)年(?P<end>底|末|前)?(?!\d{0,2}月\d{0,2}日[^,。;]{0,6}(?:召开|举行))"
+            + "".join(f"|(?P<{k}>{_alt(v)})" for k, v in pw.items())
+        )
+        strip = spec["indicator_strip"]
+        self.lead_strip = re.compile(rf"^(?:(?:{_alt(strip['leading'])})|[\s“”\"‘’'(),、])+")
+        self.trail_strip = re.compile(rf"(?:(?:{_alt(strip['trailing'])})|[\s“”\"‘’'(),、])+$")
+
+
+_SENT_END = re.compile(r"[。!?;\n]")
+_CLAUSE_END = re.compile(r"[,;。!?、:\n]")
+_FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
+
+
+class Positions:
+    """Sorted positions of boundaries and markers in one text, for bisect lookups."""
+
+    def __init__(self, text: str):
+        g = grammar()
+        self.text = text
+        self.sent = [m.start() for m in _SENT_END.finditer(text)]
+        self.clause = [m.start() for m in _CLAUSE_END.finditer(text)]
+        self.strong = [(m.start(), m.end(), "target" if m.group("t") else "achievement")
+                       for m in g.kind_strong.finditer(text)]
+        self.strong_pos = [s for s, _, _ in self.strong]
+        self.weak = [(m.start(), m.end(), "target" if m.group("t") else "achievement")
+                     for m in g.kind_weak.finditer(text)]
+        self.weak_pos = [s for s, _, _ in self.weak]
+        self.periods = [(m.start(), m) for m in g.period.finditer(text)]
+        self.period_pos = [s for s, _ in self.periods]
+        self.fw_parens = self._framework_parens(text)
+
+    @staticmethod
+    def _framework_parens(text: str) -> list[tuple[int, int]]:
+        out = []
+        for m in _FW_PAREN.finditer(text):
+            q_open = text.rfind("“", max(0, m.start() - 20), m.start())
+            inner = text[q_open + 1:m.start()] if q_open >= 0 else ""
+            if not re.search(rf"[\d{CN_NUMERAL_CHARS}+]", inner):
+                continue
+            close = ")" if text[m.end() - 1] == "(" else "]"
+            depth, i = 0, m.end() - 1
+            while i < len(text) and i < m.end() + 400:
+                if text[i] in "([":
+                    depth += 1
+                elif text[i] in ")]":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i += 1
+            del close
+            out.append((m.end() - 1, i + 1))
+        return out
+
+    def bounds(self, pos: int, seps: list[int]) -> tuple[int, int]:
+        i = bisect.bisect_left(seps, pos)
+        start = seps[i - 1] + 1 if i > 0 else 0
+        end = seps[i] if i < len(seps) else len(self.text)
+        return start, end
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        return self.bounds(pos, self.sent)
+
+    def clause_of(self, pos: int) -> tuple[int, int]:
+        return self.bounds(pos, self.clause)
+
+    def in_framework_paren(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.fw_parens)
+
+
+def _nearest_before(pos_list, items, lo: int, hi: int):
+    """Last item with lo <= start < hi."""
+    i = bisect.bisect_left(pos_list, hi) - 1
+    if i >= 0 and pos_list[i] >= lo:
+        return items[i]
+    return None
+
+
+def _first_in(pos_list, items, lo: int, hi: int):
+    i = bisect.bisect_left(pos_list, lo)
+    if i < len(pos_list) and pos_list[i] < hi:
+        return items[i]
+    return None
+
+
+def _paragraph_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None) -> str:
+    s0, s1 = p.sentence(num_start)
+    c0, c1 = p.clause_of(num_start)
+    # an explicit year before the number in the same sentence compares with the document's year
+    per = _nearest_before(p.period_pos, p.periods, s0, num_start)
+    hit = _nearest_before(p.strong_pos, p.strong, s0, num_start)
+    if per is not None and per[1].group("year") and doc_year:
+        y = int(per[1].group("year"))
+        if (hit is None or hit[0] < per[0]) and y != doc_year:
+            return "target" if y > doc_year else "achievement"
+    if hit is not None:
+        return hit[2]
+    hit = _first_in(p.strong_pos, p.strong, num_end, c1)
+    if hit is not None:
+        return hit[2]
+    para = _paragraph_start(p.text, num_start)
+    hit = _nearest_before(p.strong_pos, p.strong, para, s0)
+    if hit is not None:
+        return hit[2]
+    hit = _nearest_before(p.weak_pos, p.weak, c0, num_start) or _first_in(p.weak_pos, p.weak, num_end, c1)
+    if hit is not None:
+        return hit[2]
+    return "target"
+
+
+def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_text: str, sentence_text: str) -> str:
+    s0, _ = p.sentence(num_start)
+    hit = _nearest_before(p.period_pos, p.periods, s0, num_start)
+    if hit is None:
+        # an annual goal ("力争…", "确保…", "同比…") without a stated year is this year's
+        if re.search(r"力争|确保|同比|争取", sentence_text[: max(0, num_start - s0)] + clause_text):
+            return str(doc_year) if doc_year else "this_year"
+        return ""
+    m = hit[1]
+    if m.group("year"):
+        return m.group("year") + ("年底" if m.group("end") in ("底", "末") else "")
+    if m.group("every_year"):
+        return "每年"
+    offset = {"this_year": 0, "last_year": -1, "next_year": 1}
+    for key, delta in offset.items():
+        if m.group(key):
+            return str(doc_year + delta) if doc_year else key
+    return ""
+
+
+def _comparator(text: str, start: int, end: int, extra_before: str = "") -> str:
+    g = grammar()
+    after = text[end:end + 4]
+    for op, rx in g.cmp_after:
+        if rx.search(after):
+            return op
+    before = text[max(0, start - 5):start]
+    for op, rx in g.cmp_before:
+        if rx.search(before):
+            return op
+    return "="
+
+
+def _indicator(text: str, c0: int, c1: int, n0: int, n1: int) -> str:
+    g = grammar()
+    before = text[c0:n0]
+    after = text[n1:c1]
+    after = re.sub(r"^(?:以上|以内|以下|左右|余|多)", "", after)
+    cand = g.trail_strip.sub("", g.lead_strip.sub("", before))
+    head = re.match(r"[\u4e00-\u9fffA-Za-z“”\"]{2,}", after)
+    if head and not re.match(r"(?:以上|以内|左右|以下|的|是|和|及|增长|提高|提升)", after):
+        noun = re.split(r"获评|获批|入选|认定为|被评为|实现|建设|完成|开展|落户|签约|参与|通过", head.group(0))[0]
+        m = re.search(r"(?:获评|获批|入选|认定为|被评为)(.+)$", head.group(0))
+        if m and noun in ("企业", "家企业", "人", "项目"):
+            noun = m.group(1)
+        noun = g.trail_strip.sub("", noun)
+        if len(noun) >= 2:
+            cand = noun
+    if len(cand) < 2:
+        m = re.search(r"(?:获评|获批|入选|认定为|被评为|获得|成为)(.+)$", after)
+        tail = m.group(1) if m else after
+        cand = g.trail_strip.sub("", g.lead_strip.sub("", tail))
+    cand = cand.strip()
+    return cand[-40:] if len(cand) > 40 else cand
+
+
+def _trim_quote(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a] in " \t\u3000”’":
+        a += 1
+    while b > a and text[b - 1] in " \t\u3000“‘":
+        b -= 1
+    # unbalanced opening quote at the start
+    seg = text[a:b]
+    if seg.count("“") > seg.count("”") and seg.startswith("“"):
+        a += 1
+    return a, b
+
+
+def _size_class(text: str, cands: list) -> set[int]:
+    """Indices of money/area amounts that qualify the size of a counted thing
+    in the same clause ("20亿元项目1个", "超50亿元重大项目3个")."""
+    drop = set()
+    for i, a in enumerate(cands):
+        if a["cls"] not in ("money", "area"):
+            continue
+        for b in cands[i + 1:i + 2]:
+            if b["cls"] != "count" or b["c0"] != a["c0"]:
+                continue
+            gap = text[a["n1"]:b["n0"]]
+            if len(gap) <= 16 and not re.search(r"[达为至和及]|实现|完成", gap):
+                drop.add(i)
+    return drop
+
+
+def find_quantities(text: str, doc_year: int | None = None, positions: Positions | None = None) -> list[Quantity]:
+    """All quantified statements in ``text`` (regions and actors are filled in by sections)."""
+    g = grammar()
+    p = positions or Positions(text)
+    cands = []
+    for m in g.number.finditer(text):
+        num = m.group("num")
+        n0, n1 = m.start(), m.end()
+        is_cn = not num[0].isdigit()
+        value = parse_number(num)
+        if value is None:
+            continue
+        if is_cn:
+            if value < 2 or not g.cn_verbs.search(text[max(0, n0 - 3):n0]):
+                continue
+        if p.in_framework_paren(n0):
+            continue
+        unit = m.group("unit")
+        if text[n1:n1 + 1] and text[n1] in g.not_unit.get(unit, ""):
+            continue
+        cls = g.unit_class.get(unit, "count")
+        mult = m.group("mult") or ""
+        approx = bool(m.group("q1") or m.group("q2"))
+        if cls == "money":
+            if mult.endswith("亿"):
+                value, unit = value * MULTIPLIER[mult[:-1]], "亿" + unit
+            elif mult.endswith("万"):
+                value, unit = value * MULTIPLIER[mult[:-1]], "万" + unit
+            else:
+                value = value * MULTIPLIER[mult]
+        elif cls == "area" and unit == "平方米" and mult.endswith("万"):
+            value, unit = value * MULTIPLIER[mult[:-1]], "万平方米"
+        elif unit in ("%", "倍", "个百分点", "百分点"):
+            if mult:
+                continue
+        else:
+            value = value * MULTIPLIER.get(mult, Decimal(1))
+        if unit == "百分点":
+            unit = "个百分点"
+        c0, c1 = p.clause_of(n0)
+        cands.append({"n0": n0, "n1": n1, "value": value, "unit": unit, "cls": cls,
+                      "approx": approx, "c0": c0, "c1": c1})
+    for m in g.rank.finditer(text):
+        n0 = m.start("verb")
+        value = parse_number(m.group("num"))
+        if value is None:
+            continue
+        c0, c1 = p.clause_of(m.start("num"))
+        cands.append({"n0": n0, "n1": m.end(), "value": value, "unit": "位", "cls": "rank",
+                      "approx": False, "c0": c0, "c1": c1})
+    for m in g.doubling.finditer(text):
+        n = {"两": 4, "二": 4, "三": 8}.get(m.group("n") or "", 2)
+        c0, c1 = p.clause_of(m.start())
+        cands.append({"n0": m.start(), "n1": m.end(), "value": Decimal(n), "unit": "倍", "cls": "ratio",
+                      "approx": False, "c0": c0, "c1": c1})
+    cands.sort(key=lambda c: c["n0"])
+    drop = _size_class(text, cands)
+    out: list[Quantity] = []
+    for i, c in enumerate(cands):
+        if i in drop:
+            continue
+        n0, n1, c0, c1 = c["n0"], c["n1"], c["c0"], c["c1"]
+        q0, q1 = _trim_quote(text, c0, c1)
+        if q1 - q0 > 80:  # keep the quote short: cut before the number at a space or quote
+            q0 = max(q0, n0 - 40)
+            q1 = min(q1, n1 + 30)
+        if not (q0 <= n0 and n1 <= q1):
+            q0, q1 = min(q0, n0), max(q1, n1)
+        if c["cls"] == "rank":
+            comparator = "="
+            indicator = (text[c0:n0].strip() + text[n0:n1]).strip()
+            indicator = grammar().lead_strip.sub("", indicator)
+            indicator = re.sub(r"(位列|位居|名列|排名|排在|跃居|稳居|居于|居|列).*$", "排名", indicator) or "排名"
+        else:
+            comparator = ">=" if c["approx"] else _comparator(text, n0, n1)
+            indicator = _indicator(text, c0, c1, n0, n1)
+        s0, s1 = p.sentence(n0)
+        out.append(Quantity(
+            quote=text[q0:q1], start=q0, end=q1, value=c["value"], unit=c["unit"],
+            indicator=indicator[:128], kind=decide_kind(p, n0, n1, doc_year), comparator=comparator,
+            period=decide_period(p, n0, doc_year, text[c0:c1], text[s0:s1]),
+            num_start=n0, num_end=n1,
+        ))
+    return out
+
+
+__all__ = ["Quantity", "find_quantities", "Positions", "grammar", "asdict"]

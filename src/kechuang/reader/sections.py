@@ -1,0 +1,269 @@
+"""Which region and actor each part of a document is about.
+
+The document's own region comes from its outlet and most-named place; a
+section changes it: an interview subtitle ("——访市委常委、卸甲镇党委书记 周伟"),
+a region name standing alone as a heading ("梁 溪 区"), a provincial or city
+heading, a byline ending an article. Inside a paragraph a named speaker
+("曹勇表示") takes precedence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .people import Person, find_people, speaker_pattern, vocab
+
+DATA_DIR = Path(__file__).parent / "data"
+HAN = r"\u4e00-\u9fff"
+
+
+@dataclass(frozen=True)
+class Context:
+    region: str = ""
+    region_code: str = ""
+    actor: str = ""
+    key_code: str = ""  # nearest code known to the registry (for filters), may be the parent's
+
+
+EMPTY = Context()
+
+
+def _registry():
+    try:
+        from kechuang.regions import registry
+
+        return registry()
+    except Exception:  # registry unavailable: names stay textual, codes empty
+        return None
+
+
+def display_name(region) -> str:
+    """The customary full form used in registers: 盐城市, 无锡市新吴区, 高邮市卸甲镇, 高邮高新区."""
+    reg = _registry()
+    parent = reg.get(region.parent_code) if (reg and region.parent_code) else None
+    name = region.name
+    if region.level == "zone":
+        return name.replace("高新技术产业开发区", "高新区").replace("经济技术开发区", "经开区")
+    if region.level == "town" and parent is not None:
+        return display_name(parent) + name
+    if region.level == "county" and name.endswith("区") and parent is not None and parent.level == "prefecture":
+        return parent.name + name
+    return name
+
+
+def context_for(region, actor: str = "") -> Context:
+    if region is None:
+        return EMPTY
+    official = region.code.isdigit() and len(region.code) == 6
+    return Context(display_name(region), region.code if official else "", actor, region.code)
+
+
+_OUTLET_STRIP = re.compile(r"^(?:今日|今天|新|大)|(?:晚报|日报|早报|时报|新闻网|新闻|发布|融媒|报)$")
+
+
+@lru_cache(maxsize=1)
+def _titles():
+    v = vocab()
+    return (set(v["generic_orgs"]), re.compile(rf"(?:{'|'.join(sorted(v['org_title_suffixes'], key=len, reverse=True))})$"))
+
+
+class SectionMap:
+    """Region/actor context for every offset of one document."""
+
+    def __init__(self, text: str, outlet: str = "", people: dict[str, Person] | None = None):
+        self.text = text
+        self.reg = _registry()
+        self.people = people if people is not None else find_people(text)
+        self.doc_region = self._doc_region(outlet)
+        self.doc_ctx = context_for(self.doc_region)
+        self.province = self._province()
+        self.person_ctx = {n: self._person_context(p) for n, p in self.people.items()}
+        self._build()
+
+    # ---------------------------------------------------------- document region
+    def _doc_region(self, outlet: str):
+        if self.reg is None:
+            return None
+        if outlet:
+            short = _OUTLET_STRIP.sub("", _OUTLET_STRIP.sub("", outlet))
+            r = self.reg.resolve(short) if len(short) >= 2 else None
+            if r is not None and r.level in ("prefecture", "county"):
+                return r
+        head = self.text[:4000]
+        counts: Counter = Counter()
+        first: dict[str, int] = {}
+        for s, _e, r in self.reg.find_in_text(head):
+            if r.level in ("prefecture", "county") or (r.level == "province" and False):
+                counts[r.code] += 1
+                first.setdefault(r.code, s)
+        for m in re.finditer(rf"中共([{HAN}]{{2,4}}?)[市县区]委", head):
+            r = self.reg.resolve(m.group(1))
+            if r is not None:
+                counts[r.code] += 3
+                first.setdefault(r.code, m.start())
+        if not counts:
+            return None
+        code = max(counts, key=lambda c: (counts[c], -first[c]))
+        return self.reg.get(code)
+
+    def _province(self):
+        if self.reg is None or self.doc_region is None:
+            return None
+        return self.reg.get(self.doc_region.code[:2] + "0000")
+
+    def _resolve_org(self, org: str):
+        if self.reg is None or len(org) < 2:
+            return None
+        within = self.doc_region.code if self.doc_region is not None else None
+        try:
+            r = self.reg.resolve(org, within=within)
+        except Exception:
+            r = None
+        if r is None and within:
+            try:
+                r = self.reg.resolve(org)
+            except Exception:
+                r = None
+        return r
+
+    def _org_context(self, titles: list[str]) -> Context | None:
+        """Context from the first title naming an organisation of its own."""
+        generic, suffix = _titles()
+        for t in titles:
+            org = suffix.sub("", t)
+            org = suffix.sub("", org)
+            if not org or org in generic or t in ("副市长", "市长", "局长", "区长", "县长"):
+                continue
+            if re.search(r"(?:局|委|办|中心|厅|院)$", org) and org[:1] in "市区县省":
+                level_region = self.province if org[0] == "省" else self.doc_region
+                base = context_for(level_region)
+                prefix = (level_region.name if level_region is not None else "")
+                return Context(base.region, base.region_code, prefix + org[1:], base.key_code)
+            r = self._resolve_org(org)
+            if r is not None:
+                ctx = context_for(r)
+                return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)
+        return None
+
+    def _person_context(self, p: Person) -> Context:
+        ctx = self._org_context(p.titles)
+        if ctx is not None:
+            return ctx
+        first = p.titles[0] if p.titles else ""
+        if first.startswith("省") and self.province is not None:
+            base = context_for(self.province)
+        elif first == "总书记":
+            return Context("中国", "", p.name, "")
+        else:
+            base = self.doc_ctx
+        return Context(base.region, base.region_code, f"{first}{p.name}" if first else p.name, base.key_code)
+
+    # ---------------------------------------------------------- sections
+    def _build(self) -> None:
+        text = self.text
+        reg = self.reg
+        v = vocab()
+        subtitle = v["re_subtitle"]
+        byline = v["re_byline"]
+        starts, ctxs = [0], [self.doc_ctx]
+        self.section_keys: list[tuple[Context, list[str]]] = []
+        pos = 0
+        for line in text.split("\n"):
+            lstart = pos
+            pos += len(line) + 1
+            stripped = line.strip()
+            if not stripped:
+                continue
+            new = None
+            m = subtitle.match(line)
+            if m:
+                person = self.people.get(m.group("name"))
+                titles = re.split(r"[、,]", m.group("titles"))
+                new = self._org_context(titles) or (self.person_ctx.get(m.group("name")) if person else None)
+                if new is not None:
+                    new = Context(new.region, new.region_code, new.actor or new.region, new.key_code)
+                    self.section_keys.append((new, self._keys(titles, new)))
+            elif byline.match(line):
+                new = self.doc_ctx
+                starts.append(pos)
+                ctxs.append(new)
+                continue
+            elif len(stripped) <= 40 and not re.search(r"[。;!?]$", stripped):
+                compact = re.sub(r"\s+", "", stripped)
+                if reg is not None and 2 <= len(compact) <= 14 and re.search(r"(?:区|县|市|镇|街道|园区|开发区|高新区)(?:\(.*\))?$", compact):
+                    name = re.sub(r"\(.*\)$", "", compact)
+                    r = self._resolve_org(name)
+                    if r is not None and r.name.startswith(name[:2]) or (r is not None and name in r.aliases):
+                        new = context_for(r)
+                        new = Context(new.region, new.region_code, new.region, new.key_code)
+                if new is None and re.search(r"省委|省政府|全省", stripped) and self.province is not None:
+                    new = context_for(self.province)
+                elif new is None and re.search(r"市委|市政府|全市", stripped):
+                    new = self.doc_ctx
+            if new is not None:
+                starts.append(lstart)
+                ctxs.append(new)
+        self._starts, self._ctxs = starts, ctxs
+        # speakers
+        self._speakers: list[tuple[int, Context]] = []
+        rx = speaker_pattern(self.people)
+        if rx is not None:
+            for m in rx.finditer(text):
+                ctx = self.person_ctx.get(m.group("name"))
+                if ctx is not None:
+                    self._speakers.append((m.start(), ctx))
+        self._speaker_pos = [s for s, _ in self._speakers]
+        self._para_override: dict[int, Context] = {}
+
+    def _keys(self, titles: list[str], ctx: Context) -> list[str]:
+        generic, suffix = _titles()
+        keys = set()
+        for t in titles:
+            org = suffix.sub("", suffix.sub("", t))
+            if org and org not in generic and len(org) >= 2:
+                keys.add(org[1:] if org[0] in "市区县省" and len(org) > 3 else org)
+                for tail in ("高新区", "开发区", "经开区", "新区"):
+                    if org.endswith(tail) and len(org) > len(tail):
+                        keys.add(org[-len(tail) - 2:] if tail == "新区" else tail)
+        if ctx.region and self.doc_region is not None and ctx.region != self.doc_ctx.region:
+            keys.add(ctx.region.replace(self.doc_region.name, "").replace(self.doc_region.short_name, "") or ctx.region)
+        return [k for k in keys if len(k) >= 2]
+
+    def _override(self, para_start: int, para_end: int, current: Context) -> Context | None:
+        if para_start in self._para_override:
+            return self._para_override[para_start]
+        para = self.text[para_start:para_end]
+        own = next((keys for ctx, keys in self.section_keys if ctx == current), None)
+        result = None
+        if own is not None and not any(k in para for k in own):
+            hits = [ctx for ctx, keys in self.section_keys if ctx != current and any(k in para for k in keys)]
+            if len({h.region for h in hits}) == 1:
+                result = hits[0]
+        self._para_override[para_start] = result
+        return result
+
+    def at(self, pos: int) -> Context:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        ctx = self._ctxs[max(i, 0)]
+        para_start = self.text.rfind("\n", 0, pos) + 1
+        j = bisect.bisect_right(self._speaker_pos, pos) - 1
+        if j >= 0 and self._speaker_pos[j] >= para_start:
+            return self._speakers[j][1]
+        if self.section_keys:
+            para_end = self.text.find("\n", pos)
+            para_end = len(self.text) if para_end < 0 else para_end
+            # a paragraph opened by a speaker later in it still belongs to that speaker
+            k = bisect.bisect_left(self._speaker_pos, para_start)
+            if k < len(self._speaker_pos) and self._speaker_pos[k] < para_end:
+                return self._speakers[k][1]
+            over = self._override(para_start, para_end, ctx)
+            if over is not None:
+                return over
+        return ctx

@@ -1,9 +1,10 @@
 """Finding region mentions in free text.
 
-All names/aliases are compiled once into a single regular expression shaped
-like a trie (shared prefixes factored out, longer continuations tried first),
-so the C regex engine does the scanning and each match is the longest name
-starting at that position.
+All names/aliases are indexed once by their first two characters (every name
+used for scanning has at least two). Scanning looks up each position's
+character pair in that index and, only on a hit, tries the name lengths that
+start with it, longest first: a dictionary scan that is several times faster
+than one big regular-expression alternation over ~10,000 names.
 """
 
 from __future__ import annotations
@@ -23,32 +24,25 @@ _HAN = "\u3400-\u9fff\uf900-\ufaff"
 _INNER_SPACE = re.compile(rf"(?<=[{_HAN}])[ \t\u3000\u00a0]+(?=[{_HAN}])")
 
 
-def _trie_pattern(keys: list[str]) -> str:
-    trie: dict = {}
-    for k in keys:
-        node = trie
-        for ch in k:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def emit(node: dict) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:  # the name may stop here; trying the longer continuation first
-            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
-        return body
-
-    return emit(trie)
-
-
 class Scanner:
     def __init__(self, reg: RegionRegistry):
         stop = reg.text_stoplist
-        keys = [k for k in reg._index if len(k) >= 2 and k not in stop]
-        self.pattern = re.compile(_trie_pattern(keys))
+        self.keys = frozenset(k for k in reg._index if len(k) >= 2 and k not in stop)
+        lengths: dict[str, set[int]] = {}
+        for k in self.keys:
+            lengths.setdefault(k[:2], set()).add(len(k))
+        self.pairs = {p: tuple(sorted(ls, reverse=True)) for p, ls in lengths.items()}
+
+    def candidates(self, text: str):
+        """(start, end) of the names in `text`, longest first at each start."""
+        pairs, keys = self.pairs, self.keys
+        for i in range(len(text) - 1):
+            lens = pairs.get(text[i : i + 2])
+            if lens is None:
+                continue
+            for n in lens:
+                if text[i : i + n] in keys:
+                    yield i, i + n
 
 
 def _is_person(reg: RegionRegistry, text: str, start: int, end: int) -> bool:
@@ -83,31 +77,38 @@ def scan(reg: RegionRegistry, scanner: Scanner, text: str, scope: Region | None)
     if scope is not None:
         province = scope if scope.parent_code is None else reg.ancestors(scope.code)[0]
     out: list[tuple[int, int, Region]] = []
-    for m in scanner.pattern.finditer(clean):
-        key = m.group()
-        entries = reg._index.get(key)
-        if not entries:
+    covered = 0  # end of the last accepted mention: no overlapping mentions
+    for start, end in scanner.candidates(clean):
+        if start < covered:
             continue
-        best = min(entries.values())
-        if best == GENERIC and scope is None:
-            continue
-        region = reg._resolve_key(key, scope)
+        region = _accept(reg, clean, start, end, scope, province)
         if region is None:
             continue
-        if best >= SHORT and len(key) == 2:
-            # two-character short names of counties/towns are too often common
-            # words (新平, 同心, 振兴): only taken inside the scope's province
-            if region.level in ("county", "town", "zone") and not (
-                province is not None and reg.is_within(region.code, province.code)
-            ):
-                continue
-            if _is_person(reg, clean, m.start(), m.end()):
-                continue
-        s, e = m.start(), m.end()
-        if cuts:
-            s, e = orig(s, False), orig(e, True)
-        if out and out[-1][1] == s and reg.is_within(region.code, out[-1][2].code) and region.code != out[-1][2].code:
+        covered = end
+        s, e = (orig(start, False), orig(end, True)) if cuts else (start, end)
+        if out and out[-1][1] == s and region.code != out[-1][2].code and reg.is_within(region.code, out[-1][2].code):
             # a chain such as 无锡市梁溪区 / 高邮市卸甲镇 is one mention of the deepest unit
             s = out.pop()[0]
         out.append((s, e, region))
     return out
+
+
+def _accept(reg: RegionRegistry, text: str, start: int, end: int, scope, province) -> Region | None:
+    key = text[start:end]
+    entries = reg._index[key]
+    best = min(entries.values())
+    if best == GENERIC and scope is None:
+        return None
+    region = reg._resolve_key(key, scope)
+    if region is None:
+        return None
+    if best >= SHORT and len(key) == 2:
+        # two-character short names of counties/towns are too often common
+        # words (新平, 同心, 振兴): only taken inside the scope's province
+        if region.level in ("county", "town", "zone") and not (
+            province is not None and reg.is_within(region.code, province.code)
+        ):
+            return None
+        if _is_person(reg, text, start, end):
+            return None
+    return region

@@ -200,3 +200,21 @@ def test_search_prefix(reg):
 def test_within_must_exist():
     with pytest.raises(RegionError, match="上级地区"):
         resolve("新吴", within="火星")
+
+
+def test_every_full_name_and_code_resolves_to_itself(reg):
+    wrong = [r.code for r in reg if reg.resolve(r.full_name) is not r or reg.get(r.code) is not r]
+    assert wrong == []
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ALL = sorted(registry(), key=lambda r: r.code)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_ALL), st.sampled_from([" ", "\u3000", "  "]))
+def test_spaces_inside_names_do_not_matter(region, space):
+    assert resolve(space.join(region.full_name)) is region
+    assert resolve(space.join(region.name)) is resolve(region.name)

@@ -216,7 +216,7 @@ def _csv_frame(data: bytes, fname: str, problems: list[Problem]) -> pl.DataFrame
     sep = max([",", "\t", ";"], key=first.count)
     try:
         frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, infer_schema=False,
-                            separator=sep, truncate_ragged_lines=True, missing_utf8_is_empty_string=False,
+                            separator=sep, truncate_ragged_lines=True,
                             quote_char='"')
     except Exception as exc:
         problems.append(Problem(fname, None, None, None, None, f"CSV 文件格式错误：{exc}"))

@@ -235,5 +235,47 @@ def demo_cmd(year: int = typer.Option(None, "--year", help="年度(默认今年)
     console.print(f"已载入演示目标 {n} 个")
 
 
+@targets_app.command("assess")
+def assess_cmd(
+    city: str = typer.Option("320900", "--city", help="城市代码或名称(需有考核指标体系文件)"),
+    as_of: str = typer.Option(None, "--date", help="统计日期(默认今天)"),
+    fmt: str = typer.Option("table", "--format", help="table | jsonl | xlsx"),
+    output: Path = typer.Option(None, "--output", "-o", help="xlsx 输出文件"),
+) -> None:
+    """考核排名:各区县/园区得分、分组与权重敏感性 Assessment ranking."""
+    from kechuang import db
+
+    from .assessment import assess, load_system, target_values
+    from .metrics import LedgerSource, MetricError
+
+    code = _region(city)
+    today = _date(as_of)
+    try:
+        system = load_system(code)
+        with db.session_scope() as s:
+            goals = target_values(s, today.year)
+        result = assess(system, LedgerSource(db.get_engine()), today, goals)
+    except (MetricError, ImportError) as exc:
+        _fail(str(exc) if isinstance(exc, MetricError) else "台账尚不可用")
+    if fmt == "jsonl":
+        for row in result.to_json():
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    if fmt == "xlsx":
+        from kechuang.excel import write_xlsx
+
+        path = output or Path("考核排名.xlsx")
+        write_xlsx(path, {"排名": result.table, "指标得分": result.scores, "原始值": result.raw,
+                          "敏感性": result.sensitivity})
+        console.print(f"已导出到 {path}")
+        return
+    table = Table("名次", "地区", "综合得分", "相对均值", "分组", "优势", "短板", title=f"{system.name}({today})")
+    for row in result.to_json():
+        table.add_row(str(row["rank"]), row["region"], f"{row['score'] or 0:.3f}",
+                      f"{(row['relative'] or 0) * 100:.0f}%", row["group"], "、".join(row["strengths"]),
+                      "、".join(row["weaknesses"]))
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(targets_app, name="targets")

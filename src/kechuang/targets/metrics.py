@@ -308,7 +308,9 @@ def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
     """Filtered records with _date/_end columns, the counting region, exploded to every ancestor."""
     frame = source(metric.kind)
     missing = sorted(f for f in metric.fields() | {"region_code"} if f not in frame.columns)
-    if missing:
+    if missing and frame.height == 0:  # an empty ledger: nothing to count
+        frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(f) for f in missing])
+    elif missing:
         raise MetricError(f"指标“{metric.name}”({metric.id}):台账“{metric.kind}”缺少字段 {', '.join(missing)}")
     df = frame.filter(filter_expr(metric.filter))
     extra = []

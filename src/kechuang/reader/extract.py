@@ -53,7 +53,7 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
         qs = find_quantities(text, year, positions)
         for q in qs:
             ctx = sections.at(q.num_start)
-            q.region, q.region_code, q.actor = ctx.region, ctx.region_code, ctx.actor
+            q.region, q.region_code, q.actor, q.key_code = ctx.region, ctx.region_code, ctx.actor, ctx.key_code
         result.quantities = qs
     if "frameworks" in what:
         from .frameworks import find_frameworks

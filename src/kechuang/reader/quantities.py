@@ -35,6 +35,7 @@ class Quantity:
     region: str = ""
     region_code: str = ""
     actor: str = ""
+    key_code: str = ""  # registry code of the region or its nearest known ancestor (storage, filters)
     # position of the number itself (for section lookup and highlighting)
     num_start: int = 0
     num_end: int = 0

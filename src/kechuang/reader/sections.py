@@ -110,8 +110,15 @@ class SectionMap:
                 first.setdefault(r.code, m.start())
         if not counts:
             return None
+        for code, pos in first.items():  # the title and lead name the document's own region
+            if pos < 300:
+                counts[code] += 5
         code = max(counts, key=lambda c: (counts[c], -first[c]))
-        return self.reg.get(code)
+        best = self.reg.get(code)
+        for anc in self.reg.ancestors(code) if best is not None else []:
+            if anc.code in first and first[anc.code] < 300:
+                return anc
+        return best
 
     def _province(self):
         if self.reg is None or self.doc_region is None:

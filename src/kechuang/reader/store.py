@@ -1,0 +1,262 @@
+"""Register of documents and their statements: ingest, versions, corrections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, select)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
+
+from ..audit import record
+from ..db import Base
+from .load import LoadedDocument, ReaderError, load_file
+from .quantities import grammar
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    outlet: Mapped[str] = mapped_column(String(128), default="")
+    published_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    checksum: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    region_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ingested_by: Mapped[str] = mapped_column(String(64), default="")
+
+    statements: Mapped[list["Statement"]] = relationship(
+        back_populates="document", order_by="Statement.seq", cascade="all, delete-orphan")
+
+
+class Statement(Base):
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column("end_pos", Integer)
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    unit: Mapped[str] = mapped_column(String(16))
+    indicator: Mapped[str] = mapped_column(String(128), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    comparator: Mapped[str] = mapped_column(String(4), default="=")
+    region: Mapped[str] = mapped_column(String(128), default="")
+    region_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    actor: Mapped[str] = mapped_column(String(128), default="")
+    period: Mapped[str] = mapped_column(String(32), default="")
+    corrected: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    document: Mapped[Document] = relationship(back_populates="statements")
+
+    def as_dict(self) -> dict:
+        return {f: getattr(self, f) for f in EDITABLE} | {"id": self.id, "quote": self.quote,
+                                                        "start": self.start, "end": self.end,
+                                                        "corrected": self.corrected}
+
+
+EDITABLE = ("value", "unit", "indicator", "kind", "comparator", "region", "region_code", "actor", "period")
+KINDS = {"target": "目标", "achievement": "成绩"}
+COMPARATORS = (">=", "=", "<=", "~")
+
+
+class StatementError(ValueError):
+    """A correction was refused (Chinese message naming field and value)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def all_units() -> list[str]:
+    units = []
+    for cls, us in grammar().spec["units"].items():
+        for u in us:
+            if cls == "money":
+                units += [u, "万" + u, "亿" + u]
+            elif u == "平方米":
+                units += [u, "万平方米"]
+            else:
+                units.append(u)
+    return units
+
+
+def _statement_rows(doc: LoadedDocument):
+    from .extract import extract
+
+    ex = extract(doc, ("quantities",))
+    region_code = ex.sections.doc_region.code if ex.sections and ex.sections.doc_region else None
+    return ex.quantities, region_code
+
+
+def _make_statements(quantities) -> list[Statement]:
+    return [Statement(seq=i, quote=q.quote, start=q.start, end=q.end, value=q.value, unit=q.unit,
+                      indicator=q.indicator, kind=q.kind, comparator=q.comparator, region=q.region,
+                      region_code=q.key_code or None, actor=q.actor, period=q.period, corrected=False)
+            for i, q in enumerate(quantities)]
+
+
+def _carry_corrections(new_text: str, fresh: list[Statement], corrected: list[Statement]) -> list[Statement]:
+    """Keep every corrected statement whose quote still appears; it replaces the
+    fresh statement at the same place."""
+    kept: list[Statement] = []
+    for old in corrected:
+        start = new_text.find(old.quote, max(0, old.start - 2000)) if old.quote else -1
+        if start < 0:
+            start = new_text.find(old.quote)
+        if start < 0:
+            continue
+        end = start + len(old.quote)
+        clone = Statement(quote=old.quote, start=start, end=end, corrected=True,
+                          **{f: getattr(old, f) for f in EDITABLE})
+        kept.append(clone)
+    out = [s for s in fresh if not any(s.start < k.end and k.start < s.end for k in kept)] + kept
+    out.sort(key=lambda s: (s.start, s.end))
+    for i, s in enumerate(out):
+        s.seq = i
+    return out
+
+
+def latest_version(session: Session, filename: str) -> Document | None:
+    return session.scalar(select(Document).where(Document.filename == filename)
+                          .order_by(Document.version.desc()).limit(1))
+
+
+def ingest_loaded(session: Session, loaded: LoadedDocument, username: str) -> tuple[Document, bool]:
+    same = session.scalar(select(Document).where(Document.checksum == loaded.checksum,
+                                                 Document.filename == loaded.filename).limit(1))
+    if same is not None:
+        return same, False
+    previous = latest_version(session, loaded.filename)
+    quantities, region_code = _statement_rows(loaded)
+    statements = _make_statements(quantities)
+    if previous is not None:
+        corrected = [s for s in previous.statements if s.corrected]
+        statements = _carry_corrections(loaded.text, statements, corrected)
+    doc = Document(title=loaded.title or loaded.filename, outlet=loaded.outlet, published_on=loaded.published_on,
+                   filename=loaded.filename, checksum=loaded.checksum,
+                   version=(previous.version + 1) if previous else 1,
+                   supersedes_id=previous.id if previous else None, text=loaded.text,
+                   region_code=region_code, ingested_at=_now(), ingested_by=username,
+                   statements=statements)
+    session.add(doc)
+    session.flush()
+    record(session, username, "ingest", "document", doc.id,
+           after={"filename": doc.filename, "version": doc.version, "checksum": doc.checksum,
+                  "statements": len(statements)}, region_code=region_code)
+    return doc, True
+
+
+def ingest_file(session: Session, path: str | Path, username: str) -> tuple[Document, bool]:
+    """Store a file and its statements. Same file again: nothing changes (returns created=False).
+    Changed content under the same name: a new version that supersedes the old one."""
+    return ingest_loaded(session, load_file(path), username)
+
+
+def reextract(session: Session, document: Document, username: str) -> Document:
+    """Run extraction again over the stored text; corrected statements are kept as they are."""
+    loaded = LoadedDocument(filename=document.filename, text=document.text, checksum=document.checksum,
+                            title=document.title, outlet=document.outlet, published_on=document.published_on)
+    quantities, _ = _statement_rows(loaded)
+    corrected = [s for s in document.statements if s.corrected]
+    fresh = _make_statements(quantities)
+    for s in list(document.statements):
+        document.statements.remove(s)
+    session.flush()
+    document.statements.extend(_carry_corrections(document.text, fresh, corrected))
+    session.flush()
+    record(session, username, "reextract", "document", document.id,
+           after={"statements": len(document.statements)}, region_code=document.region_code)
+    return document
+
+
+def current_documents(session: Session) -> list[Document]:
+    superseded = select(Document.supersedes_id).where(Document.supersedes_id.is_not(None))
+    return list(session.scalars(select(Document).where(Document.id.not_in(superseded))
+                                .order_by(Document.published_on.desc().nulls_last(), Document.id.desc())))
+
+
+def list_statements(session: Session, region_codes=None, year=None, kind=None, indicator=None) -> list[Statement]:
+    """Statements of the current version of every document, filtered."""
+    superseded = select(Document.supersedes_id).where(Document.supersedes_id.is_not(None))
+    q = (select(Statement).join(Document).where(Document.id.not_in(superseded))
+         .options(selectinload(Statement.document)).order_by(Document.id, Statement.seq))
+    if region_codes is not None:
+        q = q.where(Statement.region_code.in_(list(region_codes)))
+    if year:
+        q = q.where(Statement.period.startswith(str(year)))
+    if kind:
+        q = q.where(Statement.kind == kind)
+    if indicator:
+        q = q.where(Statement.indicator.contains(indicator))
+    return list(session.scalars(q))
+
+
+def _validate(field: str, value):
+    if field not in EDITABLE:
+        raise StatementError(f"字段“{field}”不可修改(可修改:{'、'.join(EDITABLE)})")
+    if field == "value":
+        try:
+            d = Decimal(str(value).strip().replace(",", ""))
+        except (InvalidOperation, ValueError):
+            raise StatementError(f"字段“数值”的值“{value}”不是数字") from None
+        if not d.is_finite() or abs(d) >= Decimal(10) ** 14:
+            raise StatementError(f"字段“数值”的值“{value}”超出范围")
+        return d.quantize(Decimal("0.000001"))
+    value = "" if value is None else str(value).strip()
+    if field == "kind" and value not in KINDS:
+        raise StatementError(f"字段“类型”的值“{value}”无效,应为 target(目标)或 achievement(成绩)")
+    if field == "comparator" and value not in COMPARATORS:
+        raise StatementError(f"字段“比较”的值“{value}”无效,应为 {' '.join(COMPARATORS)} 之一")
+    if field == "unit" and value not in all_units():
+        raise StatementError(f"字段“单位”的值“{value}”不在单位表中")
+    if field == "region_code" and value:
+        from ..regions import registry
+
+        if registry().get(value) is None:
+            raise StatementError(f"字段“地区代码”的值“{value}”不是已知的行政区划代码")
+    limits = {"indicator": 128, "region": 128, "actor": 128, "period": 32, "region_code": 16}
+    if field in limits and len(value) > limits[field]:
+        raise StatementError(f"字段“{field}”的值过长(最多 {limits[field]} 个字符)")
+    return value or (None if field == "region_code" else "")
+
+
+def correct_statement(session: Session, statement_id: int, changes: dict, username: str) -> Statement:
+    """Apply a person's correction; audited; marks the statement so re-extraction keeps it."""
+    st = session.get(Statement, statement_id)
+    if st is None:
+        raise StatementError(f"量化表述 {statement_id} 不存在")
+    clean = {f: _validate(f, v) for f, v in changes.items()}
+    if "region" in clean and "region_code" not in clean and clean["region"]:
+        from ..regions import registry
+
+        r = registry().resolve(clean["region"])
+        if r is not None:
+            clean["region_code"] = r.code
+    before = {f: _jsonable(getattr(st, f)) for f in clean}
+    changed = {f: v for f, v in clean.items() if getattr(st, f) != v}
+    if not changed:
+        return st
+    for f, v in changed.items():
+        setattr(st, f, v)
+    st.corrected = True
+    session.flush()
+    record(session, username, "correct", "statement", st.id, before=before,
+           after={f: _jsonable(v) for f, v in clean.items()}, region_code=st.region_code)
+    return st
+
+
+def _jsonable(v):
+    return str(v) if isinstance(v, Decimal) else v
+
+
+__all__ = ["Document", "Statement", "ingest_file", "ingest_loaded", "list_statements", "correct_statement",
+           "reextract", "current_documents", "StatementError", "ReaderError", "KINDS", "EDITABLE", "all_units"]

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
 
 from kechuang import db
 from kechuang.accounts import add_user
 from kechuang.settings import Settings
-
-PASSWORD = "correct-horse-42"
-_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    m = _CSRF_RE.search(html)
-    assert m, "page has no CSRF token"
-    return m.group(1)
-
-
-def login(client: TestClient, username: str, password: str = PASSWORD):
-    page = client.get("/login")
-    token = csrf_from(page.text)
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token, "next": "/"},
-                       follow_redirects=False)
-
+from web_helpers import PASSWORD, login
 
 @pytest.fixture
 def app(db_url, tmp_path):

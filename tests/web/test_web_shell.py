@@ -8,7 +8,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from .conftest import PASSWORD, csrf_from, login
+from web_helpers import PASSWORD, csrf_from, login
 
 
 def test_healthz(anon):
@@ -127,21 +127,30 @@ def test_openapi_lists_region_api(anon):
     assert "/api/regions/{code}" in spec["paths"]
 
 
+def _iter_routes(routes, prefix=""):
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif hasattr(route, "original_router"):  # an included router
+            yield from _iter_routes(route.original_router.routes, prefix + route.include_context.prefix)
+
+
 def _post_form_routes(app):
-    for route in app.routes:
-        if isinstance(route, APIRoute) and "POST" in route.methods:
-            yield route
+    for path, route in _iter_routes(app.routes):
+        if route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            yield path, route
 
 
 def test_every_post_route_rejects_missing_or_wrong_csrf(app, client_as):
     """Every POST endpoint must refuse a request without the right CSRF token."""
     admin = client_as("admin")
     checked = 0
-    for route in _post_form_routes(app):
-        path = re.sub(r"\{[^}]+\}", "1", route.path)
+    for raw_path, route in _post_form_routes(app):
+        path = re.sub(r"\{[^}]+\}", "1", raw_path)
         for headers, data in (({}, {}), ({"X-CSRF-Token": "wrong"}, {"csrf_token": "wrong"})):
-            r = admin.post(path, data=data, headers=headers, follow_redirects=False)
-            assert r.status_code == 403, f"{route.path} accepted a request without a valid CSRF token"
+            method = sorted(route.methods & {"POST", "PUT", "PATCH", "DELETE"})[0]
+            r = admin.request(method, path, data=data, headers=headers, follow_redirects=False)
+            assert r.status_code == 403, f"{raw_path} accepted a request without a valid CSRF token"
         checked += 1
     assert checked >= 3  # login, logout, user management at least
 

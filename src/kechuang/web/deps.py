@@ -62,6 +62,9 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     if user is None or not user.active:
         request.session.clear()
         return None
+    # detach: a rollback of the request's transaction must not expire the user that
+    # error pages still render
+    session.expunge(user)
     request.state.user = user
     return user
 

@@ -1,0 +1,87 @@
+"""Targets pages over HTTP: progress figures, drill-down rows, binding queue (CSRF, scope), assessment."""
+
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from kechuang import db
+from kechuang.targets import metrics as tm
+from kechuang.targets.store import add_target
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "targets"))
+from conftest import small_ledgers  # noqa: E402  (hand-made ledgers of tests/targets)
+
+sys.path.pop(0)
+
+
+@pytest.fixture
+def ledger(monkeypatch):
+    frames = small_ledgers()
+    monkeypatch.setattr(tm.LedgerSource, "__call__", lambda self, kind: tm.dict_source(frames)(kind))
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _add(db_url, **kw):
+    with db.session_scope(db.engine_for(db_url)) as s:
+        return add_target(s, **kw).id
+
+
+def test_progress_page_shows_figure_and_rows_behind_it(db_url, client_as, ledger):
+    year = dt.date.today().year
+    tid = _add(db_url, region="盐城市", region_code="320900", indicator="有效高企", value="6", unit="家",
+               year=year, source_doc="doc.txt", source_quote="有效高企达6家")
+    c = client_as("officer", "320900")
+    page = c.get(f"/targets?year={year}")
+    assert page.status_code == 200
+    row = re.search(rf'data-target-id="{tid}".*?</tr>', page.text, re.S).group(0)
+    # from the hand-made ledger: B, C and D hold valid certificates today (A lapsed in March 2024)
+    expected = 3 if dt.date.today() >= dt.date(2024, 5, 1) else None
+    assert f">{expected}<" in row and "50.0%" in row
+    rows = c.get(f"/targets/{tid}/rows")
+    assert rows.status_code == 200 and rows.text.count("<tr>") == 1 + 3
+    api = c.get(f"/api/targets/progress?year={year}").json()
+    assert api[0]["current"] == 3 and api[0]["metric"] == "hnte_valid"
+    xlsx = c.get(f"/targets?year={year}&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert c.get(f"/targets/{tid}").status_code == 200
+
+
+def test_queue_bind_needs_csrf_and_scope_and_is_audited(db_url, client_as, ledger):
+    year = dt.date.today().year
+    tid = _add(db_url, region="盐都区", region_code="320903", indicator="新招引科技型企业", value="5",
+               unit="家", year=year)
+    c = client_as("officer", "320903")
+    page = c.get("/targets/queue")
+    assert "新招引科技型企业" in page.text
+    assert c.post(f"/targets/{tid}/bind", data={"metric": "tech_sme_registered"}).status_code == 403
+    token = csrf_from(page.text)
+    other = client_as("officer", "320902")
+    other_token = csrf_from(other.get("/targets/queue").text)
+    r = other.post(f"/targets/{tid}/bind", data={"metric": "tech_sme_registered", "csrf_token": other_token})
+    assert r.status_code == 403          # outside 亭湖区's scope
+    r = c.post(f"/targets/{tid}/bind", data={"metric": "tech_sme_registered", "csrf_token": token},
+               follow_redirects=False)
+    assert r.status_code == 303
+    api = c.get(f"/api/targets/progress?year={year}").json()
+    assert api[0]["metric"] == "tech_sme_registered"
+    from sqlalchemy import select
+
+    from kechuang.audit import AuditEntry
+
+    with db.session_scope(db.engine_for(db_url)) as s:
+        assert s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "target")).all() == ["bind"]
+
+
+def test_assessment_and_overview_panel(db_url, client_as, ledger):
+    c = client_as("admin", None)
+    page = c.get("/assessment?city=320900")
+    assert page.status_code == 200 and 'id="ranking"' in page.text and "盐都区" in page.text
+    assert c.get("/assessment?city=320900&format=xlsx").content[:2] == b"PK"
+    home = c.get("/")
+    assert home.status_code == 200 and "目标进度" in home.text

@@ -19,17 +19,9 @@ from sqlalchemy.engine import make_url
 
 from kechuang import db
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from shared_data import SHARED, shared_path  # noqa: F401  (re-exported for tests)
 
 PG_URL = os.environ.get("KECHUANG_TEST_DATABASE_URL", "")
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under ../shared, skipping the test when it is absent (a user's clone)."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"../shared not available: {path}")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import shared_path
+from shared_data import shared_path
 
 from kechuang.regions import find_in_text
 

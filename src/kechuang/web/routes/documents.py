@@ -1,0 +1,162 @@
+"""政策文件 pages: document list and upload, document text with highlighted statements and
+corrections, and the statements register with filters and Excel export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import polars as pl
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from ...reader.load import ReaderError, load_bytes
+from ...reader.store import (COMPARATORS, EDITABLE, KINDS, Document, Statement, StatementError, all_units,
+                             correct_statement, current_documents, ingest_loaded, list_statements)
+from ..deps import CsrfChecked, CurrentUser, DbSession, render, require_edit, require_scope, scope_codes
+
+router = APIRouter()
+
+LABELS = {"value": "数值", "unit": "单位", "indicator": "指标", "kind": "类型", "comparator": "比较",
+          "region": "地区", "region_code": "地区代码", "actor": "主体", "period": "年份"}
+
+
+def _visible(user, code: str | None) -> bool:
+    return user.can_see(code)
+
+
+def _segments(doc: Document) -> list[tuple[str, list[Statement]]]:
+    """The text cut into plain and highlighted pieces (overlapping quotes share one mark)."""
+    out: list[tuple[str, list[Statement]]] = []
+    cursor = 0
+    for st in sorted(doc.statements, key=lambda s: (s.start, s.end)):
+        if st.start < cursor:
+            if out and out[-1][1]:
+                out[-1][1].append(st)
+            continue
+        if st.start > cursor:
+            out.append((doc.text[cursor:st.start], []))
+        out.append((doc.text[st.start:st.end], [st]))
+        cursor = st.end
+    out.append((doc.text[cursor:], []))
+    return out
+
+
+def _filters(user, region: str | None, year: str | None, kind: str | None, indicator: str | None):
+    from ...regions import registry
+
+    codes = scope_codes(user)
+    if region:
+        r = registry().resolve(region) if not registry().get(region) else registry().get(region)
+        if r is None:
+            raise HTTPException(status_code=400, detail=f"未知地区“{region}”")
+        require_scope(user, r.code)
+        sub = registry().subtree_codes(r.code) | {r.code}
+        codes = sub if codes is None else codes & sub
+    if kind and kind not in KINDS:
+        raise HTTPException(status_code=400, detail=f"类型“{kind}”无效")
+    year_val = None
+    if year:
+        if not (year.isdigit() and len(year) == 4):
+            raise HTTPException(status_code=400, detail=f"年份“{year}”无效,应为四位数字")
+        year_val = int(year)
+    return codes, year_val
+
+
+@router.get("/docs", include_in_schema=False)
+def documents_page(request: Request, session: DbSession, user: CurrentUser):
+    docs = [d for d in current_documents(session) if _visible(user, d.region_code)]
+    return render(request, "documents/list.html", {"docs": docs, "error": request.query_params.get("error")})
+
+
+@router.post("/docs/upload", include_in_schema=False, dependencies=[CsrfChecked])
+async def upload_document(request: Request, session: DbSession, user: CurrentUser,
+                          file: Annotated[UploadFile, File()]):
+    if not user.can_write:
+        raise HTTPException(status_code=403, detail="无权导入文件")
+    data = await file.read()
+    try:
+        loaded = load_bytes(data, file.filename or "upload.txt")
+    except ReaderError as exc:
+        docs = [d for d in current_documents(session) if _visible(user, d.region_code)]
+        return render(request, "documents/list.html", {"docs": docs, "error": str(exc)}, status_code=400)
+    doc, _created = ingest_loaded(session, loaded, user.username)
+    session.commit()
+    return RedirectResponse(f"/docs/{doc.id}", status_code=303)
+
+
+@router.get("/docs/statements", include_in_schema=False)
+def statements_page(request: Request, session: DbSession, user: CurrentUser,
+                    region: str | None = None, year: str | None = None, kind: str | None = None,
+                    indicator: str | None = None):
+    codes, year_val = _filters(user, region, year, kind, indicator)
+    items = list_statements(session, region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None)
+    return render(request, "documents/statements.html", {
+        "items": items, "kinds": KINDS,
+        "f": {"region": region or "", "year": year or "", "kind": kind or "", "indicator": indicator or ""},
+        "query": request.url.query})
+
+
+def statements_frame(items: list[Statement]) -> pl.DataFrame:
+    return pl.DataFrame({
+        "文件": [s.document.title for s in items],
+        "发布日期": [s.document.published_on for s in items],
+        "地区": [s.region for s in items],
+        "地区代码": [s.region_code or "" for s in items],
+        "主体": [s.actor for s in items],
+        "类型": [KINDS.get(s.kind, s.kind) for s in items],
+        "指标": [s.indicator for s in items],
+        "比较": [s.comparator for s in items],
+        "数值": [s.value for s in items],
+        "单位": [s.unit for s in items],
+        "年份": [s.period for s in items],
+        "原文": [s.quote for s in items],
+        "人工更正": ["是" if s.corrected else "" for s in items],
+    }, schema_overrides={"数值": pl.Decimal(20, 6), "发布日期": pl.Date})
+
+
+@router.get("/docs/statements.xlsx", include_in_schema=False)
+def statements_xlsx(session: DbSession, user: CurrentUser, region: str | None = None, year: str | None = None,
+                    kind: str | None = None, indicator: str | None = None):
+    from ...excel import xlsx_response
+
+    codes, year_val = _filters(user, region, year, kind, indicator)
+    items = list_statements(session, region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None)
+    return xlsx_response({"目标与成绩": statements_frame(items)}, "目标与成绩.xlsx")
+
+
+@router.get("/docs/{doc_id}", include_in_schema=False)
+def document_page(request: Request, doc_id: int, session: DbSession, user: CurrentUser):
+    doc = session.get(Document, doc_id)
+    if doc is None:
+        raise HTTPException(status_code=404, detail="文件不存在")
+    require_scope(user, doc.region_code)
+    return render(request, "documents/detail.html", {
+        "doc": doc, "segments": _segments(doc), "kinds": KINDS, "comparators": COMPARATORS,
+        "units": all_units(), "labels": LABELS, "error": request.query_params.get("error"),
+        "can_edit": user.can_edit(doc.region_code)})
+
+
+@router.post("/docs/statements/{statement_id}/correct", include_in_schema=False, dependencies=[CsrfChecked])
+async def correct(request: Request, statement_id: int, session: DbSession, user: CurrentUser):
+    st = session.get(Statement, statement_id)
+    if st is None:
+        raise HTTPException(status_code=404, detail="量化表述不存在")
+    require_edit(user, st.region_code or st.document.region_code)
+    form = await request.form()
+    changes = {f: form[f] for f in EDITABLE if f in form and str(form[f]) != _as_form(getattr(st, f))}
+    try:
+        correct_statement(session, statement_id, changes, user.username)
+    except StatementError as exc:
+        session.rollback()
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/docs/{st.document_id}?error={quote(str(exc))}#s{statement_id}", status_code=303)
+    return RedirectResponse(f"/docs/{st.document_id}#s{statement_id}", status_code=303)
+
+
+def _as_form(v) -> str:
+    if v is None:
+        return ""
+    if hasattr(v, "normalize"):
+        return format(v.normalize(), "f")
+    return str(v)

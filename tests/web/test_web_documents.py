@@ -1,0 +1,50 @@
+"""政策文件 pages (reader): list, upload, highlighted text, correction with CSRF, register, Excel."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from web_helpers import csrf_from
+
+TEXT = "盐城晚报讯 市委召开大会。\n\n去年高企总数达2338家。今年力争新招引科技型企业100家。\n"
+
+
+def _upload(client, name="doc.txt", data=TEXT.encode()):
+    token = csrf_from(client.get("/docs").text)
+    return client.post("/docs/upload", data={"csrf_token": token}, files={"file": (name, data, "text/plain")},
+                       follow_redirects=False)
+
+
+def test_upload_view_correct_and_export(client_as):
+    c = client_as("officer", "320900")
+    r = _upload(c)
+    assert r.status_code == 303
+    page = c.get(r.headers["location"])
+    assert page.status_code == 200
+    assert "<mark" in page.text and "高企总数达2338家" in page.text
+    sid = page.text.split('id="s', 1)[1].split('"', 1)[0]
+    token = csrf_from(page.text)
+    bad = c.post(f"/docs/statements/{sid}/correct", data={"value": "2338"}, follow_redirects=False)
+    assert bad.status_code == 403  # no CSRF token
+    ok = c.post(f"/docs/statements/{sid}/correct", data={"csrf_token": token, "value": "2400"},
+                follow_redirects=False)
+    assert ok.status_code == 303
+    assert "已人工更正" in c.get(r.headers["location"]).text
+    reg = c.get("/docs/statements", params={"kind": "target", "region": "320900"})
+    assert "新招引科技型企业" in reg.text and "高企总数" not in reg.text
+    xlsx = c.get("/docs/statements.xlsx", params={"region": "盐城市"})
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [row for row in ws.iter_rows(values_only=True)]
+    assert values[0][0] == "文件" and len(values) == 3
+    assert c.get("/docs").status_code == 200
+
+
+def test_bad_upload_and_scope(client_as):
+    c = client_as("officer", "320900")
+    r = _upload(c, "empty.txt", b"")
+    assert r.status_code == 400 and "empty.txt" in r.text
+    _upload(c)
+    other = client_as("officer", "320200")
+    assert other.get("/docs/statements", params={"region": "320900"}).status_code == 403
+    assert "高企总数" not in other.get("/docs/statements").text

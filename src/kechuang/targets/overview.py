@@ -1,0 +1,88 @@
+"""Context for the 总览 panel and the chart options shared by the targets pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from .progress import Progress, progress_report
+
+STATUS_COLORS = {"已完成": "#2e7d32", "正常": "#1565c0", "滞后": "#f9a825", "严重滞后": "#c62828"}
+
+
+def progress_chart(rows: list[Progress]) -> dict:
+    """ECharts option: completion bars (% of target), the target line at 100 % and the pace marks."""
+    rows = [p for p in rows if p.share is not None]
+    names = [f"{p.target.region}·{p.target.indicator}" if len({r.target.region_code for r in rows}) > 1
+             else p.target.indicator for p in rows]
+    bars = [{"value": round(float(p.share) * 100, 1),
+             "itemStyle": {"color": STATUS_COLORS.get(p.status or "", "#90a4ae")}} for p in rows]
+    pace = [None if (p.expected is None or not p.target.value) else
+            round(float(p.expected / p.target.value) * 100, 1) for p in rows]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": ["完成率", "序时进度"]},
+        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
+        "xAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+        "yAxis": {"type": "category", "data": names, "inverse": True},
+        "series": [
+            {"name": "完成率", "type": "bar", "data": bars,
+             "markLine": {"symbol": "none", "data": [{"xAxis": 100, "name": "目标"}],
+                          "lineStyle": {"color": "#2e7d32", "type": "solid", "width": 2},
+                          "label": {"formatter": "目标"}}},
+            {"name": "序时进度", "type": "scatter", "symbol": "rect", "symbolSize": [4, 18], "data": pace,
+             "itemStyle": {"color": "#37474f"}},
+        ],
+        "__click": {n: f"/targets/{p.target.id}/rows" for n, p in zip(names, rows)},
+    }
+
+
+def district_chart(rows: list[Progress], metric_id: str) -> dict | None:
+    """Completion of one metric's targets across districts."""
+    rows = [p for p in rows if p.target.metric_id == metric_id and p.share is not None]
+    if len(rows) < 2:
+        return None
+    return {
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 24, "containLabel": True},
+        "xAxis": {"type": "category", "data": [p.target.region for p in rows],
+                  "axisLabel": {"interval": 0, "rotate": 30}},
+        "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+        "series": [{"name": "完成率", "type": "bar",
+                    "data": [{"value": round(float(p.share) * 100, 1),
+                              "itemStyle": {"color": STATUS_COLORS.get(p.status or "", "#90a4ae")}}
+                             for p in rows],
+                    "markLine": {"symbol": "none", "data": [{"yAxis": 100}], "label": {"formatter": "目标"}}}],
+        "__click": {p.target.region: f"/targets/{p.target.id}/rows" for p in rows},
+    }
+
+
+def overview_context(session, user) -> dict:
+    """Context of templates/targets/overview_panel.html for the user's region (this year)."""
+    today = dt.date.today()
+    code = user.region_code
+    if code is None:
+        code = "320900"  # unscoped users see the demo city
+    engine = session.get_bind()
+    rows = progress_report(session, engine, region_code=code, year=today.year, today=today)
+    own = [p for p in rows if p.target.region_code == code and p.target.binding_status == "bound"]
+    below = [p for p in rows if p.target.region_code != code and p.target.binding_status == "bound"]
+    counts = Counter(p.status for p in rows if p.status)
+    metric = own[0].target.metric_id if own else (below[0].target.metric_id if below else None)
+    ranking = None
+    try:
+        from .assessment import assess, load_system, target_values
+        from .metrics import LedgerSource
+
+        result = assess(load_system(code), LedgerSource(engine), today, target_values(session, today.year))
+        ranking = result.table.to_dicts()
+    except Exception:  # no indicator system for this region, or ledgers not loaded
+        ranking = None
+    return {
+        "region_code": code, "year": today.year, "as_of": today, "rows": own,
+        "counts": [(s, counts.get(s, 0)) for s in STATUS_COLORS], "unbound": sum(
+            1 for p in rows if p.target.binding_status == "unbound"),
+        "chart": progress_chart(own) if own else None,
+        "district_chart": district_chart(below, metric) if metric else None,
+        "district_metric": metric, "ranking": ranking,
+    }

@@ -1,0 +1,183 @@
+"""Pages and API of kechuang.targets: progress (目标), binding queue, history, rows behind a number,
+assessment (考核)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from ...targets.metrics import LedgerSource, MetricError, load_metrics, rows_behind
+from ...targets.overview import district_chart, progress_chart
+from ...targets.progress import history, progress_frame, progress_report
+from ...targets.store import TargetError, bind_target, dismiss_target, get_target, list_targets
+from ..deps import CsrfChecked, CurrentUser, DbSession, render, require_edit, require_scope
+
+router = APIRouter()
+
+
+def _region_param(user, region: str | None) -> str | None:
+    """The region to show: the one asked for (inside the user's scope) or the user's own."""
+    code = None
+    if region:
+        from ...targets.store import resolve_region
+
+        try:
+            code = resolve_region(region)[0]
+        except TargetError as exc:
+            raise HTTPException(status_code=404, detail=str(exc))
+    code = code or user.region_code
+    if code:
+        require_scope(user, code)
+    return code
+
+
+def _progress(session, user, region, year, date):
+    code = _region_param(user, region)
+    today = dt.date.fromisoformat(date) if date else dt.date.today()
+    rows = progress_report(session, session.get_bind(), region_code=code, year=year or today.year, today=today)
+    return code, today, [p for p in rows if user.can_see(p.target.region_code)]
+
+
+@router.get("/targets", include_in_schema=False)
+def targets_page(request: Request, session: DbSession, user: CurrentUser, region: str | None = None,
+                 year: int | None = None, date: str | None = None, format: str | None = None):
+    code, today, rows = _progress(session, user, region, year, date)
+    if format == "xlsx":
+        from ...excel import xlsx_response
+
+        return xlsx_response({"目标进度": progress_frame(rows)}, f"目标进度-{code or '全部'}-{today}.xlsx")
+    bound = [p for p in rows if p.target.binding_status == "bound"]
+    own = [p for p in bound if p.target.region_code == code] if code else bound
+    metrics = sorted({p.target.metric_id for p in bound if p.target.region_code != code})
+    comparisons = [(load_metrics()[m].name, district_chart([p for p in bound if p.target.region_code != code], m))
+                   for m in metrics]
+    return render(request, "targets/index.html", {
+        "rows": rows, "region_code": code, "year": year or today.year, "as_of": today,
+        "chart": progress_chart(own) if own else None, "chart_rows": len(own),
+        "comparisons": [c for c in comparisons if c[1]],
+    })
+
+
+@router.get("/api/targets/progress")
+def api_progress(session: DbSession, user: CurrentUser, region: str | None = None, year: int | None = None,
+                 date: str | None = None) -> list[dict]:
+    """目标进度(每个目标一条,键同 `kechuang targets progress --format jsonl`)"""
+    return [p.to_json() for p in _progress(session, user, region, year, date)[2]]
+
+
+@router.get("/targets/queue", include_in_schema=False)
+def queue_page(request: Request, session: DbSession, user: CurrentUser):
+    items = [t for t in list_targets(session, binding="unbound") if user.can_see(t.region_code)]
+    return render(request, "targets/queue.html", {"items": items, "metrics": list(load_metrics().values())})
+
+
+@router.post("/targets/{target_id}/bind", include_in_schema=False, dependencies=[CsrfChecked])
+def bind_action(target_id: int, session: DbSession, user: CurrentUser, metric: str = Form(...)):
+    try:
+        t = get_target(session, target_id)
+        require_edit(user, t.region_code)
+        bind_target(session, target_id, metric, user.username)
+    except TargetError as exc:
+        raise HTTPException(status_code=400, detail=str(exc))
+    return RedirectResponse("/targets/queue", status_code=303)
+
+
+@router.post("/targets/{target_id}/dismiss", include_in_schema=False, dependencies=[CsrfChecked])
+def dismiss_action(target_id: int, session: DbSession, user: CurrentUser):
+    try:
+        t = get_target(session, target_id)
+        require_edit(user, t.region_code)
+        dismiss_target(session, target_id, user.username)
+    except TargetError as exc:
+        raise HTTPException(status_code=400, detail=str(exc))
+    return RedirectResponse("/targets/queue", status_code=303)
+
+
+def _target(session, user, target_id):
+    try:
+        t = get_target(session, target_id)
+    except TargetError as exc:
+        raise HTTPException(status_code=404, detail=str(exc))
+    require_scope(user, t.region_code)
+    return t
+
+
+@router.get("/targets/{target_id}", include_in_schema=False)
+def target_page(request: Request, target_id: int, session: DbSession, user: CurrentUser):
+    from ...targets.progress import compute_progress
+
+    t = _target(session, user, target_id)
+    [p] = compute_progress([t], LedgerSource(session.get_bind()))
+    snaps = history(session, t.id)
+    option = None
+    if snaps:
+        option = {
+            "tooltip": {"trigger": "axis"}, "legend": {"data": ["当前值", "序时应达"]},
+            "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
+            "xAxis": {"type": "category", "data": [s.as_of.isoformat() for s in snaps]},
+            "yAxis": {"type": "value", "name": t.unit},
+            "series": [{"name": "当前值", "type": "line", "data": [float(s.current or 0) for s in snaps]},
+                       {"name": "序时应达", "type": "line", "lineStyle": {"type": "dashed"},
+                        "data": [None if s.expected is None else float(s.expected) for s in snaps],
+                        "markLine": {"symbol": "none", "data": [{"yAxis": float(t.value), "name": "目标"}],
+                                     "label": {"formatter": "目标"}}}],
+        }
+    return render(request, "targets/detail.html", {"t": t, "p": p, "snaps": snaps, "option": option})
+
+
+@router.get("/targets/{target_id}/rows", include_in_schema=False)
+def rows_page(request: Request, target_id: int, session: DbSession, user: CurrentUser,
+              date: str | None = None, format: str | None = None):
+    t = _target(session, user, target_id)
+    if t.binding_status != "bound":
+        raise HTTPException(status_code=404, detail="该目标尚未绑定指标,没有对应的台账记录")
+    from ...targets.progress import effective_date
+
+    when = dt.date.fromisoformat(date) if date else effective_date(t.year, dt.date.today())
+    try:
+        frame = rows_behind(t.metric_id, t.region_code, when, LedgerSource(session.get_bind()))
+    except (MetricError, ImportError) as exc:
+        raise HTTPException(status_code=503, detail=str(exc) if isinstance(exc, MetricError) else "台账尚不可用")
+    if format == "xlsx":
+        from ...excel import xlsx_response
+
+        return xlsx_response({"台账记录": frame}, f"台账记录-{t.indicator}-{when}.xlsx")
+    return render(request, "targets/rows.html", {"t": t, "metric": load_metrics()[t.metric_id], "when": when,
+                                                "columns": frame.columns, "rows": frame.head(500).rows(),
+                                                "total": frame.height})
+
+
+@router.get("/assessment", include_in_schema=False)
+def assessment_page(request: Request, session: DbSession, user: CurrentUser, city: str | None = None,
+                    date: str | None = None, format: str | None = None):
+    from ...targets.assessment import assess, available_systems, load_system, target_values
+
+    code = _region_param(user, city) or "320900"
+    today = dt.date.fromisoformat(date) if date else dt.date.today()
+    try:
+        result = assess(load_system(code), LedgerSource(session.get_bind()), today,
+                        target_values(session, today.year))
+    except (MetricError, ImportError) as exc:
+        return render(request, "targets/assessment.html", {"error": str(exc), "systems": available_systems(),
+                                                           "result": None, "city": code})
+    if format == "xlsx":
+        from ...excel import xlsx_response
+
+        return xlsx_response({"排名": result.table, "指标得分": result.scores, "原始值": result.raw,
+                              "敏感性": result.sensitivity}, f"考核排名-{code}-{today}.xlsx")
+    rows = result.to_json()
+    option = {
+        "tooltip": {"trigger": "axis"}, "legend": {},
+        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
+        "xAxis": {"type": "value", "max": 1}, "yAxis": {"type": "category", "inverse": True,
+                                                        "data": [r["region"] for r in rows]},
+        "series": [{"name": i.name, "type": "bar", "stack": "score",
+                    "data": [round(next(e["contribution"] or 0 for e in r["indicators"] if e["indicator"] == i.id), 4)
+                             for r in rows]} for i in result.system.indicators],
+    }
+    return render(request, "targets/assessment.html", {
+        "result": result, "rows": rows, "option": option, "city": code, "as_of": today,
+        "sens_cols": result.sensitivity.columns, "sens_rows": result.sensitivity.rows(), "error": None,
+    })

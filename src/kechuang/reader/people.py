@@ -30,6 +30,12 @@ def _alt(words) -> str:
     return "|".join(sorted(set(words), key=len, reverse=True))
 
 
+def _fast_alt(words) -> str:
+    """Alternation guarded by a first-character class, so scanning skips most positions quickly."""
+    firsts = "".join(sorted({w[0] for w in words}))
+    return rf"(?=[{re.escape(firsts)}])(?:{_alt(words)})"
+
+
 @lru_cache(maxsize=1)
 def vocab() -> dict:
     spec = yaml.safe_load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"))
@@ -37,10 +43,11 @@ def vocab() -> dict:
     stops = _alt(spec["name_stops"])
     bylines = _alt(spec["byline_titles"])
     title = rf"[{HAN}]{{0,12}}?(?:{heads})"
+    # anchored at a title word (fast); the organisation before it is recovered by looking back
     spec["re_titled"] = re.compile(
-        rf"(?P<titles>{title}(?:[、]{title})*)[ \t]?(?P<name>[{HAN}]{{2,4}}?)(?=(?:{stops})|[、,。;:\s“(]|$)", re.M)
+        rf"(?P<titles>{_fast_alt(spec['title_heads'])}(?:[、]{title})*)[ \t]?(?P<name>[{HAN}]{{2,4}}?)(?=(?:{stops})|[、,。;:\s“(]|$)", re.M)
     spec["re_list"] = re.compile(rf"(?P<title>市领导|省领导|区领导|县领导)(?P<names>[{HAN}]{{2,3}}(?:、[{HAN}]{{2,3}})+)等")
-    spec["re_byline"] = re.compile(rf"^[ \t]*(?:{bylines})[ \t:]+[{HAN}]{{2,4}}(?:[ \t:]+[{HAN}]{{2,5}})*[ \t]*$", re.M)
+    spec["re_byline"] = re.compile(rf"(?:^|(?<=。))[ \t]*(?:{bylines})[ \t:]+[{HAN}]{{2,4}}(?:[ \t:]+[{HAN}]{{2,5}})*[ \t]*$", re.M)
     spec["byline_set"] = set(spec["byline_titles"])
     spec["re_leader"] = re.compile(rf"(?P<name>[{HAN}]{{2,3}})(?P<title>总书记)")
     spec["re_photo"] = re.compile(rf"(?P<names>[{HAN}]{{2,4}}(?:[ \t]+[{HAN}]{{2,4}})*)[ \t]+摄[ \t]*$", re.M)
@@ -82,8 +89,11 @@ def find_people(text: str) -> dict[str, Person]:
         if p is not None:
             p.subtitle_pos = m.start()
     for m in v["re_titled"].finditer(text):
-        titles = m.group("titles")
-        if "——" in text[max(0, m.start() - 3):m.start() + 1]:
+        back = text[max(0, m.start() - 12):m.start()]
+        prefix = re.split(r"[^\u4e00-\u9fff]", back)[-1]
+        titles = prefix + m.group("titles")
+        ls = text.rfind("\n", 0, m.start()) + 1
+        if text[ls:m.start()].lstrip().startswith("——"):
             continue
         add(m.group("name"), titles.split("、"), m.start("name"))
     for m in v["re_list"].finditer(text):

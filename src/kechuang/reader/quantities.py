@@ -53,6 +53,14 @@ def _alt(words) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
+def _guard(words) -> str:
+    """A lookahead on the possible first characters of ``words`` (plain words or simple patterns)."""
+    firsts = {w[0] for w in words}
+    if any(not ("\u4e00" <= ch <= "\u9fff") for ch in firsts):
+        return ""
+    return f"(?=[{''.join(sorted(firsts))}])"
+
+
 @lru_cache(maxsize=1)
 def grammar() -> "Grammar":
     return Grammar(yaml.safe_load((DATA_DIR / "grammar.yaml").read_text(encoding="utf-8")))
@@ -88,14 +96,15 @@ class Grammar:
         self.cmp_after = [(op, re.compile(rf"^(?:{_alt(d['after'])})")) for op, d in cmp.items()]
         self.cn_verbs = re.compile(rf"(?:{_alt(spec['cn_numeral_verbs'])})$")
         km = spec["kind_markers"]
-        self.kind_strong = re.compile(
-            "|".join([f"(?P<t>{_alt(km['target'])})", f"(?P<a>{_alt(km['achievement'])})"]))
-        self.kind_weak = re.compile(
-            "|".join([f"(?P<t>{_alt(km['target_weak'])})", f"(?P<a>{_alt(km['achievement_weak'])})"]))
+        self.kind_strong = re.compile(_guard(km["target"] + km["achievement"]) + "(?:" +
+            "|".join([f"(?P<t>{_alt(km['target'])})", f"(?P<a>{_alt(km['achievement'])})"]) + ")")
+        self.kind_weak = re.compile(_guard(km["target_weak"] + km["achievement_weak"]) + "(?:" +
+            "|".join([f"(?P<t>{_alt(km['target_weak'])})", f"(?P<a>{_alt(km['achievement_weak'])})"]) + ")")
         pw = spec["period_words"]
+        period_first = "12" + "".join(sorted({w[0] for v in pw.values() for w in v}))
         self.period = re.compile(
-            r"(?P<year>(?:19|20)\d\d)年(?P<end>底|末|前)?(?!\d{0,2}月\d{0,2}日[^,。;]{0,6}(?:召开|举行))"
-            + "".join(f"|(?P<{k}>{_alt(v)})" for k, v in pw.items())
+            rf"(?=[{period_first}])(?:" r"(?P<year>(?:19|20)\d\d)年(?P<end>底|末|前)?(?!\d{0,2}月\d{0,2}日[^,。;]{0,6}(?:召开|举行))"
+            + "".join(f"|(?P<{k}>{_alt(v)})" for k, v in pw.items()) + ")"
         )
         strip = spec["indicator_strip"]
         self.lead_strip = re.compile(rf"^(?:(?:{_alt(strip['leading'])})|[\s“”\"‘’'(),、])+")

@@ -108,12 +108,24 @@ def find_people(text: str) -> dict[str, Person]:
                 title = tok
             elif title:
                 add(tok, [title], m.start())
-    for m in v["re_leader"].finditer(text):
-        if m.group("name") in ("习近平",) or text[m.start() - 1:m.start()] in ("、", ",", "。", "\n", "“", ""):
-            add(m.group("name"), ["总书记"], m.start())
-    for m in v["re_photo"].finditer(text):
-        for name in m.group("names").split():
-            add(name, ["摄"], m.start())
+    i = text.find("总书记")
+    while i >= 0:  # "习近平总书记": the name stands before the title
+        for size in (3, 2):
+            start = i - size
+            name = text[max(0, start):i]
+            if start >= 0 and re.fullmatch(rf"[{HAN}]{{{size}}}", name) and \
+                    (start == 0 or text[start - 1] in "、,。\n“ "):
+                add(name, ["总书记"], start)
+                break
+        i = text.find("总书记", i + 3)
+    pos = 0
+    for line in text.split("\n"):  # photo credits: "谢道韞 范海罡 摄" (cheap line test first)
+        if line.rstrip().endswith("摄"):
+            m = v["re_photo"].search(line)
+            if m:
+                for name in m.group("names").split():
+                    add(name, ["摄"], pos + m.start())
+        pos += len(line) + 1
     # drop "names" that are titles themselves, and merge titles of names seen untitled
     return {n: p for n, p in people.items() if p.titles and not re.search(r"书记|市长|主任|记者|部长|局长", n)}
 

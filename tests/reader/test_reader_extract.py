@@ -164,7 +164,7 @@ def test_cli_frameworks_and_people(tmp_path):
 
 def test_dev_set_scores(tmp_path):
     """The development gold set must keep its scores (see reader report)."""
-    from conftest import shared_path
+    from shared_data import shared_path
 
     corpus = shared_path("corpus")
     gold = shared_path("corpus", "gold", "quantities.jsonl")

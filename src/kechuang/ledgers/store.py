@@ -158,7 +158,10 @@ def _typed_from_json(kind: Kind, frame: pl.DataFrame) -> pl.DataFrame:
     if frame.height == 0:
         decoded = pl.DataFrame(schema=struct.to_schema())
     else:
-        decoded = frame.select(pl.col("data").str.json_decode(struct)).unnest("data")
+        import io
+
+        text = "\n".join(frame.get_column("data").to_list()).encode()
+        decoded = pl.read_ndjson(io.BytesIO(text), schema=struct.to_schema())
     casts = []
     for f in kind.fields:
         c = pl.col(f.id)
@@ -185,13 +188,16 @@ def _meta_cols(conn_or_engine):
 
 
 def _rows_frame(rows) -> pl.DataFrame:
-    fixed = []
-    for r in rows:
-        d = r[5]
-        if isinstance(d, str):
-            d = dt.date.fromisoformat(d[:10])
-        fixed.append((r[0], r[1], r[2], r[3], r[4], d, r[6]))
-    return pl.DataFrame(fixed, schema=META_SCHEMA, orient="row")
+    if not rows:
+        return pl.DataFrame(schema=META_SCHEMA)
+    cols = list(zip(*rows))
+    out = {}
+    for (name, dtype), values in zip(META_SCHEMA.items(), cols):
+        if name == "record_date" and any(isinstance(v, str) for v in values[:1]):
+            out[name] = pl.Series(name, values, dtype=pl.String).str.slice(0, 10).str.to_date()
+        else:
+            out[name] = pl.Series(name, values, dtype=dtype)
+    return pl.DataFrame(out)
 
 
 def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[str] | None = None,

@@ -45,6 +45,9 @@ def default_region_resolver(scope_root: str | None = None) -> RegionResolver:
         out: dict[str, tuple[str | None, str | None]] = {}
         for v in values:
             text = v.strip()
+            if reg is not None and reg.get(text.upper()) is not None:  # any registry code (zones too)
+                out[v] = (text.upper(), None)
+                continue
             if text.isdigit():
                 if len(text) not in (6, 9, 12):
                     out[v] = (None, "行政区划代码应为6位（区县）、9位或12位（乡镇）数字")
@@ -264,18 +267,7 @@ def validate(
                                     f"{chk.get('message', '数值关系不对')}（{kind.field(a).label}：{va}，"
                                     f"{kind.field(b).label}：{vb}）"))
 
-    # natural key
-    key_parts = [pl.col(k).cast(pl.String) for k in kind.key]
-    typed = typed.with_columns(
-        pl.when(pl.all_horizontal([p.is_not_null() for p in key_parts]))
-        .then(pl.concat_str(key_parts, separator="|")).otherwise(None).alias(KEY_COL))
-    long = typed.get_column(KEY_COL).str.len_bytes() > KEY_MAX
-    if long.any():
-        typed = typed.with_columns(
-            pl.when(pl.col(KEY_COL).str.len_chars() > 100)
-            .then(pl.col(KEY_COL).str.slice(0, 100) + "#" + pl.col(KEY_COL).map_elements(
-                lambda s: hashlib.sha1(s.encode()).hexdigest()[:16], return_dtype=pl.String))
-            .otherwise(pl.col(KEY_COL)).alias(KEY_COL))
+    typed = natural_key(kind, typed)
     # rows whose key is incomplete were already reported (required key fields)
     dup = typed.with_row_index("__gi").filter(pl.col(KEY_COL).is_not_null()).with_columns(
         pl.col("__gi").min().over(KEY_COL).alias("__first_gi"),
@@ -290,6 +282,22 @@ def validate(
                                     f"与{where}重复（{key_label}相同），同一文件中每条记录只能出现一次"))
     problems.sort(key=lambda p: (p.sheet or "", p.row or 0))
     return typed, problems
+
+
+def natural_key(kind: Kind, typed: pl.DataFrame) -> pl.DataFrame:
+    """Add the ``key`` column: key fields joined with "|" (null when a part is missing); keys longer
+    than the column allows keep a readable prefix plus a hash of the whole."""
+    key_parts = [pl.col(k).cast(pl.String) for k in kind.key]
+    typed = typed.with_columns(
+        pl.when(pl.all_horizontal([p.is_not_null() for p in key_parts]))
+        .then(pl.concat_str(key_parts, separator="|")).otherwise(None).alias(KEY_COL))
+    if (typed.get_column(KEY_COL).str.len_chars() > KEY_MAX).any():
+        typed = typed.with_columns(
+            pl.when(pl.col(KEY_COL).str.len_chars() > KEY_MAX)
+            .then(pl.col(KEY_COL).str.slice(0, 100) + "#" + pl.col(KEY_COL).map_elements(
+                lambda s: hashlib.sha1(s.encode()).hexdigest()[:16], return_dtype=pl.String))
+            .otherwise(pl.col(KEY_COL)).alias(KEY_COL))
+    return typed
 
 
 def iter_texts(problems: Iterable[Problem]) -> list[str]:

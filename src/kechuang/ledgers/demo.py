@@ -111,6 +111,11 @@ def _money(x: np.ndarray | pl.Series) -> pl.Series:
     return pl.Series(arr, nan_to_null=True).cast(pl.Decimal(38, 4))
 
 
+def _zfill(values: np.ndarray, width: int) -> np.ndarray:
+    """Zero-padded decimal strings (object array; works for empty input)."""
+    return pl.Series(np.asarray(values, dtype=np.int64)).cast(pl.String).str.zfill(width).to_numpy().astype(object)
+
+
 def _pick(rng, items: list[str], n: int) -> np.ndarray:
     return np.asarray(items, dtype=object)[rng.integers(0, len(items), n)]
 
@@ -291,7 +296,7 @@ def _gen_ip(rng, uscc, name, region, innovative, rd1, service, reg_date, today):
         seq = np.arange(seq0, seq0 + m)
         seq0 += m
         ip_no = pl.Series(ayear.astype(str)).to_numpy().astype(object)
-        ip_no = "DEMO-" + ("CN" if t != "software" else "") + ip_no + digit[t] + np.char.zfill(seq.astype(str), 7).astype(object)
+        ip_no = "DEMO-" + ("CN" if t != "software" else "") + ip_no + digit[t] + _zfill(seq, 7)
         parts.append(pl.DataFrame({
             "ip_no": ip_no.astype(str), "uscc": uscc.gather(idx) if m else pl.Series([], dtype=pl.String),
             "name": name[idx].astype(str), "region_code": region[idx].astype(str),
@@ -329,7 +334,7 @@ def _cycles(rng, first: np.ndarray, renew_p: float, period: int, last_year: int)
 
 def _cert_frame(ent, idx, years, ctype, level, issued, expires, prefix, region6):
     m = len(idx)
-    seq = np.char.zfill(np.arange(m).astype(str), 6).astype(object)
+    seq = _zfill(np.arange(m), 6)
     return pl.DataFrame({
         "uscc": ent.get_column("uscc").gather(idx), "name": ent.get_column("name").gather(idx),
         "region_code": ent.get_column("region_code").gather(idx),
@@ -448,7 +453,7 @@ def _gen_talents(rng, ent, innovative, codes, weights, n, today):
             emp = inno_idx[rng.integers(0, len(inno_idx), m)]
             yrs = np.full(m, y)
             person = "演示·" + _pick(rng, SURNAMES, m) + _pick(rng, GIVEN, m) + _pick(rng, GIVEN, m) + \
-                np.char.zfill(rng.integers(0, 10000, m).astype(str), 4).astype(object)
+                _zfill(rng.integers(0, 10000, m), 4)
             parts.append(pl.DataFrame({
                 "person_name": person.astype(str), "program": np.full(m, prog), "level": np.full(m, level),
                 "year": yrs, "selected_on": pl.Series(_year_dates(rng, yrs, today, 3, 12)).cast(pl.Date),

@@ -1,0 +1,138 @@
+"""Enterprise profiles (DESIGN.md "Enterprise profile") built from the ledgers, vectorized.
+
+Years count back from the last complete fiscal year before ``as_of``: ``_y1`` = as_of.year − 1,
+``_y2`` the year before, and so on. Missing ledger values stay null (missing, never zero).
+Derived columns:
+- ``conversions_3y`` = sum of 科技成果转化数 over y1..y3; ``equity_financing_2y/_3y`` = sums over
+  y1..y2 / y1..y3 (null when every year is missing);
+- ``award_national_5y_top3`` / ``standard_led_5y`` = any over y1..y5; ``award_provincial_3y_top3`` any
+  over y1..y3; ``pe_backed`` any over y1..y3; other per-year flags and levels from y1;
+- ``ip_class1`` / ``ip_class1_own`` / ``ip_class1_high_value`` / ``ip_class2`` = valid (status 有效,
+  granted on or before as_of) IP related to the main products (unless marked unrelated);
+- ``has_hnte`` = a 高新技术企业 certificate with issued_on ≤ as_of ≤ expires_on (3 years from issue
+  when the expiry is not recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from .store import load_frame
+
+PER_YEAR = {  # enterprise_year field → profile years
+    "employees": (1, 4), "tech_staff": (1,), "rd_staff": (1,),
+    "revenue": (1, 2, 3, 4), "main_revenue": (1, 2, 3), "total_income": (1,), "hitech_revenue": (1,),
+    "rd_expense": (1, 2, 3), "rd_domestic": (1, 2, 3), "sci_expense": (1,), "total_cost": (1,),
+    "net_profit": (1,), "net_assets": (1, 2, 3), "total_assets": (1,), "total_liabilities": (1,),
+}
+LATEST = ["valuation_usd_100m", "niche_years", "market_share", "digital_level", "rd_institution_level",
+          "major_incident", "dishonest_list", "hnte_tech_band", "hnte_core_band", "hnte_ip_source",
+          "hnte_standards", "hnte_management_score"]
+
+PROFILE_COLUMNS = [
+    "uscc", "name", "region_code", "industry_code", "registered_on", "application_on",
+    "employees_y1", "employees_y4", "tech_staff_y1", "rd_staff_y1",
+    "revenue_y1", "revenue_y2", "revenue_y3", "revenue_y4", "main_revenue_y1", "main_revenue_y2",
+    "main_revenue_y3", "total_income_y1", "hitech_revenue_y1", "rd_expense_y1", "rd_expense_y2",
+    "rd_expense_y3", "rd_domestic_y1", "rd_domestic_y2", "rd_domestic_y3", "sci_expense_y1",
+    "total_cost_y1", "net_profit_y1", "net_assets_y1", "net_assets_y2", "net_assets_y3",
+    "total_assets_y1", "total_liabilities_y1",
+    "ip_class1", "ip_class1_own", "ip_class1_high_value", "ip_class2",
+    "conversions_3y", "equity_financing_2y", "equity_financing_3y",
+    "valuation_usd_100m", "pe_backed", "listed", "niche_years", "market_share", "digital_level",
+    "hitech_domain", "strategic_emerging", "rd_institution_level",
+    "has_hnte", "award_national_5y_top3", "award_provincial_3y_top3", "standard_led_5y",
+    "major_incident", "dishonest_list", "restricted_industry",
+    "hnte_tech_band", "hnte_core_band", "hnte_ip_source", "hnte_standards", "hnte_management_score",
+]
+
+
+def _scope(region_code: str | None) -> set[str] | None:
+    if not region_code:
+        return None
+    from .importer import scope_codes
+
+    return scope_codes(region_code)
+
+
+def _sum_years(col: str, years: range) -> pl.Expr:
+    cond = pl.col("_y").is_in(list(years))
+    vals = pl.col(col).filter(cond)
+    return pl.when(vals.is_not_null().any()).then(vals.sum()).otherwise(None)
+
+
+def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
+                   frames: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
+    """One row per enterprise of the region subtree, in the DESIGN.md profile columns.
+
+    ``frames`` may supply ledger frames (kind id → frame as returned by ``load_frame``) instead of
+    reading them from the database (used by tests and benchmarks).
+    """
+    codes = _scope(region_code)
+
+    def get(kind: str) -> pl.DataFrame:
+        if frames is not None and kind in frames:
+            f = frames[kind]
+            return f if codes is None else f.filter(pl.col("region_code").is_in(sorted(codes)))
+        return load_frame(engine, kind, codes)
+
+    ent = get("enterprise")
+    base = ent.select(
+        "uscc", "name", "region_code", "industry_code", "registered_on",
+        pl.lit(as_of, dtype=pl.Date).alias("application_on"),
+        "listed", "hitech_domain", "strategic_emerging", "restricted_industry",
+    )
+    y1 = as_of.year - 1
+    ey = get("enterprise_year").filter(pl.col("year").is_between(y1 - 4, y1)).with_columns(
+        (y1 + 1 - pl.col("year")).alias("_y"))
+    aggs = []
+    for col, ys in PER_YEAR.items():
+        for k in ys:
+            aggs.append(pl.col(col).filter(pl.col("_y") == k).first().alias(f"{col}_y{k}"))
+    for col in LATEST:
+        aggs.append(pl.col(col).filter(pl.col("_y") == 1).first().alias(col))
+    aggs += [
+        _sum_years("conversions", range(1, 4)).alias("conversions_3y"),
+        _sum_years("equity_financing", range(1, 3)).alias("equity_financing_2y"),
+        _sum_years("equity_financing", range(1, 4)).alias("equity_financing_3y"),
+        pl.col("pe_backed").filter(pl.col("_y") <= 3).max().alias("pe_backed"),
+        pl.col("award_national_top3").filter(pl.col("_y") <= 5).max().alias("award_national_5y_top3"),
+        pl.col("award_provincial_top3").filter(pl.col("_y") <= 3).max().alias("award_provincial_3y_top3"),
+        pl.col("standard_led").filter(pl.col("_y") <= 5).max().alias("standard_led_5y"),
+    ]
+    per = ey.group_by("uscc").agg(aggs)
+
+    ip = get("ip").filter(
+        (pl.col("status") == "granted")
+        & (pl.col("granted_on").is_null() | (pl.col("granted_on") <= as_of))
+        & (pl.col("main_product_related").is_null() | pl.col("main_product_related"))
+    )
+    ipc = ip.group_by("uscc").agg(
+        (pl.col("ip_class") == "I").sum().alias("ip_class1"),
+        ((pl.col("ip_class") == "I") & pl.col("self_developed").fill_null(False)).sum().alias("ip_class1_own"),
+        ((pl.col("ip_class") == "I") & pl.col("high_value").fill_null(False)).sum().alias("ip_class1_high_value"),
+        (pl.col("ip_class") == "II").sum().alias("ip_class2"),
+    )
+
+    cert = get("certification").filter(pl.col("cert_type") == "hnte")
+    expires = pl.coalesce(pl.col("expires_on"),
+                          pl.col("issued_on").dt.offset_by("3y") - pl.duration(days=1))
+    hnte = cert.filter((pl.col("issued_on") <= as_of) & (expires >= as_of)).select("uscc").unique() \
+        .with_columns(pl.lit(True).alias("has_hnte"))
+
+    out = (base.join(per, on="uscc", how="left")
+           .join(ipc, on="uscc", how="left")
+           .join(hnte, on="uscc", how="left"))
+    # IP counts: an enterprise with no valid IP record has 0, not "missing"
+    out = out.with_columns(
+        [pl.col(c).fill_null(0).cast(pl.Int64) for c in
+         ("ip_class1", "ip_class1_own", "ip_class1_high_value", "ip_class2")]
+        + [pl.col("has_hnte").fill_null(False)]
+    )
+    for c in PROFILE_COLUMNS:
+        if c not in out.columns:
+            out = out.with_columns(pl.lit(None).alias(c))
+    return out.select(PROFILE_COLUMNS).sort("uscc")

@@ -1,0 +1,159 @@
+import datetime as dt
+import io
+from decimal import Decimal
+
+import polars as pl
+import sqlalchemy as sa
+
+from kechuang.ledgers import build_profiles, load_frame
+from kechuang.ledgers.demo import generate, generate_city
+from kechuang.ledgers.excel_io import write_export
+from kechuang.ledgers.importer import import_bytes
+from kechuang.ledgers.kinds import get_kind
+from kechuang.ledgers import store
+from kechuang.ledgers.uscc import is_valid
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def test_demo_is_deterministic_marked_and_consistent():
+    a = generate("320900", 600, seed=5, today=TODAY)
+    b = generate("320900", 600, seed=5, today=TODAY)
+    c = generate("320900", 600, seed=6, today=TODAY)
+    for kind in a:
+        assert a[kind].equals(b[kind]), kind
+    assert not a["enterprise"].equals(c["enterprise"])
+    ent = a["enterprise"]
+    assert ent.height == 600
+    assert ent.get_column("name").str.starts_with("【演示】").all()
+    assert all(is_valid(u) for u in ent.get_column("uscc").to_list())
+    assert ent.get_column("region_code").is_in(
+        ["320902", "320903", "320904", "320921", "320922", "320923", "320924", "320925", "320981",
+         "320900Z01", "320971"]).all()
+    for kind in ("ip", "certification", "project", "tech_contract", "cooperation"):
+        assert a[kind].get_column("key").str.starts_with("DEMO-").all() or kind == "certification"
+        assert a[kind].get_column("key").is_unique().all(), kind
+    cert = a["certification"]
+    # HNTE certificates are valid three years and only go to firms meeting the hard conditions
+    hnte = cert.filter(pl.col("cert_type") == "hnte")
+    assert hnte.height > 0
+    assert hnte.select((pl.col("expires_on") == pl.col("issued_on").dt.offset_by("3y")
+                        - pl.duration(days=1)).all()).item()
+    assert (cert.get_column("issued_on") <= TODAY).all()
+    ey = a["enterprise_year"].filter(pl.col("year") == 2025)
+    j = hnte.select("uscc").unique().join(ey, on="uscc")
+    ratio = (j.get_column("rd_expense").cast(pl.Float64) / j.get_column("revenue").cast(pl.Float64))
+    assert (ratio >= 0.028).all()
+    assert (j.get_column("tech_staff") * 10 >= j.get_column("employees")).all()
+    # metrics of the current year have records
+    for kind, col in (("tech_contract", "registered_on"), ("cooperation", "signed_on"), ("project", "start_on")):
+        assert a[kind].filter(pl.col(col).dt.year() == 2026).height > 0, kind
+    assert (a["tech_contract"].get_column("registered_on") <= TODAY).all()
+    tsme = cert.filter(pl.col("cert_type") == "tech_sme").get_column("year").unique().sort().to_list()
+    assert tsme == [2021, 2022, 2023, 2024, 2025, 2026]
+
+
+def test_demo_store_export_reimport_unchanged_and_profiles(engine, tmp_path):
+    counts = generate_city(engine, "320900", enterprises=300, seed=3, today=TODAY)
+    with engine.connect() as c:
+        assert store.count(c, "enterprise") == 300
+        assert store.counts_by_kind(c) == {k: v for k, v in counts.items() if v}
+    # export the certification ledger and import it again: nothing changes
+    kind = get_kind("certification")
+    frame = load_frame(engine, kind)
+    buf = io.BytesIO()
+    write_export(kind, frame, buf)
+    rep = import_bytes(engine, kind, buf.getvalue(), "资质.xlsx", today=TODAY)
+    assert rep.ok, [p.text() for p in rep.problems[:5]]
+    assert rep.unchanged == frame.height and rep.inserted == rep.updated == 0
+    # same for enterprise-year (decimals survive the round trip)
+    kind = get_kind("enterprise_year")
+    frame = load_frame(engine, kind)
+    buf = io.BytesIO()
+    write_export(kind, frame, buf)
+    rep = import_bytes(engine, kind, buf.getvalue(), "年度.xlsx", today=TODAY)
+    assert rep.ok and rep.unchanged == frame.height
+
+    prof = build_profiles(engine, "320900", TODAY)
+    assert prof.height == 300
+    one = prof.filter(pl.col("revenue_y1").is_not_null()).row(0, named=True)
+    ey = load_frame(engine, "enterprise_year").filter((pl.col("uscc") == one["uscc"]))
+    assert one["revenue_y1"] == ey.filter(pl.col("year") == 2025).get_column("revenue").item()
+    district = build_profiles(engine, "320902", TODAY)
+    assert set(district.get_column("region_code").to_list()) <= {"320902"}
+    # re-running with the same seed replaces rather than duplicates
+    generate_city(engine, "320900", enterprises=300, seed=3, today=TODAY)
+    with engine.connect() as c:
+        assert store.count(c, "enterprise") == 300
+
+
+def test_profiles_hnte_validity_and_ip_counts(engine):
+    ent = pl.DataFrame({"uscc": ["A", "B"], "name": ["甲", "乙"], "region_code": ["320902", "320902"],
+                        "industry_code": ["C3825", None], "registered_on": [dt.date(2010, 1, 1)] * 2,
+                        "listed": [False, None], "hitech_domain": [None, None],
+                        "strategic_emerging": [None, None], "restricted_industry": [None, None]})
+    ey = pl.DataFrame({"uscc": ["A", "A", "A"], "year": [2025, 2024, 2022],
+                       "revenue": [Decimal("100.5"), Decimal("90"), Decimal("70")],
+                       "conversions": [1, None, 5], "pe_backed": [None, True, None]},
+                      schema_overrides={"revenue": pl.Decimal(38, 4)})
+    ip = pl.DataFrame({"uscc": ["A", "A", "A", "B"], "status": ["granted", "granted", "lapsed", "granted"],
+                       "granted_on": [dt.date(2020, 1, 1), dt.date(2026, 12, 1), dt.date(2019, 1, 1),
+                                      dt.date(2021, 1, 1)],
+                       "ip_class": ["I", "I", "I", "II"], "self_developed": [True, True, True, False],
+                       "high_value": [None, None, None, None], "main_product_related": [True, None, True, None]})
+    cert = pl.DataFrame({"uscc": ["A", "B"], "cert_type": ["hnte", "hnte"],
+                         "issued_on": [dt.date(2023, 12, 1), dt.date(2022, 11, 1)],
+                         "expires_on": [None, dt.date(2025, 10, 31)]})
+    frames = {"enterprise": ent, "enterprise_year": ey, "ip": ip, "certification": cert}
+    for k in ("enterprise_year",):
+        for col in ("employees", "tech_staff"):
+            frames[k] = frames[k].with_columns(pl.lit(None, dtype=pl.Int64).alias(col))
+    p = build_profiles(engine, None, TODAY, frames=_complete(frames))
+    a, b = p.row(0, named=True), p.row(1, named=True)
+    assert a["revenue_y1"] == Decimal("100.5") and a["revenue_y2"] == Decimal("90")
+    assert a["revenue_y3"] is None and a["revenue_y4"] == Decimal("70")
+    assert a["conversions_3y"] == 1 and a["pe_backed"] is True
+    assert a["ip_class1"] == 1 and a["ip_class1_own"] == 1 and a["ip_class2"] == 0
+    assert b["ip_class2"] == 1 and b["revenue_y1"] is None
+    assert a["has_hnte"] is True and b["has_hnte"] is False
+    assert a["application_on"] == TODAY
+
+
+def _complete(frames):
+    """Add every declared field missing from hand-made frames, as nulls."""
+    out = {}
+    for kid, f in frames.items():
+        kind = get_kind(kid)
+        for fld in kind.fields:
+            if fld.id not in f.columns:
+                f = f.with_columns(pl.lit(None).alias(fld.id))
+        if "region_code" not in f.columns:
+            f = f.with_columns(pl.lit("320902").alias("region_code"))
+        out[kid] = f
+    return out
+
+
+def test_paging_keyset_and_filters(engine):
+    generate_city(engine, "320900", enterprises=250, seed=9, today=TODAY)
+    with engine.connect() as c:
+        seen = []
+        after = None
+        while True:
+            page, after = store.page(c, "enterprise", None, after=after, limit=100)
+            seen += page.get_column("uscc").to_list()
+            if after is None:
+                break
+        assert len(seen) == 250 and len(set(seen)) == 250
+        codes = {"320902"}
+        n = store.count_where(c, "enterprise", codes)
+        page, _ = store.page(c, "enterprise", codes, limit=1000)
+        assert page.height == n and set(page.get_column("region_code")) <= codes
+        page, _ = store.page(c, "certification", None, filters={"cert_type": "hnte"}, sort="issued_on",
+                             descending=True, limit=20)
+        assert page.height and set(page.get_column("cert_type")) == {"hnte"}
+        dates = page.get_column("issued_on").to_list()
+        assert dates == sorted(dates, reverse=True)
+        recs = store.records_of_enterprise(c, seen[0])
+        assert "enterprise" in recs and recs["enterprise"].height == 1
+        total = c.execute(sa.text("SELECT count(*) FROM ledger_records WHERE uscc = :u"), {"u": seen[0]}).scalar()
+        assert sum(f.height for f in recs.values()) == total

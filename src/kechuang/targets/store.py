@@ -187,7 +187,8 @@ def list_targets(session: Session, *, year: int | None = None, region_codes: set
     return list(session.scalars(q))
 
 
-def import_statements(session: Session, username: str = "cli") -> tuple[int, int]:
+def import_statements(session: Session, username: str = "cli",
+                      region_codes: set[str] | None = None) -> tuple[int, int]:
     """Register the reader's statements of kind `target` not yet imported. Returns (new, of which bound)."""
     from sqlalchemy import text
 
@@ -205,6 +206,8 @@ def import_statements(session: Session, username: str = "cli") -> tuple[int, int
         code = r.region_code or ""
         if not code:
             continue  # a target without a region cannot be measured; it stays in the reader
+        if region_codes is not None and code not in region_codes:
+            continue
         pub = r.published_on
         if isinstance(pub, str):
             pub = dt.date.fromisoformat(pub[:10])

@@ -12,7 +12,7 @@ from ...targets.metrics import LedgerSource, MetricError, load_metrics, rows_beh
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report
 from ...targets.store import TargetError, bind_target, dismiss_target, get_target, list_targets
-from ..deps import CsrfChecked, CurrentUser, DbSession, render, require_edit, require_scope
+from ..deps import CsrfChecked, CurrentUser, DbSession, render, require_edit, require_scope, scope_codes
 
 router = APIRouter()
 
@@ -71,6 +71,17 @@ def api_progress(session: DbSession, user: CurrentUser, region: str | None = Non
 def queue_page(request: Request, session: DbSession, user: CurrentUser):
     items = [t for t in list_targets(session, binding="unbound") if user.can_see(t.region_code)]
     return render(request, "targets/queue.html", {"items": items, "metrics": list(load_metrics().values())})
+
+
+@router.post("/targets/import", include_in_schema=False, dependencies=[CsrfChecked])
+def import_action(session: DbSession, user: CurrentUser):
+    """Register the targets that ingested documents state (only those inside the user's scope)."""
+    from ...targets.store import import_statements
+
+    if not user.can_write:
+        raise HTTPException(status_code=403, detail="只读用户不能导入目标")
+    import_statements(session, user.username, region_codes=scope_codes(user))
+    return RedirectResponse("/targets/queue", status_code=303)
 
 
 @router.post("/targets/{target_id}/bind", include_in_schema=False, dependencies=[CsrfChecked])

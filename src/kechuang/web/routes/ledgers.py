@@ -1,0 +1,228 @@
+"""台账 pages: kinds with counts, one ledger (filters, sort, paging, export, import), the import
+report, and the enterprise page (every record of one enterprise across kinds).
+
+Other packages may add panels to the enterprise page by appending a template name to
+``ENTERPRISE_PANELS``; each is included with ``uscc``, ``records`` and ``user`` in its context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import polars as pl
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+
+from ...ledgers import store
+from ...ledgers.excel_io import display_frame, write_template
+from ...ledgers.importer import import_bytes
+from ...ledgers.kinds import Kind, KindError, all_kinds, get_kind
+from ..deps import CsrfChecked, CurrentUser, DbSession, render, require_scope, scope_codes
+
+router = APIRouter()
+
+ENTERPRISE_PANELS: list[str] = []
+PAGE_SIZES = (20, 50, 100, 200)
+MAX_COLUMNS = 12
+MAX_UPLOAD = 100 * 1024 * 1024
+
+
+def _kind(name: str) -> Kind:
+    try:
+        return get_kind(name)
+    except KindError as exc:
+        raise HTTPException(status_code=404, detail=str(exc))
+
+
+def _region(user, region: str | None) -> str | None:
+    if not region:
+        return None
+    from ...regions import RegionError, lookup
+
+    try:
+        code = lookup(region).code
+    except RegionError as exc:
+        raise HTTPException(status_code=404, detail=str(exc))
+    require_scope(user, code)
+    return code
+
+
+def _visible(user, code: str | None) -> set[str] | None:
+    if code:
+        from ...regions import registry
+
+        return registry().subtree_codes(code) | {code}
+    return scope_codes(user)
+
+
+def _cell(f, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        if "." in text:
+            whole, frac = text.split(".")
+            return f"{int(whole):,}.{frac}"
+        return f"{int(text):,}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if f is not None and f.type == "enum":
+        return f.enum_labels().get(value, value)
+    return str(value)
+
+
+def _filters(kind: Kind, request: Request) -> dict[str, str]:
+    out = {}
+    for f in kind.fields:
+        v = request.query_params.get(f.id)
+        if v:
+            out[f.id] = v
+    if request.query_params.get("year") and "year" not in out:
+        out["year"] = request.query_params["year"]
+    return out
+
+
+def _columns(kind: Kind):
+    shown = [f for f in kind.fields if f.id != kind.region_field][:MAX_COLUMNS]
+    return shown
+
+
+@router.get("/ledgers", include_in_schema=False)
+def ledgers_index(request: Request, session: DbSession, user: CurrentUser):
+    codes = scope_codes(user)
+    counts = store.counts_by_kind(session.connection(), codes)
+    kinds = [(k, counts.get(k.id, 0)) for k in all_kinds().values()]
+    return render(request, "ledgers/index.html", {"kinds": kinds})
+
+
+@router.get("/ledgers/{kind}/template.xlsx", include_in_schema=False)
+def ledger_template(kind: str, user: CurrentUser):
+    import io
+
+    from fastapi.responses import Response
+
+    from ...excel import XLSX_MEDIA_TYPE, content_disposition
+
+    k = _kind(kind)
+    buf = io.BytesIO()
+    write_template(k, buf)
+    return Response(buf.getvalue(), media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": content_disposition(f"{k.name}导入模板.xlsx")})
+
+
+@router.get("/ledgers/{kind}.xlsx", include_in_schema=False)
+def ledger_export(kind: str, request: Request, session: DbSession, user: CurrentUser,
+                  region: str | None = None, q: str | None = None):
+    from ...excel import xlsx_response
+
+    k = _kind(kind)
+    code = _region(user, region)
+    frame, _ = store.page(session.connection(), k, _visible(user, code), filters=_filters(k, request), q=q,
+                         limit=2_000_000)
+    shown = display_frame(k, frame)
+    labels = {f.id: f.header for f in k.fields}
+    stamp = dt.date.today().isoformat()
+    return xlsx_response({k.name: shown}, f"{k.name}台账-{code or user.region_code or '全部'}-{stamp}.xlsx",
+                         labels=labels)
+
+
+@router.get("/ledgers/{kind}", include_in_schema=False)
+def ledger_page(kind: str, request: Request, session: DbSession, user: CurrentUser,
+                region: str | None = None, q: str | None = None, sort: str = "id", desc: int = 0,
+                after: int | None = None, page: int = 1, size: int = 50):
+    k = _kind(kind)
+    code = _region(user, region)
+    visible = _visible(user, code)
+    filters = _filters(k, request)
+    size = size if size in PAGE_SIZES else 50
+    if sort not in store.SORTABLE_META and not k.has(sort):
+        sort = "id"
+    conn = session.connection()
+    offset = (max(page, 1) - 1) * size
+    try:
+        frame, next_after = store.page(conn, k, visible, filters=filters, q=q, sort=sort,
+                                       descending=bool(desc), after=after, offset=offset, limit=size)
+        total = store.count_where(conn, k, visible, filters=filters, q=q)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="筛选条件格式不对")
+    cols = _columns(k)
+    rows = []
+    for rec in frame.iter_rows(named=True):
+        rows.append({"uscc": rec.get("uscc"), "region_code": rec.get("region_code"),
+                     "cells": [_cell(f, rec.get(f.id)) for f in cols],
+                     "nums": [f.type in ("int", "money", "decimal") for f in cols]})
+    base = {kk: v for kk, v in request.query_params.items() if kk not in ("after", "page", "sort", "desc")}
+    def link(**extra):
+        params = {**base, **{kk: v for kk, v in extra.items() if v is not None}}
+        return "?" + urlencode(params)
+    next_link = None
+    if sort == "id" and next_after is not None:
+        next_link = link(sort="id", desc=desc, after=next_after)
+    elif sort != "id" and offset + size < total:
+        next_link = link(sort=sort, desc=desc, page=page + 1)
+    prev_link = link(sort=sort, desc=desc, page=page - 1) if sort != "id" and page > 1 else None
+    enum_filters = [f for f in k.fields if f.type in ("enum", "bool")][:3]
+    export_q = urlencode({kk: v for kk, v in request.query_params.items()
+                          if kk not in ("after", "page", "sort", "desc", "size")})
+    return render(request, "ledgers/kind.html", {
+        "kind": k, "cols": cols, "rows": rows, "total": total, "region_code": code, "q": q or "",
+        "filters": filters, "enum_filters": enum_filters, "sort": sort, "desc": desc,
+        "next_link": next_link, "prev_link": prev_link, "first_link": link(sort=sort, desc=desc),
+        "sort_link": lambda fid: link(sort=fid, desc=0 if (sort == fid and desc) else (1 if sort == fid else 0)),
+        "export_url": f"/ledgers/{k.id}.xlsx" + (f"?{export_q}" if export_q else ""),
+        "size": size, "sizes": PAGE_SIZES, "page": page,
+    })
+
+
+@router.post("/ledgers/{kind}/import", include_in_schema=False, dependencies=[CsrfChecked])
+async def ledger_import(kind: str, request: Request, session: DbSession, user: CurrentUser,
+                        file: UploadFile = File(...)):
+    k = _kind(kind)
+    if not user.can_write:
+        raise HTTPException(status_code=403, detail="只读用户不能导入台账")
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise HTTPException(status_code=413, detail="文件过大（超过 100 MB）")
+    scope_root = None if (user.is_admin or not user.region_code) else user.region_code
+    report = import_bytes(session.get_bind(), k, data, file.filename or "上传文件", username=user.username,
+                          scope_root=scope_root)
+    return render(request, "ledgers/report.html", {"kind": k, "report": report},
+                  status_code=200 if report.ok else 422)
+
+
+@router.get("/enterprises/{uscc}", include_in_schema=False)
+def enterprise_page(uscc: str, request: Request, session: DbSession, user: CurrentUser):
+    from ...ledgers.uscc import normalize
+
+    uscc = normalize(uscc)
+    records = store.records_of_enterprise(session.connection(), uscc, scope_codes(user))
+    if not records:
+        raise HTTPException(status_code=404, detail="没有找到该企业，或该企业不在您的管辖范围内")
+    kinds = all_kinds()
+    profile = None
+    if "enterprise" in records:
+        profile = records["enterprise"].row(0, named=True)
+    sections = []
+    for kid, frame in records.items():
+        if kid == "enterprise":
+            continue
+        k = kinds[kid]
+        cols = [f for f in k.fields if f.id not in (k.uscc_field, "name", k.region_field)][:MAX_COLUMNS]
+        sort_col = k.date_field or k.year_field
+        if sort_col and sort_col in frame.columns:
+            frame = frame.sort(sort_col, descending=True, nulls_last=True)
+        sections.append({"kind": k, "cols": cols, "total": frame.height,
+                         "rows": [[_cell(f, r.get(f.id)) for f in cols] for r in frame.head(500).iter_rows(named=True)]})
+    ent_kind = kinds["enterprise"]
+    facts = []
+    if profile:
+        facts = [(f.label, _cell(f, profile.get(f.id))) for f in ent_kind.fields if profile.get(f.id) is not None]
+    name = profile.get("name") if profile else uscc
+    return render(request, "ledgers/enterprise.html", {
+        "uscc": uscc, "name": name, "facts": facts, "sections": sections, "records": records,
+        "region_code": profile.get("region_code") if profile else None, "panels": list(ENTERPRISE_PANELS),
+    })

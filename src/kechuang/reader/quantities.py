@@ -77,14 +77,18 @@ class Grammar:
         unit_re = _alt(self.unit_class)
         num_ar = r"\d+(?:,\d{3})*(?:\.\d+)?"
         num_cn = rf"[一二两三四五六七八九十][{CN_NUMERAL_CHARS}]*"
+        # bare 百/千 ("近百个", "千余家"); accepted in code only after an approximating word
+        num_bare = r"[百千](?=[余多万亿]|[\u4e00-\u9fff%])"
+        rng = _alt(re.escape(w) for w in spec["range_separators"])
         self.number = re.compile(
             rf"(?<![A-Za-z0-9.+\-/_#第{CN_NUMERAL_CHARS}])"
-            rf"(?P<num>{num_ar}|{num_cn})(?P<q1>余|多)?(?P<mult>千亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
+            rf"(?:(?P<lo>{num_ar}|{num_cn})(?P<lomult>万|亿)?\s*(?:{rng})\s*)?"
+            rf"(?P<num>{num_ar}|{num_cn}|{num_bare})(?P<q1>余|多)?(?P<mult>千亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
             rf"(?P<unit>{unit_re})"
             r"(?!个?月|个?工作日|个?小时|[A-Za-z0-9+])"
         )
         # the unit character starting an ordinary word instead ("项目", "所以", "家庭")
-        self.not_unit = {"项": "目", "所": "有以属在谓", "家": "庭族乡具电居长", "名": "单称义录", "位": "于置",
+        self.not_unit = {"项": "目", "所": "有以属在谓", "家": "庭族乡具电居长万", "场": "景地所馆域合", "名": "单称义录", "位": "于置",
                          "台": "阶湾州", "座": "谈", "套": "路"}
         self.rank = re.compile(
             r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列)(?P<scope>[\u4e00-\u9fff“”\"]{0,8}?)"
@@ -95,6 +99,14 @@ class Grammar:
         self.cmp_before = [(op, re.compile(rf"(?:{_alt(d['before'])})$")) for op, d in cmp.items()]
         self.cmp_after = [(op, re.compile(rf"^(?:{_alt(d['after'])})")) for op, d in cmp.items()]
         self.cn_verbs = re.compile(rf"(?:{_alt(spec['cn_numeral_verbs'])})$")
+        self.cn_end_units = set(spec["cn_numeral_clause_end_units"])
+        self.cn_award = re.compile(rf"^企业(?:{_alt(spec['cn_numeral_award_verbs'])})")
+        self.bare_before = [(op, re.compile(rf"(?:{_alt(ws)})$")) for op, ws in spec["bare_hundred_before"].items()]
+        self.from_to = re.compile(rf"^的?\s*(?:{_alt(spec['to_verbs'])})\s*$")
+        self.from_word = re.compile(rf"(?:{_alt(spec['from_words'])})")
+        self.growth = re.compile(rf"(?:{_alt(spec['growth_verbs'])})$")
+        self.growth_ref = re.compile(rf"^(?:{_alt(spec['growth_refs'])})")
+        self.whole_year = set(spec["whole_year_words"])
         km = spec["kind_markers"]
         self.kind_strong = re.compile(_guard(km["target"] + km["achievement"]) + "(?:" +
             "|".join([f"(?P<t>{_alt(km['target'])})", f"(?P<a>{_alt(km['achievement'])})"]) + ")")
@@ -103,7 +115,7 @@ class Grammar:
         pw = spec["period_words"]
         period_first = "12" + "".join(sorted({w[0] for v in pw.values() for w in v}))
         self.period = re.compile(
-            rf"(?=[{period_first}])(?:" r"(?P<year>(?:19|20)\d\d)年(?P<end>底|末|前)?(?!\d{0,2}月\d{0,2}日[^,。;]{0,6}(?:召开|举行))"
+            rf"(?=[{period_first}])(?:" r"(?:(?P<span>(?:19|20)\d\d)\s*[—\-–~～至到]\s*)?(?P<year>(?:19|20)\d\d)年(?P<end>底|末|前)?(?!\d{0,2}月\d{0,2}日[^,。;]{0,6}(?:召开|举行))"
             + "".join(f"|(?P<{k}>{_alt(v)})" for k, v in pw.items()) + ")"
         )
         strip = spec["indicator_strip"]
@@ -199,8 +211,11 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     hit = _nearest_before(p.strong_pos, p.strong, s0, num_start)
     if per is not None and per[1].group("year") and doc_year:
         y = int(per[1].group("year"))
-        if (hit is None or hit[0] < per[0]) and y != doc_year:
-            return "target" if y > doc_year else "achievement"
+        if y > doc_year:  # nothing has been achieved in a year still to come
+            return "target"
+        whole_year = hit is not None and p.text[hit[0]:hit[1]] in grammar().whole_year
+        if (hit is None or hit[0] < per[0] or whole_year) and y < doc_year:
+            return "achievement"
     if hit is not None:
         return hit[2]
     hit = _first_in(p.strong_pos, p.strong, num_end, c1)
@@ -216,6 +231,15 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     return "target"
 
 
+def _nearest_year_before(p: Positions, lo: int, hi: int):
+    i = bisect.bisect_left(p.period_pos, hi) - 1
+    while i >= 0 and p.period_pos[i] >= lo:
+        if p.periods[i][1].group("year"):
+            return p.periods[i]
+        i -= 1
+    return None
+
+
 def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_text: str, sentence_text: str) -> str:
     s0, _ = p.sentence(num_start)
     hit = _nearest_before(p.period_pos, p.periods, s0, num_start)
@@ -223,11 +247,23 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
         # an annual goal ("力争…", "确保…", "同比…") without a stated year is this year's
         if re.search(r"力争|确保|同比|争取", sentence_text[: max(0, num_start - s0)] + clause_text):
             return str(doc_year) if doc_year else "this_year"
-        return ""
+        # otherwise the year stated earlier in the same paragraph ("去年,…。…")
+        hit = _nearest_before(p.period_pos, p.periods, _paragraph_start(p.text, num_start), s0)
+        if hit is None:
+            return ""
     m = hit[1]
+    if m.group("this_year") and m.group("this_year") in grammar().whole_year:
+        # "2023年,…全年实现…": the whole of the year named before
+        year = _nearest_year_before(p, s0, hit[0])
+        if year is not None:
+            m = year[1]
     if m.group("year"):
         return m.group("year") + ("年底" if m.group("end") in ("底", "末") else "")
     if m.group("every_year"):
+        # "2024—2026年每年…": every year of the stated span
+        year = _nearest_year_before(p, s0, hit[0])
+        if year is not None and year[1].group("span"):
+            return f"{year[1].group('span')}-{year[1].group('year')}"
         return "每年"
     offset = {"this_year": 0, "last_year": -1, "next_year": 1}
     for key, delta in offset.items():
@@ -308,21 +344,37 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
     for m in g.number.finditer(text):
         num = m.group("num")
         n0, n1 = m.start(), m.end()
+        unit = m.group("unit")
+        mult = m.group("mult") or ""
+        approx = bool(m.group("q1") or m.group("q2"))
+        cmp = ""
+        lo = m.group("lo")
+        if lo is not None and m.group("lomult") and m.group("lomult") != mult:
+            lo, n0 = None, m.start("num")  # "5000万至1亿元": keep the upper amount only
+        if lo is not None:  # range "3至5家": the lower bound, at least (grammar.yaml)
+            num, cmp = lo, ">="
         is_cn = not num[0].isdigit()
         value = parse_number(num)
         if value is None:
             continue
-        if is_cn:
-            if value < 2 or not g.cn_verbs.search(text[max(0, n0 - 3):n0]):
+        if num in ("百", "千"):
+            if not approx:
+                before = text[max(0, n0 - 4):n0]
+                cmp = next((op for op, rx in g.bare_before if rx.search(before)), "")
+                if not cmp:
+                    continue
+        elif is_cn:
+            nxt = text[n1:n1 + 1]
+            if not (value >= 2 and (
+                    g.cn_verbs.search(text[max(0, n0 - 3):n0]) or approx
+                    or (unit in g.cn_end_units and nxt in ("", ",", ";", "。", "!", "?", "、", "\n", ")"))
+                    or (unit == "家" and g.cn_award.match(text[n1:n1 + 8])))):
                 continue
         if p.in_framework_paren(n0):
             continue
-        unit = m.group("unit")
         if text[n1:n1 + 1] and text[n1] in g.not_unit.get(unit, ""):
             continue
         cls = g.unit_class.get(unit, "count")
-        mult = m.group("mult") or ""
-        approx = bool(m.group("q1") or m.group("q2"))
         if cls == "money":
             if mult.endswith("亿"):
                 value, unit = value * MULTIPLIER[mult[:-1]], "亿" + unit
@@ -341,7 +393,7 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             unit = "个百分点"
         c0, c1 = p.clause_of(n0)
         cands.append({"n0": n0, "n1": n1, "value": value, "unit": unit, "cls": cls,
-                      "approx": approx, "c0": c0, "c1": c1})
+                      "approx": approx, "cmp": cmp, "c0": c0, "c1": c1})
     for m in g.rank.finditer(text):
         n0 = m.start("verb")
         value = parse_number(m.group("num"))
@@ -356,12 +408,13 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         cands.append({"n0": m.start(), "n1": m.end(), "value": Decimal(n), "unit": "倍", "cls": "ratio",
                       "approx": False, "c0": c0, "c1": c1})
     cands.sort(key=lambda c: c["n0"])
-    drop = _size_class(text, cands)
+    drop = _size_class(text, cands) | _from_values(text, cands)
     out: list[Quantity] = []
     for i, c in enumerate(cands):
         if i in drop:
             continue
         n0, n1, c0, c1 = c["n0"], c["n1"], c["c0"], c["c1"]
+        ctx0 = c.get("from", n0)  # indicator, kind and period are read before "由…"
         q0, q1 = _trim_quote(text, c0, c1)
         if q1 - q0 > 80:  # keep the quote short: cut before the number at a space or quote
             q0 = max(q0, n0 - 40)
@@ -374,16 +427,51 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             indicator = grammar().lead_strip.sub("", indicator)
             indicator = re.sub(r"(位列|位居|名列|排名|排在|跃居|稳居|居于|居|列).*$", "排名", indicator) or "排名"
         else:
-            comparator = ">=" if c["approx"] else _comparator(text, n0, n1)
-            indicator = _indicator(text, c0, c1, n0, n1)
+            comparator = c.get("cmp") or (">=" if c["approx"] else _comparator(text, n0, n1))
+            indicator = _indicator(text, c0, c1, ctx0, n1)
         s0, s1 = p.sentence(n0)
+        prev = out[-1].indicator if out and out[-1].num_start >= s0 else ""
+        indicator = _growth_indicator(text, c0, n0, indicator, prev)
         out.append(Quantity(
             quote=text[q0:q1], start=q0, end=q1, value=c["value"], unit=c["unit"],
-            indicator=indicator[:128], kind=decide_kind(p, n0, n1, doc_year), comparator=comparator,
-            period=decide_period(p, n0, doc_year, text[c0:c1], text[s0:s1]),
+            indicator=indicator[:128], kind=decide_kind(p, ctx0, n1, doc_year), comparator=comparator,
+            period=decide_period(p, ctx0, doc_year, text[c0:c1], text[s0:s1]),
             num_start=n0, num_end=n1,
         ))
     return out
+
+
+def _from_values(text: str, cands: list) -> set[int]:
+    """Old values of "由A增至B" pairs; B remembers where "由" stands."""
+    g = grammar()
+    drop = set()
+    for i in range(len(cands) - 1):
+        a, b = cands[i], cands[i + 1]
+        if a["c0"] != b["c0"] or a["cls"] != b["cls"] or not g.from_to.match(text[a["n1"]:b["n0"]]):
+            continue
+        froms = list(g.from_word.finditer(text, a["c0"], a["n0"]))
+        if froms:
+            drop.add(i)
+            b["from"] = froms[-1].start()
+    return drop
+
+
+def _growth_indicator(text: str, c0: int, n0: int, indicator: str, prev: str) -> str:
+    """Name what grew: "产值增长11.6%" → 产值增长; "…产值1280亿元,同比增长9.8%" → 产值增长;
+    an empty indicator ("达到52.6%") takes the previous statement's in the sentence."""
+    g = grammar()
+    pre = text[c0:n0].rstrip()
+    mg = g.growth.search(pre)
+    prev_base = g.growth.sub("", prev) if prev else ""
+    if mg is None:
+        return indicator or prev_base
+    verb = mg.group(0).rstrip("了")
+    base = g.lead_strip.sub("", pre[:mg.start()])
+    base = g.growth_ref.sub("", base)
+    base = g.trail_strip.sub("", base) if base else ""
+    if len(base) < 2:
+        base = prev_base
+    return (base + verb) if base else indicator
 
 
 __all__ = ["Quantity", "find_quantities", "Positions", "grammar", "asdict"]

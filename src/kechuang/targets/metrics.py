@@ -7,6 +7,7 @@ Definitions live in data/metrics.yaml. Filters are a tiny declarative language (
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -277,8 +278,25 @@ def rollup_map(codes: Iterable[str]) -> pl.DataFrame:
 FrameSource = Callable[[str], pl.DataFrame]
 
 
+_FRAMES: dict[tuple, tuple[tuple, pl.DataFrame]] = {}
+_FRAMES_LOCK = threading.Lock()
+
+
+def _ledger_version(engine, kind: str) -> tuple:
+    """Changes whenever a record of the kind is added, changed or removed."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT COUNT(*), MAX(updated_at), MAX(id) FROM ledger_records WHERE kind = :k"),
+                           {"k": kind}).one()
+    return tuple(str(v) for v in row)
+
+
 class LedgerSource:
-    """Ledger frames from the database via kechuang.ledgers.load_frame, cached per kind."""
+    """Ledger frames from the database via kechuang.ledgers.load_frame.
+
+    Frames are kept across requests in this process and reloaded only when the kind's records
+    change, so dashboards do not decode the whole ledger on every page view."""
 
     def __init__(self, engine, region_codes: set[str] | None = None):
         self.engine = engine
@@ -289,7 +307,19 @@ class LedgerSource:
         if kind not in self._cache:
             from kechuang.ledgers import load_frame
 
-            self._cache[kind] = load_frame(self.engine, kind, self.region_codes)
+            key = (str(self.engine.url), kind, frozenset(self.region_codes or ()) or None)
+            version = _ledger_version(self.engine, kind)
+            with _FRAMES_LOCK:
+                hit = _FRAMES.get(key)
+            if hit is not None and hit[0] == version:
+                frame = hit[1]
+            else:
+                frame = load_frame(self.engine, kind, self.region_codes)
+                with _FRAMES_LOCK:
+                    if len(_FRAMES) > 64:
+                        _FRAMES.clear()
+                    _FRAMES[key] = (version, frame)
+            self._cache[kind] = frame
         return self._cache[kind]
 
 

@@ -203,6 +203,17 @@ def _paragraph_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
+def _whole_year_kind(p: Positions, hit, lo: int, doc_year: int | None) -> str | None:
+    """"2023年,…全年实现…" in a 2024 document: 全年 is that past year, not a plan."""
+    if not doc_year or p.text[hit[0]:hit[1]] not in grammar().whole_year:
+        return None
+    year = _nearest_year_before(p, lo, hit[0])
+    if year is None:
+        return None
+    y = int(year[1].group("year"))
+    return "achievement" if y < doc_year else "target" if y > doc_year else None
+
+
 def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None) -> str:
     s0, s1 = p.sentence(num_start)
     c0, c1 = p.clause_of(num_start)
@@ -216,15 +227,15 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
         whole_year = hit is not None and p.text[hit[0]:hit[1]] in grammar().whole_year
         if (hit is None or hit[0] < per[0] or whole_year) and y < doc_year:
             return "achievement"
+    para = _paragraph_start(p.text, num_start)
     if hit is not None:
-        return hit[2]
+        return _whole_year_kind(p, hit, para, doc_year) or hit[2]
     hit = _first_in(p.strong_pos, p.strong, num_end, c1)
     if hit is not None:
         return hit[2]
-    para = _paragraph_start(p.text, num_start)
     hit = _nearest_before(p.strong_pos, p.strong, para, s0)
     if hit is not None:
-        return hit[2]
+        return _whole_year_kind(p, hit, para, doc_year) or hit[2]
     hit = _nearest_before(p.weak_pos, p.weak, c0, num_start) or _first_in(p.weak_pos, p.weak, num_end, c1)
     if hit is not None:
         return hit[2]
@@ -243,18 +254,25 @@ def _nearest_year_before(p: Positions, lo: int, hi: int):
 def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_text: str, sentence_text: str) -> str:
     s0, _ = p.sentence(num_start)
     hit = _nearest_before(p.period_pos, p.periods, s0, num_start)
+    para = _paragraph_start(p.text, num_start)
     if hit is None:
-        # an annual goal ("力争…", "确保…", "同比…") without a stated year is this year's
-        if re.search(r"力争|确保|同比|争取", sentence_text[: max(0, num_start - s0)] + clause_text):
+        # an annual goal ("力争…", "确保…") without a stated year is this year's
+        head = sentence_text[: max(0, num_start - s0)] + clause_text
+        if re.search(r"力争|确保|争取", head):
             return str(doc_year) if doc_year else "this_year"
-        # otherwise the year stated earlier in the same paragraph ("去年,…。…")
-        hit = _nearest_before(p.period_pos, p.periods, _paragraph_start(p.text, num_start), s0)
+        # otherwise the year stated earlier in the same paragraph ("去年,…。…"),
+        # leaving out base years of "由2022年的…增至…"
+        hit = _nearest_before(p.period_pos, p.periods, para, s0)
+        while hit is not None and grammar().from_word.search(p.text[max(para, hit[0] - 2):hit[0]]):
+            hit = _nearest_before(p.period_pos, p.periods, para, hit[0])
         if hit is None:
+            if "同比" in head:  # a growth rate without any year: this year's
+                return str(doc_year) if doc_year else "this_year"
             return ""
     m = hit[1]
     if m.group("this_year") and m.group("this_year") in grammar().whole_year:
         # "2023年,…全年实现…": the whole of the year named before
-        year = _nearest_year_before(p, s0, hit[0])
+        year = _nearest_year_before(p, para, hit[0])
         if year is not None:
             m = year[1]
     if m.group("year"):

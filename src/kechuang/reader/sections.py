@@ -24,6 +24,9 @@ DATA_DIR = Path(__file__).parent / "data"
 HAN = r"\u4e00-\u9fff"
 
 
+_SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区))$")
+
+
 @dataclass(frozen=True)
 class Context:
     region: str = ""
@@ -109,7 +112,9 @@ class SectionMap:
                 counts[r.code] += 3
                 first.setdefault(r.code, m.start())
         if not counts:
-            return None
+            # a zone named in the title speaks for itself ("苏州工业园区召开…")
+            zones = [(s, r) for s, _e, r in self.reg.find_in_text(head[:120]) if r.level == "zone"]
+            return zones[0][1] if zones else None
         for code, pos in first.items():  # the title and lead name the document's own region
             if pos < 300:
                 counts[code] += 5
@@ -140,6 +145,27 @@ class SectionMap:
                 r = None
         return r
 
+    def _composite(self, name: str) -> Context | None:
+        """A town or zone the registry does not list, under a region it knows:
+        "宜兴市丁蜀镇" → 宜兴市丁蜀镇, "徐州高新区" → 徐州高新区 (codes of the parent)."""
+        m = _SUBUNIT.search(name)
+        if self.reg is None or m is None:
+            return None
+        for k in range(len(name) - len(m.group(0)), 1, -1):
+            head, tail = name[:k], name[k:]
+            if len(tail) < 2:
+                continue
+            r = self._resolve_org(head)
+            if r is None or r.level not in ("province", "prefecture", "county"):
+                continue
+            if m.group("zone"):
+                return Context(name, "", name, r.code)
+            return Context(display_name(r) + tail, "", display_name(r) + tail, r.code)
+        if m.group("town") and self.doc_region is not None and self.doc_region.level == "county" and len(name) <= 5:
+            full = display_name(self.doc_region) + name
+            return Context(full, "", full, self.doc_region.code)
+        return None
+
     def _org_context(self, titles: list[str]) -> Context | None:
         """Context from the first title naming an organisation of its own."""
         generic, suffix = _titles()
@@ -154,6 +180,12 @@ class SectionMap:
                 prefix = (level_region.name if level_region is not None else "")
                 return Context(base.region, base.region_code, prefix + org[1:], base.key_code)
             r = self._resolve_org(org)
+            if r is not None and r.level in ("town", "zone") or (r is not None and r.name.endswith(org[-2:])):
+                ctx = context_for(r)
+                return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)
+            ctx = self._composite(org)
+            if ctx is not None:
+                return ctx
             if r is not None:
                 ctx = context_for(r)
                 return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)
@@ -210,6 +242,8 @@ class SectionMap:
                     if r is not None and r.name.startswith(name[:2]) or (r is not None and name in r.aliases):
                         new = context_for(r)
                         new = Context(new.region, new.region_code, new.region, new.key_code)
+                    elif r is None:
+                        new = self._composite(name)
                 if new is None and re.search(r"省委|省政府|全省", stripped) and self.province is not None:
                     new = context_for(self.province)
                 elif new is None and re.search(r"市委|市政府|全市", stripped):

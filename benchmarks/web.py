@@ -1,0 +1,121 @@
+"""Web latency under load: p50/p95 of dashboard and list pages at 20 concurrent clients.
+
+Builds a throw-away SQLite database with the synthetic demo city (100,000 enterprises by
+default), serves it with uvicorn on loopback, logs in, and sends a bounded number of requests
+per page from concurrent clients. Prints each page's p95 next to the budget (150 ms) and its
+ratio to /healthz measured in the same run.
+
+    .venv/bin/python benchmarks/web.py [--enterprises 100000] [--clients 20] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+PAGES = ["/healthz", "/", "/targets", "/ledgers", "/ledgers/enterprise", "/ledgers/enterprise?page=1000",
+         "/docs/statements", "/assessment", "/programs"]
+BUDGET_MS = 150.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kc(env, *args):
+    exe = Path(sys.executable).with_name("kechuang")
+    subprocess.run([str(exe), *args], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+async def login(client: httpx.AsyncClient) -> None:
+    page = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = await client.post("/login", data={"username": "yancheng", "password": "kechuang-demo",
+                                          "csrf_token": token, "next": "/"})
+    if r.status_code != 303:
+        raise SystemExit(f"login failed: {r.status_code}")
+
+
+async def hammer(base: str, path: str, clients: int, requests: int) -> tuple[list[float], int]:
+    times: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(requests):
+        queue.put_nowait(i)
+
+    async def worker():
+        nonlocal errors
+        async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+            await login(c)
+            await c.get(path)  # warm this client's path once
+            while True:
+                try:
+                    queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                t = time.perf_counter()
+                r = await c.get(path)
+                times.append((time.perf_counter() - t) * 1000)
+                errors += r.status_code >= 400
+
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return times, errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--enterprises", type=int, default=100_000)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, KECHUANG_VAR_DIR=tmp, KECHUANG_SECRET_KEY="bench")
+        env.pop("KECHUANG_DATABASE_URL", None)
+        t = time.perf_counter()
+        kc(env, "demo-setup", "--city", "盐城市", "--enterprises", str(args.enterprises))
+        print(f"demo city with {args.enterprises:,} enterprises loaded in {time.perf_counter() - t:.1f} s")
+        port = free_port()
+        exe = Path(sys.executable).with_name("kechuang")
+        server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(args.workers)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            results = {}
+            for path in PAGES:
+                times, errors = asyncio.run(hammer(base, path, args.clients, args.requests))
+                times.sort()
+                p95 = times[int(len(times) * 0.95) - 1]
+                results[path] = (statistics.median(times), p95, errors)
+            base_p95 = results["/healthz"][1]
+            print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'×healthz':>9} {'budget':>8} errors")
+            for path, (p50, p95, errors) in results.items():
+                verdict = "ok" if p95 <= BUDGET_MS else "OVER"
+                print(f"{path:32} {p50:8.1f} {p95:8.1f} {p95 / base_p95:9.1f} {verdict:>8} {errors}")
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()

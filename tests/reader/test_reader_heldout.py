@@ -186,3 +186,29 @@ def test_town_and_zone_unknown_to_registry(tmp_path):
             "徐州高新区\n到2025年,力争培育专精特新企业10家。\n")
     ex = extract(load_bytes(text.encode("utf-8"), "x.txt"), ("quantities",))
     assert [q.region for q in ex.quantities] == ["徐州市铜山区", "徐州高新区"]
+
+
+def test_comparison_bases_are_not_periods_or_kinds():
+    found = find_quantities("技术合同成交额力争突破50亿元,较上年增长20%以上。", 2024)
+    assert [(x.kind, x.period) for x in found] == [("target", "2024"), ("target", "2024")]
+    found = one("今年以来,高新技术产业产值占比较去年同期提高1.8个百分点。")
+    assert found.period == "2024"
+
+
+def test_mid_year_progress_is_achievement():
+    found = find_quantities("上半年,全市新增入库科技型中小企业386家,完成全年目标的78%。", 2024)
+    assert [x.kind for x in found] == ["achievement", "achievement"]
+
+
+def test_nouns_that_look_like_markers():
+    found = find_quantities("全年新增高新技术企业60家,新增省级以上人才工程入选者15人以上,招引大学生1.2万人。", 2024)
+    assert [x.kind for x in found] == ["target"] * 3
+
+
+def test_district_in_title_over_city_named_later():
+    pytest.importorskip("kechuang.regions")
+    from kechuang.reader.load import load_bytes
+
+    text = "江都区政府工作报告摘要\n\n过去一年,新增国家高新技术企业65家。\n\n深化与扬州大学的合作,全年新增高新技术企业60家。\n"
+    ex = extract(load_bytes(text.encode("utf-8"), "x.txt"), ("quantities",))
+    assert {q.region for q in ex.quantities} == {"扬州市江都区"}

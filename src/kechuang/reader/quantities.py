@@ -107,6 +107,7 @@ class Grammar:
         self.growth = re.compile(rf"(?:{_alt(spec['growth_verbs'])})$")
         self.growth_ref = re.compile(rf"^(?:{_alt(spec['growth_refs'])})")
         self.whole_year = set(spec["whole_year_words"])
+        self.comparison_base = "".join(spec["comparison_base_before"])
         km = spec["kind_markers"]
         self.kind_strong = re.compile(_guard(km["target"] + km["achievement"]) + "(?:" +
             "|".join([f"(?P<t>{_alt(km['target'])})", f"(?P<a>{_alt(km['achievement'])})"]) + ")")
@@ -136,13 +137,18 @@ class Positions:
         self.text = text
         self.sent = [m.start() for m in _SENT_END.finditer(text)]
         self.clause = [m.start() for m in _CLAUSE_END.finditer(text)]
+        base = g.comparison_base
+
+        def own(m) -> bool:  # not a base of comparison ("较上年")
+            return m.start() == 0 or text[m.start() - 1] not in base
+
         self.strong = [(m.start(), m.end(), "target" if m.group("t") else "achievement")
-                       for m in g.kind_strong.finditer(text)]
+                       for m in g.kind_strong.finditer(text) if own(m)]
         self.strong_pos = [s for s, _, _ in self.strong]
         self.weak = [(m.start(), m.end(), "target" if m.group("t") else "achievement")
                      for m in g.kind_weak.finditer(text)]
         self.weak_pos = [s for s, _, _ in self.weak]
-        self.periods = [(m.start(), m) for m in g.period.finditer(text)]
+        self.periods = [(m.start(), m) for m in g.period.finditer(text) if own(m)]
         self.period_pos = [s for s, _ in self.periods]
         self.fw_parens = self._framework_parens(text)
 
@@ -268,7 +274,10 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
         if hit is None:
             if "同比" in head:  # a growth rate without any year: this year's
                 return str(doc_year) if doc_year else "this_year"
-            return ""
+            # "深化…合作,全年新增…": a period later in the sentence covers it
+            hit = _first_in(p.period_pos, p.periods, num_start, p.sentence(num_start)[1])
+            if hit is None:
+                return ""
     m = hit[1]
     if m.group("this_year") and m.group("this_year") in grammar().whole_year:
         # "2023年,…全年实现…": the whole of the year named before

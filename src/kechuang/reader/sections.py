@@ -121,7 +121,8 @@ class SectionMap:
         code = max(counts, key=lambda c: (counts[c], -first[c]))
         best = self.reg.get(code)
         for anc in self.reg.ancestors(code) if best is not None else []:
-            if anc.code in first and first[anc.code] < 300:
+            # a city report naming its districts, unless the district heads the title
+            if anc.code in first and first[anc.code] < 300 and not (first[code] < 40 and first[code] < first[anc.code]):
                 return anc
         return best
 

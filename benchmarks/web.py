@@ -67,9 +67,12 @@ async def hammer(base: str, path: str, clients: int, requests: int) -> tuple[lis
                 except asyncio.QueueEmpty:
                     return
                 t = time.perf_counter()
-                r = await c.get(path)
+                try:
+                    r = await c.get(path)
+                    errors += r.status_code >= 400
+                except httpx.HTTPError:
+                    errors += 1
                 times.append((time.perf_counter() - t) * 1000)
-                errors += r.status_code >= 400
 
     await asyncio.gather(*(worker() for _ in range(clients)))
     return times, errors
@@ -91,8 +94,9 @@ def main() -> None:
         print(f"demo city with {args.enterprises:,} enterprises loaded in {time.perf_counter() - t:.1f} s")
         port = free_port()
         exe = Path(sys.executable).with_name("kechuang")
+        log = open(Path(tmp) / "server.log", "w")
         server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(args.workers)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(200):
@@ -112,9 +116,15 @@ def main() -> None:
             for path, (p50, p95, errors) in results.items():
                 verdict = "ok" if p95 <= BUDGET_MS else "OVER"
                 print(f"{path:32} {p50:8.1f} {p95:8.1f} {p95 / base_p95:9.1f} {verdict:>8} {errors}")
+            server_log = (Path(tmp) / "server.log").read_text()
+            if "Traceback" in server_log:
+                print("server errors:\n" + server_log[-3000:])
         finally:
             server.terminate()
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 if __name__ == "__main__":

@@ -212,3 +212,35 @@ def test_district_in_title_over_city_named_later():
     text = "江都区政府工作报告摘要\n\n过去一年,新增国家高新技术企业65家。\n\n深化与扬州大学的合作,全年新增高新技术企业60家。\n"
     ex = extract(load_bytes(text.encode("utf-8"), "x.txt"), ("quantities",))
     assert {q.region for q in ex.quantities} == {"扬州市江都区"}
+
+
+def test_average_annual_growth_takes_the_year_in_scope():
+    found = find_quantities("会议通报,2023年全区人才总量达到28.6万人,近三年年均增长8%以上。", 2024)
+    assert [(x.value, x.period, x.kind) for x in found] == [(Decimal(286000), "2023", "achievement"),
+                                                            (Decimal(8), "2023", "achievement")]
+    found = one("到2026年,研发经费投入年均增长10%以上。")
+    assert (found.period, found.kind, found.comparator) == ("2026", "target", ">=")
+
+
+def test_whole_year_after_this_year_ignores_an_earlier_span():
+    text = "推进三年行动计划(2024—2026年)。今年,新建科创载体30万平方米;全年引进各类人才2.5万名。"
+    assert [x.period for x in find_quantities(text, 2024)] == ["2024", "2024"]
+
+
+def test_meeting_ceremonies_are_not_statements():
+    assert find_quantities("会议期间,区领导为10家“科技创新突出贡献企业”颁发奖牌。", 2024) == []
+
+
+def test_past_year_paragraph_without_markers_is_achievement():
+    found = find_quantities("会议通报,2023年全区高新技术产业产值增长12.3%。全区新签约科技项目86个、总投资156亿元。", 2024)
+    assert [x.kind for x in found] == ["achievement"] * 3
+
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("盘活低效工业用地1200亩。", Decimal(1200), "亩"),
+    ("研发机构数量翻一番。", Decimal(2), "倍"),
+    ("其中高层次人才1500余名。", Decimal(1500), "名"),
+])
+def test_more_units(text, value, unit):
+    found = one(text)
+    assert (found.value, found.unit) == (value, unit)

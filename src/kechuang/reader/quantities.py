@@ -107,6 +107,7 @@ class Grammar:
         self.growth = re.compile(rf"(?:{_alt(spec['growth_verbs'])})$")
         self.growth_ref = re.compile(rf"^(?:{_alt(spec['growth_refs'])})")
         self.whole_year = set(spec["whole_year_words"])
+        self.event = re.compile(_alt(spec["event_words"]))
         self.comparison_base = "".join(spec["comparison_base_before"])
         km = spec["kind_markers"]
         self.kind_strong = re.compile(_guard(km["target"] + km["achievement"]) + "(?:" +
@@ -213,11 +214,28 @@ def _whole_year_kind(p: Positions, hit, lo: int, doc_year: int | None) -> str | 
     """"2023年,…全年实现…" in a 2024 document: 全年 is that past year, not a plan."""
     if not doc_year or p.text[hit[0]:hit[1]] not in grammar().whole_year:
         return None
-    year = _nearest_year_before(p, lo, hit[0])
-    if year is None:
+    scope = _scope_before(p, lo, hit[0])
+    if scope is None:
         return None
-    y = int(year[1].group("year"))
+    if scope[1].group("last_year"):
+        return "achievement"
+    if not scope[1].group("year"):
+        return None
+    y = int(scope[1].group("year"))
     return "achievement" if y < doc_year else "target" if y > doc_year else None
+
+
+def _scope_before(p: Positions, lo: int, hi: int):
+    """The nearest year or relative year before ``hi`` that 全年 may refer to."""
+    i = bisect.bisect_left(p.period_pos, hi) - 1
+    whole = grammar().whole_year
+    while i >= 0 and p.period_pos[i] >= lo:
+        m = p.periods[i][1]
+        if m.group("year") or m.group("last_year") or m.group("next_year") or (
+                m.group("this_year") and m.group("this_year") not in whole):
+            return p.periods[i]
+        i -= 1
+    return None
 
 
 def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None) -> str:
@@ -242,6 +260,10 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     hit = _nearest_before(p.strong_pos, p.strong, para, s0)
     if hit is not None:
         return _whole_year_kind(p, hit, para, doc_year) or hit[2]
+    # no marker: a past or future year stated earlier in the paragraph decides
+    year = _nearest_year_before(p, para, num_start)
+    if year is not None and doc_year and int(year[1].group("year")) != doc_year:
+        return "achievement" if int(year[1].group("year")) < doc_year else "target"
     hit = _nearest_before(p.weak_pos, p.weak, c0, num_start) or _first_in(p.weak_pos, p.weak, num_end, c1)
     if hit is not None:
         return hit[2]
@@ -281,11 +303,15 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
     m = hit[1]
     if m.group("this_year") and m.group("this_year") in grammar().whole_year:
         # "2023年,…全年实现…": the whole of the year named before
-        year = _nearest_year_before(p, para, hit[0])
-        if year is not None:
-            m = year[1]
+        scope = _scope_before(p, para, hit[0])
+        if scope is not None:
+            m = scope[1]
     if m.group("year"):
         return m.group("year") + ("年底" if m.group("end") in ("底", "末") else "")
+    if m.group("every_year") == "年均":
+        # average annual rate: over the years up to the year in scope ("到2026年,…年均增长")
+        year = _nearest_year_before(p, para, hit[0])
+        return year[1].group("year") if year is not None else "每年"
     if m.group("every_year"):
         # "2024—2026年每年…": every year of the stated span
         year = _nearest_year_before(p, s0, hit[0])
@@ -398,6 +424,9 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
                     or (unit == "家" and g.cn_award.match(text[n1:n1 + 8])))):
                 continue
         if p.in_framework_paren(n0):
+            continue
+        c0, c1 = p.clause_of(n0)
+        if g.event.search(text, c0, c1):  # "为10家企业颁发奖牌": the meeting itself
             continue
         if text[n1:n1 + 1] and text[n1] in g.not_unit.get(unit, ""):
             continue

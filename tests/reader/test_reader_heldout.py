@@ -21,9 +21,11 @@ from kechuang.reader.load import load_file
 from kechuang.reader.quantities import find_quantities
 
 HELDOUT = Path(__file__).parent / "heldout"
-# Reached when the set was written; a small margin below it.
-MIN_KIND_F1 = 0.95
-MIN_FULL_F1 = 0.90
+# All three reached 1.000 once the grammar was fixed (154 statements in 9 documents); a
+# small margin below that. Before the fixes: core 0.936, kind 0.809, full 0.361.
+MIN_CORE_F1 = 0.98
+MIN_KIND_F1 = 0.97
+MIN_FULL_F1 = 0.95
 
 _SCALE = {"万元": ("元", 1e4), "亿元": ("元", 1e8), "万美元": ("美元", 1e4), "亿美元": ("美元", 1e8),
           "万平方米": ("平方米", 1e4), "名": ("人", 1.0)}
@@ -104,6 +106,7 @@ def test_heldout_gold_quotes_exist(heldout):
 def test_heldout_scores(heldout):
     gold, pred, texts = heldout
     s = score(gold, pred, texts)
+    assert s["core"] >= MIN_CORE_F1, s
     assert s["kind"] >= MIN_KIND_F1, s
     assert s["full"] >= MIN_FULL_F1, s
 
@@ -244,3 +247,16 @@ def test_past_year_paragraph_without_markers_is_achievement():
 def test_more_units(text, value, unit):
     found = one(text)
     assert (found.value, found.unit) == (value, unit)
+
+
+@pytest.mark.parametrize("text,value,unit,indicator", [
+    ("全市地区生产总值达到1.2万亿元。", Decimal(12000), "亿元", "地区生产总值"),
+    ("举办各类活动上百场次。", Decimal(100), "场次", "举办各类活动"),
+])
+def test_trillions_and_bare_hundreds(text, value, unit, indicator):
+    found = one(text)
+    assert (found.value, found.unit, found.indicator) == (value, unit, indicator)
+
+
+def test_attendance_is_not_a_statement():
+    assert find_quantities("二十余名专家出席会议。", 2024) == []

@@ -83,7 +83,7 @@ class Grammar:
         self.number = re.compile(
             rf"(?<![A-Za-z0-9.+\-/_#第{CN_NUMERAL_CHARS}])"
             rf"(?:(?P<lo>{num_ar}|{num_cn})(?P<lomult>万|亿)?\s*(?:{rng})\s*)?"
-            rf"(?P<num>{num_ar}|{num_cn}|{num_bare})(?P<q1>余|多)?(?P<mult>千亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
+            rf"(?P<num>{num_ar}|{num_cn}|{num_bare})(?P<q1>余|多)?(?P<mult>千亿|万亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
             rf"(?P<unit>{unit_re})"
             r"(?!个?月|个?工作日|个?小时|[A-Za-z0-9+])"
         )
@@ -401,6 +401,7 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         mult = m.group("mult") or ""
         approx = bool(m.group("q1") or m.group("q2"))
         cmp = ""
+        bare_from = None
         lo = m.group("lo")
         if lo is not None and m.group("lomult") and m.group("lomult") != mult:
             lo, n0 = None, m.start("num")  # "5000万至1亿元": keep the upper amount only
@@ -413,9 +414,10 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         if num in ("百", "千"):
             if not approx:
                 before = text[max(0, n0 - 4):n0]
-                cmp = next((op for op, rx in g.bare_before if rx.search(before)), "")
-                if not cmp:
+                hit = next(((op, mb) for op, rx in g.bare_before if (mb := rx.search(before))), None)
+                if hit is None:
                     continue
+                cmp, bare_from = hit[0], max(0, n0 - 4) + hit[1].start()
         elif is_cn:
             nxt = text[n1:n1 + 1]
             if not (value >= 2 and (
@@ -447,9 +449,10 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             value = value * MULTIPLIER.get(mult, Decimal(1))
         if unit == "百分点":
             unit = "个百分点"
-        c0, c1 = p.clause_of(n0)
         cands.append({"n0": n0, "n1": n1, "value": value, "unit": unit, "cls": cls,
                       "approx": approx, "cmp": cmp, "c0": c0, "c1": c1})
+        if bare_from is not None:  # "上百场": the indicator ends before 上
+            cands[-1]["from"] = bare_from
     for m in g.rank.finditer(text):
         n0 = m.start("verb")
         value = parse_number(m.group("num"))

@@ -81,7 +81,7 @@ class Grammar:
         num_bare = r"[百千](?=[余多万亿]|[\u4e00-\u9fff%])"
         rng = _alt(re.escape(w) for w in spec["range_separators"])
         self.number = re.compile(
-            rf"(?<![A-Za-z0-9.+\-/_#第{CN_NUMERAL_CHARS}])"
+            rf"(?=[\d一二两三四五六七八九十百千])(?<![A-Za-z0-9.+\-/_#第{CN_NUMERAL_CHARS}])"
             rf"(?:(?P<lo>{num_ar}|{num_cn})(?P<lomult>万|亿)?\s*(?:{rng})\s*)?"
             rf"(?P<num>{num_ar}|{num_cn}|{num_bare})(?P<q1>余|多)?(?P<mult>千亿|万亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
             rf"(?P<unit>{unit_re})"

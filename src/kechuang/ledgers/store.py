@@ -28,8 +28,6 @@ class LedgerRecord(Base):
     __table_args__ = (
         UniqueConstraint("kind", "key", name="uq_ledger_records_kind_key"),
         sa.Index("ix_ledger_records_kind_region", "kind", "region_code"),
-        sa.Index("ix_ledger_records_kind_id", "kind", "id"),
-        sa.Index("ix_ledger_records_kind_date", "kind", "record_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -60,9 +58,8 @@ def _data_exprs(kind: Kind) -> list[pl.Expr]:
     for f in kind.fields:
         c = pl.col(f.id)
         if f.is_decimal:
-            s = c.cast(pl.Decimal(38, DECIMAL_SCALE[f.type])).cast(pl.String)
-            s = s.str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
-            out.append(s.alias(f.id))
+            # fixed scale, so the text is canonical ("12.3000") and hashes stay stable
+            out.append(c.cast(pl.Decimal(38, DECIMAL_SCALE[f.type])).cast(pl.String).alias(f.id))
         elif f.type == "date":
             out.append(c.cast(pl.Date).cast(pl.String).alias(f.id))
         elif f.type in ("int", "year"):
@@ -263,6 +260,8 @@ def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datet
                      "data", "row_hash")
     dbapi = conn.connection.driver_connection
     cur = dbapi.cursor()
+    if conn.dialect.name == "sqlite":  # a bigger page cache keeps index inserts in memory
+        cur.execute("PRAGMA cache_size=-131072")
     try:
         for i in range(0, sel.height, 50000):
             part = sel.slice(i, 50000)

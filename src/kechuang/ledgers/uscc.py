@@ -8,6 +8,7 @@ The one place for the check character: ``check_char`` / ``is_valid`` for single 
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -90,6 +91,43 @@ def uscc_problem_expr(normalized: pl.Expr) -> pl.Expr:
         .then(pl.format("统一社会信用代码校验位错误（第18位应为“{}”）", expect))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
+
+
+_LUT = np.full(256, -1, dtype=np.int64)
+for _ch, _v in VALUE.items():
+    _LUT[ord(_ch)] = _v
+_W = np.array(WEIGHTS, dtype=np.int64)
+
+
+def problems_series(codes: pl.Series) -> pl.Series:
+    """Reasons for a Series of normalized codes (null when valid or empty), computed once per
+    distinct value with NumPy (a ledger repeats the same code across years and records)."""
+    uniq = codes.drop_nulls().unique()
+    uniq = uniq.filter(uniq != "")
+    if uniq.len() == 0:
+        return pl.Series(codes.name, [None] * codes.len(), dtype=pl.String)
+    values = uniq.to_list()
+    reasons: list[str | None] = [None] * len(values)
+    ok18 = [i for i, v in enumerate(values) if len(v) == 18 and v.isascii()]
+    if ok18:
+        arr = np.frombuffer("".join(values[i] for i in ok18).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        vals = _LUT[arr]
+        bad_char = (vals < 0).any(axis=1)
+        expect = (31 - (vals[:, :17] * _W).sum(axis=1) % 31) % 31
+        wrong = (~bad_char) & (vals[:, 17] != expect)
+        for j, i in enumerate(ok18):
+            if bad_char[j]:
+                reasons[i] = "统一社会信用代码含非法字符（只用数字和除 I、O、S、V、Z 外的大写字母）"
+            elif wrong[j]:
+                reasons[i] = f"统一社会信用代码校验位错误（第18位应为“{ALPHABET[expect[j]]}”）"
+    ok_set = set(ok18)
+    for i, v in enumerate(values):
+        if i not in ok_set:
+            reasons[i] = problem(v)
+    bad = {v: r for v, r in zip(values, reasons) if r is not None}
+    if not bad:
+        return pl.Series(codes.name, [None] * codes.len(), dtype=pl.String)
+    return codes.replace_strict(bad, default=None, return_dtype=pl.String)
 
 
 def make(prefix2: str, region6: str, body9: str) -> str:

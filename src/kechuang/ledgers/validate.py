@@ -25,7 +25,6 @@ RegionResolver = Callable[[list[str]], dict[str, tuple[str | None, str | None]]]
 
 _TRUE = ["是", "y", "yes", "true", "1", "√", "✓", "有", "t", "是的", "已上市", "规上"]
 _FALSE = ["否", "n", "no", "false", "0", "×", "✗", "无", "f", "不是", "-"]
-_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _DATE_RE = (r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
             r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
@@ -79,11 +78,10 @@ def default_region_resolver(scope_root: str | None = None) -> RegionResolver:
 
 
 def _num_text(col: pl.Expr, unit: str | None) -> pl.Expr:
-    e = col.str.replace_all(r"[,，\s]", "")
-    units = [u for u in (unit, "万元", "元", "%") if u]
-    for u in units:
-        e = e.str.strip_suffix(u)
-    return e
+    """Number text without thousands separators, blanks or a trailing unit (only when present)."""
+    units = sorted({u for u in (unit, "万元", "亿元", "元", "%", "人", "家", "项") if u}, key=len, reverse=True)
+    pattern = "[,，\\s]|(?:" + "|".join(units) + ")$"
+    return pl.when(col.str.contains(r"[^0-9.eE+\-]")).then(col.str.replace_all(pattern, "")).otherwise(col)
 
 
 def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
@@ -98,7 +96,7 @@ def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Ex
         return val, err
     if f.type == "uscc":
         val = uscc_mod.normalize_expr(raw)
-        return val, uscc_mod.uscc_problem_expr(val)
+        return val, val.map_batches(uscc_mod.problems_series, return_dtype=pl.String)
     if f.type == "region_ref":
         val = raw.str.replace_all(r"\s", "")
         err = pl.when(val.is_not_null() & ~val.str.contains(r"^\d{6}$")).then(
@@ -112,12 +110,13 @@ def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Ex
     if f.type in ("int", "year"):
         txt = _num_text(raw, f.unit)
         num = txt.cast(pl.Float64, strict=False)
-        is_num = txt.str.contains(_NUMBER)
-        val = pl.when(is_num & (num == num.floor())).then(num).otherwise(None).cast(pl.Int64)
+        is_num = num.is_not_null() & num.is_finite()
+        whole = num == num.floor()
+        val = pl.when(is_num & whole).then(num).otherwise(None).cast(pl.Int64, strict=False)
         lo, hi = (1900, today.year + 5) if f.type == "year" else (f.min, f.max)
         err = (pl.when(raw.is_null()).then(null_s)
                .when(~is_num).then(pl.lit("不是有效的数字"))
-               .when(num != num.floor()).then(pl.lit("应为整数")))
+               .when(~whole).then(pl.lit("应为整数")))
         if f.type == "year":
             err = err.when((num < lo) | (num > hi)).then(pl.lit(f"年份不合理（应在{lo}–{hi}之间）"))
         else:
@@ -129,19 +128,16 @@ def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Ex
         return val, err.otherwise(null_s)
     if f.is_decimal:
         txt = _num_text(raw, f.unit)
-        is_num = txt.str.contains(_NUMBER)
-        num = txt.cast(pl.Float64, strict=False)
-        val = pl.when(is_num).then(txt).otherwise(None).cast(pl.Decimal(38, DECIMAL_SCALE[f.type]),
-                                                              strict=False)
+        val = txt.cast(pl.Decimal(38, DECIMAL_SCALE[f.type]), strict=False)
+        is_num = val.is_not_null()
         err = (pl.when(raw.is_null()).then(null_s)
-               .when(~is_num).then(pl.lit("不是有效的数字"))
-               .when(num.abs() >= 1e30).then(pl.lit("数值过大")))
+               .when(~is_num).then(pl.lit("不是有效的数字")))
         if f.min is not None:
             what = "金额" if f.is_money else "数值"
             msg = f"{what}不能为负数" if f.min == 0 else f"不能小于{f.min}"
-            err = err.when(num < f.min).then(pl.lit(msg))
+            err = err.when(val < f.min).then(pl.lit(msg))
         if f.max is not None:
-            err = err.when(num > f.max).then(pl.lit(f"不能大于{f.max}"))
+            err = err.when(val > f.max).then(pl.lit(f"不能大于{f.max}"))
         return val, err.otherwise(null_s)
     if f.type == "date":
         t = raw.str.replace_all(r"\s+", " ")

@@ -31,14 +31,9 @@ def upgrade() -> None:
     op.create_index("ix_ledger_records_region_code", "ledger_records", ["region_code"])
     op.create_index("ix_ledger_records_uscc", "ledger_records", ["uscc"])
     op.create_index("ix_ledger_records_kind_region", "ledger_records", ["kind", "region_code"])
-    # keyset paging over a kind in id order, and time windows per kind
-    op.create_index("ix_ledger_records_kind_id", "ledger_records", ["kind", "id"])
-    op.create_index("ix_ledger_records_kind_date", "ledger_records", ["kind", "record_date"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_ledger_records_kind_date", table_name="ledger_records")
-    op.drop_index("ix_ledger_records_kind_id", table_name="ledger_records")
     op.drop_index("ix_ledger_records_kind_region", table_name="ledger_records")
     op.drop_index("ix_ledger_records_uscc", table_name="ledger_records")
     op.drop_index("ix_ledger_records_region_code", table_name="ledger_records")

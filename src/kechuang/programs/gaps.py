@@ -1,0 +1,219 @@
+"""Gaps: the smallest change to one input that makes a failing comparison pass.
+
+A comparison ``L op R`` is rewritten as ``N(x)/D(x) op 0`` where N and D are linear in
+the chosen input x (other inputs held fixed); then x* = -N₀/N₁. Monotone functions of x
+(``cagr``) are inverted first. Every candidate is verified by re-evaluating the rule with
+x replaced, so a reported gap always makes its condition pass.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import polars as pl
+
+from . import expr as E
+from .fields import fields
+
+
+class NotLinear(Exception):
+    pass
+
+
+# A polynomial a·x + b; a is None when x does not occur.
+class Poly:
+    __slots__ = ("a", "b")
+
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+
+def _mul(p: Poly, q: Poly) -> Poly:
+    if p.a is not None and q.a is not None:
+        raise NotLinear
+    if p.a is None:
+        return Poly(None if q.a is None else p.b * q.a, p.b * q.b)
+    return Poly(p.a * q.b, p.b * q.b)
+
+
+def _add(p: Poly, q: Poly, sign: float = 1.0) -> Poly:
+    if p.a is None and q.a is None:
+        a = None
+    elif p.a is None:
+        a = q.a * sign
+    elif q.a is None:
+        a = p.a
+    else:
+        a = p.a + q.a * sign
+    return Poly(a, p.b + q.b * sign)
+
+
+ONE = pl.lit(1.0)
+ZERO = pl.lit(0.0)
+
+
+class Solver:
+    """Linear-fractional analysis of expressions in one input of a program."""
+
+    def __init__(self, program, compiler: E.Compiler, x: str):
+        self.p = program
+        self.c = compiler
+        self.x = x
+        self._dep: dict[str, bool] = {}
+
+    def depends(self, node: E.Node) -> bool:
+        for name in E.names_in(node):
+            if name == self.x:
+                return True
+            if name in self._dep:
+                if self._dep[name]:
+                    return True
+                continue
+            self._dep[name] = False
+            it = self.p.values.get(name) or self.p.indicators.get(name) or self.p.conditions.get(name)
+            if name == "score" and self.p.score is not None:
+                it = self.p.score
+            if it is not None:
+                nodes = [it.node, it.value_node] + [b.when for b in it.bands]
+                d = any(self.depends(n) for n in nodes if n is not None)
+                self._dep[name] = d
+                if d:
+                    return True
+        return False
+
+    def frac(self, node: E.Node) -> tuple[Poly, Poly]:
+        if not self.depends(node):
+            v = self.c.compile(node)
+            if v.kind != "num" or v.ranged:
+                raise NotLinear
+            return Poly(None, v.lo), Poly(None, ONE)
+        if isinstance(node, E.Name):
+            if node.name == self.x:
+                return Poly(ONE, ZERO), Poly(None, ONE)
+            it = self.p.values.get(node.name)
+            if it is None:
+                raise NotLinear
+            return self.frac(it.node)
+        if isinstance(node, E.Unary) and node.op == "-":
+            n, d = self.frac(node.arg)
+            return Poly(None if n.a is None else -n.a, -n.b), d
+        if isinstance(node, E.Bin) and node.op in "+-*/":
+            n1, d1 = self.frac(node.left)
+            n2, d2 = self.frac(node.right)
+            if node.op in "+-":
+                sign = 1.0 if node.op == "+" else -1.0
+                return _add(_mul(n1, d2), _mul(n2, d1), sign), _mul(d1, d2)
+            if node.op == "*":
+                return _mul(n1, n2), _mul(d1, d2)
+            return _mul(n1, d2), _mul(d1, n2)
+        if isinstance(node, E.Call) and node.name == "if" and not self.depends(node.args[0]):
+            cond = self.c.compile(node.args[0]).lo
+            n1, d1 = self.frac(node.args[1])
+            n2, d2 = self.frac(node.args[2])
+
+            def pick(u, v):
+                if u is None and v is None:
+                    return None
+                u = ZERO if u is None else u
+                v = ZERO if v is None else v
+                return pl.when(cond.is_null()).then(None).when(cond).then(u).otherwise(v)
+
+            return Poly(pick(n1.a, n2.a), pick(n1.b, n2.b)), Poly(pick(d1.a, d2.a), pick(d1.b, d2.b))
+        if isinstance(node, E.Call) and node.name == "coalesce":
+            # the solver only acts where the input is present; use the first argument
+            return self.frac(node.args[0])
+        raise NotLinear
+
+    def rewrite(self, node: E.Bin) -> E.Bin:
+        """cagr(v0, v1, n) op T  →  v1 op v0·(1+T)^n (or v0 op' v1/(1+T)^n)."""
+        left, right, op = node.left, node.right, node.op
+        if isinstance(right, E.Call) and right.name == "cagr":
+            left, right, op = right, left, {">=": "<=", ">": "<", "<=": ">=", "<": ">"}.get(op, op)
+        if isinstance(left, E.Call) and left.name == "cagr" and not self.depends(right):
+            v0, v1, n = left.args
+            growth = E.Bin(node.pos, "^", E.Bin(node.pos, "+", E.Num(node.pos, 1.0), right), n)
+            if self.depends(v1) and not self.depends(v0):
+                return E.Bin(node.pos, op, v1, E.Bin(node.pos, "*", v0, growth))
+            if self.depends(v0) and not self.depends(v1):
+                flipped = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}.get(op, op)
+                return E.Bin(node.pos, flipped, v0, E.Bin(node.pos, "/", v1, growth))
+        return E.Bin(node.pos, op, left, right)
+
+    def needed(self, node: E.Bin) -> pl.Expr | None:
+        """The value x must take for ``node`` (a comparison) to hold, or None."""
+        if node.op not in (">=", ">", "<=", "<"):
+            return None
+        node = self.rewrite(node)
+        try:
+            nl, dl = self.frac(node.left)
+            nr, dr = self.frac(node.right)
+        except NotLinear:
+            return None
+        num = _add(_mul(nl, dr), _mul(nr, dl), -1.0)
+        den = _mul(dl, dr)
+        if num.a is None:
+            return None
+        cur = pl.col(self.x)
+        den_now = den.b if den.a is None else den.a * cur + den.b
+        x_star = -num.b / num.a
+        upward = (num.a > 0) == (den_now > 0)
+        if node.op in ("<=", "<"):
+            upward = ~upward
+        strict = node.op in (">", "<")
+        f = fields().get(self.x)
+        step = f.step if f else 0.01
+        eps = 1e-7
+        q = x_star / step
+        if strict:
+            up = ((q + eps).floor() + 1) * step
+            down = ((q - eps).ceil() - 1) * step
+        else:
+            up = (q - eps).ceil() * step
+            down = (q + eps).floor() * step
+        out = pl.when(num.a == 0).then(None).when(upward).then(up).otherwise(down)
+        if f is not None and not f.signed and f.kind == "num":
+            out = pl.when(out < 0).then(None).otherwise(out)
+        return out
+
+
+def comparisons(node: E.Node) -> list[E.Bin]:
+    """Comparison leaves reachable through ``and`` / ``or``."""
+    if isinstance(node, E.Bin) and node.op in ("and", "or"):
+        return comparisons(node.left) + comparisons(node.right)
+    if isinstance(node, E.Bin) and node.op in (">=", ">", "<=", "<"):
+        return [node]
+    return []
+
+
+# ---------------------------------------------------------------- words
+
+_PLACE = re.compile(r"\{(\w+)\}")
+
+
+def fmt_number(v, unit: str = "") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if unit == "%":
+        s = f"{v * 100:.2f}".rstrip("0").rstrip(".")
+        return f"{s}%"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, float):
+        return f"{v:.2f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def render(template: str, values: dict) -> str:
+    """Fill {name} placeholders from ``values`` (already formatted); nothing else is evaluated."""
+    return _PLACE.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+def default_text(field_id: str, current, needed, delta) -> str:
+    f = fields().get(field_id)
+    label = f.full_label if f else field_id
+    unit = f.unit if f else ""
+    word = "增加" if (delta or 0) >= 0 else "减少"
+    return (f"{label}现为 {fmt_number(current)}{unit}，需达到 {fmt_number(needed)}{unit}"
+            f"（{word} {fmt_number(abs(delta or 0))}{unit}）")

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from urllib.parse import quote
 
-from .. import __version__, db
+from .. import __version__, cache, db
 from ..settings import Settings, get_settings
 from .deps import LoginRequired, render
 from .security import LoginRateLimiter
@@ -69,6 +69,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir()), check_dir=False), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.middleware("http")
+    async def _forget_views_after_writes(request: Request, call_next):
+        response = await call_next(request)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            cache.bump()
+        return response
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired):

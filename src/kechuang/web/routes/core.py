@@ -88,13 +88,18 @@ def _overview_panels(session, user) -> list[tuple[str, dict]]:
 
 @router.get("/", include_in_schema=False)
 def overview(request: Request, session: DbSession, user: CurrentUser):
+    import datetime as dt
+
+    from ... import cache
+
     reg = registry()
     region = reg.get(user.region_code) if user.region_code else None
     children = reg.children(region.code) if region else []
+    key = ("overview", str(session.get_bind().url), user.region_code, user.is_admin, dt.date.today())
     return render(request, "overview.html", {
         "region": region,
         "children": children,
-        "panels": _overview_panels(session, user),
+        "panels": cache.cached(key, lambda: _overview_panels(session, user)),
     })
 
 

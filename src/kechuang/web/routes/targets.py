@@ -8,6 +8,7 @@ import datetime as dt
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
+from ... import cache
 from ...targets.metrics import LedgerSource, MetricError, load_metrics, rows_behind
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report
@@ -36,7 +37,9 @@ def _region_param(user, region: str | None) -> str | None:
 def _progress(session, user, region, year, date):
     code = _region_param(user, region)
     today = dt.date.fromisoformat(date) if date else dt.date.today()
-    rows = progress_report(session, session.get_bind(), region_code=code, year=year or today.year, today=today)
+    key = ("progress", str(session.get_bind().url), code, year or today.year, today)
+    rows = cache.cached(key, lambda: progress_report(session, session.get_bind(), region_code=code,
+                                                     year=year or today.year, today=today))
     return code, today, [p for p in rows if user.can_see(p.target.region_code)]
 
 
@@ -168,8 +171,10 @@ def assessment_page(request: Request, session: DbSession, user: CurrentUser, cit
     code = _region_param(user, city) or "320900"
     today = dt.date.fromisoformat(date) if date else dt.date.today()
     try:
-        result = assess(load_system(code), LedgerSource(session.get_bind()), today,
-                        target_values(session, today.year))
+        result = cache.cached(
+            ("assessment", str(session.get_bind().url), code, today),
+            lambda: assess(load_system(code), LedgerSource(session.get_bind()), today,
+                           target_values(session, today.year)))
     except (MetricError, ImportError) as exc:
         return render(request, "targets/assessment.html", {"error": str(exc), "systems": available_systems(),
                                                            "result": None, "city": code})

@@ -1,0 +1,43 @@
+"""A small in-process cache for derived views (dashboards, progress, rankings).
+
+Entries live for a short time and are dropped at once when this process writes (any
+POST/PUT/PATCH/DELETE through the web app bumps the generation), so a user sees their own change
+immediately and changes made by other processes (imports from the command line) within `ttl`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Hashable, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_entries: dict[Hashable, tuple[int, float, Any]] = {}
+_generation = 0
+_MAX_ENTRIES = 512
+
+
+def bump() -> None:
+    """Forget every cached view (call after a write)."""
+    global _generation
+    with _lock:
+        _generation += 1
+        _entries.clear()
+
+
+def cached(key: Hashable, compute: Callable[[], T], ttl: float = 60.0) -> T:
+    now = time.monotonic()
+    with _lock:
+        hit = _entries.get(key)
+        gen = _generation
+    if hit is not None and hit[0] == gen and now - hit[1] < ttl:
+        return hit[2]
+    value = compute()
+    with _lock:
+        if gen == _generation:  # a write during compute makes the value stale: don't keep it
+            if len(_entries) >= _MAX_ENTRIES:
+                _entries.clear()
+            _entries[key] = (gen, now, value)
+    return value

@@ -1,0 +1,58 @@
+import openpyxl
+import polars as pl
+from typer.testing import CliRunner
+
+from kechuang.cli import app
+from kechuang.ledgers import load_frame
+from kechuang.ledgers.uscc import make
+
+runner = CliRunner()
+
+
+def _file(tmp_path, rows):
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    path = tmp_path / "企业.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_cli_import_export_template(db_url, engine, tmp_path):
+    u = make("91", "320981", "MA1000021")
+    path = _file(tmp_path, [["统一社会信用代码", "企业名称", "所属地区"], [u, "【演示】东台企业", "东台市"]])
+    res = runner.invoke(app, ["ledger", "import", "企业", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "新增 1 条" in res.output
+    assert load_frame(engine, "enterprise").get_column("region_code").to_list() == ["320981"]
+
+    bad = _file(tmp_path, [["统一社会信用代码", "企业名称", "所属地区"], [u[:-1] + "0" if u[-1] != "0" else u[:-1] + "1", "坏", "东台市"]])
+    report = tmp_path / "problems.csv"
+    res = runner.invoke(app, ["ledger", "import", "enterprise", str(bad), "--report", str(report)])
+    assert res.exit_code == 1
+    assert "校验位错误" in pl.read_csv(report).get_column("原因")[0]
+
+    out = tmp_path / "out.xlsx"
+    res = runner.invoke(app, ["ledger", "export", "企业", "--region", "320981", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    assert ws.max_row == 2 and ws["A2"].value == u
+    res = runner.invoke(app, ["ledger", "export", "企业", "--region", "320902", "--out", str(out)])
+    assert openpyxl.load_workbook(out).worksheets[0].max_row == 1
+
+    tpl = tmp_path / "tpl.xlsx"
+    res = runner.invoke(app, ["ledger", "template", "资质荣誉", "--out", str(tpl)])
+    assert res.exit_code == 0
+    assert openpyxl.load_workbook(tpl).worksheets[0]["A1"].value == "统一社会信用代码"
+    res = runner.invoke(app, ["ledger", "template", "不存在的台账", "--out", str(tpl)])
+    assert res.exit_code == 2 and "未知的台账类型" in res.output
+    res = runner.invoke(app, ["ledger", "kinds"])
+    assert "产学研合作" in res.output
+
+
+def test_cli_demo_data(db_url, engine):
+    res = runner.invoke(app, ["demo-data", "--city", "盐城市", "--enterprises", "150", "--seed", "4"])
+    assert res.exit_code == 0, res.output
+    assert load_frame(engine, "enterprise").height == 150
+    res = runner.invoke(app, ["demo-data", "--city", "盐城市", "--enterprises", "150", "--seed", "4"])
+    assert load_frame(engine, "enterprise").height == 150

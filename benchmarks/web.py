@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--pages", nargs="*", default=PAGES)
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,6 +93,8 @@ def main() -> None:
         t = time.perf_counter()
         kc(env, "demo-setup", "--city", "盐城市", "--enterprises", str(args.enterprises))
         print(f"demo city with {args.enterprises:,} enterprises loaded in {time.perf_counter() - t:.1f} s")
+        if "/healthz" not in args.pages:
+            args.pages.insert(0, "/healthz")
         port = free_port()
         exe = Path(sys.executable).with_name("kechuang")
         log = open(Path(tmp) / "server.log", "w")
@@ -106,7 +109,7 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.2)
             results = {}
-            for path in PAGES:
+            for path in args.pages:
                 times, errors = asyncio.run(hammer(base, path, args.clients, args.requests))
                 times.sort()
                 p95 = times[int(len(times) * 0.95) - 1]

@@ -127,7 +127,10 @@ class Grammar:
 
 _SENT_END = re.compile(r"[。!?;\n]")
 _CLAUSE_END = re.compile(r"[,;。!?、:\n]")
+_LEADIN = re.compile(r"(?m)^[^\n]{2,160}[::]\s*\n")
 _FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
+# "“1+3+N”科技创新平台体系,即1个…、3个…和N个…": the expansion of a named structure
+_FW_EXPANSION = re.compile(r"“[^”\n]{1,12}”[\u4e00-\u9fff]{0,14}[,:,:]?\s*(?:即|包括|分别是|也就是|就是)")
 
 
 class Positions:
@@ -152,6 +155,28 @@ class Positions:
         self.periods = [(m.start(), m) for m in g.period.finditer(text) if own(m)]
         self.period_pos = [s for s, _ in self.periods]
         self.fw_parens = self._framework_parens(text)
+        self.leadins = self._leadins(text)
+        self.leadin_pos = [a for a, _b, _l0, _l1 in self.leadins]
+
+    @staticmethod
+    def _leadins(text: str) -> list[tuple[int, int, int, int]]:
+        """Lines ending with a colon ("确保实现:", "重点抓好以下工作:") govern the list
+        that follows, up to the next blank line: (governed start, end, line start, line end)."""
+        out = []
+        for m in _LEADIN.finditer(text):
+            l0, l1 = m.start(), m.end() - 1
+            a = m.end()
+            while text.startswith("\n", a):  # a blank line right after: the next paragraph
+                a += 1
+            b = text.find("\n\n", a)
+            out.append((a, len(text) if b < 0 else b, l0, l1))
+        return out
+
+    def leadin(self, pos: int):
+        i = bisect.bisect_right(self.leadin_pos, pos) - 1
+        if i >= 0 and self.leadins[i][0] <= pos < self.leadins[i][1]:
+            return self.leadins[i]
+        return None
 
     @staticmethod
     def _framework_parens(text: str) -> list[tuple[int, int]]:
@@ -173,6 +198,12 @@ class Positions:
                 i += 1
             del close
             out.append((m.end() - 1, i + 1))
+        for m in _FW_EXPANSION.finditer(text):
+            inner = text[m.start() + 1:text.index("”", m.start())]
+            if "+" not in inner and not re.fullmatch(rf"[\d{CN_NUMERAL_CHARS}]+[\u4e00-\u9fff]{{0,4}}", inner):
+                continue
+            end = _SENT_END.search(text, m.end())
+            out.append((m.end(), end.start() if end else len(text)))
         return out
 
     def bounds(self, pos: int, seps: list[int]) -> tuple[int, int]:
@@ -264,6 +295,14 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     year = _nearest_year_before(p, para, num_start)
     if year is not None and doc_year and int(year[1].group("year")) != doc_year:
         return "achievement" if int(year[1].group("year")) < doc_year else "target"
+    lead = p.leadin(num_start)
+    if lead is not None:  # the list's lead-in ("新的一年,…确保实现:")
+        hit = _nearest_before(p.strong_pos, p.strong, lead[2], lead[3])
+        if hit is not None:
+            return _whole_year_kind(p, hit, lead[2], doc_year) or hit[2]
+        year = _nearest_year_before(p, lead[2], lead[3])
+        if year is not None and doc_year and int(year[1].group("year")) != doc_year:
+            return "achievement" if int(year[1].group("year")) < doc_year else "target"
     hit = _nearest_before(p.weak_pos, p.weak, c0, num_start) or _first_in(p.weak_pos, p.weak, num_end, c1)
     if hit is not None:
         return hit[2]
@@ -293,6 +332,12 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
         hit = _nearest_before(p.period_pos, p.periods, para, s0)
         while hit is not None and grammar().from_word.search(p.text[max(para, hit[0] - 2):hit[0]]):
             hit = _nearest_before(p.period_pos, p.periods, para, hit[0])
+        if hit is None:
+            lead = p.leadin(num_start)
+            if lead is not None:  # a year or 今年 in the list's lead-in
+                hit = _nearest_before(p.period_pos, p.periods, lead[2], lead[3])
+                if hit is not None:
+                    para = lead[2]
         if hit is None:
             if "同比" in head:  # a growth rate without any year: this year's
                 return str(doc_year) if doc_year else "this_year"

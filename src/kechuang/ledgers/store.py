@@ -224,10 +224,14 @@ def count(conn: Connection, kind: str, region_codes: set[str] | None = None) -> 
 
 
 def counts_by_kind(conn: Connection, region_codes: set[str] | None = None) -> dict[str, int]:
-    q = sa.select(T.c.kind, sa.func.count()).group_by(T.c.kind)
-    if region_codes is not None:
-        q = q.where(T.c.region_code.in_(sorted(region_codes)))
-    return dict(conn.execute(q).all())
+    # grouping by (kind, region_code) is a scan of that index alone; the scope filter is applied
+    # to the few groups afterwards (an IN list in SQL makes the planner visit every row)
+    q = sa.select(T.c.kind, T.c.region_code, sa.func.count()).group_by(T.c.kind, T.c.region_code)
+    out: dict[str, int] = {}
+    for kind, region, n in conn.execute(q):
+        if region_codes is None or region in region_codes:
+            out[kind] = out.get(kind, 0) + n
+    return out
 
 
 # ---------------------------------------------------------------- writes
@@ -315,6 +319,10 @@ SORTABLE_META = {"id", "key", "region_code", "uscc", "year", "record_date", "upd
 def _field_expr(kind: Kind, fid: str):
     if fid in SORTABLE_META:
         return T.c[fid]
+    if fid == kind.date_field:  # same value, stored in a plain column
+        return T.c.record_date
+    if fid == kind.year_field:
+        return T.c.year
     f = kind.field(fid)
     el = T.c.data[fid]
     if f.type in ("int", "year"):

@@ -263,3 +263,21 @@ def test_template_roundtrip_headers(tmp_path, engine, kind):
     # an empty template imports as "no data rows", changing nothing
     rep = imp(engine, kind, path.read_bytes())
     assert not rep.ok and "没有数据行" in rep.problems[0].reason
+
+
+def test_concurrent_duplicate_insert_is_reported_not_raised(engine, monkeypatch):
+    from kechuang.ledgers import store
+
+    real = store.existing
+
+    def stale(conn, kind, keys=None):  # pretend the row was not there when we looked
+        return real(conn, kind, keys).clear()
+
+    imp(engine, "企业", xlsx(good_rows()))
+    before = dump(engine)
+    rows = good_rows()
+    rows[1][1] = "改名"
+    monkeypatch.setattr(store, "existing", stale)
+    rep = imp(engine, "企业", xlsx(rows))
+    assert not rep.ok and "同时写入" in rep.problems[0].reason
+    assert dump(engine) == before

@@ -11,6 +11,7 @@ from typing import Callable
 
 import polars as pl
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from . import store
 from .excel_io import ROW_COL, SHEET_COL, Problem, read_ledger_file
@@ -91,6 +92,20 @@ def import_bytes(
                                region_resolver=default_region_resolver(scope_root))
     allowed = scope_codes(scope_root)
 
+    try:
+        return _write(engine, kind, typed, problems, report, read, fname, allowed, scope_root, username, step)
+    except Exception as exc:
+        dbapi_error = getattr(engine.dialect.dbapi, "IntegrityError", IntegrityError)
+        if not isinstance(exc, (IntegrityError, dbapi_error)):
+            raise
+        # another import of the same records committed in between; nothing of ours was kept
+        report.inserted = report.updated = report.unchanged = 0
+        report.problems = [Problem(fname, None, None, None, None,
+                                   "导入时有其他用户同时写入了相同的记录，本次未导入任何数据，请重新导入")]
+        return report
+
+
+def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_root, username, step):
     with engine.begin() as conn:
         step("核对已有记录", 2, 4)
         # region from the enterprise ledger when the row has none

@@ -314,6 +314,8 @@ class _Reader:
         if not isinstance(d, MarkedDict):
             raise E.RuleError(f"{kind} 条目应为映射", file=self.file)
         iid = str(self.req(d, "id", kind))
+        if iid in fields() or iid in ("score", "rule", "as_of", "application_on"):
+            raise self.fail(d, "id", f"编号“{iid}”与企业画像字段或保留名称同名，请改名")
         it = Item(id=iid, kind=kind, text=str(d.get("text", "")), cite=str(d.get("cite", "")),
                   unit=str(d.get("unit", "")), group=str(d.get("group", "")))
         if kind == "condition" and not it.cite:

@@ -56,3 +56,19 @@ def test_cli_demo_data(db_url, engine):
     assert load_frame(engine, "enterprise").height == 150
     res = runner.invoke(app, ["demo-data", "--city", "盐城市", "--enterprises", "150", "--seed", "4"])
     assert load_frame(engine, "enterprise").height == 150
+
+
+def test_cli_import_as_user_is_scoped(db_url, engine, tmp_path):
+    from kechuang import db
+    from kechuang.accounts import add_user
+
+    with db.session_scope(engine) as s:
+        add_user(s, "tinghu", "password-123", "officer", "320902")
+        add_user(s, "reader", "password-123", "viewer", "320902")
+    u = make("91", "320981", "MA1000031")
+    path = _file(tmp_path, [["统一社会信用代码", "企业名称", "行政区划代码"], [u, "【演示】东台企业", "320981"]])
+    res = runner.invoke(app, ["ledger", "import", "企业", str(path), "--user", "tinghu"])
+    assert res.exit_code == 1 and "不在您的管辖范围" in res.output
+    res = runner.invoke(app, ["ledger", "import", "企业", str(path), "--user", "reader"])
+    assert res.exit_code == 2 and "只读" in res.output
+    assert load_frame(engine, "enterprise").height == 0

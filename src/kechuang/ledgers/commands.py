@@ -89,7 +89,7 @@ def import_cmd(
     report_path: Path = typer.Option(None, "--report", help="把全部问题写入 .xlsx 或 .csv"),
 ) -> None:
     """导入台账文件 Import a ledger file (all-or-nothing)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     from .. import db
     from .importer import import_file
@@ -98,7 +98,7 @@ def import_cmd(
     username, root = _user_scope(user, region)
     engine = db.get_engine()
     db.upgrade()
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as prog:
         task = prog.add_task(f"导入{k.name}", total=4)
 

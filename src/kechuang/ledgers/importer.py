@@ -160,7 +160,9 @@ def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_ro
                                                           | (pl.col("region_code") != pl.col("region_code_old"))))
         report.unchanged = enc.height - new.height - changed.height
         now = dt.datetime.now(dt.timezone.utc)
-        report.inserted = store.insert_encoded(conn, kind.id, new, now)
+        report.inserted = store.insert_encoded(
+            conn, kind.id, new, now,
+            progress=lambda done, total: step(f"写入数据库 {done:,}/{total:,} 行", 3 + done / max(total, 1), 4))
         if changed.height:
             before = store.fetch_data(conn, changed.get_column("id").to_list())
             entries = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import polars as pl
 import sqlalchemy as sa
@@ -250,8 +250,9 @@ def _stamp(conn: Connection, value: dt.datetime):
     return value
 
 
-def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datetime | None = None) -> int:
-    """Insert new records (encoded by ``encode``) with executemany."""
+def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datetime | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> int:
+    """Insert new records (encoded by ``encode``) with executemany; ``progress(done, total)``."""
     if enc.height == 0:
         return 0
     now = _stamp(conn, now or _now())
@@ -270,6 +271,8 @@ def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datet
         for i in range(0, sel.height, 50000):
             part = sel.slice(i, 50000)
             cur.executemany(sql, [(kind, *r, now, now) for r in part.iter_rows()])
+            if progress:
+                progress(min(i + 50000, sel.height), sel.height)
     finally:
         cur.close()
     return enc.height

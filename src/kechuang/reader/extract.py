@@ -67,10 +67,7 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
     if "frameworks" in what:
         from .frameworks import find_frameworks
 
-        result.frameworks = [
-            {**f, "region": (sections.at(f["start"]).region if not f.get("region") else f["region"])}
-            for f in find_frameworks(text, sections)
-        ]
+        result.frameworks = find_frameworks(text, sections)
     if "people" in what:
         for name, p in people.items():
             ctx = sections.person_ctx.get(name)

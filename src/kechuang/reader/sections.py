@@ -24,6 +24,18 @@ DATA_DIR = Path(__file__).parent / "data"
 HAN = r"\u4e00-\u9fff"
 
 
+# "——访涟水县高沟镇党委书记刘强" (no space before the name): the chain of places it opens with
+_SUBTITLE_LOOSE = re.compile(r"^[ \t]*——[ \t]*访(?P<rest>[^\n]+)$")
+_ORG_CHAIN = re.compile(rf"(?:[{HAN}]{{1,6}}?(?:省|市|县|区))*(?:[{HAN}]{{1,8}}?(?:街道|镇|乡|开发区|高新区|园区))?")
+# a place opening a sentence or a ";" item, or after a short lead ("去年,"): "宿城区新增…",
+# "宿豫区表示,今年将…", "碾庄镇要新增…"
+_INLINE_SUBJECT = re.compile(
+    rf"(?:^|[。;;!?\n,])(?:[^。;;!?\n,]{{1,8}},)?[ \t]*"
+    rf"(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])", re.M)
+_NOT_SUBJECT = re.compile(r"^(?:全|我|本|各|该|两|三|四|五|六|七|八|九|十|多|城|市区|县区|地区|园区|社区|景区|片区|新区|高新区|开发区)|^.*[年的在将已要]")
+# the scope of a sentence-opening place ends at the sentence end or where a counted subject
+# opens a new clause ("东港镇创成…,3家企业入选…": the firms are the whole district's)
+_SUBJECT_END = re.compile(r"[。!?\n]|,(?=\d+(?:家|个|名|位|项|所))")
 _SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区))$")
 
 
@@ -230,6 +242,8 @@ class SectionMap:
                 if new is not None:
                     new = Context(new.region, new.region_code, new.actor or new.region, new.key_code)
                     self.section_keys.append((new, self._keys(titles, new)))
+            elif (m := _SUBTITLE_LOOSE.match(line)) is not None:
+                new = self._loose_subtitle(m.group("rest"))
             elif byline.match(line):
                 new = self.doc_ctx
                 starts.append(pos)
@@ -263,6 +277,48 @@ class SectionMap:
                     self._speakers.append((m.start(), ctx))
         self._speaker_pos = [s for s, _ in self._speakers]
         self._para_override: dict[int, Context] = {}
+        self._inline = self._inline_subjects()
+        self._inline_pos = [a for a, _b, _c in self._inline]
+
+    def _place(self, name: str) -> Context | None:
+        """Context of a place name known to the registry or composed under one it knows."""
+        r = self._resolve_org(name)
+        if r is not None and (r.name.startswith(name[:2]) or name in r.aliases):
+            ctx = context_for(r)
+            return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)
+        if r is None:
+            return self._composite(name)
+        return None
+
+    def _loose_subtitle(self, rest: str) -> Context | None:
+        for piece in re.split(r"[、,]", rest):
+            org = _ORG_CHAIN.match(piece.strip()).group(0)
+            if len(org) >= 2:
+                ctx = self._place(org)
+                if ctx is not None:
+                    return ctx
+        return None
+
+    def _inline_subjects(self) -> list[tuple[int, int, Context]]:
+        """Sentences opened by a place name are about that place, up to the sentence end."""
+        if self.reg is None:
+            return []
+        out: list[tuple[int, int, Context]] = []
+        text = self.text
+        for m in _INLINE_SUBJECT.finditer(text):
+            name = m.group("name")
+            if _NOT_SUBJECT.match(name):
+                continue
+            ctx = self._place(name)
+            if ctx is None:
+                continue
+            a = m.start("name")
+            end = _SUBJECT_END.search(text, a)
+            b = end.start() if end else len(text)
+            if out and out[-1][1] > a:  # the next place named ends the previous one's scope
+                out[-1] = (out[-1][0], a, out[-1][2])
+            out.append((a, b, ctx))
+        return out
 
     def _keys(self, titles: list[str], ctx: Context) -> list[str]:
         generic, suffix = _titles()
@@ -292,6 +348,9 @@ class SectionMap:
         return result
 
     def at(self, pos: int) -> Context:
+        k = bisect.bisect_right(self._inline_pos, pos) - 1
+        if k >= 0 and pos < self._inline[k][1]:
+            return self._inline[k][2]
         i = bisect.bisect_right(self._starts, pos) - 1
         ctx = self._ctxs[max(i, 0)]
         para_start = self.text.rfind("\n", 0, pos) + 1

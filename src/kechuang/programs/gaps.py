@@ -128,7 +128,7 @@ class Solver:
 
     def rewrite(self, node: E.Bin) -> E.Bin:
         """cagr(v0, v1, n) op T  →  v1 op v0·(1+T)^n (or v0 op' v1/(1+T)^n)."""
-        left, right, op = node.left, node.right, node.op
+        left, right, op = self.unwrap(node.left), self.unwrap(node.right), node.op
         if isinstance(right, E.Call) and right.name == "cagr":
             left, right, op = right, left, {">=": "<=", ">": "<", "<=": ">=", "<": ">"}.get(op, op)
         if isinstance(left, E.Call) and left.name == "cagr" and not self.depends(right):
@@ -140,6 +140,12 @@ class Solver:
                 flipped = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}.get(op, op)
                 return E.Bin(node.pos, flipped, v0, E.Bin(node.pos, "/", v1, growth))
         return E.Bin(node.pos, op, left, right)
+
+    def unwrap(self, node: E.Node) -> E.Node:
+        """Inline named values that depend on x, so their structure can be inverted."""
+        while isinstance(node, E.Name) and node.name in self.p.values and self.depends(node):
+            node = self.p.values[node.name].node
+        return node
 
     def needed(self, node: E.Bin) -> pl.Expr | None:
         """The value x must take for ``node`` (a comparison) to hold, or None."""

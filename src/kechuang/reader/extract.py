@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .load import LoadedDocument
-from .people import find_people
+from .people import find_people, person_region
 from .quantities import Positions, Quantity, find_quantities, grammar
 from .sections import SectionMap
 
@@ -70,8 +70,7 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
         result.frameworks = find_frameworks(text, sections)
     if "people" in what:
         for name, p in people.items():
-            ctx = sections.person_ctx.get(name)
-            result.people.append({"name": name, "titles": p.titles, "region": ctx.region if ctx else ""})
+            result.people.append({"name": name, "titles": p.titles, "region": person_region(p, sections)})
     return result
 
 

@@ -39,6 +39,12 @@ def _fast_alt(words) -> str:
 @lru_cache(maxsize=1)
 def vocab() -> dict:
     spec = yaml.safe_load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"))
+    extra = yaml.safe_load((DATA_DIR / "people.yaml").read_text(encoding="utf-8"))
+    spec["title_heads"] = [*spec["title_heads"], *extra["extra_title_heads"]]
+    spec["name_stops"] = [*spec["name_stops"], *extra["extra_name_stops"]]
+    spec["surnames"] = set(extra["surnames"])
+    spec["compound_surnames"] = tuple(extra["compound_surnames"])
+    spec["national_leaders"] = extra["national_leaders"]
     heads = _alt(spec["title_heads"])
     stops = _alt(spec["name_stops"])
     bylines = _alt(spec["byline_titles"])
@@ -52,7 +58,8 @@ def vocab() -> dict:
     spec["re_leader"] = re.compile(rf"(?P<name>[{HAN}]{{2,3}})(?P<title>总书记)")
     spec["re_photo"] = re.compile(rf"(?P<names>[{HAN}]{{2,4}}(?:[ \t]+[{HAN}]{{2,4}})*)[ \t]+摄[ \t]*$", re.M)
     spec["re_subtitle"] = re.compile(rf"^[ \t]*——[ \t]*访(?P<titles>[^\n]*?)[ \t]+(?P<name>[{HAN}]{{2,4}})[ \t]*$", re.M)
-    spec["re_reporter"] = re.compile(rf"\((?P<title>记者|通讯员)[ \t]*(?P<name>[{HAN}]{{2,4}})\)")
+    spec["re_reporter"] = re.compile(
+        rf"\((?P<body>(?:(?:{bylines})[ \t]*[{HAN}]{{2,4}}(?:[ \t]+[{HAN}]{{2,4}})*[ \t]*)+)\)")
     return spec
 
 
@@ -67,6 +74,12 @@ def _clean_title(t: str) -> str:
         if sep in t[:-2]:
             t = t.rsplit(sep, 1)[-1]
     return t
+
+
+def plausible_name(name: str) -> bool:
+    """A personal name: 2-4 characters starting with a common surname ("挂钩" is not)."""
+    v = vocab()
+    return 2 <= len(name) <= 4 and (name[0] in v["surnames"] or name.startswith(v["compound_surnames"]))
 
 
 def find_people(text: str) -> dict[str, Person]:
@@ -95,12 +108,21 @@ def find_people(text: str) -> dict[str, Person]:
         ls = text.rfind("\n", 0, m.start()) + 1
         if text[ls:m.start()].lstrip().startswith("——"):
             continue
-        add(m.group("name"), titles.split("、"), m.start("name"))
+        if plausible_name(m.group("name")):
+            add(m.group("name"), titles.split("、"), m.start("name"))
     for m in v["re_list"].finditer(text):
         for i, name in enumerate(m.group("names").split("、")):
-            add(name, [m.group("title")], m.start("names"))
-    for m in v["re_reporter"].finditer(text):
-        add(m.group("name"), [m.group("title")], m.start())
+            if plausible_name(name):
+                add(name, [m.group("title")], m.start("names"))
+    for m in v["re_reporter"].finditer(text):  # "(记者 蒋文博 通讯员 邵宁)"
+        title = None
+        for tok in m.group("body").split():
+            for t in sorted(v["byline_set"], key=len, reverse=True):
+                if tok.startswith(t):
+                    title, tok = t, tok[len(t):]
+                    break
+            if tok and title:
+                add(tok, [title], m.start())
     for m in v["re_byline"].finditer(text):
         title = None
         for tok in re.split(r"[ \t:]+", m.group(0).strip()):
@@ -108,6 +130,10 @@ def find_people(text: str) -> dict[str, Person]:
                 title = tok
             elif title:
                 add(tok, [title], m.start())
+    for leader in v["national_leaders"]:
+        j = text.find(leader + "总书记")
+        if j >= 0:
+            add(leader, ["总书记"], j)
     i = text.find("总书记")
     while i >= 0:  # "习近平总书记": the name stands before the title
         for size in (3, 2):
@@ -136,3 +162,52 @@ def speaker_pattern(names) -> re.Pattern | None:
         return None
     verbs = _alt(vocab()["speech_verbs"])
     return re.compile(rf"(?P<name>{_alt(names)})(?:在[^,。]{{0,20}}?)?(?:{verbs})")
+
+
+_COUNTY_ORG = re.compile(rf"([{HAN}]{{2,6}}?[市区县])委")
+_TOWN = re.compile(r"(?:镇|乡|街道)$")
+
+
+def person_region(p: Person, sections) -> str:
+    """Region of a person: the one their title names ("姜堰区委书记" → 泰州市姜堰区, "靖江市委副书记"
+    → 靖江市, "扎下镇党委书记" → 沭阳县扎下镇), else the section map's context for them."""
+    ctx = sections.person_ctx.get(p.name)
+    base = ctx.region if ctx else ""
+    reg, doc = sections.reg, sections.doc_region
+    if reg is None:
+        return base
+    from .sections import display_name
+
+    suffix = re.compile(rf"(?:{_alt(vocab()['org_title_suffixes'])})$")
+    for t in p.titles:
+        org = suffix.sub("", suffix.sub("", t))
+        m = _COUNTY_ORG.fullmatch(org)
+        if m and m.group(1)[0] not in "市区县省":
+            r = None
+            try:
+                r = reg.resolve(m.group(1), within=doc.code if doc is not None else None) or reg.resolve(m.group(1))
+            except Exception:
+                r = None
+            if r is not None and r.level in ("prefecture", "county"):
+                return display_name(r)
+        if _TOWN.search(org) and len(org) >= 3 and not base.endswith(org) and doc is not None and doc.level == "prefecture":
+            county = _main_county(sections)
+            if county is not None:
+                return display_name(county) + org
+    return base
+
+
+def _main_county(sections):
+    """The county-level region a prefecture-level document names most (where its towns lie)."""
+    cached = getattr(sections, "_fp_main_county", False)
+    if cached is not False:
+        return cached
+    counts: dict[str, int] = {}
+    for r in sections.reg.children(sections.doc_region.code):
+        if r.level == "county":
+            n = sections.text.count(r.short_name or r.name) if len(r.short_name or r.name) >= 2 else 0
+            if n:
+                counts[r.code] = n
+    best = sections.reg.get(max(counts, key=counts.get)) if counts else None
+    sections._fp_main_county = best
+    return best

@@ -26,6 +26,17 @@ app.add_typer(user_app, name="user")
 app.add_typer(regions_app, name="regions")
 
 
+def region_code_or_exit(text: str) -> str:
+    """The code of a region given by name or code; a Chinese error and exit 2 when unknown."""
+    from .regions import RegionError, lookup
+
+    try:
+        return lookup(text).code
+    except RegionError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="监听地址 host"),
@@ -64,15 +75,7 @@ def user_add(
     from . import db
     from .accounts import AccountError, add_user
     from .audit import record
-    from .regions import RegionError, lookup
-
-    code = None
-    if region:
-        try:
-            code = lookup(region).code
-        except RegionError as exc:
-            err_console.print(f"[red]{exc}[/]")
-            raise typer.Exit(2)
+    code = region_code_or_exit(region) if region else None
     try:
         with db.session_scope() as s:
             user = add_user(s, username, password, role, code, name)
@@ -127,16 +130,10 @@ def regions_find(
     within: str = typer.Option(None, "--within", help="限定上级地区(代码或名称)"),
 ) -> None:
     """查找行政区划 Find regions by name, alias or code."""
-    from .regions import RegionError, lookup, registry
+    from .regions import registry
 
     reg = registry()
-    scope = None
-    if within:
-        try:
-            scope = lookup(within).code
-        except RegionError as exc:
-            err_console.print(f"[red]{exc}[/]")
-            raise typer.Exit(2)
+    scope = region_code_or_exit(within) if within else None
     found = reg.find(text, within=scope)
     if not found:
         err_console.print(f"[red]未找到地区“{text}”[/]")
@@ -153,14 +150,10 @@ def regions_show(
     """显示地区及其下级 Show a region and its children as a tree."""
     from rich.tree import Tree
 
-    from .regions import RegionError, lookup, registry
+    from .regions import registry
 
-    try:
-        root = lookup(region)
-    except RegionError as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2)
     reg = registry()
+    root = reg.get(region_code_or_exit(region))
 
     def label(r) -> str:
         alias = f" [dim](又称 {'、'.join(r.aliases)})[/]" if r.aliases else ""

@@ -25,7 +25,9 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # requests run in a thread pool of 40 and may open a second connection for ledger reads
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=20, max_overflow=60)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -36,7 +38,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=50)
 
 
 @lru_cache(maxsize=8)
@@ -55,7 +57,14 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A transaction: commits on success, rolls back everything on error."""
-    session = session_factory(engine)()
+    with transaction(session_factory(engine)) as session:
+        yield session
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session from `factory` whose work commits on success and rolls back on any error."""
+    session = factory()
     try:
         yield session
         session.commit()

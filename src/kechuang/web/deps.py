@@ -35,16 +35,8 @@ class LoginRequired(Exception):
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    factory = request.app.state.session_factory
-    session: Session = factory()
-    try:
+    with db.transaction(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db)]

@@ -301,7 +301,7 @@ def _build_index_plan(p: Program, as_of: dt.date, c: E.Compiler) -> Plan:
     exprs: list[pl.Expr] = []
     inds: list[IndPlan] = []
     stage = compile_item(p.values["stage_of"], c).lo if "stage_of" in p.values else pl.col("stage")
-    exprs.append(stage.alias("stage"))
+    exprs.append(stage.alias("stage_of"))
     parts = []
     for it in p.indicators.values():
         v = compile_indicator(it, c)
@@ -369,14 +369,17 @@ def program_ids(spec: str | list[str] | None) -> list[str]:
 
 def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | None = "all",
              as_of: dt.date | None = None, *, gaps: bool = True, flips: bool = True,
-             keep: tuple[str, ...] = ("uscc",)) -> dict[str, "Result"]:
-    """Evaluate ``programs`` for every row; versions are chosen per row by application date."""
+             keep: tuple[str, ...] = ("uscc",), with_inputs: bool = False) -> dict[str, "Result"]:
+    """Evaluate ``programs`` for every row; versions are chosen per row by application date.
+    ``with_inputs`` keeps every input column the programs read (for explanations)."""
     as_of = as_of or dt.date.today()
     ids = program_ids(programs)
     needed: set[str] = set(keep)
     for pid in ids:
         for p in programs_by_id()[pid]:
             needed |= p.fields_used()
+    if with_inputs:
+        keep = tuple(["uscc"] + sorted(needed - {"uscc"}))
     lf = prepare(frame, needed)
     app = pl.coalesce([pl.col("application_on"), pl.lit(as_of, dtype=pl.Date)])
     bounds = lf.select(app.min().alias("lo"), app.max().alias("hi")).collect().row(0)

@@ -1,0 +1,208 @@
+"""Command line: ``kechuang evaluate`` and ``kechuang programs list|check|explain``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err = Console(stderr=True)
+
+programs_app = typer.Typer(help="培育项目规则 programs (rules as data)", no_args_is_help=True)
+STALE_DAYS = 365
+
+
+def _date(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        err.print(f"[red]日期“{text}”格式错误，应为 YYYY-MM-DD[/]")
+        raise typer.Exit(2)
+
+
+def _load_rules():
+    from .expr import RuleError
+    from .model import all_programs
+
+    try:
+        return all_programs()
+    except RuleError as exc:
+        err.print(f"[red]规则文件有误：[/]{exc}")
+        raise typer.Exit(2)
+
+
+def evaluate_cmd(
+    input: Path = typer.Option(None, "--input", "-i", help="企业画像文件 (CSV / xlsx)"),
+    region: str = typer.Option(None, "--region", help="按台账评价某地区(代码或名称)，结果按评价日期保存"),
+    program: str = typer.Option("all", "--program", "-p", help="项目编号，如 hnte、tech_sme；all 为全部"),
+    format: str = typer.Option("jsonl", "--format", "-f", help="jsonl | xlsx | table"),
+    out: Path = typer.Option(None, "--out", "-o", help="输出文件（默认：jsonl 输出到屏幕）"),
+    as_of: str = typer.Option(None, "--as-of", help="评价日期 YYYY-MM-DD（默认今天；申报日期缺省时用它选择规则版本）"),
+) -> None:
+    """评价企业是否符合培育项目条件 Evaluate enterprises against cultivation programs."""
+    from .engine import evaluate, program_ids
+    from .explain import public, records
+    from .profiles import ProfileError, read_profiles
+
+    _load_rules()
+    day = _date(as_of)
+    if bool(input) == bool(region):
+        err.print("[red]请指定 --input 文件或 --region 地区（二者选一）[/]")
+        raise typer.Exit(2)
+    try:
+        ids = program_ids(program)
+    except KeyError as exc:
+        err.print(f"[red]{exc.args[0]}[/]")
+        raise typer.Exit(2)
+    if format not in ("jsonl", "xlsx", "table"):
+        err.print(f"[red]不支持的输出格式“{format}”，可选 jsonl、xlsx、table[/]")
+        raise typer.Exit(2)
+    regions: dict[str, str] = {}
+    if input:
+        try:
+            frame = read_profiles(input)
+        except ProfileError as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2)
+    else:
+        from .. import db
+        from ..ledgers import build_profiles
+        from ..regions import RegionError, lookup
+
+        try:
+            code = lookup(region).code
+        except RegionError as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2)
+        frame = build_profiles(db.get_engine(), code, day)
+        if "region_code" in frame.columns:
+            regions = dict(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
+    if frame.height == 0:
+        err.print("[yellow]没有可评价的企业[/]")
+    with console.status(f"正在评价 {frame.height} 家企业 × {len(ids)} 个项目…"):
+        results = evaluate(frame, ids, day, with_inputs=True)
+        recs = list(records(results))
+    if region:
+        from .. import db
+        from .store import save
+
+        with db.get_engine().begin() as conn:
+            n = save(conn, day, recs, regions, ids)
+        err.print(f"[green]已保存 {n} 条评价结果（评价日期 {day}）[/]")
+    if format == "jsonl":
+        stream = open(out, "w", encoding="utf-8") if out else sys.stdout
+        try:
+            for r in recs:
+                stream.write(json.dumps(public(r), ensure_ascii=False) + "\n")
+        finally:
+            if out:
+                stream.close()
+        if out:
+            err.print(f"[green]已写出 {len(recs)} 条结果：{out}[/]")
+    elif format == "xlsx":
+        from ..excel import write_xlsx
+        from .export import workbook_frames
+
+        target = out or Path(f"evaluation-{day}.xlsx")
+        write_xlsx(target, workbook_frames(recs))
+        err.print(f"[green]已写出 Excel：{target}[/]")
+    else:
+        _print_table(recs)
+
+
+def _print_table(recs: list[dict]) -> None:
+    from .model import RESULT_NAMES, programs_by_id
+
+    names = {pid: v[-1].name for pid, v in programs_by_id().items()}
+    t = Table("统一社会信用代码", "项目", "版本", "结果", "得分", "差距")
+    for r in recs:
+        score = "" if r["score_min"] is None else (
+            f"{r['score']:g}" if r["score"] is not None else f"{r['score_min']:g}–{r['score_max']:g}")
+        t.add_row(r["uscc"], names.get(r["program"], r["program"]), r["version"],
+                  RESULT_NAMES.get(r["result"], r["result"] or "积分"), score,
+                  r["gaps"][0]["text"] if r["gaps"] else "")
+    console.print(t)
+
+
+@programs_app.command("list")
+def list_cmd(today: str = typer.Option(None, "--today", help="以该日期判断规则是否超过一年未核对")) -> None:
+    """列出培育项目、版本、依据文件与核对日期 List programs, versions and sources."""
+    from .model import programs_by_id, version_windows
+
+    _load_rules()
+    day = _date(today)
+    t = Table("编号", "名称", "版本", "依据文件", "有效期", "核对日期", "置信度")
+    stale = []
+    for pid, versions in programs_by_id().items():
+        for p, start, end in version_windows(versions):
+            age = (day - p.checked_on).days
+            checked = str(p.checked_on)
+            if age > STALE_DAYS:
+                checked = f"[red]{p.checked_on}（超过一年未核对）[/]"
+                stale.append(p)
+            t.add_row(pid, p.name, p.version, f"{p.document} {p.doc_number}".strip(),
+                      f"{start} 至 {end or '今'}", checked, p.confidence)
+    console.print(t)
+    for p in stale:
+        err.print(f"[yellow]警告：{p.file} 的规则内容自 {p.checked_on} 起超过一年未核对，请对照原文复核[/]")
+
+
+@programs_app.command("check")
+def check_cmd(files: list[Path] = typer.Argument(..., help="规则文件 (.yaml)")) -> None:
+    """检查规则文件（出错时给出文件、行、列和表达式）Validate rule files."""
+    from .expr import RuleError
+    from .model import load_program
+
+    bad = 0
+    for f in files:
+        try:
+            p = load_program(f)
+            console.print(f"[green]✔[/] {f.name}：{p.name} {p.version}，{len(p.conditions)} 项条件，{len(p.indicators)} 项指标")
+        except RuleError as exc:
+            bad += 1
+            err.print(f"[red]✘[/] {exc}")
+    if bad:
+        raise typer.Exit(1)
+
+
+@programs_app.command("explain")
+def explain_cmd(
+    input: Path = typer.Option(..., "--input", "-i", help="企业画像文件 (CSV / xlsx)"),
+    uscc: str = typer.Option(..., "--uscc", help="统一社会信用代码"),
+    program: str = typer.Option("all", "--program", "-p"),
+    as_of: str = typer.Option(None, "--as-of"),
+) -> None:
+    """逐条说明某企业的评价结果和下一步 Explain one enterprise's results."""
+    import polars as pl
+
+    from .engine import evaluate, program_ids
+    from .explain import records, tree
+    from .model import programs_by_id
+    from .profiles import ProfileError, read_profiles
+
+    try:
+        frame = read_profiles(input)
+    except ProfileError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2)
+    frame = frame.filter(pl.col("uscc") == uscc.strip().upper())
+    if frame.height == 0:
+        err.print(f"[red]文件中没有统一社会信用代码为“{uscc}”的企业[/]")
+        raise typer.Exit(1)
+    results = evaluate(frame, program_ids(program), _date(as_of), with_inputs=True)
+    for r in records(results):
+        console.print(tree(r, programs_by_id()[r["program"]][-1].name), highlight=False)
+        console.print()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate_cmd)
+    app.add_typer(programs_app, name="programs")

@@ -1,0 +1,96 @@
+"""Stored evaluation results (table ``program_results``, migration 0004), one row per
+as-of date, enterprise and program. Re-evaluating the same date replaces that date's rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Iterable
+
+import polars as pl
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Integer, Numeric, String, UniqueConstraint, delete,
+                        func, insert, select)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+
+
+class ProgramResult(Base):
+    __tablename__ = "program_results"
+    __table_args__ = (UniqueConstraint("as_of", "uscc", "program", name="uq_program_results_asof_uscc_program"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    program: Mapped[str] = mapped_column(String(48), nullable=False)
+    version: Mapped[str] = mapped_column(String(16), nullable=False)
+    result: Mapped[str | None] = mapped_column(String(8))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    score_min: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    score_max: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    close: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    gap_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    gaps: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    conditions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    missing: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+T = ProgramResult.__table__
+
+
+def _dec(v) -> Decimal | None:
+    return None if v is None else Decimal(str(round(v, 4)))
+
+
+def save(conn: Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str],
+         programs: Iterable[str]) -> int:
+    """Replace the results of ``programs`` for the enterprises in ``recs`` at ``as_of``
+    (one transaction: the caller's)."""
+    rows = []
+    for r in recs:
+        close = bool(r.get("_close"))
+        rows.append(dict(as_of=as_of, uscc=r["uscc"], region_code=regions.get(r["uscc"]) or "",
+                         program=r["program"], version=r["version"], result=r["result"],
+                         score=_dec(r["score"]), score_min=_dec(r["score_min"]), score_max=_dec(r["score_max"]),
+                         close=close, gap_count=len(r["gaps"]), gaps=r["gaps"], conditions=r["conditions"],
+                         missing=r["missing"]))
+    usccs = sorted({r["uscc"] for r in rows})
+    progs = sorted(set(programs))
+    for i in range(0, len(usccs), 500):
+        conn.execute(delete(T).where(T.c.as_of == as_of, T.c.program.in_(progs), T.c.uscc.in_(usccs[i:i + 500])))
+    for i in range(0, len(rows), 1000):
+        conn.execute(insert(T), rows[i:i + 1000])
+    return len(rows)
+
+
+def latest_as_of(conn: Connection, program: str | None = None) -> dt.date | None:
+    q = select(func.max(T.c.as_of))
+    if program:
+        q = q.where(T.c.program == program)
+    return conn.execute(q).scalar()
+
+
+def load(conn: Connection, as_of: dt.date | None = None, program: str | None = None,
+         region_codes: set[str] | None = None, uscc: str | None = None) -> pl.DataFrame:
+    """Stored results as a frame (gaps/conditions/missing stay JSON lists)."""
+    q = select(T.c.as_of, T.c.uscc, T.c.region_code, T.c.program, T.c.version, T.c.result, T.c.score,
+               T.c.score_min, T.c.score_max, T.c.close, T.c.gap_count, T.c.gaps, T.c.conditions, T.c.missing)
+    if as_of is not None:
+        q = q.where(T.c.as_of == as_of)
+    if program:
+        q = q.where(T.c.program == program)
+    if uscc:
+        q = q.where(T.c.uscc == uscc)
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    rows = conn.execute(q).mappings().all()
+    schema = {"as_of": pl.Date, "uscc": pl.String, "region_code": pl.String, "program": pl.String,
+              "version": pl.String, "result": pl.String, "score": pl.Float64, "score_min": pl.Float64,
+              "score_max": pl.Float64, "close": pl.Boolean, "gap_count": pl.Int64, "gaps": pl.Object,
+              "conditions": pl.Object, "missing": pl.Object}
+    data = {k: [(float(r[k]) if isinstance(r[k], Decimal) else r[k]) for r in rows] for k in schema}
+    return pl.DataFrame({k: pl.Series(k, v, dtype=schema[k]) if schema[k] != pl.Object else pl.Series(k, v, dtype=pl.Object)
+                         for k, v in data.items()})

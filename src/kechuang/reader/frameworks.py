@@ -35,6 +35,7 @@ def spec() -> dict:
     s["re_counted"] = re.compile(rf"[{HAN}]{{0,6}}?[{NUM}]+[{cls}][{HAN}]{{0,6}}")
     s["re_double"] = re.compile(rf"双[{HAN}]{{1,4}}")
     s["re_code"] = re.compile(r"[A-Za-z]?\d{3,}[A-Za-z]?|[A-Z]\d{2,}")
+    s["re_numbered"] = re.compile("|".join(f"(?:{s[k].pattern})" for k in ("re_code", "re_groups", "re_counted", "re_double")))
     s["re_part"] = re.compile(rf"\d{{1,2}}|[A-Za-z]|[{NUM}]")
     s["re_unquoted"] = re.compile(
         rf"(?<![\d{NUM}])(?P<name>(?:\d+条|[{NUM}]+(?:大|个|篇|件|项))[{HAN}]{{0,6}}?(?:{heads}))")
@@ -54,8 +55,7 @@ def _is_numbered(name: str) -> bool:
     s = spec()
     if name in s["not_exact"] or s["re_not"].search(name):
         return False
-    return bool(s["re_code"].fullmatch(name) or s["re_groups"].fullmatch(name)
-                or s["re_counted"].fullmatch(name) or s["re_double"].fullmatch(name))
+    return s["re_numbered"].fullmatch(name) is not None
 
 
 def framework_name(quoted: str) -> str | None:
@@ -175,9 +175,7 @@ def _enumeration(text: str, e: int, n: int) -> str:
 def _before_list(text: str, s: int, n: int, coded: bool) -> str:
     if s == 0 or text[s - 1] in "、,和及与" + _STOP:
         return ""
-    a = s
-    while a > 0 and text[a - 1] not in _STOP and s - a < 120:
-        a -= 1
+    a = max(s - 120, 0, *(text.rfind(c, max(s - 120, 0), s) + 1 for c in _STOP))
     items = _split(text[a:s], n)
     if items and spec()["re_lead_end"].search(items[-1]):
         return ""  # "是市委、市政府立足两个大局": the list is the subject, not the content
@@ -275,13 +273,15 @@ def _region(text: str, name: str, s: int, sections) -> str:
 
 # ------------------------------------------------------------------ the scan
 
+_CLAUSE_HEAD = re.compile(r"[^,;。!?、:\n]+$")
+_CLAUSE_TAIL = re.compile(r"[^,;。!?、:\n]*")
+
+
 def _clause(text: str, s: int, e: int) -> tuple[int, int]:
-    a = s
-    while a > 0 and text[a - 1] not in ",;。!?、:\n" and s - a < 20:
-        a -= 1
-    b = e
-    while b < len(text) and text[b] not in ",;。!?、:\n" and b - e < 16:
-        b += 1
+    m = _CLAUSE_HEAD.search(text, max(s - 20, 0), s)
+    a = m.start() if m else s
+    m = _CLAUSE_TAIL.match(text, e, min(e + 16, len(text)))
+    b = m.end() if m else e
     while a < b and text[a].isspace():
         a += 1
     while b > a and text[b - 1].isspace():

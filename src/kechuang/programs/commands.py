@@ -150,9 +150,10 @@ def list_cmd(today: str = typer.Option(None, "--today", help="以该日期判断
                 stale.append(p)
             t.add_row(pid, p.name, p.version, f"{p.document} {p.doc_number}".strip(),
                       f"{start} 至 {end or '今'}", checked, p.confidence)
-    console.print(t)
+    (console if console.is_terminal else Console(width=240)).print(t)
     for p in stale:
-        err.print(f"[yellow]警告：{p.file} 的规则内容自 {p.checked_on} 起超过一年未核对，请对照原文复核[/]")
+        err.print(f"[yellow]警告：{p.file} 的规则内容自 {p.checked_on} 起超过一年未核对，请对照原文复核[/]",
+                  soft_wrap=True)
 
 
 @programs_app.command("check")

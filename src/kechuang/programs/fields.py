@@ -75,6 +75,8 @@ def header_map() -> dict[str, str]:
     for fid, f in fields().items():
         keys = {fid, fid.lower()}
         if f.year:
+            if f.year == 1:  # a bare label means the last complete fiscal year
+                keys.add(f.label)
             for lab in (f.label,):
                 keys |= {f"{lab}_y{f.year}", f"{lab}y{f.year}", f"{lab}({YEAR_WORDS.get(f.year)})",
                          f"{lab}（{YEAR_WORDS.get(f.year)}）"}

@@ -15,6 +15,7 @@ T = TypeVar("T")
 
 _lock = threading.Lock()
 _entries: dict[Hashable, tuple[int, float, Any]] = {}
+_computing: dict[Hashable, threading.Lock] = {}
 _generation = 0
 _MAX_ENTRIES = 512
 
@@ -28,16 +29,32 @@ def bump() -> None:
 
 
 def cached(key: Hashable, compute: Callable[[], T], ttl: float = 60.0) -> T:
-    now = time.monotonic()
+    """The cached value for `key`, computing it once even when many requests ask at the same time."""
+    hit = _fresh(key, ttl)
+    if hit is not None:
+        return hit[0]
+    with _lock:
+        key_lock = _computing.setdefault(key, threading.Lock())
+    with key_lock:  # one computation per key; the others wait for its result
+        hit = _fresh(key, ttl)
+        if hit is not None:
+            return hit[0]
+        with _lock:
+            gen = _generation
+        now = time.monotonic()
+        value = compute()
+        with _lock:
+            if gen == _generation:  # a write during compute makes the value stale: don't keep it
+                if len(_entries) >= _MAX_ENTRIES:
+                    _entries.clear()
+                _entries[key] = (gen, now, value)
+            _computing.pop(key, None)
+        return value
+
+
+def _fresh(key: Hashable, ttl: float) -> tuple[Any] | None:
     with _lock:
         hit = _entries.get(key)
-        gen = _generation
-    if hit is not None and hit[0] == gen and now - hit[1] < ttl:
-        return hit[2]
-    value = compute()
-    with _lock:
-        if gen == _generation:  # a write during compute makes the value stale: don't keep it
-            if len(_entries) >= _MAX_ENTRIES:
-                _entries.clear()
-            _entries[key] = (gen, now, value)
-    return value
+        if hit is not None and hit[0] == _generation and time.monotonic() - hit[1] < ttl:
+            return (hit[2],)
+    return None

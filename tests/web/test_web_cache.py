@@ -42,3 +42,24 @@ def test_web_write_forgets_views(client_as):
     admin.post("/admin/users", data={"username": "cachetest", "password": "long-enough-1",
                                      "role": "viewer", "region": "亭湖区", "csrf_token": token})
     assert cache.cached(("marker",), lambda: "new") == "new"
+
+
+def test_concurrent_misses_compute_once():
+    import threading
+    import time
+
+    calls = []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.2)
+        return "v"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.cached(("stampede",), slow)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["v"] * 8 and len(calls) == 1

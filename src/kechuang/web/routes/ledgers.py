@@ -93,8 +93,11 @@ def _columns(kind: Kind):
 
 @router.get("/ledgers", include_in_schema=False)
 def ledgers_index(request: Request, session: DbSession, user: CurrentUser):
+    from ... import cache
+
     codes = scope_codes(user)
-    counts = store.counts_by_kind(session.connection(), codes)
+    key = ("ledger_counts", str(session.get_bind().url), frozenset(codes) if codes is not None else None)
+    counts = cache.cached(key, lambda: store.counts_by_kind(session.connection(), codes))
     kinds = [(k, counts.get(k.id, 0)) for k in all_kinds().values()]
     return render(request, "ledgers/index.html", {"kinds": kinds})
 

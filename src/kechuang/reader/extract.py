@@ -13,9 +13,9 @@ from .sections import SectionMap
 
 _YEAR = re.compile(r"(?<![\d])((?:19|20)\d\d)年(?![\d]{0,2}(?:底|末|前))")
 # "2024年是…的关键之年": the year the speaker is in
-_THIS_YEAR_IS = re.compile(r"(?<![\d到至])((?:19|20)\d\d)年,?是[^。;!?\n]{0,40}?(?:之年|一年|开局年|攻坚年|关键年)")
+_THIS_YEAR_IS = re.compile(r",?是[^。;!?\n]{0,40}?(?:之年|一年|开局年|攻坚年|关键年)")
 # "表彰2023年度先进…", "通报了2023年度…工作情况": a year already closed
-_PAST_YEAR = re.compile(r"(?:表彰|通报|总结|回顾|考核)[^。;!?\n]{0,8}?((?:19|20)\d\d)年度")
+_PAST_YEAR_LEAD = re.compile(r"(?:表彰|通报|总结|回顾|考核)[^。;!?\n]{0,8}?$")
 
 
 def infer_doc_year(text: str, published=None) -> int | None:
@@ -26,16 +26,16 @@ def infer_doc_year(text: str, published=None) -> int | None:
     for name, year in grammar().spec["zodiac_years"].items():
         if name in text[:6000]:
             return int(year)
-    m = _THIS_YEAR_IS.search(text)
-    if m:
-        return int(m.group(1))
     years = Counter()
-    for m in _PAST_YEAR.finditer(text):
-        years[int(m.group(1)) + 1] += 2
     for m in _YEAR.finditer(text):
         if text[max(0, m.start() - 2):m.start()].endswith(("到", "至", "于")):
             continue
-        years[int(m.group(1))] += 1
+        y = int(m.group(1))
+        if _THIS_YEAR_IS.match(text, m.end()):
+            return y
+        if text.startswith("度", m.end()) and _PAST_YEAR_LEAD.search(text, max(0, m.start() - 10), m.start()):
+            years[y + 1] += 2
+        years[y] += 1
     if not years:
         return None
     return min(years, key=lambda y: (-years[y], y))

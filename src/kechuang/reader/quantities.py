@@ -127,7 +127,7 @@ class Grammar:
 
 _SENT_END = re.compile(r"[。!?;\n]")
 _CLAUSE_END = re.compile(r"[,;。!?、:\n]")
-_LEADIN = re.compile(r"(?m)^[^\n]{2,160}[::]\s*\n")
+_LEADIN = re.compile(r"[::][ \t]*\n")
 _FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
 # "“1+3+N”科技创新平台体系,即1个…、3个…和N个…": the expansion of a named structure
 _FW_EXPANSION = re.compile(r"“[^”\n]{1,12}”[\u4e00-\u9fff]{0,14}[,:,:]?\s*(?:即|包括|分别是|也就是|就是)")
@@ -164,7 +164,9 @@ class Positions:
         that follows, up to the next blank line: (governed start, end, line start, line end)."""
         out = []
         for m in _LEADIN.finditer(text):
-            l0, l1 = m.start(), m.end() - 1
+            l0, l1 = text.rfind("\n", 0, m.start()) + 1, m.end() - 1
+            if not 2 <= m.start() - l0 <= 160:
+                continue
             a = m.end()
             while text.startswith("\n", a):  # a blank line right after: the next paragraph
                 a += 1

@@ -27,10 +27,10 @@ HAN = r"\u4e00-\u9fff"
 # "——访涟水县高沟镇党委书记刘强" (no space before the name): the chain of places it opens with
 _SUBTITLE_LOOSE = re.compile(r"^[ \t]*——[ \t]*访(?P<rest>[^\n]+)$")
 _ORG_CHAIN = re.compile(rf"(?:[{HAN}]{{1,6}}?(?:省|市|县|区))*(?:[{HAN}]{{1,8}}?(?:街道|镇|乡|开发区|高新区|园区))?")
-# a place opening a sentence or a ";" item, or after a short lead ("去年,"): "宿城区新增…",
+# a place opening a sentence, a ";" item or a clause ("去年,宿城区…"): "宿城区新增…",
 # "宿豫区表示,今年将…", "碾庄镇要新增…"
 _INLINE_SUBJECT = re.compile(
-    rf"(?:^|[。;;!?\n,])(?:[^。;;!?\n,]{{1,8}},)?[ \t]*"
+    rf"(?:^|[。;;!?\n,])[ \t]*"
     rf"(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])", re.M)
 _NOT_SUBJECT = re.compile(r"^(?:全|我|本|各|该|两|三|四|五|六|七|八|九|十|多|城|市区|县区|地区|园区|社区|景区|片区|新区|高新区|开发区)|^.*[年的在将已要]")
 # the scope of a sentence-opening place ends at the sentence end or where a counted subject
@@ -111,7 +111,7 @@ class SectionMap:
             r = self.reg.resolve(short) if len(short) >= 2 else None
             if r is not None and r.level in ("prefecture", "county"):
                 return r
-        head = self.text[:4000]
+        head = self.text[:2500]  # title, lead and first sections decide; the rest only costs time
         counts: Counter = Counter()
         first: dict[str, int] = {}
         for s, _e, r in self.reg.find_in_text(head):
@@ -280,8 +280,18 @@ class SectionMap:
         self._inline = self._inline_subjects()
         self._inline_pos = [a for a, _b, _c in self._inline]
 
+    _place_cache: dict[tuple[str, str], Context | None] = {}
+
     def _place(self, name: str) -> Context | None:
         """Context of a place name known to the registry or composed under one it knows."""
+        key = (self.doc_region.code if self.doc_region is not None else "", name)
+        if key not in self._place_cache:
+            if len(self._place_cache) > 50_000:
+                self._place_cache.clear()
+            self._place_cache[key] = self._place_uncached(name)
+        return self._place_cache[key]
+
+    def _place_uncached(self, name: str) -> Context | None:
         r = self._resolve_org(name)
         if r is not None and (r.name.startswith(name[:2]) or name in r.aliases):
             ctx = context_for(r)

@@ -166,23 +166,29 @@ def rows_page(request: Request, target_id: int, session: DbSession, user: Curren
 @router.get("/assessment", include_in_schema=False)
 def assessment_page(request: Request, session: DbSession, user: CurrentUser, city: str | None = None,
                     date: str | None = None, format: str | None = None):
-    from ...targets.assessment import assess, available_systems, load_system, target_values
+    from ...targets.assessment import available_systems
 
     code = _region_param(user, city) or "320900"
     today = dt.date.fromisoformat(date) if date else dt.date.today()
     try:
-        result = cache.cached(
-            ("assessment", str(session.get_bind().url), code, today),
-            lambda: assess(load_system(code), LedgerSource(session.get_bind()), today,
-                           target_values(session, today.year)))
+        view = cache.cached(("assessment", str(session.get_bind().url), code, today),
+                            lambda: _assessment_view(session, code, today))
     except (MetricError, ImportError) as exc:
         return render(request, "targets/assessment.html", {"error": str(exc), "systems": available_systems(),
                                                            "result": None, "city": code})
+    result = view["result"]
     if format == "xlsx":
         from ...excel import xlsx_response
 
         return xlsx_response({"排名": result.table, "指标得分": result.scores, "原始值": result.raw,
                               "敏感性": result.sensitivity}, f"考核排名-{code}-{today}.xlsx")
+    return render(request, "targets/assessment.html", {**view, "city": code, "as_of": today, "error": None})
+
+
+def _assessment_view(session, code: str, today: dt.date) -> dict:
+    from ...targets.assessment import assess, load_system, target_values
+
+    result = assess(load_system(code), LedgerSource(session.get_bind()), today, target_values(session, today.year))
     rows = result.to_json()
     option = {
         "tooltip": {"trigger": "axis"}, "legend": {},
@@ -193,7 +199,5 @@ def assessment_page(request: Request, session: DbSession, user: CurrentUser, cit
                     "data": [round(next(e["contribution"] or 0 for e in r["indicators"] if e["indicator"] == i.id), 4)
                              for r in rows]} for i in result.system.indicators],
     }
-    return render(request, "targets/assessment.html", {
-        "result": result, "rows": rows, "option": option, "city": code, "as_of": today,
-        "sens_cols": result.sensitivity.columns, "sens_rows": result.sensitivity.rows(), "error": None,
-    })
+    return {"result": result, "rows": rows, "option": option,
+            "sens_cols": result.sensitivity.columns, "sens_rows": result.sensitivity.rows()}

@@ -70,6 +70,7 @@ class Plan:
     pre: list[pl.Expr] = field(default_factory=list)  # raw gap candidates, computed first
     post: list[pl.Expr] = field(default_factory=list)  # flips, computed from exprs
     stages: list[list[pl.Expr]] = field(default_factory=list)  # named items as columns
+    keep_extra: list[str] = field(default_factory=list)  # stage columns that are outputs
 
 
 def _band_index(x: pl.Expr | None, bands: list[E.Band], conds: list[pl.Expr] | None) -> pl.Expr:
@@ -102,6 +103,33 @@ def _band_target(item: Item, k: int) -> E.Node | None:
     if b.hi <= nxt.lo and b.hi != math.inf:  # lower is better
         return E.Bin(pos, "<=" if b.hi_incl else "<", item.value_node, E.Num(pos, b.hi))
     return None
+
+
+def _range_band_gap(it: Item, idx: pl.Expr, solver: Solver):
+    """One solve per comparison operator: the next better band's edge is a per-row threshold."""
+    groups: dict[str, list[tuple[int, float, float]]] = {}
+    for k in range(1, len(it.bands)):
+        target = _band_target(it, k - 1)
+        if target is None:
+            continue
+        gain = _pts(it.bands[k - 1].value) - _pts(it.bands[k].value)
+        groups.setdefault(target.op, []).append((k, target.right.value, gain))
+    if not groups or not solver.depends(it.value_node):
+        return None, None
+    needed_e = gain_e = None
+    for op, items in groups.items():
+        edge = None
+        for k, e, _ in items:
+            edge = (pl.when(idx == k) if edge is None else edge.when(idx == k)).then(pl.lit(e))
+        node = E.Bin(it.value_node.pos, op, it.value_node, E.Pre(0, E.Val("num", edge.otherwise(None))))
+        nd = solver.needed(node)
+        if nd is None:
+            continue
+        ks = [k for k, _, _ in items]
+        needed_e = (pl.when(idx.is_in(ks)) if needed_e is None else needed_e.when(idx.is_in(ks))).then(nd)
+        for k, _, gain in items:
+            gain_e = (pl.when(idx == k) if gain_e is None else gain_e.when(idx == k)).then(pl.lit(gain))
+    return needed_e, gain_e
 
 
 def _pts(v):
@@ -159,7 +187,7 @@ def _subst_compiler(p: Program, env, cols: dict[str, E.Val], subst: dict[str, pl
 def build_plan(p: Program, as_of: dt.date, *, gaps: bool = True, flips: bool = True) -> Plan:
     env = p.env(as_of)
     if p.kind == "index":
-        return _build_index_plan(p, as_of, E.Compiler(env))
+        return _build_index_plan(p, as_of, None)
     stages, cols = materialize(p, env)
     c = E.Compiler(env, cols=cols)
     exprs: list[pl.Expr] = []
@@ -195,7 +223,9 @@ def build_plan(p: Program, as_of: dt.date, *, gaps: bool = True, flips: bool = T
             for spec in it.gaps:
                 solver = Solver(p, c, spec.field)
                 needed_e = gain_e = None
-                for k in range(1, len(it.bands)):
+                if conds_k is None and it.value_node is not None:
+                    needed_e, gain_e = _range_band_gap(it, idx, solver)
+                for k in range(1, len(it.bands)) if needed_e is None else ():
                     # the nearest better band this input can reach
                     nd = None
                     for j in range(k - 1, -1, -1):
@@ -297,44 +327,63 @@ def build_plan(p: Program, as_of: dt.date, *, gaps: bool = True, flips: bool = T
 
 
 def _build_index_plan(p: Program, as_of: dt.date, c: E.Compiler) -> Plan:
-    """Innovation points: Σ w_i(stage)·f_i / Σ w_i(stage) × 100, then rank in the pool."""
+    """Innovation points: Σ w_i(stage)·f_i / Σ w_i(stage) × 100, then rank in the pool.
+    Three stages (raw values, pool normalisation, weighted sum) keep expressions small."""
+    stages, cols = materialize(_without_indicators(p), p.env(as_of))
+    c = E.Compiler(p.env(as_of), cols=cols)
     exprs: list[pl.Expr] = []
     inds: list[IndPlan] = []
-    stage = compile_item(p.values["stage_of"], c).lo if "stage_of" in p.values else pl.col("stage")
-    exprs.append(stage.alias("stage_of"))
+    stage = c.name("stage_of").lo if "stage_of" in p.values else pl.col("stage")
+    raw_stage, norm_stage = [], []
     parts = []
     for it in p.indicators.values():
         v = compile_indicator(it, c)
-        x = v.lo
+        raw = f"{it.id}.value"
+        raw_stage.append(v.lo.alias(raw))
+        x = pl.col(raw)
         if it.normalize == "pool_minmax":
-            span = x.max() - x.min()
-            x = pl.when(span > 0).then((x - x.min()) / span).otherwise(pl.when(x.is_not_null()).then(1.0))
+            lo, hi = x.min(), x.max()
+            x = pl.when(hi > lo).then((x - lo) / (hi - lo)).otherwise(pl.when(x.is_not_null()).then(1.0))
         elif it.normalize == "pool_rank":
             cnt = x.count()
             x = pl.when(cnt > 1).then((x.rank("average") - 1) / (cnt - 1)).otherwise(
                 pl.when(x.is_not_null()).then(1.0))
         if it.missing is not None:
             x = x.fill_null(float(_pts(it.missing)))
-        exprs.append(v.lo.alias(f"{it.id}.value"))
-        exprs.append(x.alias(f"{it.id}.points"))
-        parts.append((it, x))
+        norm_stage.append(x.alias(f"{it.id}.points"))
+        parts.append((it, pl.col(f"{it.id}.points")))
         inds.append(IndPlan(it))
+    stages = stages + [raw_stage + [stage.alias("stage_of")], norm_stage]
     total = None
     for s in ("startup", "growth", "mature"):
         wsum = sum(it.weights[s] for it, _ in parts) or 1.0
-        acc = None
-        for it, x in parts:
-            term = x * (it.weights[s] / wsum)
-            acc = term if acc is None else acc + term
-        total = (pl.when(stage == s) if total is None else total.when(stage == s)).then(acc * 100)
-    score = total.otherwise(None)
-    exprs.append(score.alias("score"))
+        acc = pl.sum_horizontal([x * (it.weights[s] / wsum) for it, x in parts])
+        acc = _null_if_any([x for _, x in parts], acc)
+        total = (pl.when(pl.col("stage_of") == s) if total is None
+                 else total.when(pl.col("stage_of") == s)).then(acc * 100)
+    stages.append([total.otherwise(None).alias("score")])
+    score = pl.col("score")
     exprs.append(score.alias("score_min"))
     exprs.append(score.alias("score_max"))
     exprs.append(score.rank("min", descending=True).cast(pl.Float64).alias("rank"))
     exprs.append(score.count().cast(pl.Float64).alias("pool_size"))
     exprs.append(pl.when(score.is_null()).then(pl.lit(UNKNOWN, dtype=pl.Int8)).alias("result_code"))
-    return Plan(p, as_of, exprs, [], inds, [])
+    plan = Plan(p, as_of, exprs, [], inds, [], stages=stages)
+    plan.keep_extra = ["score", "stage_of"] + [f"{it.id}.{k}" for it, _ in parts for k in ("value", "points")]
+    return plan
+
+
+def _null_if_any(exprs: list[pl.Expr], value: pl.Expr) -> pl.Expr:
+    return pl.when(pl.any_horizontal([e.is_null() for e in exprs])).then(None).otherwise(value)
+
+
+def _without_indicators(p: Program) -> Program:
+    import copy
+
+    q = copy.copy(p)
+    q.indicators = {}
+    q.score = None
+    return q
 
 
 # ---------------------------------------------------------------- frames
@@ -399,7 +448,7 @@ def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | Non
             q = q.with_columns(plan.exprs)
             if plan.post:
                 q = q.with_columns(plan.post)
-            names = [k for k in keep] + [e.meta.output_name() for e in plan.exprs + plan.post]
+            names = [k for k in keep] + plan.keep_extra + [e.meta.output_name() for e in plan.exprs + plan.post]
             q = q.select(names).with_columns(
                 pl.lit(p.id).alias("program"), pl.lit(p.version).alias("version"))
             jobs.append((pid, plan, q))

@@ -159,6 +159,13 @@ class ListLit(Node):
     items: list
 
 
+@dataclass
+class Pre(Node):
+    """An already compiled value inside an AST (used when solving for gaps)."""
+
+    val: object
+
+
 class Parser:
     def __init__(self, src: str):
         self.src = src
@@ -477,6 +484,9 @@ class Compiler:
 
     def c_Name(self, n: Name) -> Val:
         return self.name(n.name, n.pos)
+
+    def c_Pre(self, n: Pre) -> Val:
+        return n.val
 
     def c_ListLit(self, n: ListLit) -> Val:
         vals = [self.compile(i) for i in n.items]

@@ -94,3 +94,20 @@ def load(conn: Connection, as_of: dt.date | None = None, program: str | None = N
     data = {k: [(float(r[k]) if isinstance(r[k], Decimal) else r[k]) for r in rows] for k in schema}
     return pl.DataFrame({k: pl.Series(k, v, dtype=schema[k]) if schema[k] != pl.Object else pl.Series(k, v, dtype=pl.Object)
                          for k, v in data.items()})
+
+
+def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> pl.DataFrame:
+    """program, region_code, status (pass/close/far/depends/unknown), n — by SQL aggregation."""
+    q = select(T.c.program, T.c.region_code, T.c.result, T.c.close, func.count().label("n")).where(
+        T.c.as_of == as_of).group_by(T.c.program, T.c.region_code, T.c.result, T.c.close)
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    rows = conn.execute(q).all()
+    out = []
+    for prog, region, result, close, n in rows:
+        status = result or "scored"
+        if result == "fail":
+            status = "close" if close else "far"
+        out.append({"program": prog, "region_code": region, "status": status, "n": int(n)})
+    return pl.DataFrame(out, schema={"program": pl.String, "region_code": pl.String, "status": pl.String,
+                                     "n": pl.Int64})

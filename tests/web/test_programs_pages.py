@@ -1,0 +1,73 @@
+"""企业培育 pages over results stored by `kechuang evaluate --region`."""
+
+import datetime as dt
+import io
+import json
+
+import openpyxl
+from typer.testing import CliRunner
+
+from kechuang.cli import app as cli
+from kechuang.ledgers.demo import generate_city
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def _evaluate(engine):
+    generate_city(engine, "320900", enterprises=150, seed=5, today=TODAY)
+    r = CliRunner().invoke(cli, ["evaluate", "--region", "320900", "--program", "all", "--as-of", str(TODAY)])
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(x) for x in r.stdout.strip().splitlines()]
+    return recs
+
+
+def test_region_evaluation_is_stored_and_replaced(engine):
+    from kechuang.programs import store
+
+    recs = _evaluate(engine)
+    assert recs and {r["program"] for r in recs} >= {"hnte", "tech_sme", "innovation_points"}
+    with engine.connect() as conn:
+        n = store.load(conn, TODAY).height
+        assert n == len(recs)
+    r = CliRunner().invoke(cli, ["evaluate", "--region", "320900", "--program", "hnte", "--as-of", str(TODAY)])
+    assert r.exit_code == 0
+    with engine.connect() as conn:
+        assert store.load(conn, TODAY).height == n  # same date: replaced, not duplicated
+
+
+def test_programs_pages_and_exports(engine, client_as):
+    recs = _evaluate(engine)
+    c = client_as("officer", "320900")
+    page = c.get("/programs")
+    assert page.status_code == 200 and "高新技术企业" in page.text and 'class="chart"' in page.text
+    passes = sum(1 for r in recs if r["program"] == "tech_sme" and r["result"] == "pass")
+    assert f"符合 {passes} ·" in page.text
+    x = c.get("/programs", params={"format": "xlsx"})
+    assert x.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(x.content))
+    assert "企业培育" in wb.sheetnames
+    lst = c.get("/programs/tech_sme", params={"result": "pass"})
+    assert lst.status_code == 200
+    assert lst.text.count("/enterprises/") == min(passes, 100)
+    assert c.get("/programs/nope").status_code == 404
+    xs = c.get("/programs/xiaoshenggao")
+    assert xs.status_code == 200 and "小升高" in xs.text
+    assert c.get("/programs/xiaoshenggao", params={"format": "xlsx"}).status_code == 200
+
+
+def test_scope_is_enforced(engine, client_as):
+    _evaluate(engine)
+    c = client_as("officer", "320902")
+    assert c.get("/programs", params={"region": "320900"}).status_code == 403
+    page = c.get("/programs/hnte")
+    assert page.status_code == 200
+    assert "射阳县" not in page.text and "东台市" not in page.text
+
+
+def test_enterprise_page_shows_ladder(engine, client_as):
+    recs = _evaluate(engine)
+    uscc = next(r["uscc"] for r in recs if r["program"] == "tech_sme")
+    c = client_as("admin")
+    page = c.get(f"/enterprises/{uscc}")
+    assert page.status_code == 200
+    assert 'id="program-ladder"' in page.text and "科技型中小企业" in page.text and "下一步" in page.text

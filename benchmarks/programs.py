@@ -67,7 +67,7 @@ def synth(n: int, seed: int = 7) -> pl.DataFrame:
         "valuation_usd_100m": np.round(rng.uniform(0, 15, n), 2), "pe_backed": rng.random(n) < 0.3,
         "listed": rng.random(n) < 0.05, "niche_years": rng.integers(0, 15, n).astype(np.float64),
         "market_share": np.round(rng.uniform(0, 30, n), 2), "digital_level": rng.integers(1, 5, n).astype(np.float64),
-        "hitech_domain": ch(["电子信息", "新材料", "其他"]), "strategic_emerging": rng.random(n) < 0.5,
+        "hitech_domain": ch(["electronic_info", "new_materials", "other"]), "strategic_emerging": rng.random(n) < 0.5,
         "rd_institution_level": ch(["none", "below", "municipal", "provincial", "national"]),
         "has_hnte": rng.random(n) < 0.2, "award_national_5y_top3": rng.random(n) < 0.01,
         "award_provincial_3y_top3": rng.random(n) < 0.03, "standard_led_5y": rng.random(n) < 0.05,
@@ -356,8 +356,8 @@ def numpy_hnte_tech(df: pl.DataFrame) -> tuple[float, dict]:
         days = (np.datetime64(AS_OF) - reg).astype("timedelta64[D]").astype(np.float64)
         out["registered"] = days >= 365
         out["core_ip"] = c["ip_class1"] + c["ip_class2"] >= 1
-        out["domain"] = np.isin(dom, ["电子信息", "生物与新医药", "航空航天", "新材料", "高技术服务", "新能源与节能",
-                                      "资源与环境", "先进制造与自动化"])
+        out["domain"] = np.isin(dom, ["electronic_info", "biomed", "aerospace", "new_materials", "hitech_services",
+                                      "new_energy", "resources_env", "advanced_manufacturing"])
         staff = c["tech_staff_y1"] / c["employees_y1"]
         out["staff"] = np.where(np.isnan(staff), np.nan, staff >= 0.1 - 1e-10)
         rd = c["rd_expense_y1"] + c["rd_expense_y2"] + c["rd_expense_y3"]

@@ -11,7 +11,7 @@ BASE = dict(
     rd_expense_y1=250, rd_expense_y2=250, rd_expense_y3=250,
     rd_domestic_y1=250, rd_domestic_y2=250, rd_domestic_y3=250,
     hitech_revenue_y1=4000, total_income_y1=5000, ip_class1=1, ip_class2=3, conversions_3y=15,
-    hitech_domain="电子信息", major_incident=False,
+    hitech_domain="electronic_info", major_incident=False,
     net_assets_y1=1500, net_assets_y2=1200, net_assets_y3=1000,
 )
 

@@ -90,6 +90,14 @@ def evaluate_cmd(
     with console.status(f"正在评价 {frame.height} 家企业 × {len(ids)} 个项目…"):
         results = evaluate(frame, ids, day, with_inputs=True)
         recs = list(records(results))
+    from .explain import missing_importance
+    from .fields import fields as _fields
+
+    top = missing_importance(recs)[:5]
+    if top:
+        err.print("[yellow]数据缺失导致无法判定的结果，补齐以下字段影响最大：[/]"
+                  + "、".join(f"{_fields()[f].full_label if f in _fields() else f}（{n} 项）" for f, n in top),
+                  soft_wrap=True)
     if region:
         from .. import db
         from .store import save

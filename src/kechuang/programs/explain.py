@@ -108,9 +108,10 @@ def record(plan: Plan, row: dict) -> dict:
 
 def _missing(p, items, row) -> list[str]:
     seen: list[str] = []
+    expert = p.expert_fields()
     for it in items:
         for fid in sorted(p.item_fields(it)):
-            if fid == "application_on":
+            if fid == "application_on" or fid in expert:
                 continue
             if row.get(fid) is None and fid not in seen:
                 seen.append(fid)
@@ -183,6 +184,10 @@ MARK = {"pass": "✔", "fail": "✘", "depends": "≈", "unknown": "?", None: "�
 
 def tree(rec: dict, program_name: str = "") -> str:
     """A readable tree of reasons (Publicodes style) for one record."""
+    from .model import programs_by_id
+
+    prog = next((q for q in programs_by_id().get(rec["program"], []) if q.version == rec["version"]), None)
+    units = {i: it.unit for i, it in (prog.conditions.items() if prog else [])}
     head = f"{program_name or rec['program']}（{rec['version']}）：{RESULT_NAMES.get(rec['result'], rec['result'] or '积分')}"
     if rec.get("score_min") is not None:
         if rec.get("score") is not None:
@@ -193,14 +198,18 @@ def tree(rec: dict, program_name: str = "") -> str:
     for c in rec["conditions"]:
         if c["op"] == "points":
             v = c["value"]
+            if v is None or (isinstance(v, list) and v[0] is None):
+                lines.append(f"  ? {c['text']}：数据不足")
+                continue
             pts = f"{fmt_number(v[0])}–{fmt_number(v[1])}" if isinstance(v, list) else fmt_number(v)
             lines.append(f"  · {c['text']}：{pts} 分")
             continue
         detail = ""
         if c["op"] and c["op"] not in ("rank",) and c["value"] is not None:
             v = c["value"]
-            vs = f"{fmt_number(v[0])}–{fmt_number(v[1])}" if isinstance(v, list) else fmt_number(v)
-            detail = f"（{vs} {OP_WORDS.get(c['op'], c['op'])} {fmt_number(c['threshold'])}）"
+            u = units.get(c["id"], "")
+            vs = f"{fmt_number(v[0])}–{fmt_number(v[1])}" if isinstance(v, list) else fmt_number(v, u)
+            detail = f"（{vs} {OP_WORDS.get(c['op'], c['op'])} {fmt_number(c['threshold'], u)}）"
         lines.append(f"  {MARK.get(c['result'], '·')} {c['text']}{detail}  〔{c['cite']}〕")
     if rec["missing"]:
         labels = [fields()[m].full_label if m in fields() else m for m in rec["missing"]]

@@ -106,6 +106,34 @@ class Program:
                     names |= E.names_in(b.when)
         return {n for n in names if n in fields()}
 
+    def expert_fields(self) -> set[str]:
+        """Inputs whose absence gives a range or ``depends`` (expert-judged), never ``unknown``."""
+        cache = self.__dict__.setdefault("_expert_cache", None)
+        if cache is not None:
+            return cache
+        out: set[str] = set()
+
+        def walk(n):
+            if isinstance(n, E.Call):
+                if n.name in ("expert", "judged") and n.args:
+                    out.update(x for x in E.names_in(n.args[0]) if x in fields())
+                for a in n.args:
+                    walk(a)
+            elif isinstance(n, E.Bin):
+                walk(n.left)
+                walk(n.right)
+            elif isinstance(n, E.Unary):
+                walk(n.arg)
+
+        for it in [*self.values.values(), *self.indicators.values(), *self.conditions.values()]:
+            for n in [it.node, it.value_node] + [b.when for b in it.bands]:
+                if n is not None:
+                    walk(n)
+            if it.kind == "indicator" and it.missing is not None and it.value_node is not None:
+                out.update(x for x in E.names_in(it.value_node) if x in fields())
+        self.__dict__["_expert_cache"] = out
+        return out
+
     def lookup(self, name: str) -> Item | None:
         if name == "score":
             return self.score

@@ -344,10 +344,16 @@ def _build_index_plan(p: Program, as_of: dt.date, c: E.Compiler) -> Plan:
         if it.normalize == "pool_minmax":
             lo, hi = x.min(), x.max()
             x = pl.when(hi > lo).then((x - lo) / (hi - lo)).otherwise(pl.when(x.is_not_null()).then(1.0))
+        elif it.normalize == "pool_log":  # min-max of log(1 + x): robust to the skew of money amounts
+            lx = x.clip(lower_bound=0).log1p()
+            lo, hi = lx.min(), lx.max()
+            x = pl.when(hi > lo).then((lx - lo) / (hi - lo)).otherwise(pl.when(x.is_not_null()).then(1.0))
         elif it.normalize == "pool_rank":
             cnt = x.count()
-            x = pl.when(cnt > 1).then((x.rank("average") - 1) / (cnt - 1)).otherwise(
+            x = pl.when(cnt > 1).then((x.rank("min") - 1) / (cnt - 1)).otherwise(
                 pl.when(x.is_not_null()).then(1.0))
+        elif it.normalize not in ("", "none"):
+            raise it.src.error(E.RuleError(f"未知的归一化方法“{it.normalize}”（可选 pool_minmax、pool_log、pool_rank）"))
         if it.missing is not None:
             x = x.fill_null(float(_pts(it.missing)))
         norm_stage.append(x.alias(f"{it.id}.points"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -133,8 +134,18 @@ def _col_row(ref: str) -> tuple[str, int]:
     return (m.group(1), int(m.group(2))) if m else ("A", 1)
 
 
+_SCAN_CHUNK = 1 << 20
+_MERGE_RE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+\d+)(?::([A-Z]+\d+))?"')
+_ROW_RE = re.compile(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
+_ROW_NUM_RE = re.compile(rb'\br="(\d+)"')
+
+
 def xlsx_sheets(data: bytes) -> list[SheetInfo]:
-    """Sheet names, visibility, merged ranges and used-range start rows, straight from the zip."""
+    """Sheet names, visibility, merged ranges and used-range start rows, straight from the zip.
+
+    Each sheet's XML is streamed in chunks (a 200,000-row sheet is ~200 MB of XML): only the
+    first rows (for the start row) and what follows ``<mergeCells`` (which the schema places after
+    ``<sheetData>``) are kept."""
     import xml.etree.ElementTree as ET
 
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -144,6 +155,7 @@ def xlsx_sheets(data: bytes) -> list[SheetInfo]:
             targets = {r.get("Id"): r.get("Target") for r in rels}
         except KeyError:
             targets = {}
+        names = set(z.namelist())
         out = []
         for el in wb.iter():
             if not el.tag.endswith("}sheet"):
@@ -155,25 +167,54 @@ def xlsx_sheets(data: bytes) -> list[SheetInfo]:
                 path = target.lstrip("/") if target.startswith("/") else "xl/" + target
                 path = re.sub(r"[^/]+/\.\./", "", path)
             info = SheetInfo(el.get("name", ""), el.get("state", "visible") or "visible", path)
-            if path and path in z.namelist():
-                xml = z.read(path)
-                for m in re.finditer(rb'<mergeCell [^>]*ref="([A-Z]+\d+)(?::([A-Z]+\d+))?"', xml):
-                    a = m.group(1).decode()
-                    b = (m.group(2) or m.group(1)).decode()
-                    info.merges.append((f"{a}:{b}", _col_row(a)[1], _col_row(b)[1]))
-                info.first_row = _first_valued_row(xml)
+            if path and path in names:
+                with z.open(path) as fh:
+                    info.first_row, info.merges = _scan_sheet_xml(fh)
             out.append(info)
         return out
 
 
-def _first_valued_row(xml: bytes) -> int:
-    start = xml.find(b"<sheetData")
-    for m in re.finditer(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", xml[start:], re.S):
+def _scan_sheet_xml(fh: IO[bytes]) -> tuple[int, list[tuple[str, int, int]]]:
+    """(first row holding a value, merged ranges) of one worksheet XML stream."""
+    first_row: int | None = None
+    head = b""
+    tail: bytes | None = None  # from "<mergeCells" to the end
+    carry = b""
+    while True:
+        chunk = fh.read(_SCAN_CHUNK)
+        if not chunk:
+            break
+        if first_row is None:
+            head += chunk
+            first_row = _first_valued_row(head)
+            if first_row is not None:
+                head = b""
+        if tail is not None:
+            tail += chunk
+            continue
+        buf = carry + chunk
+        at = buf.find(b"<mergeCells")
+        if at >= 0:
+            tail = buf[at:]
+        else:
+            carry = buf[-16:]
+    merges = []
+    for m in _MERGE_RE.finditer(tail or b""):
+        a = m.group(1).decode()
+        b = (m.group(2) or m.group(1)).decode()
+        merges.append((f"{a}:{b}", _col_row(a)[1], _col_row(b)[1]))
+    return first_row or 1, merges
+
+
+def _first_valued_row(xml: bytes) -> int | None:
+    """Number of the first complete ``<row>`` holding a value (None when there is none yet)."""
+    start = max(xml.find(b"<sheetData"), 0)
+    for m in _ROW_RE.finditer(xml, start):
         body = m.group(3) or b""
         if b"<v>" in body or b"<v " in body or b"<is>" in body or b"<t>" in body:
-            r = re.search(rb'\br="(\d+)"', m.group(1))
+            r = _ROW_NUM_RE.search(m.group(1))
             return int(r.group(1)) if r else 1
-    return 1
+    return None
 
 
 # ---------------------------------------------------------------- reading
@@ -182,24 +223,28 @@ def _raw_sheets(data: bytes, kind_of_file: str, fname: str, problems: list[Probl
                 ) -> list[tuple[SheetInfo, pl.DataFrame]]:
     import fastexcel
 
-    infos = xlsx_sheets(data) if kind_of_file == "xlsx" else []
-    try:
-        reader = fastexcel.read_excel(data)
-    except Exception as exc:  # calamine's message is English; keep it as detail
-        problems.append(Problem(fname, None, None, None, None,
-                                f"无法读取 Excel 文件，文件可能已损坏（{type(exc).__name__}）"))
-        return []
-    out = []
-    for idx, name in enumerate(reader.sheet_names):
-        info = next((i for i in infos if i.name == name), None) or SheetInfo(name, "visible", None)
+    # calamine releases the GIL while it parses, so the zip scan runs beside it on another core
+    with ThreadPoolExecutor(1) as pool:
+        scan = pool.submit(xlsx_sheets, data) if kind_of_file == "xlsx" else None
         try:
-            sheet = reader.load_sheet(idx, header_row=None, dtypes="string")
-            if info.state == "visible" and getattr(sheet, "visible", "visible") != "visible":
-                info.state = str(sheet.visible)
-            frame = sheet.to_polars()
-        except Exception:
-            problems.append(Problem(fname, name, None, None, None, "无法读取该工作表，内容可能已损坏"))
-            continue
+            reader = fastexcel.read_excel(data)
+        except Exception as exc:  # calamine's message is English; keep it as detail
+            problems.append(Problem(fname, None, None, None, None,
+                                    f"无法读取 Excel 文件，文件可能已损坏（{type(exc).__name__}）"))
+            return []
+        loaded = []
+        for idx, name in enumerate(reader.sheet_names):
+            try:
+                sheet = reader.load_sheet(idx, header_row=None, dtypes="string")
+                loaded.append((name, str(getattr(sheet, "visible", "visible")), sheet.to_polars()))
+            except Exception:
+                problems.append(Problem(fname, name, None, None, None, "无法读取该工作表，内容可能已损坏"))
+        infos = scan.result() if scan is not None else []
+    out = []
+    for name, visible, frame in loaded:
+        info = next((i for i in infos if i.name == name), None) or SheetInfo(name, "visible", None)
+        if info.state == "visible" and visible != "visible":
+            info.state = visible
         out.append((info, frame))
     return out
 

@@ -89,8 +89,14 @@ def encode(kind: Kind | str, typed: pl.DataFrame) -> pl.DataFrame:
          ).alias("record_date"),
         pl.struct(_data_exprs(kind)).struct.json_encode().alias("data"),
     )
-    hashes = [hashlib.sha256(s.encode()).hexdigest() for s in enc.get_column("data").to_list()]
-    return enc.with_columns(pl.Series("row_hash", hashes, dtype=pl.String))
+    return enc.with_columns(pl.Series("row_hash", row_hashes(enc.get_column("data")), dtype=pl.String))
+
+
+def row_hashes(data: pl.Series) -> list[str]:
+    """SHA-256 (hex) of each JSON text's UTF-8 bytes; the Binary view hands hashlib the bytes
+    without a Python str round trip."""
+    sha = hashlib.sha256
+    return [sha(b).hexdigest() for b in data.cast(pl.Binary).to_list()]
 
 
 # ---------------------------------------------------------------- reads
@@ -107,7 +113,14 @@ def existing(conn: Connection, kind: str, keys: Sequence[str] | None = None) -> 
     cols = [T.c.id, T.c.key, T.c.region_code, T.c.row_hash]
     rows: list = []
     if keys is None or len(keys) > 20000:
-        rows = conn.execute(sa.select(*cols).where(T.c.kind == kind)).all()
+        # plain DB-API rows: no Row objects for a whole kind
+        p = _ph(conn)
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            cur.execute(f"SELECT id, key, region_code, row_hash FROM ledger_records WHERE kind = {p}", (kind,))
+            rows = cur.fetchall()
+        finally:
+            cur.close()
         out = pl.DataFrame(rows, schema=schema, orient="row")
         if keys is not None:
             out = out.filter(pl.col("key").is_in(list(keys)))
@@ -267,10 +280,15 @@ def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datet
     cur = dbapi.cursor()
     if conn.dialect.name == "sqlite":  # a bigger page cache keeps index inserts in memory
         cur.execute("PRAGMA cache_size=-131072")
+    if conn.dialect.name == "sqlite":  # constants as columns: rows() builds the tuples in Rust
+        sel = sel.select(pl.lit(kind).alias("kind"), pl.all(), pl.lit(now).alias("c"), pl.lit(now).alias("u"))
     try:
         for i in range(0, sel.height, 50000):
             part = sel.slice(i, 50000)
-            cur.executemany(sql, [(kind, *r, now, now) for r in part.iter_rows()])
+            if conn.dialect.name == "sqlite":
+                cur.executemany(sql, part.rows())
+            else:
+                cur.executemany(sql, [(kind, *r, now, now) for r in part.iter_rows()])
             if progress:
                 progress(min(i + 50000, sel.height), sel.height)
     finally:

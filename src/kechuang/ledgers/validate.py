@@ -161,9 +161,7 @@ def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Ex
             err = err.when(val > pl.lit(today)).then(pl.lit(f"日期晚于今天（{today.isoformat()}）"))
         return val, err.otherwise(null_s)
     if f.type == "bool":
-        t = raw.str.to_lowercase().str.replace_all(r"\s", "")
-        val = (pl.when(t.is_in(_TRUE)).then(pl.lit(True))
-               .when(t.is_in(_FALSE)).then(pl.lit(False)).otherwise(pl.lit(None, dtype=pl.Boolean)))
+        val = raw.map_batches(_bool_series, return_dtype=pl.Boolean)
         err = pl.when(raw.is_not_null() & val.is_null()).then(pl.lit("应填“是”或“否”")).otherwise(null_s)
         return val, err
     if f.type == "enum":
@@ -177,6 +175,16 @@ def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Ex
     if f.type == "region":
         return raw, null_s  # resolved separately (unique values only)
     raise AssertionError(f.type)
+
+
+_BOOL = {**{v: False for v in _FALSE}, **{v: True for v in _TRUE}}
+
+
+def _bool_series(s: pl.Series) -> pl.Series:
+    """是/否 spellings → booleans, decided once per distinct value (null when not recognised)."""
+    uniq = s.unique().drop_nulls().to_list()
+    mapping = {v: _BOOL.get("".join(v.split()).lower()) for v in uniq}
+    return s.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
 
 
 def _normalize_series(s: pl.Series) -> pl.Series:

@@ -291,3 +291,15 @@ def test_innovation_points_c3_local_indicator(tmp_path):
         " missing: 0, normalize: pool_minmax, weights: {startup: 1, growth: 1, mature: 1}}\n", encoding="utf-8")
     p = load_program(tmp_path / "yc_points-2024.yaml")
     assert len(p.indicators) == 19 and "t01_rd_expense" in p.indicators
+
+
+def test_wuxi_city_copy_without_code():
+    base = dict(dishonest_list=False, restricted_industry=False, registered_on=dt.date(2016, 1, 1),
+                ip_class1=0, ip_class2=1, revenue_y1=3000, main_revenue_y1=2400, main_revenue_y2=2000,
+                rd_expense_y1=100, rd_expense_y2=100, rd_expense_y3=100)
+    rows = [base, {**base, "main_revenue_y1": 2399}, {**base, "ip_class2": 0},
+            {**base, "main_revenue_y1": 2000, "rd_expense_y1": 400}]
+    df = run("wuxi_gazelle", rows, as_of=dt.date(2023, 6, 1))
+    assert result(df) == ["pass", "fail", "fail", "pass"]
+    assert df["path_rd.gap.rd_expense_y1"][1] == 400
+    assert "sci_ratio_4.result" not in df.columns

@@ -114,15 +114,53 @@ class Grammar:
             "|".join([f"(?P<t>{_alt(km['target'])})", f"(?P<a>{_alt(km['achievement'])})"]) + ")")
         self.kind_weak = re.compile(_guard(km["target_weak"] + km["achievement_weak"]) + "(?:" +
             "|".join([f"(?P<t>{_alt(km['target_weak'])})", f"(?P<a>{_alt(km['achievement_weak'])})"]) + ")")
+        # the same markers as one flat alternation (target words first, as above): a pattern that
+        # opens with plain words lets the regex engine skip to their first characters
+        self.strong_scan = _MarkerScan(km["target"], km["achievement"])
+        self.weak_scan = _MarkerScan(km["target_weak"], km["achievement_weak"])
         pw = spec["period_words"]
         period_first = "12" + "".join(sorted({w[0] for v in pw.values() for w in v}))
         self.period = re.compile(
             rf"(?=[{period_first}])(?:" r"(?:(?P<span>(?:19|20)\d\d)\s*[—\-–~～至到]\s*)?(?P<year>(?:19|20)\d\d)年(?P<end>底|末|前)?(?!\d{0,2}月\d{0,2}日[^,。;]{0,6}(?:召开|举行))"
             + "".join(f"|(?P<{k}>{_alt(v)})" for k, v in pw.items()) + ")"
         )
+        # the same matches without groups and opening with literals (fast scan); each hit is
+        # matched again with ``period`` at its start for the groups
+        year_tail = (r"\d\d年(?:底|末|前)?(?!\d{0,2}月\d{0,2}日[^,。;]{0,6}(?:召开|举行))")
+        span = r"\d\d\s*[—\-–~～至到]\s*(?:19|20)" + year_tail
+        self.period_scan = re.compile("|".join(
+            [f"19{span}", f"20{span}", f"19{year_tail}", f"20{year_tail}"] + [_alt(v) for v in pw.values()]))
         strip = spec["indicator_strip"]
         self.lead_strip = re.compile(rf"^(?:(?:{_alt(strip['leading'])})|[\s“”\"‘’'(),、])+")
         self.trail_strip = re.compile(rf"(?:(?:{_alt(strip['trailing'])})|[\s“”\"‘’'(),、])+$")
+
+
+class _MarkerScan:
+    """Kind markers ("力争", "完成…目标") found with one flat alternation; which list a hit
+    belongs to is read from the matched word, or for pattern entries by matching the
+    target list at the hit (target words take precedence, as in the grouped pattern)."""
+
+    def __init__(self, target: list[str], achievement: list[str]):
+        self.rx = re.compile(f"{_alt(target)}|{_alt(achievement)}")
+        self.target_rx = re.compile(f"(?:{_alt(target)})")
+        plain = re.compile(r"[^\\.^$*+?{}\[\]|()]+")
+        self.target_words = {w for w in target if plain.fullmatch(w)}
+        # an achievement word decides by itself unless a target pattern also spells it
+        self.achievement_words = {w for w in achievement if plain.fullmatch(w)
+                                  and not self.target_rx.fullmatch(w)}
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        out = []
+        for m in self.rx.finditer(text):
+            w = m.group()
+            if w in self.target_words:
+                kind = "target"
+            elif w in self.achievement_words:
+                kind = "achievement"
+            else:
+                kind = "target" if self.target_rx.match(text, m.start()) else "achievement"
+            out.append((m.start(), m.end(), kind))
+        return out
 
 
 _SENT_END = re.compile(r"[。!?;\n]")
@@ -131,6 +169,17 @@ _LEADIN = re.compile(r"[::][ \t]*\n")
 _FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
 # "“1+3+N”科技创新平台体系,即1个…、3个…和N个…": the expansion of a named structure
 _FW_EXPANSION = re.compile(r"“[^”\n]{1,12}”[\u4e00-\u9fff]{0,14}[,:,:]?\s*(?:即|包括|分别是|也就是|就是)")
+_HAS_NUMERAL = re.compile(rf"[\d{CN_NUMERAL_CHARS}+]")
+_NUMBERED_NAME = re.compile(rf"[\d{CN_NUMERAL_CHARS}]+[\u4e00-\u9fff]{{0,4}}")
+_GOAL_VERB = re.compile(r"力争|确保|争取")
+_AFTER_QUALIFIER = re.compile(r"^(?:以上|以内|以下|左右|余|多)")
+_NOUN_HEAD = re.compile(r"[\u4e00-\u9fffA-Za-z“”\"]{2,}")
+_NOT_NOUN = re.compile(r"(?:以上|以内|左右|以下|的|是|和|及|增长|提高|提升)")
+_NOUN_VERB = re.compile(r"获评|获批|入选|认定为|被评为|实现|建设|完成|开展|落户|签约|参与|通过")
+_AWARD_TAIL = re.compile(r"(?:获评|获批|入选|认定为|被评为)(.+)$")
+_GAIN_TAIL = re.compile(r"(?:获评|获批|入选|认定为|被评为|获得|成为)(.+)$")
+_SIZE_GAP_VERB = re.compile(r"[达为至和及]|实现|完成")
+_RANK_VERB_TAIL = re.compile(r"(位列|位居|名列|排名|排在|跃居|稳居|居于|居|列).*$")
 
 
 class Positions:
@@ -141,18 +190,14 @@ class Positions:
         self.text = text
         self.sent = [m.start() for m in _SENT_END.finditer(text)]
         self.clause = [m.start() for m in _CLAUSE_END.finditer(text)]
-        base = g.comparison_base
-
-        def own(m) -> bool:  # not a base of comparison ("较上年")
-            return m.start() == 0 or text[m.start() - 1] not in base
-
-        self.strong = [(m.start(), m.end(), "target" if m.group("t") else "achievement")
-                       for m in g.kind_strong.finditer(text) if own(m)]
+        base = g.comparison_base  # a marker right after one of these is a base of comparison ("较上年")
+        self.strong = [h for h in g.strong_scan.find(text) if h[0] == 0 or text[h[0] - 1] not in base]
         self.strong_pos = [s for s, _, _ in self.strong]
-        self.weak = [(m.start(), m.end(), "target" if m.group("t") else "achievement")
-                     for m in g.kind_weak.finditer(text)]
+        self.weak = g.weak_scan.find(text)
         self.weak_pos = [s for s, _, _ in self.weak]
-        self.periods = [(m.start(), m) for m in g.period.finditer(text) if own(m)]
+        period = g.period.match
+        self.periods = [(s, period(text, s)) for m in g.period_scan.finditer(text)
+                        if (s := m.start()) == 0 or text[s - 1] not in base]
         self.period_pos = [s for s, _ in self.periods]
         self.fw_parens = self._framework_parens(text)
         self.leadins = self._leadins(text)
@@ -186,7 +231,7 @@ class Positions:
         for m in _FW_PAREN.finditer(text):
             q_open = text.rfind("“", max(0, m.start() - 20), m.start())
             inner = text[q_open + 1:m.start()] if q_open >= 0 else ""
-            if not re.search(rf"[\d{CN_NUMERAL_CHARS}+]", inner):
+            if not _HAS_NUMERAL.search(inner):
                 continue
             close = ")" if text[m.end() - 1] == "(" else "]"
             depth, i = 0, m.end() - 1
@@ -202,7 +247,7 @@ class Positions:
             out.append((m.end() - 1, i + 1))
         for m in _FW_EXPANSION.finditer(text):
             inner = text[m.start() + 1:text.index("”", m.start())]
-            if "+" not in inner and not re.fullmatch(rf"[\d{CN_NUMERAL_CHARS}]+[\u4e00-\u9fff]{{0,4}}", inner):
+            if "+" not in inner and not _NUMBERED_NAME.fullmatch(inner):
                 continue
             end = _SENT_END.search(text, m.end())
             out.append((m.end(), end.start() if end else len(text)))
@@ -327,7 +372,7 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
     if hit is None:
         # an annual goal ("力争…", "确保…") without a stated year is this year's
         head = sentence_text[: max(0, num_start - s0)] + clause_text
-        if re.search(r"力争|确保|争取", head):
+        if _GOAL_VERB.search(head):
             return str(doc_year) if doc_year else "this_year"
         # otherwise the year stated earlier in the same paragraph ("去年,…。…"),
         # leaving out base years of "由2022年的…增至…"
@@ -389,19 +434,19 @@ def _indicator(text: str, c0: int, c1: int, n0: int, n1: int) -> str:
     g = grammar()
     before = text[c0:n0]
     after = text[n1:c1]
-    after = re.sub(r"^(?:以上|以内|以下|左右|余|多)", "", after)
+    after = _AFTER_QUALIFIER.sub("", after)
     cand = g.trail_strip.sub("", g.lead_strip.sub("", before))
-    head = re.match(r"[\u4e00-\u9fffA-Za-z“”\"]{2,}", after)
-    if head and not re.match(r"(?:以上|以内|左右|以下|的|是|和|及|增长|提高|提升)", after):
-        noun = re.split(r"获评|获批|入选|认定为|被评为|实现|建设|完成|开展|落户|签约|参与|通过", head.group(0))[0]
-        m = re.search(r"(?:获评|获批|入选|认定为|被评为)(.+)$", head.group(0))
+    head = _NOUN_HEAD.match(after)
+    if head and not _NOT_NOUN.match(after):
+        noun = _NOUN_VERB.split(head.group(0))[0]
+        m = _AWARD_TAIL.search(head.group(0))
         if m and noun in ("企业", "家企业", "人", "项目"):
             noun = m.group(1)
         noun = g.trail_strip.sub("", noun)
         if len(noun) >= 2:
             cand = noun
     if len(cand) < 2:
-        m = re.search(r"(?:获评|获批|入选|认定为|被评为|获得|成为)(.+)$", after)
+        m = _GAIN_TAIL.search(after)
         tail = m.group(1) if m else after
         cand = g.trail_strip.sub("", g.lead_strip.sub("", tail))
     cand = cand.strip()
@@ -431,7 +476,7 @@ def _size_class(text: str, cands: list) -> set[int]:
             if b["cls"] != "count" or b["c0"] != a["c0"]:
                 continue
             gap = text[a["n1"]:b["n0"]]
-            if len(gap) <= 16 and not re.search(r"[达为至和及]|实现|完成", gap):
+            if len(gap) <= 16 and not _SIZE_GAP_VERB.search(gap):
                 drop.add(i)
     return drop
 
@@ -531,7 +576,7 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             comparator = "="
             indicator = (text[c0:n0].strip() + text[n0:n1]).strip()
             indicator = grammar().lead_strip.sub("", indicator)
-            indicator = re.sub(r"(位列|位居|名列|排名|排在|跃居|稳居|居于|居|列).*$", "排名", indicator) or "排名"
+            indicator = _RANK_VERB_TAIL.sub("排名", indicator) or "排名"
         else:
             comparator = c.get("cmp") or (">=" if c["approx"] else _comparator(text, n0, n1))
             indicator = _indicator(text, c0, c1, ctx0, n1)

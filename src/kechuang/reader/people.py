@@ -31,9 +31,9 @@ def _alt(words) -> str:
 
 
 def _fast_alt(words) -> str:
-    """Alternation guarded by a first-character class, so scanning skips most positions quickly."""
-    firsts = "".join(sorted({w[0] for w in words}))
-    return rf"(?=[{re.escape(firsts)}])(?:{_alt(words)})"
+    """Alternation of plain words: a pattern opening with it lets the regex engine jump
+    between the words' first characters (a lookahead guard in front would defeat that)."""
+    return f"(?:{_alt(words)})"
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +54,8 @@ def vocab() -> dict:
         rf"(?P<titles>{_fast_alt(spec['title_heads'])}(?:[、]{title})*)[ \t]?(?P<name>[{HAN}]{{2,4}}?)(?=(?:{stops})|[、,。;:\s“(]|$)", re.M)
     spec["re_list"] = re.compile(rf"(?P<title>市领导|省领导|区领导|县领导)(?P<names>[{HAN}]{{2,3}}(?:、[{HAN}]{{2,3}})+)等")
     spec["re_byline"] = re.compile(rf"(?:^|(?<=。))[ \t]*(?:{bylines})[ \t:]+[{HAN}]{{2,4}}(?:[ \t:]+[{HAN}]{{2,5}})*[ \t]*$", re.M)
+    # re_byline without its line-start anchor, so that it opens with the byline words (fast scan)
+    spec["re_byline_tail"] = re.compile(rf"(?:{bylines})[ \t:]+[{HAN}]{{2,4}}(?:[ \t:]+[{HAN}]{{2,5}})*[ \t]*$", re.M)
     spec["byline_set"] = set(spec["byline_titles"])
     spec["re_leader"] = re.compile(rf"(?P<name>[{HAN}]{{2,3}})(?P<title>总书记)")
     spec["re_photo"] = re.compile(rf"(?P<names>[{HAN}]{{2,4}}(?:[ \t]+[{HAN}]{{2,4}})*)[ \t]+摄[ \t]*$", re.M)
@@ -80,6 +82,20 @@ def plausible_name(name: str) -> bool:
     """A personal name: 2-4 characters starting with a common surname ("挂钩" is not)."""
     v = vocab()
     return 2 <= len(name) <= 4 and (name[0] in v["surnames"] or name.startswith(v["compound_surnames"]))
+
+
+_BYLINE_SEP = re.compile(r"[ \t:]+")
+
+
+def bylines(text: str):
+    """(start, text) of each match of ``vocab()["re_byline"]``: the byline words are found
+    first, then their line start (or "。") is checked by looking back over spaces."""
+    for m in vocab()["re_byline_tail"].finditer(text):
+        q = m.start()
+        while q > 0 and text[q - 1] in " \t":
+            q -= 1
+        if q == 0 or text[q - 1] in "\n。":
+            yield q, text[q:m.end()]
 
 
 def find_people(text: str) -> dict[str, Person]:
@@ -123,13 +139,13 @@ def find_people(text: str) -> dict[str, Person]:
                     break
             if tok and title:
                 add(tok, [title], m.start())
-    for m in v["re_byline"].finditer(text):
+    for start, line in bylines(text):
         title = None
-        for tok in re.split(r"[ \t:]+", m.group(0).strip()):
+        for tok in _BYLINE_SEP.split(line.strip()):
             if tok in v["byline_set"]:
                 title = tok
             elif title:
-                add(tok, [title], m.start())
+                add(tok, [title], start)
     for leader in v["national_leaders"]:
         j = text.find(leader + "总书记")
         if j >= 0:

@@ -69,6 +69,15 @@ def grammar() -> "Grammar":
 class Grammar:
     """Compiled patterns built from data/grammar.yaml."""
 
+    def numbers(self, text: str):
+        """The matches of ``number`` in ``text`` (same as ``number.finditer``)."""
+        match, end = self.number.match, 0
+        for m in self.number_start.finditer(text):
+            s = m.start()
+            if s >= end and (hit := match(text, s)) is not None:
+                end = hit.end()
+                yield hit
+
     def __init__(self, spec: dict):
         self.spec = spec
         units = spec["units"]
@@ -80,8 +89,13 @@ class Grammar:
         # bare 百/千 ("近百个", "千余家"); accepted in code only after an approximating word
         num_bare = r"[百千](?=[余多万亿]|[\u4e00-\u9fff%])"
         rng = _alt(re.escape(w) for w in spec["range_separators"])
+        starts = r"\d一二两三四五六七八九十百千"
+        not_after = rf"A-Za-z0-9.+\-/_#第{CN_NUMERAL_CHARS}"
+        # where a number may start: a character class first, so the engine skips to it quickly
+        # (``numbers()`` matches ``number`` only there)
+        self.number_start = re.compile(rf"[{starts}](?<![{not_after}].)")
         self.number = re.compile(
-            rf"(?=[\d一二两三四五六七八九十百千])(?<![A-Za-z0-9.+\-/_#第{CN_NUMERAL_CHARS}])"
+            rf"(?=[{starts}])(?<![{not_after}])"
             rf"(?:(?P<lo>{num_ar}|{num_cn})(?P<lomult>万|亿)?\s*(?:{rng})\s*)?"
             rf"(?P<num>{num_ar}|{num_cn}|{num_bare})(?P<q1>余|多)?(?P<mult>千亿|万亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
             rf"(?P<unit>{unit_re})"
@@ -486,7 +500,7 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
     g = grammar()
     p = positions or Positions(text)
     cands = []
-    for m in g.number.finditer(text):
+    for m in g.numbers(text):
         num = m.group("num")
         n0, n1 = m.start(), m.end()
         unit = m.group("unit")

@@ -32,10 +32,24 @@ _ORG_CHAIN = re.compile(rf"(?:[{HAN}]{{1,6}}?(?:省|市|县|区))*(?:[{HAN}]{{1,
 _INLINE_SUBJECT = re.compile(
     rf"(?:^|[。;;!?\n,])[ \t]*"
     rf"(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])", re.M)
+# the same without the line-start alternative, so that it opens with a character class (fast
+# scan); a place opening the text is matched separately with _INLINE_HEAD
+_INLINE_SCAN = re.compile(
+    rf"[。;;!?\n,][ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
+_INLINE_HEAD = re.compile(rf"[ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
 _NOT_SUBJECT = re.compile(r"^(?:全|我|本|各|该|两|三|四|五|六|七|八|九|十|多|城|市区|县区|地区|园区|社区|景区|片区|新区|高新区|开发区)|^.*[年的在将已要]")
 # the scope of a sentence-opening place ends at the sentence end or where a counted subject
 # opens a new clause ("东港镇创成…,3家企业入选…": the firms are the whole district's)
 _SUBJECT_END = re.compile(r"[。!?\n]|,(?=\d+(?:家|个|名|位|项|所))")
+_PARTY_COMMITTEE = re.compile(rf"中共([{HAN}]{{2,4}}?)[市县区]委")
+_BUREAU = re.compile(r"(?:局|委|办|中心|厅|院)$")
+_LIST_SEP = re.compile(r"[、,]")
+_SENTENCE_END = re.compile(r"[。;!?]$")
+_SPACES = re.compile(r"\s+")
+_PLACE_HEADING = re.compile(r"(?:区|县|市|镇|街道|园区|开发区|高新区)(?:\(.*\))?$")
+_PAREN_TAIL = re.compile(r"\(.*\)$")
+_PROVINCE_WORDS = re.compile(r"省委|省政府|全省")
+_CITY_WORDS = re.compile(r"市委|市政府|全市")
 _SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区))$")
 
 
@@ -89,6 +103,14 @@ def _titles():
     return (set(v["generic_orgs"]), re.compile(rf"(?:{'|'.join(sorted(v['org_title_suffixes'], key=len, reverse=True))})$"))
 
 
+def _inline_matches(text: str):
+    """The matches of _INLINE_SUBJECT (same spans and names), scanned faster."""
+    head = _INLINE_HEAD.match(text)
+    if head is not None:
+        yield head
+    yield from _INLINE_SCAN.finditer(text, head.end() if head is not None else 0)
+
+
 class SectionMap:
     """Region/actor context for every offset of one document."""
 
@@ -118,7 +140,7 @@ class SectionMap:
             if r.level in ("prefecture", "county") or (r.level == "province" and False):
                 counts[r.code] += 1
                 first.setdefault(r.code, s)
-        for m in re.finditer(rf"中共([{HAN}]{{2,4}}?)[市县区]委", head):
+        for m in _PARTY_COMMITTEE.finditer(head):
             r = self.reg.resolve(m.group(1))
             if r is not None:
                 counts[r.code] += 3
@@ -143,9 +165,25 @@ class SectionMap:
             return None
         return self.reg.get(self.doc_region.code[:2] + "0000")
 
+    # registry answers and title contexts depend only on the registry, the document's region and
+    # the string asked about: shared across documents (officials and places recur)
+    _resolve_cache: dict[tuple, object] = {}
+    _org_cache: dict[tuple, Context | None] = {}
+
     def _resolve_org(self, org: str):
         if self.reg is None or len(org) < 2:
             return None
+        key = (self.reg, self.doc_region.code if self.doc_region is not None else "", org)
+        try:
+            return self._resolve_cache[key]
+        except KeyError:
+            pass
+        if len(self._resolve_cache) > 50_000:
+            self._resolve_cache.clear()
+        r = self._resolve_cache[key] = self._resolve_org_uncached(org)
+        return r
+
+    def _resolve_org_uncached(self, org: str):
         within = self.doc_region.code if self.doc_region is not None else None
         try:
             r = self.reg.resolve(org, within=within)
@@ -181,13 +219,24 @@ class SectionMap:
 
     def _org_context(self, titles: list[str]) -> Context | None:
         """Context from the first title naming an organisation of its own."""
+        key = (self.reg, self.doc_region.code if self.doc_region is not None else "", tuple(titles))
+        try:
+            return self._org_cache[key]
+        except KeyError:
+            pass
+        if len(self._org_cache) > 50_000:
+            self._org_cache.clear()
+        ctx = self._org_cache[key] = self._org_context_uncached(titles)
+        return ctx
+
+    def _org_context_uncached(self, titles: list[str]) -> Context | None:
         generic, suffix = _titles()
         for t in titles:
             org = suffix.sub("", t)
             org = suffix.sub("", org)
             if not org or org in generic or t in ("副市长", "市长", "局长", "区长", "县长"):
                 continue
-            if re.search(r"(?:局|委|办|中心|厅|院)$", org) and org[:1] in "市区县省":
+            if _BUREAU.search(org) and org[:1] in "市区县省":
                 level_region = self.province if org[0] == "省" else self.doc_region
                 base = context_for(level_region)
                 prefix = (level_region.name if level_region is not None else "")
@@ -237,7 +286,7 @@ class SectionMap:
             m = subtitle.match(line)
             if m:
                 person = self.people.get(m.group("name"))
-                titles = re.split(r"[、,]", m.group("titles"))
+                titles = _LIST_SEP.split(m.group("titles"))
                 new = self._org_context(titles) or (self.person_ctx.get(m.group("name")) if person else None)
                 if new is not None:
                     new = Context(new.region, new.region_code, new.actor or new.region, new.key_code)
@@ -249,19 +298,19 @@ class SectionMap:
                 starts.append(pos)
                 ctxs.append(new)
                 continue
-            elif len(stripped) <= 40 and not re.search(r"[。;!?]$", stripped):
-                compact = re.sub(r"\s+", "", stripped)
-                if reg is not None and 2 <= len(compact) <= 14 and re.search(r"(?:区|县|市|镇|街道|园区|开发区|高新区)(?:\(.*\))?$", compact):
-                    name = re.sub(r"\(.*\)$", "", compact)
+            elif len(stripped) <= 40 and not _SENTENCE_END.search(stripped):
+                compact = _SPACES.sub("", stripped)
+                if reg is not None and 2 <= len(compact) <= 14 and _PLACE_HEADING.search(compact):
+                    name = _PAREN_TAIL.sub("", compact)
                     r = self._resolve_org(name)
                     if r is not None and r.name.startswith(name[:2]) or (r is not None and name in r.aliases):
                         new = context_for(r)
                         new = Context(new.region, new.region_code, new.region, new.key_code)
                     elif r is None:
                         new = self._composite(name)
-                if new is None and re.search(r"省委|省政府|全省", stripped) and self.province is not None:
+                if new is None and _PROVINCE_WORDS.search(stripped) and self.province is not None:
                     new = context_for(self.province)
-                elif new is None and re.search(r"市委|市政府|全市", stripped):
+                elif new is None and _CITY_WORDS.search(stripped):
                     new = self.doc_ctx
             if new is not None:
                 starts.append(lstart)
@@ -301,7 +350,7 @@ class SectionMap:
         return None
 
     def _loose_subtitle(self, rest: str) -> Context | None:
-        for piece in re.split(r"[、,]", rest):
+        for piece in _LIST_SEP.split(rest):
             org = _ORG_CHAIN.match(piece.strip()).group(0)
             if len(org) >= 2:
                 ctx = self._place(org)
@@ -315,7 +364,7 @@ class SectionMap:
             return []
         out: list[tuple[int, int, Context]] = []
         text = self.text
-        for m in _INLINE_SUBJECT.finditer(text):
+        for m in _inline_matches(text):
             name = m.group("name")
             if _NOT_SUBJECT.match(name):
                 continue

@@ -198,6 +198,7 @@ def build_plan(p: Program, as_of: dt.date, *, gaps: bool = True, flips: bool = T
     flip_list: list[tuple[str, str]] = []
     flip_subst: list[tuple[str, str, pl.Expr]] = []
 
+    idx_stage: list[pl.Expr] = []
     for it in p.indicators.values():
         v = c.name(it.id)
         ip = IndPlan(it, ranged=v.ranged)
@@ -219,7 +220,8 @@ def build_plan(p: Program, as_of: dt.date, *, gaps: bool = True, flips: bool = T
             if it.bands[0].when is not None:
                 conds_k = [c.compile(b.when).lo for b in it.bands]
             x = c.compile(it.value_node).lo if (it.value_node is not None and conds_k is None) else None
-            idx = _band_index(x, it.bands, conds_k)
+            idx_stage.append(_band_index(x, it.bands, conds_k).alias(f"__idx.{it.id}"))
+            idx = pl.col(f"__idx.{it.id}")
             for spec in it.gaps:
                 solver = Solver(p, c, spec.field)
                 needed_e = gain_e = None
@@ -322,6 +324,8 @@ def build_plan(p: Program, as_of: dt.date, *, gaps: bool = True, flips: bool = T
             post.append(((pl.col("result_code") == FAIL) & needed.is_not_null() & ok)
                         .alias(f"flip.{src}.{fid}"))
             flip_list.append((src, fid))
+    if idx_stage:
+        stages = stages + [idx_stage]
     return Plan(p, as_of, exprs, conds, inds, flip_list, score_ranged, pre=pre, post=post,
                 stages=stages)
 

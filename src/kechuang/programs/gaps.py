@@ -147,10 +147,69 @@ class Solver:
             node = self.p.values[node.name].node
         return node
 
-    def needed(self, node: E.Bin) -> pl.Expr | None:
+    def inline(self, node: E.Node) -> E.Node:
+        """Replace named values that depend on x by their expressions."""
+        if isinstance(node, E.Name):
+            if node.name in self.p.values and self.depends(node):
+                return self.inline(self.p.values[node.name].node)
+            return node
+        if isinstance(node, E.Bin):
+            return E.Bin(node.pos, node.op, self.inline(node.left), self.inline(node.right))
+        if isinstance(node, E.Unary):
+            return E.Unary(node.pos, node.op, self.inline(node.arg))
+        if isinstance(node, E.Call):
+            return E.Call(node.pos, node.name, [self.inline(a) for a in node.args])
+        return node
+
+    def _split_if(self, node: E.Node):
+        """The first ``if`` whose condition does not involve x: (cond, then-tree, else-tree)."""
+        if isinstance(node, E.Call) and node.name == "if" and self.depends(node) and not self.depends(node.args[0]):
+            return node.args[0], node.args[1], node.args[2]
+        children = []
+        if isinstance(node, E.Bin):
+            children = [("left", node.left), ("right", node.right)]
+        elif isinstance(node, E.Unary):
+            children = [("arg", node.arg)]
+        elif isinstance(node, E.Call):
+            children = [(i, a) for i, a in enumerate(node.args)]
+        for key, child in children:
+            found = self._split_if(child)
+            if found is None:
+                continue
+            cond, a, b = found
+
+            def rebuild(sub):
+                if isinstance(node, E.Bin):
+                    return E.Bin(node.pos, node.op, sub if key == "left" else node.left,
+                                 sub if key == "right" else node.right)
+                if isinstance(node, E.Unary):
+                    return E.Unary(node.pos, node.op, sub)
+                args = list(node.args)
+                args[key] = sub
+                return E.Call(node.pos, node.name, args)
+
+            return cond, rebuild(a), rebuild(b)
+        return None
+
+    def needed(self, node: E.Bin, _depth: int = 0) -> pl.Expr | None:
         """The value x must take for ``node`` (a comparison) to hold, or None."""
         if node.op not in (">=", ">", "<=", "<"):
             return None
+        if _depth == 0:
+            node = self.inline(node)
+        if _depth < 4:
+            split = self._split_if(node)
+            if split is not None:
+                # solve each branch separately: small expressions instead of nested picks
+                cond_node, then_node, else_node = split
+                cond = self.c.compile(cond_node).lo
+                a = self.needed(then_node, _depth + 1)
+                b = self.needed(else_node, _depth + 1)
+                if a is None and b is None:
+                    return None
+                a = pl.lit(None, dtype=pl.Float64) if a is None else a
+                b = pl.lit(None, dtype=pl.Float64) if b is None else b
+                return pl.when(cond.is_null()).then(None).when(cond).then(a).otherwise(b)
         node = self.rewrite(node)
         try:
             nl, dl = self.frac(node.left)

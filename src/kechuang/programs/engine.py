@@ -364,13 +364,14 @@ def _build_index_plan(p: Program, as_of: dt.date, c: E.Compiler) -> Plan:
         parts.append((it, pl.col(f"{it.id}.points")))
         inds.append(IndPlan(it))
     stages = stages + [raw_stage + [stage.alias("stage_of")], norm_stage]
-    total = None
+    sums = [pl.any_horizontal([x.is_null() for _, x in parts]).alias("__anynull")]
     for s in ("startup", "growth", "mature"):
         wsum = sum(it.weights[s] for it, _ in parts) or 1.0
-        acc = pl.sum_horizontal([x * (it.weights[s] / wsum) for it, x in parts])
-        acc = _null_if_any([x for _, x in parts], acc)
-        total = (pl.when(pl.col("stage_of") == s) if total is None
-                 else total.when(pl.col("stage_of") == s)).then(acc * 100)
+        sums.append(pl.sum_horizontal([x * (100 * it.weights[s] / wsum) for it, x in parts]).alias(f"__sum.{s}"))
+    stages.append(sums)
+    total = pl.when(pl.col("__anynull")).then(None)
+    for s in ("startup", "growth", "mature"):
+        total = total.when(pl.col("stage_of") == s).then(pl.col(f"__sum.{s}"))
     stages.append([total.otherwise(None).alias("score")])
     score = pl.col("score")
     exprs.append(score.alias("score_min"))

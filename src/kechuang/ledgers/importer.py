@@ -153,15 +153,17 @@ def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_ro
             return report
 
         step("写入数据库", 3, 4)
-        enc = store.encode(kind, typed)
-        enc = enc.join(old, on="key", how="left", suffix="_old")
-        new = enc.filter(pl.col("id").is_null())
-        changed = enc.filter(pl.col("id").is_not_null() & ((pl.col("row_hash") != pl.col("row_hash_old"))
-                                                          | (pl.col("region_code") != pl.col("region_code_old"))))
-        report.unchanged = enc.height - new.height - changed.height
+        # only rows already stored need their hash now; new rows are encoded while being written
+        stored = typed.get_column(KEY_COL).is_in(old.get_column("key").implode()) if old.height else \
+            pl.Series([False] * typed.height, dtype=pl.Boolean)
+        new = typed.filter(~stored)
+        enc = store.encode(kind, typed.filter(stored)).join(old, on="key", how="inner", suffix="_old")
+        changed = enc.filter((pl.col("row_hash") != pl.col("row_hash_old"))
+                             | (pl.col("region_code") != pl.col("region_code_old")))
+        report.unchanged = enc.height - changed.height
         now = dt.datetime.now(dt.timezone.utc)
-        report.inserted = store.insert_encoded(
-            conn, kind.id, new, now,
+        report.inserted = store.insert_typed(
+            conn, kind, new, now,
             progress=lambda done, total: step(f"写入数据库 {done:,}/{total:,} 行", 3 + done / max(total, 1), 4))
         if changed.height:
             before = store.fetch_data(conn, changed.get_column("id").to_list())

@@ -263,37 +263,80 @@ def _stamp(conn: Connection, value: dt.datetime):
     return value
 
 
+def _insert_sql(conn: Connection) -> str:
+    p = _ph(conn)
+    data_ph = f"CAST({p} AS JSON)" if conn.dialect.name == "postgresql" else p
+    return (f"INSERT INTO ledger_records (kind, key, region_code, uscc, year, record_date, data, row_hash,"
+            f" created_at, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {data_ph}, {p}, {p}, {p})")
+
+
+def _insert_params(dialect: str, kind: str, enc: pl.DataFrame, now) -> list[tuple]:
+    """One parameter tuple per encoded row, in the column order of ``_insert_sql``."""
+    if dialect == "sqlite":  # constants as columns: rows() builds the tuples in Rust
+        return enc.select(pl.lit(kind).alias("kind"), "key", "region_code", "uscc", "year",
+                          pl.col("record_date").cast(pl.String), "data", "row_hash",
+                          pl.lit(now).alias("c"), pl.lit(now).alias("u")).rows()
+    sel = enc.select("key", "region_code", "uscc", "year", "record_date", "data", "row_hash")
+    return [(kind, *r, now, now) for r in sel.iter_rows()]
+
+
+def _bigger_cache(conn: Connection, cur) -> None:
+    if conn.dialect.name == "sqlite":  # a bigger page cache keeps index inserts in memory
+        cur.execute("PRAGMA cache_size=-131072")
+
+
 def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datetime | None = None,
                    progress: Callable[[int, int], None] | None = None) -> int:
     """Insert new records (encoded by ``encode``) with executemany; ``progress(done, total)``."""
     if enc.height == 0:
         return 0
     now = _stamp(conn, now or _now())
-    p = _ph(conn)
-    data_ph = f"CAST({p} AS JSON)" if conn.dialect.name == "postgresql" else p
-    sql = (f"INSERT INTO ledger_records (kind, key, region_code, uscc, year, record_date, data, row_hash,"
-           f" created_at, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {data_ph}, {p}, {p}, {p})")
-    sel = enc.select("key", "region_code", "uscc", "year",
-                     pl.col("record_date").cast(pl.String) if conn.dialect.name == "sqlite" else pl.col("record_date"),
-                     "data", "row_hash")
-    dbapi = conn.connection.driver_connection
-    cur = dbapi.cursor()
-    if conn.dialect.name == "sqlite":  # a bigger page cache keeps index inserts in memory
-        cur.execute("PRAGMA cache_size=-131072")
-    if conn.dialect.name == "sqlite":  # constants as columns: rows() builds the tuples in Rust
-        sel = sel.select(pl.lit(kind).alias("kind"), pl.all(), pl.lit(now).alias("c"), pl.lit(now).alias("u"))
+    sql = _insert_sql(conn)
+    cur = conn.connection.driver_connection.cursor()
+    _bigger_cache(conn, cur)
     try:
-        for i in range(0, sel.height, 50000):
-            part = sel.slice(i, 50000)
-            if conn.dialect.name == "sqlite":
-                cur.executemany(sql, part.rows())
-            else:
-                cur.executemany(sql, [(kind, *r, now, now) for r in part.iter_rows()])
+        for i in range(0, enc.height, 50000):
+            cur.executemany(sql, _insert_params(conn.dialect.name, kind, enc.slice(i, 50000), now))
             if progress:
-                progress(min(i + 50000, sel.height), sel.height)
+                progress(min(i + 50000, enc.height), enc.height)
     finally:
         cur.close()
     return enc.height
+
+
+def insert_typed(conn: Connection, kind: Kind | str, typed: pl.DataFrame, now: dt.datetime | None = None,
+                 progress: Callable[[int, int], None] | None = None, chunk: int = 25000) -> int:
+    """``encode`` + ``insert_encoded`` chunk by chunk, the next chunk encoded in a worker thread
+    while the database writes this one (Polars, and SQLite inside ``executemany``, run without
+    the GIL, so the two overlap on two cores). Same rows and order as the two calls in sequence."""
+    kind = _kind(kind)
+    total = typed.height
+    if total == 0:
+        return 0
+    now = _stamp(conn, now or _now())
+    sql = _insert_sql(conn)
+    dialect = conn.dialect.name
+
+    def prepare(i: int) -> list[tuple]:
+        return _insert_params(dialect, kind.id, encode(kind, typed.slice(i, chunk)), now)
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    cur = conn.connection.driver_connection.cursor()
+    _bigger_cache(conn, cur)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(prepare, 0)
+            for i in range(0, total, chunk):
+                params = pending.result()
+                if i + chunk < total:
+                    pending = pool.submit(prepare, i + chunk)
+                cur.executemany(sql, params)
+                if progress:
+                    progress(min(i + chunk, total), total)
+    finally:
+        cur.close()
+    return total
 
 
 def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None = None) -> int:

@@ -326,7 +326,7 @@ class RowInterp:
 
 def row_by_row(df: pl.DataFrame, ids: list[str]) -> float:
     rows = df.to_dicts()
-    interps = [RowInterp(select_version(pid, AS_OF)) for pid in ids]
+    interps = [RowInterp(p) for p in (select_version(pid, AS_OF) for pid in ids) if p is not None]
     t = time.perf_counter()
     for it in interps:
         if it.p.kind == "index":

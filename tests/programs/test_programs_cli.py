@@ -113,7 +113,8 @@ def test_programs_list_warns_when_stale():
     r = runner.invoke(app, ["programs", "list", "--today", "2026-12-01"])
     assert r.exit_code == 0 and "hnte" in r.output and "国科发火〔2016〕32号" in r.output
     assert "超过一年未核对" not in r.output
-    r = runner.invoke(app, ["programs", "list", "--today", "2028-01-01"])
+    r = runner.invoke(app, ["programs", "list", "--today", "2028-01-01", "--sources"])
+    assert "most.gov.cn" in r.output
     assert "超过一年未核对" in r.output
 
 

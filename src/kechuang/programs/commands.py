@@ -141,7 +141,8 @@ def _print_table(recs: list[dict]) -> None:
 
 
 @programs_app.command("list")
-def list_cmd(today: str = typer.Option(None, "--today", help="以该日期判断规则是否超过一年未核对")) -> None:
+def list_cmd(today: str = typer.Option(None, "--today", help="以该日期判断规则是否超过一年未核对"),
+             sources: bool = typer.Option(False, "--sources", help="同时列出每个版本的资料来源")) -> None:
     """列出培育项目、版本、依据文件与核对日期 List programs, versions and sources."""
     from .model import programs_by_id, version_windows
 
@@ -158,7 +159,16 @@ def list_cmd(today: str = typer.Option(None, "--today", help="以该日期判断
                 stale.append(p)
             t.add_row(pid, p.name, p.version, f"{p.document} {p.doc_number}".strip(),
                       f"{start} 至 {end or '今'}", checked, p.confidence)
-    (console if console.is_terminal else Console(width=240)).print(t)
+    out = console if console.is_terminal else Console(width=240)
+    out.print(t)
+    if sources:
+        for pid, versions in programs_by_id().items():
+            for p in versions:
+                out.print(f"[bold]{p.name} {p.version}[/]（{p.file}，置信度 {p.confidence}）", highlight=False)
+                for src in p.sources:
+                    out.print(f"  {src}", highlight=False, soft_wrap=True)
+                if p.notes:
+                    out.print(f"  说明：{p.notes}", highlight=False, soft_wrap=True)
     for p in stale:
         err.print(f"[yellow]警告：{p.file} 的规则内容自 {p.checked_on} 起超过一年未核对，请对照原文复核[/]",
                   soft_wrap=True)

@@ -95,3 +95,26 @@ def test_inline_subjects_match_reference(text):
 
     assert [(m.start("name"), m.group("name")) for m in _inline_matches(text)] == \
         [(m.start("name"), m.group("name")) for m in _INLINE_SUBJECT.finditer(text)]
+
+
+_LIST_TEXT = st.lists(st.sampled_from([
+    "中心", "基地", "枢纽", "、", ",", "。", "\n", "创新", "制造业", "开放", "“", "”", "打造", "建设", "一",
+    "科技创新中心", "先进制造业基地", "对外开放枢纽", "区域", "国家级",
+]), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LIST_TEXT, st.sampled_from(["一中心一基地一枢纽", "一中心一基地", "一基地一中心", "两中心一枢纽"]))
+def test_noun_list_matches_plain_search(text, name):
+    from kechuang.reader import frameworks as fw
+
+    nouns = re.findall(rf"[{fw.NUM}多]([{fw.HAN}]{{1,3}}?)(?=[{fw.NUM}多]|$)", name)
+    m = re.search("、".join(rf"([^、,。;:\n“”]{{1,24}}?{re.escape(n)})" for n in nouns), text)
+    assert fw._noun_list(text, name) == ("、".join(fw._tidy(list(m.groups()))) if m else "")
+
+
+def test_noun_list_item_may_start_24_characters_before_its_noun():
+    from kechuang.reader.frameworks import _noun_list
+
+    text = "说明。" + "甲" * 24 + "中心、乙基地、丙枢纽。"
+    assert _noun_list(text, "一中心一基地一枢纽") == "甲" * 24 + "中心、乙基地、丙枢纽"

@@ -60,9 +60,8 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
     people = find_people(text)
     sections = SectionMap(text, doc.outlet, people)
     result = Extraction(doc=doc, year=year, sections=sections)
-    positions = Positions(text)
     if "quantities" in what:
-        qs = find_quantities(text, year, positions)
+        qs = find_quantities(text, year, Positions(text))
         for q in qs:
             ctx = sections.at(q.num_start)
             q.region, q.region_code, q.actor, q.key_code = ctx.region, ctx.region_code, ctx.actor, ctx.key_code

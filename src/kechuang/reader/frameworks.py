@@ -202,13 +202,22 @@ def _next_clause_list(text: str, e: int, n: int) -> str:
     return "、".join(items) if all(len(i) >= 2 for i in items) else ""
 
 
+@lru_cache(maxsize=256)
+def _noun_list_rx(nouns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("、".join(rf"([^、,。;:\n“”]{{1,24}}?{re.escape(n)})" for n in nouns))
+
+
 def _noun_list(text: str, name: str) -> str:
     """一中心一基地一枢纽 ↔ "…创新中心、…制造业基地、…开放枢纽" anywhere in the document."""
     nouns = re.findall(rf"[{NUM}多]([{HAN}]{{1,3}}?)(?=[{NUM}多]|$)", name)
     if len(nouns) < 2:
         return ""
-    rx = "、".join(rf"([^、,。;:\n“”]{{1,24}}?{re.escape(n)})" for n in nouns)
-    m = re.search(rx, text)
+    # every noun but the last is followed by "、" somewhere, or there is no such list; the
+    # first noun starts at most 24 characters after the match does
+    first = text.find(nouns[0] + "、")
+    if first < 0 or any(n + "、" not in text for n in nouns[1:-1]) or nouns[-1] not in text:
+        return ""
+    m = _noun_list_rx(tuple(nouns)).search(text, max(0, first - 24))
     if not m:
         return ""
     items = _tidy(list(m.groups()))
@@ -232,6 +241,20 @@ def expansion(text: str, name: str, s: int, e: int) -> str:
 
 # ------------------------------------------------------------------ regions
 
+_place_hits: dict[tuple, list] = {}
+
+
+def _places_in(reg, before: str) -> list:
+    """reg.find_in_text(before), remembered per registry and string (short, recurring)."""
+    key = (reg, before)
+    hits = _place_hits.get(key)
+    if hits is None:
+        if len(_place_hits) > 20_000:
+            _place_hits.clear()
+        hits = _place_hits[key] = reg.find_in_text(before)
+    return hits
+
+
 def _region(text: str, name: str, s: int, sections) -> str:
     if name in spec()["national"]:
         return ""
@@ -247,7 +270,7 @@ def _region(text: str, name: str, s: int, sections) -> str:
         return context_for(sections.province).region
     if sections.reg is not None and before:
         # a place named right before the quote: 常州“532”, 南京市“2+6+6”
-        for start, _end, r in sorted(sections.reg.find_in_text(before), key=lambda h: -h[0]):
+        for start, _end, r in sorted(_places_in(sections.reg, before), key=lambda h: -h[0]):
             rest = before[start:]
             if r.level in ("province", "prefecture", "county") and (
                     r.name.startswith(rest) or rest == r.short_name or rest in (r.aliases or ())):

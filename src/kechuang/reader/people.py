@@ -184,6 +184,11 @@ _COUNTY_ORG = re.compile(rf"([{HAN}]{{2,6}}?[市区县])委")
 _TOWN = re.compile(r"(?:镇|乡|街道)$")
 
 
+@lru_cache(maxsize=1)
+def _org_suffix() -> re.Pattern:
+    return re.compile(rf"(?:{_alt(vocab()['org_title_suffixes'])})$")
+
+
 def person_region(p: Person, sections) -> str:
     """Region of a person: the one their title names ("姜堰区委书记" → 泰州市姜堰区, "靖江市委副书记"
     → 靖江市, "扎下镇党委书记" → 沭阳县扎下镇), else the section map's context for them."""
@@ -194,7 +199,7 @@ def person_region(p: Person, sections) -> str:
         return base
     from .sections import display_name
 
-    suffix = re.compile(rf"(?:{_alt(vocab()['org_title_suffixes'])})$")
+    suffix = _org_suffix()
     for t in p.titles:
         org = suffix.sub("", suffix.sub("", t))
         m = _COUNTY_ORG.fullmatch(org)

@@ -440,7 +440,7 @@ def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | Non
             needed |= p.fields_used()
     if with_inputs:
         keep = tuple(["uscc"] + sorted(needed - {"uscc"}))
-    lf = prepare(frame, needed)
+    lf = prepare(frame, needed).collect().lazy()  # once, shared by every program's query
     app = pl.coalesce([pl.col("application_on"), pl.lit(as_of, dtype=pl.Date)])
     bounds = lf.select(app.min().alias("lo"), app.max().alias("hi")).collect().row(0)
     jobs = []

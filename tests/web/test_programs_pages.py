@@ -50,6 +50,9 @@ def test_programs_pages_and_exports(engine, client_as):
     assert lst.status_code == 200
     assert lst.text.count("/enterprises/") == min(passes, 100)
     assert c.get("/programs/nope").status_code == 404
+    ex = c.get("/programs/tech_sme", params={"result": "pass", "format": "xlsx"})
+    assert ex.status_code == 200
+    assert openpyxl.load_workbook(io.BytesIO(ex.content)).active.max_row == passes + 1
     xs = c.get("/programs/xiaoshenggao")
     assert xs.status_code == 200 and "小升高" in xs.text
     assert c.get("/programs/xiaoshenggao", params={"format": "xlsx"}).status_code == 200

@@ -32,6 +32,7 @@ class ProgramResult(Base):
     score_max: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
     close: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     gap_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_step: Mapped[str] = mapped_column(String(400), nullable=False, default="")
     gaps: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     conditions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     missing: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -56,6 +57,7 @@ def save(conn: Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[s
                          program=r["program"], version=r["version"], result=r["result"],
                          score=_dec(r["score"]), score_min=_dec(r["score_min"]), score_max=_dec(r["score_max"]),
                          close=close, gap_count=len(r["gaps"]), gaps=r["gaps"], conditions=r["conditions"],
+                         next_step=(r["gaps"][0]["text"] if r["gaps"] else "")[:400],
                          missing=r["missing"]))
     usccs = sorted({r["uscc"] for r in rows})
     progs = sorted(set(programs))
@@ -111,3 +113,28 @@ def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = Non
         out.append({"program": prog, "region_code": region, "status": status, "n": int(n)})
     return pl.DataFrame(out, schema={"program": pl.String, "region_code": pl.String, "status": pl.String,
                                      "n": pl.Int64})
+
+
+def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] | None = None,
+         status: str | None = None, offset: int = 0, limit: int | None = 100) -> tuple[list[dict], int]:
+    """One page of a program's results (no JSON decoding), best first, and the total count."""
+    where = [T.c.as_of == as_of, T.c.program == program]
+    if region_codes is not None:
+        where.append(T.c.region_code.in_(sorted(region_codes)))
+    if status == "close":
+        where += [T.c.result == "fail", T.c.close.is_(True)]
+    elif status == "far":
+        where += [T.c.result == "fail", T.c.close.is_(False)]
+    elif status:
+        where.append(T.c.result == status)
+    total = conn.execute(select(func.count()).select_from(T).where(*where)).scalar() or 0
+    order = [T.c.result, T.c.close.desc(), T.c.score_max.desc(), T.c.uscc]
+    q = select(T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,
+               T.c.score_max, T.c.next_step).where(*where).order_by(*order).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    rows = [dict(r) for r in conn.execute(q).mappings()]
+    for r in rows:
+        for k in ("score", "score_min", "score_max"):
+            r[k] = float(r[k]) if r[k] is not None else None
+    return rows, int(total)

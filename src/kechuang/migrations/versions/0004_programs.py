@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("score_max", sa.Numeric(9, 4), nullable=True),
         sa.Column("close", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("gap_count", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_step", sa.String(400), nullable=False, server_default=""),
         sa.Column("gaps", sa.JSON, nullable=False),
         sa.Column("conditions", sa.JSON, nullable=False),
         sa.Column("missing", sa.JSON, nullable=False),
@@ -35,10 +36,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_program_results_program_asof", "program_results", ["program", "as_of"])
     op.create_index("ix_program_results_region", "program_results", ["region_code"])
+    op.create_index("ix_program_results_list", "program_results", ["program", "as_of", "result", "close"])
     op.create_index("ix_program_results_uscc", "program_results", ["uscc"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_program_results_list", table_name="program_results")
     op.drop_index("ix_program_results_uscc", table_name="program_results")
     op.drop_index("ix_program_results_region", table_name="program_results")
     op.drop_index("ix_program_results_program_asof", table_name="program_results")

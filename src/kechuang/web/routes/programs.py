@@ -163,29 +163,29 @@ def program_list(pid: str, request: Request, session: DbSession, user: CurrentUs
     scope = _scope(user, region)
     conn = session.connection()
     day = store.latest_as_of(conn, pid)
-    df = _list_frame(session, user, pid, scope, day, result) if day else pl.DataFrame()
-    if df.height:
-        df = df.sort(["status", "score_max"], descending=[False, True], nulls_last=True)
-    def first_gap(g):
-        return g[0]["text"] if g else ""
-
-    rows = [{"uscc": r["uscc"], "region": _region_name(r["region_code"]), "status": r["status"],
+    codes = registry().subtree_codes(scope) if scope else None
+    allowed = scope_codes(user)
+    if allowed is not None:
+        codes = allowed if codes is None else (codes & allowed)
+    per = 100
+    page = max(1, page)
+    export = format == "xlsx"
+    found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * per,
+                               None if export else per) if day else ([], 0))
+    rows = [{"uscc": r["uscc"], "region": _region_name(r["region_code"]),
+             "status": ("close" if r["close"] else "far") if r["result"] == "fail" else r["result"],
              "result": RESULT_NAMES.get(r["result"], r["result"] or "积分"), "version": r["version"],
              "score": r["score"], "score_min": r["score_min"], "score_max": r["score_max"],
-             "gap": first_gap(r["gaps"]), "missing": len(r["missing"])}
-            for r in (df.iter_rows(named=True) if df.height else [])]
-    if format == "xlsx":
+             "gap": r["next_step"], "missing": 0} for r in found]
+    if export:
         from ...excel import xlsx_response
 
         frame = pl.DataFrame([{"统一社会信用代码": r["uscc"], "地区": r["region"], "结果": r["result"],
                                "版本": r["version"], "得分": r["score"], "最低分": r["score_min"],
                                "最高分": r["score_max"], "首要差距": r["gap"]} for r in rows])
         return xlsx_response({names[pid]: frame}, f"{names[pid]}-{day}.xlsx")
-    per = 100
-    total = len(rows)
-    page = max(1, page)
     return render(request, "programs/list.html", {
-        "pid": pid, "name": names[pid], "rows": rows[(page - 1) * per: page * per], "total": total, "page": page,
+        "pid": pid, "name": names[pid], "rows": rows, "total": total, "page": page,
         "pages": max(1, (total + per - 1) // per), "as_of": day, "region_code": scope, "result": result or "",
         "status": STATUS, "versions": programs_by_id()[pid]})
 

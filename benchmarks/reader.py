@@ -94,7 +94,7 @@ def main() -> None:
         results[name] = (wall, cpu, count[0])
 
     print(f"documents {len(raw)} from {where} ({len(docs)} distinct)  characters {chars:,}")
-    print(f"{'':20}{'wall chars/s':>14}{'CPU chars/s':>14}{'x(a) wall':>11}{'x(a) CPU':>10}{'rows':>9}")
+    print(f"{'':22}{'wall chars/s':>14}{'CPU chars/s':>14}{'x(a) wall':>11}{'x(a) CPU':>10}{'rows':>9}")
     print(f"{'(a) read+normalise':20}{chars / wall_a:>14,.0f}{chars / cpu_a:>14,.0f}{1:>11.1f}{1:>10.1f}")
     for label, name in (("(b) quantities", "quantities"), ("(c) frameworks+people", "frameworks+people"),
                         ("(d) all", "all")):

@@ -118,3 +118,23 @@ def test_noun_list_item_may_start_24_characters_before_its_noun():
 
     text = "说明。" + "甲" * 24 + "中心、乙基地、丙枢纽。"
     assert _noun_list(text, "一中心一基地一枢纽") == "甲" * 24 + "中心、乙基地、丙枢纽"
+
+
+_FW_TEXT = st.lists(st.sampled_from([
+    "1", "23", "条", "五", "十", "双", "大", "个", "项", "攻坚行动", "重点", "产业链", "工程", "方面", "G", "S",
+    "a", "204", "走廊", "沿海", "“", "”", "。", ",", " ", "\n", "第", "建设", "百",
+]), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FW_TEXT)
+def test_unquoted_framework_patterns_match_reference(text):
+    from kechuang.reader.frameworks import HAN, NUM, spec
+
+    sp = spec()
+    heads = "|".join(sorted(sp["unquoted_heads"], key=len, reverse=True))
+    unquoted = re.compile(rf"(?<![\d{NUM}])(?P<name>(?:\d+条|[{NUM}]+(?:大|个|篇|件|项))[{HAN}]{{0,6}}?(?:{heads}))")
+    corridor = re.compile(rf"(?<![A-Za-z\d“])(?P<name>[A-Z]\d{{2,4}}[{HAN}]{{2,6}}?(?:走廊|大道|通道|工程))")
+    for fast, ref in ((sp["re_unquoted"], unquoted), (sp["re_corridor"], corridor)):
+        assert [(m.span("name"), m.group("name")) for m in fast.finditer(text)] == \
+            [(m.span("name"), m.group("name")) for m in ref.finditer(text)]

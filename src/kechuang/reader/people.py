@@ -85,6 +85,10 @@ def plausible_name(name: str) -> bool:
 
 
 _BYLINE_SEP = re.compile(r"[ \t:]+")
+_LIST_SEP = re.compile(r"[、,]")
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
+_HAN_RUN = {n: re.compile(rf"[{HAN}]{{{n}}}") for n in (2, 3)}
+_TITLE_IN_NAME = re.compile(r"书记|市长|主任|记者|部长|局长")
 
 
 def bylines(text: str):
@@ -114,12 +118,12 @@ def find_people(text: str) -> dict[str, Person]:
         return p
 
     for m in v["re_subtitle"].finditer(text):
-        p = add(m.group("name"), re.split(r"[、,]", m.group("titles")), m.start("name"))
+        p = add(m.group("name"), _LIST_SEP.split(m.group("titles")), m.start("name"))
         if p is not None:
             p.subtitle_pos = m.start()
     for m in v["re_titled"].finditer(text):
         back = text[max(0, m.start() - 12):m.start()]
-        prefix = re.split(r"[^\u4e00-\u9fff]", back)[-1]
+        prefix = _NOT_HAN.split(back)[-1]
         titles = prefix + m.group("titles")
         ls = text.rfind("\n", 0, m.start()) + 1
         if text[ls:m.start()].lstrip().startswith("——"):
@@ -155,13 +159,13 @@ def find_people(text: str) -> dict[str, Person]:
         for size in (3, 2):
             start = i - size
             name = text[max(0, start):i]
-            if start >= 0 and re.fullmatch(rf"[{HAN}]{{{size}}}", name) and \
+            if start >= 0 and _HAN_RUN[size].fullmatch(name) and \
                     (start == 0 or text[start - 1] in "、,。\n“ "):
                 add(name, ["总书记"], start)
                 break
         i = text.find("总书记", i + 3)
     pos = 0
-    for line in text.split("\n"):  # photo credits: "谢道韞 范海罡 摄" (cheap line test first)
+    for line in text.split("\n") if "摄" in text else ():  # photo credits: "谢道韞 范海罡 摄" (cheap line test first)
         if line.rstrip().endswith("摄"):
             m = v["re_photo"].search(line)
             if m:
@@ -169,7 +173,7 @@ def find_people(text: str) -> dict[str, Person]:
                     add(name, ["摄"], pos + m.start())
         pos += len(line) + 1
     # drop "names" that are titles themselves, and merge titles of names seen untitled
-    return {n: p for n, p in people.items() if p.titles and not re.search(r"书记|市长|主任|记者|部长|局长", n)}
+    return {n: p for n, p in people.items() if p.titles and not _TITLE_IN_NAME.search(n)}
 
 
 def speaker_pattern(names) -> re.Pattern | None:

@@ -85,7 +85,6 @@ def test_score_threshold_boundary(score_lo, score_hi, expected):
     from kechuang.programs import expr as E
     import polars as pl
     v = E.Val("num", pl.lit(float(score_lo)), pl.lit(float(score_hi)) if score_hi != score_lo else None)
-    c = E.Compiler(None)
     nec = E.cmp_expr(v.lo, ">", pl.lit(70.0), E.tol_for(E.lit(70.0, "num")))
     pos = E.cmp_expr(v.hi, ">", pl.lit(70.0), E.tol_for(E.lit(70.0, "num")))
     from kechuang.programs.engine import CODE_NAMES, code_of

@@ -132,12 +132,21 @@ def _detect_outlet(raw: str) -> str:
     return next(g for g in m.groups() if g)
 
 
+_TITLE_MAX = 60
+
+
 def _detect_title(text: str) -> str:
+    """The first short heading-like line; a long paragraph (an editor's note) is not a title."""
+    first = ""
     for line in text.split("\n"):
         line = line.strip()
-        if len(line) >= 4 and _CJK.search(line):
-            return line[:200]
-    return ""
+        if len(line) < 4 or not _CJK.search(line):
+            continue
+        if len(line) <= _TITLE_MAX and not line.endswith(("。", ",", ",", ";", ";")):
+            return line
+        first = first or line
+    cut = re.split(r"[。,,;;]", first, maxsplit=1)[0]
+    return cut[:_TITLE_MAX]
 
 
 def _detect_date(text: str) -> dt.date | None:

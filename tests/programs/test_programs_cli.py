@@ -180,3 +180,25 @@ def test_store_results_by_region(engine, monkeypatch):
         assert latest_as_of(conn, "tech_sme") == dt.date(2025, 6, 1)
         only = load(conn, None, "tech_sme", region_codes={"320903"})
         assert only["uscc"].to_list() == [uscc(2)] and only["result"].to_list() == ["fail"]
+
+
+def test_summary_counts_results_per_program(tmp_path):
+    """`--format summary` prints one row per program with counts that add up to the population."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from kechuang.cli import app
+    from kechuang.ledgers.uscc import make
+
+    path = tmp_path / "profiles.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["uscc", "name", "revenue_y1"])
+        for body, name, revenue in (("MA1XXXXX0", "甲", "100"), ("MA1YYYYY0", "乙", "")):
+            w.writerow([make("91", "320100", body), name, revenue])
+    r = CliRunner().invoke(app, ["evaluate", "--input", str(path), "--program", "hnte", "--format", "summary"])
+    assert r.exit_code == 0, r.output
+    row = next(line for line in r.output.splitlines() if "高新技术企业" in line)
+    numbers = [int(x) for x in row.replace(",", "").split("│") if x.strip().isdigit()]
+    assert sum(numbers) == 2

@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
         else:
             console.print("[green]已有台账数据,跳过生成(使用 --force 重新生成)[/]")
         run(["targets", "demo"])
-        run(["evaluate", "--region", city_code, "--program", "all", "--format", "table"])
+        run(["evaluate", "--region", city_code, "--program", "all", "--format", "summary"])
         with db.session_scope() as s:
             users = ensure_demo_users(s)
         _print_logins(users, DEMO_PASSWORD)

@@ -43,7 +43,7 @@ def evaluate_cmd(
     input: Path = typer.Option(None, "--input", "-i", help="企业画像文件 (CSV / xlsx)"),
     region: str = typer.Option(None, "--region", help="按台账评价某地区(代码或名称)，结果按评价日期保存"),
     program: str = typer.Option("all", "--program", "-p", help="项目编号，如 hnte、tech_sme；all 为全部"),
-    format: str = typer.Option("jsonl", "--format", "-f", help="jsonl | xlsx | table"),
+    format: str = typer.Option("jsonl", "--format", "-f", help="jsonl | xlsx | table | summary(各项目结果汇总)"),
     out: Path = typer.Option(None, "--out", "-o", help="输出文件（默认：jsonl 输出到屏幕）"),
     as_of: str = typer.Option(None, "--as-of", help="评价日期 YYYY-MM-DD（默认今天；申报日期缺省时用它选择规则版本）"),
 ) -> None:
@@ -62,8 +62,8 @@ def evaluate_cmd(
     except KeyError as exc:
         err.print(f"[red]{exc.args[0]}[/]")
         raise typer.Exit(2)
-    if format not in ("jsonl", "xlsx", "table"):
-        err.print(f"[red]不支持的输出格式“{format}”，可选 jsonl、xlsx、table[/]")
+    if format not in ("jsonl", "xlsx", "table", "summary"):
+        err.print(f"[red]不支持的输出格式“{format}”，可选 jsonl、xlsx、table、summary[/]")
         raise typer.Exit(2)
     regions: dict[str, str] = {}
     if input:
@@ -122,8 +122,27 @@ def evaluate_cmd(
         target = out or Path(f"evaluation-{day}.xlsx")
         write_xlsx(target, workbook_frames(recs))
         err.print(f"[green]已写出 Excel：{target}[/]")
+    elif format == "summary":
+        _print_summary(recs)
     else:
         _print_table(recs)
+
+
+def _print_summary(recs: list[dict]) -> None:
+    """Counts of results per program: what an office reads first after evaluating a region."""
+    from collections import Counter
+
+    from .model import RESULT_NAMES, programs_by_id
+
+    names = {pid: v[-1].name for pid, v in programs_by_id().items()}
+    counts = Counter((r["program"], r["result"]) for r in recs)
+    order = ("pass", "depends", "fail", "unknown")
+    t = Table("项目", *(RESULT_NAMES.get(k, k) for k in order), "积分排名", title="评价结果汇总")
+    for pid in dict.fromkeys(r["program"] for r in recs):
+        scored = counts.get((pid, None), 0)
+        t.add_row(names.get(pid, pid), *(f"{counts.get((pid, k), 0):,}" for k in order),
+                  f"{scored:,}" if scored else "")
+    console.print(t)
 
 
 def _print_table(recs: list[dict]) -> None:

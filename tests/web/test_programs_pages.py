@@ -74,3 +74,19 @@ def test_enterprise_page_shows_ladder(engine, client_as):
     page = c.get(f"/enterprises/{uscc}")
     assert page.status_code == 200
     assert 'id="program-ladder"' in page.text and "科技型中小企业" in page.text and "下一步" in page.text
+
+
+def test_xiaoshenggao_lists_tech_smes_not_yet_hnte_closest_first(engine):
+    from kechuang.programs.pipeline import xiaoshenggao
+
+    recs = _evaluate(engine)
+    tech = {r["uscc"] for r in recs if r["program"] == "tech_sme" and r["result"] == "pass"}
+    expected = {r["uscc"] for r in recs if r["program"] == "hnte" and r["result"] != "pass" and r["uscc"] in tech}
+    with engine.connect() as conn:
+        rows = xiaoshenggao(conn, TODAY)
+        inside = xiaoshenggao(conn, TODAY, {"320902"})
+    assert {r["uscc"] for r in rows} == expected and expected
+    keys = [(not r["close"], r["failing"]) for r in rows]
+    assert keys == sorted(keys)
+    assert all(r["region_code"] == "320902" for r in inside)
+    assert {r["uscc"] for r in inside} <= expected

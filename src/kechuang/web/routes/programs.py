@@ -49,17 +49,26 @@ def _child_of(scope: str | None, code: str) -> str:
     return code
 
 
+def _codes(user, scope: str | None) -> set[str] | None:
+    """Region codes to read: the asked-for subtree, cut to what the user may see (None = all)."""
+    codes = registry().subtree_codes(scope) if scope else None
+    allowed = scope_codes(user)
+    if allowed is not None:
+        codes = allowed if codes is None else (codes & allowed)
+    return codes
+
+
 def _region_name(code: str) -> str:
     r = registry().get(code)
     return r.name if r else (code or "未知地区")
 
 
 def _counts(session, user, scope: str | None, as_of: dt.date) -> pl.DataFrame:
-    codes = registry().subtree_codes(scope) if scope else None
-    allowed = scope_codes(user)
-    if allowed is not None:
-        codes = allowed if codes is None else (codes & allowed)
-    df = store.counts(session.connection(), as_of, codes)
+    codes = _codes(user, scope)
+    from ... import cache
+
+    key = ("program_counts", str(session.get_bind().url), as_of, frozenset(codes) if codes is not None else None)
+    df = cache.cached(key, lambda: store.counts(session.connection(), as_of, codes))
     if df.height == 0:
         return df.with_columns(pl.lit("").alias("area"))
     mapping = {c: _child_of(scope, c) for c in df["region_code"].unique().to_list()}
@@ -106,10 +115,7 @@ def programs_index(request: Request, session: DbSession, user: CurrentUser, regi
 
 
 def _list_frame(session, user, pid: str, scope: str | None, day, result: str | None) -> pl.DataFrame:
-    codes = registry().subtree_codes(scope) if scope else None
-    allowed = scope_codes(user)
-    if allowed is not None:
-        codes = allowed if codes is None else (codes & allowed)
+    codes = _codes(user, scope)
     df = store.load(session.connection(), day, pid, codes)
     if df.height == 0:
         return df
@@ -125,23 +131,18 @@ def _list_frame(session, user, pid: str, scope: str | None, day, result: str | N
 def xiaoshenggao(request: Request, session: DbSession, user: CurrentUser, region: str | None = None,
                  format: str | None = None):
     """小升高: 科技型中小企业 (passing) that are not yet 高企, closest first."""
+    from ... import cache
+    from ...programs.pipeline import xiaoshenggao as ranked
+
     scope = _scope(user, region)
     conn = session.connection()
     day = store.latest_as_of(conn, "hnte")
     rows = []
     if day is not None:
-        tech = _list_frame(session, user, "tech_sme", scope, day, "pass")
-        hnte = _list_frame(session, user, "hnte", scope, day, None)
-        if tech.height and hnte.height:
-            hn = hnte.filter(pl.col("uscc").is_in(tech["uscc"].implode()) & (pl.col("result") != "pass"))
-            for r in hn.iter_rows(named=True):
-                failing = [c for c in r["conditions"] if c.get("result") == "fail"]
-                rows.append({"uscc": r["uscc"], "region": _region_name(r["region_code"]), "result": r["result"],
-                             "score": r["score"], "score_min": r["score_min"], "score_max": r["score_max"],
-                             "failing": len(failing), "close": r["close"],
-                             "gaps": [g["text"] for g in r["gaps"]][:3],
-                             "rank_key": (not r["close"], len(failing), r["gap_count"], -(r["score_max"] or 0))})
-            rows.sort(key=lambda x: x["rank_key"])
+        codes = _codes(user, scope)
+        key = ("xiaoshenggao", str(session.get_bind().url), day, frozenset(codes) if codes is not None else None)
+        rows = [dict(r, region=_region_name(r["region_code"]))
+                for r in cache.cached(key, lambda: ranked(conn, day, codes))]
     if format == "xlsx":
         from ...excel import xlsx_response
 
@@ -163,10 +164,7 @@ def program_list(pid: str, request: Request, session: DbSession, user: CurrentUs
     scope = _scope(user, region)
     conn = session.connection()
     day = store.latest_as_of(conn, pid)
-    codes = registry().subtree_codes(scope) if scope else None
-    allowed = scope_codes(user)
-    if allowed is not None:
-        codes = allowed if codes is None else (codes & allowed)
+    codes = _codes(user, scope)
     per = 100
     page = max(1, page)
     export = format == "xlsx"

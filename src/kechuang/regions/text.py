@@ -32,11 +32,15 @@ class Scanner:
         for k in self.keys:
             lengths.setdefault(k[:2], set()).add(len(k))
         self.pairs = {p: tuple(sorted(ls, reverse=True)) for p, ls in lengths.items()}
+        # positions whose character can start a name are found by the regex engine, not a Python loop
+        firsts = sorted({k[0] for k in self.keys})
+        self.first_chars = re.compile("[" + "".join(re.escape(c) for c in firsts) + "]")
 
     def candidates(self, text: str):
         """(start, end) of the names in `text`, longest first at each start."""
         pairs, keys = self.pairs, self.keys
-        for i in range(len(text) - 1):
+        for m in self.first_chars.finditer(text):
+            i = m.start()
             lens = pairs.get(text[i : i + 2])
             if lens is None:
                 continue

@@ -85,14 +85,17 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--pages", nargs="*", default=PAGES)
+    ap.add_argument("--var", help="reuse (or keep) the demo database in this folder instead of a temporary one")
     args = ap.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.var or scratch
         env = dict(os.environ, KECHUANG_VAR_DIR=tmp, KECHUANG_SECRET_KEY="bench")
         env.pop("KECHUANG_DATABASE_URL", None)
-        t = time.perf_counter()
-        kc(env, "demo-setup", "--city", "盐城市", "--enterprises", str(args.enterprises))
-        print(f"demo city with {args.enterprises:,} enterprises loaded in {time.perf_counter() - t:.1f} s")
+        if not (Path(tmp) / "kechuang.db").exists():
+            t = time.perf_counter()
+            kc(env, "demo-setup", "--city", "盐城市", "--enterprises", str(args.enterprises))
+            print(f"demo city with {args.enterprises:,} enterprises loaded in {time.perf_counter() - t:.1f} s")
         if "/healthz" not in args.pages:
             args.pages.insert(0, "/healthz")
         port = free_port()

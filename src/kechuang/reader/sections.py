@@ -50,7 +50,28 @@ _PLACE_HEADING = re.compile(r"(?:区|县|市|镇|街道|园区|开发区|高新�
 _PAREN_TAIL = re.compile(r"\(.*\)$")
 _PROVINCE_WORDS = re.compile(r"省委|省政府|全省")
 _CITY_WORDS = re.compile(r"市委|市政府|全市")
+# "吴江区委委员", "市委常委": a seat on a committee; the office held beside it says where one works
+_MEMBERSHIP = re.compile(r"(?:委员|常委)[ \t]*$")
+_COMMITTEE_TAIL = re.compile(r"(?<=[市区县])(?:委|政府)$")
+# "【吴江区】…", "常熟市:…": a place opening a paragraph names what the paragraph is about
+_PLACE_MARK = re.compile(rf"^[ \t]*(?:【[ \t]*(?P<a>[{HAN}]{{2,12}})[ \t]*】|(?P<b>[{HAN}]{{2,12}})[::])")
 _SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区))$")
+
+
+def _heads_title(name: str, head: str) -> bool:
+    """A headline opened by the place ("盱眙县召开2024年…会议"), past an app banner or a source line."""
+    for line in head.split("\n"):
+        line = line.strip()
+        if line.startswith(name) and len(name) + 4 <= len(line) <= 40 and not _SENTENCE_END.search(line) \
+                and "。" not in line:
+            return True
+    return False
+
+
+def _offices_first(titles: list[str]) -> list[str]:
+    """Titles with committee seats last (their organisation is the wider one)."""
+    seats = [t for t in titles if _MEMBERSHIP.search(t)]
+    return [t for t in titles if not _MEMBERSHIP.search(t)] + seats if seats and len(seats) < len(titles) else titles
 
 
 @dataclass(frozen=True)
@@ -152,11 +173,14 @@ class SectionMap:
         for code, pos in first.items():  # the title and lead name the document's own region
             if pos < 300:
                 counts[code] += 5
+                if _heads_title(self.reg.get(code).name, head[:300]):
+                    counts[code] += 3
         code = max(counts, key=lambda c: (counts[c], -first[c]))
         best = self.reg.get(code)
         for anc in self.reg.ancestors(code) if best is not None else []:
             # a city report naming its districts, unless the district heads the title
-            if anc.code in first and first[anc.code] < 300 and not (first[code] < 40 and first[code] < first[anc.code]):
+            if anc.code in first and first[anc.code] < 300 and not (first[code] < 40 and first[code] < first[anc.code]) \
+                    and not _heads_title(best.name, head[:300]):
                 return anc
         return best
 
@@ -231,11 +255,12 @@ class SectionMap:
 
     def _org_context_uncached(self, titles: list[str]) -> Context | None:
         generic, suffix = _titles()
-        for t in titles:
+        for t in _offices_first(titles):
             org = suffix.sub("", t)
             org = suffix.sub("", org)
             if not org or org in generic or t in ("副市长", "市长", "局长", "区长", "县长"):
                 continue
+            org = _COMMITTEE_TAIL.sub("", org)  # "常熟市委" → the city's own committee
             if _BUREAU.search(org) and org[:1] in "市区县省":
                 level_region = self.province if org[0] == "省" else self.doc_region
                 base = context_for(level_region)
@@ -293,6 +318,9 @@ class SectionMap:
                     self.section_keys.append((new, self._keys(titles, new)))
             elif (m := _SUBTITLE_LOOSE.match(line)) is not None:
                 new = self._loose_subtitle(m.group("rest"))
+            elif (m := _PLACE_MARK.match(line)) is not None and reg is not None and (
+                    ctx := self._place_mark(m.group("a") or m.group("b"))) is not None:
+                new = ctx
             elif byline.match(line):
                 new = self.doc_ctx
                 starts.append(pos)
@@ -349,8 +377,13 @@ class SectionMap:
             return self._composite(name)
         return None
 
+    def _place_mark(self, name: str) -> Context | None:
+        if not _PLACE_HEADING.search(name) or _NOT_SUBJECT.match(name):
+            return None
+        return self._place(name)
+
     def _loose_subtitle(self, rest: str) -> Context | None:
-        for piece in _LIST_SEP.split(rest):
+        for piece in _offices_first(_LIST_SEP.split(rest)):
             org = _ORG_CHAIN.match(piece.strip()).group(0)
             if len(org) >= 2:
                 ctx = self._place(org)

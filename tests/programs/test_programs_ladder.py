@@ -186,7 +186,7 @@ def test_version_switch_n6():
 
 
 # ---------------------------------------------------------------- Jiangsu
-GZ = dict(dishonest_list=False, restricted_industry=False, registered_on=dt.date(2010, 1, 1),
+GZ = dict(region_code="320902", dishonest_list=False, restricted_industry=False, registered_on=dt.date(2010, 1, 1),
           revenue_y4=1000, revenue_y1=1728, revenue_y2=1500, sci_expense_y1=1728 * 0.0401,
           employees_y4=50, employees_y1=60, employees_y2=55)
 GZ_DATE = dt.date(2024, 6, 1)
@@ -221,7 +221,7 @@ def test_gazelle_cagr_gap_inverts():
     assert df["path_revenue.gap.revenue_y1"][0] == pytest.approx(1728, abs=0.01)
 
 
-UNI = dict(dishonest_list=False, registered_on=dt.date(2008, 3, 1), pe_backed=True, listed=False)
+UNI = dict(region_code="320902", dishonest_list=False, registered_on=dt.date(2008, 3, 1), pe_backed=True, listed=False)
 
 
 def test_unicorn_j7():
@@ -254,7 +254,8 @@ def test_innovation_points_c1_c2_c5_c6():
     assert all(set(i.weights) == {"startup", "growth", "mature"} for i in p.indicators.values())
     base = dict(registered_on=dt.date(2015, 1, 1), rd_expense_y1=100, revenue_y1=1000, revenue_y2=900,
                 rd_staff_y1=10, tech_staff_y1=20, employees_y1=100, ip_class1=1, ip_class2=2,
-                conversions_3y=3, net_profit_y1=50)
+                conversions_3y=3, net_profit_y1=50, ip_class1_high_value=0, hitech_revenue_y1=600,
+                total_income_y1=1000, net_assets_y1=500, net_assets_y2=450, rd_institution_level="none")
     rows = [{**base, "stage": "growth"}, {**base, "stage": "startup"}, {**base, "stage": "growth"},
             {**base, "stage": "growth", "rd_expense_y1": 300}]
     df = run("innovation_points", rows)
@@ -294,9 +295,10 @@ def test_innovation_points_c3_local_indicator(tmp_path):
 
 
 def test_wuxi_city_copy_without_code():
-    base = dict(dishonest_list=False, restricted_industry=False, registered_on=dt.date(2016, 1, 1),
-                ip_class1=0, ip_class2=1, revenue_y1=3000, main_revenue_y1=2400, main_revenue_y2=2000,
-                rd_expense_y1=100, rd_expense_y2=100, rd_expense_y3=100)
+    base = dict(region_code="320205", dishonest_list=False, restricted_industry=False,
+                registered_on=dt.date(2016, 1, 1), ip_class1=0, ip_class2=1, revenue_y1=3000, main_revenue_y1=2400, main_revenue_y2=2000,
+                rd_expense_y1=100, rd_expense_y2=100, rd_expense_y3=100,
+                net_profit_y1=105, net_profit_y2=100, strategic_emerging=False, equity_financing_3y=0)
     rows = [base, {**base, "main_revenue_y1": 2399}, {**base, "ip_class2": 0},
             {**base, "main_revenue_y1": 2000, "rd_expense_y1": 400}]
     df = run("wuxi_gazelle", rows, as_of=dt.date(2023, 6, 1))

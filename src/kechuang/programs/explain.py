@@ -69,8 +69,8 @@ def record(plan: Plan, row: dict) -> dict:
         out["conditions"].append({"id": "rank", "text": f"在评价范围内的排名（共 {int(row.get('pool_size') or 0)} 家）",
                                   "value": _num(row.get("rank")), "op": "rank",
                                   "threshold": _num(row.get("pool_size")), "result": None, "cite": p.doc_number})
-        if row.get("score") is None:
-            out["missing"] = _missing(p, p.indicators.values(), row)
+        # C4: a missing input is always flagged, also when the rule file scores it as 0
+        out["missing"] = _missing(p, p.indicators.values(), row)
         return out
     unknown_items = []
     for cp in plan.conditions:

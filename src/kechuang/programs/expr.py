@@ -727,6 +727,14 @@ def _f_coalesce(c, n):
     return Val(kind, pl.coalesce([v.lo for v in vals]))
 
 
+def _f_starts_with(c, n):
+    """starts_with(text, 'prefix'): e.g. a region code inside a province (32 = 江苏)."""
+    v = _exact(c, n.args[0], ("str",), "starts_with 的参数")
+    if not isinstance(n.args[1], Str):
+        raise RuleError("starts_with 的第二个参数应为字符串常量", pos=n.args[1].pos)
+    return Val("bool", v.lo.str.starts_with(n.args[1].value))
+
+
 def _f_missing(c, n):
     v = c.compile(n.args[0])
     return Val("bool", v.lo.is_null() if n.name == "missing" else v.lo.is_not_null())
@@ -837,6 +845,7 @@ FUNCTIONS: dict[str, tuple[int, int, Callable]] = {
     "if": (3, 3, _f_if),
     "coalesce": (1, 20, _f_coalesce),
     "missing": (1, 1, _f_missing),
+    "starts_with": (2, 2, _f_starts_with),
     "present": (1, 1, _f_missing),
     "judged": (1, 1, _f_judged),
     "expert": (3, 3, _f_expert),

@@ -39,6 +39,9 @@ class GapSpec:
     text: str = ""
 
 
+CONFIDENCES = ("high", "medium-high", "medium", "medium-low", "low")
+
+
 @dataclass
 class Item:
     """A value, condition or indicator of a program."""
@@ -61,6 +64,8 @@ class Item:
     weights: dict[str, float] = field(default_factory=dict)
     normalize: str = ""
     group: str = ""
+    note: str = ""  # why a choice was made where the source text is silent
+    confidence: str = ""  # per item, when lower than the file's
 
 
 @dataclass
@@ -351,6 +356,12 @@ class _Reader:
         if "expr" in d:
             it.node, it.src = self.expr(d, "expr")
         it.gaps = self.gaps(d)
+        it.note = str(d.get("note", "") or "")
+        it.confidence = str(d.get("confidence", "") or "")
+        if it.confidence and it.confidence not in CONFIDENCES:
+            raise self.fail(d, "confidence", f"confidence 应为 {'/'.join(CONFIDENCES)}，实际为“{it.confidence}”")
+        if it.confidence == "low" and not it.note:
+            raise self.fail(d, "confidence", f"“{iid}”标为低置信度，须用 note 说明原因")
         if kind == "indicator":
             if "value" in d:
                 it.value_node, it.value_src = self.expr(d, "value")
@@ -442,7 +453,7 @@ def load_program(path: Path, _chain: tuple = ()) -> Program:
         notes=str(raw.get("notes", "") or ""),
         extends=str(raw.get("extends", "") or ""),
     )
-    if p.confidence not in ("high", "medium-high", "medium", "medium-low", "low"):
+    if p.confidence not in CONFIDENCES:
         raise r.fail(raw, "confidence", f"confidence 应为 high/medium-high/medium/medium-low/low，实际为“{p.confidence}”")
     for name, body in values.items():
         if isinstance(body, MarkedDict):

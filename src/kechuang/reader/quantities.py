@@ -121,6 +121,8 @@ class Grammar:
         self.growth = re.compile(rf"(?:{_alt(spec['growth_verbs'])})$")
         self.growth_ref = re.compile(rf"^(?:{_alt(spec['growth_refs'])})")
         self.whole_year = set(spec["whole_year_words"])
+        self.this_year_words = set(spec["period_words"]["this_year"]) | self.whole_year
+        self.report_words = self.this_year_words | set(spec["section_report_words"])
         self.event = re.compile(_alt(spec["event_words"]))
         self.comparison_base = "".join(spec["comparison_base_before"])
         km = spec["kind_markers"]
@@ -145,6 +147,8 @@ class Grammar:
         self.period_scan = re.compile("|".join(
             [f"19{span}", f"20{span}", f"19{year_tail}", f"20{year_tail}"] + [_alt(v) for v in pw.values()]))
         strip = spec["indicator_strip"]
+        sh = spec["section_headings"]
+        self.heading_cue = re.compile(f"(?P<a>{_alt(sh['achievement'])})|(?P<t>{_alt(sh['target'])})")
         self.lead_strip = re.compile(rf"^(?:(?:{_alt(strip['leading'])})|[\s“”\"‘’'(),、])+")
         self.trail_strip = re.compile(rf"(?:(?:{_alt(strip['trailing'])})|[\s“”\"‘’'(),、])+$")
 
@@ -180,6 +184,8 @@ class _MarkerScan:
 _SENT_END = re.compile(r"[。!?;\n]")
 _CLAUSE_END = re.compile(r"[,;。!?、:\n]")
 _LEADIN = re.compile(r"[::][ \t]*\n")
+# a numbered top-level heading line ("二、2024年主要目标"), found from the newline before it
+_HEADING = re.compile(r"\n[ \t]*[一二三四五六七八九十]{1,3}、(?P<h>[^\n。;;!?,]{1,36})(?=\n|$)")
 _FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
 # "“1+3+N”科技创新平台体系,即1个…、3个…和N个…": the expansion of a named structure
 _FW_EXPANSION = re.compile(r"“[^”\n]{1,12}”[\u4e00-\u9fff]{0,14}[,:,:]?\s*(?:即|包括|分别是|也就是|就是)")
@@ -214,8 +220,31 @@ class Positions:
                         if (s := m.start()) == 0 or text[s - 1] not in base]
         self.period_pos = [s for s, _ in self.periods]
         self.fw_parens = self._framework_parens(text)
+        self.headings = self._headings(text)
+        self.heading_pos = [a for a, _k, _y in self.headings]
         self.leadins = self._leadins(text)
         self.leadin_pos = [a for a, _b, _l0, _l1 in self.leadins]
+
+    @staticmethod
+    def _headings(text: str) -> list[tuple[int, str, str]]:
+        """(start of the part, kind or "", year or "") for each numbered top-level heading."""
+        g = grammar()
+        out = []
+        for m in _HEADING.finditer(text):  # a heading opening the text is a title, not a part
+            h = m.group("h")
+            cues = list(g.heading_cue.finditer(h))
+            kind, year = "", ""
+            if cues:
+                last = cues[-1]
+                kind = "achievement" if last.group("a") else "target"
+                years = [y for y in re.finditer(r"((?:19|20)\d\d)年", h[:last.start()])]
+                year = years[-1].group(1) if years else ""
+            out.append((m.end(), kind, year))
+        return out
+
+    def heading(self, pos: int):
+        i = bisect.bisect_right(self.heading_pos, pos) - 1
+        return self.headings[i] if i >= 0 and self.headings[i][1] else None
 
     @staticmethod
     def _leadins(text: str) -> list[tuple[int, int, int, int]]:
@@ -343,6 +372,13 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
         whole_year = hit is not None and p.text[hit[0]:hit[1]] in grammar().whole_year
         if (hit is None or hit[0] < per[0] or whole_year) and y < doc_year:
             return "achievement"
+    part = p.heading(num_start)
+    if part is not None and part[1] == "achievement":
+        # a report of what was done: only a plan word before the number makes a target
+        # (not 全年/今年, which name the year reported on)
+        if hit is not None and hit[2] == "target" and p.text[hit[0]:hit[1]] not in grammar().report_words:
+            return "target"
+        return "achievement"
     para = _paragraph_start(p.text, num_start)
     if hit is not None:
         return _whole_year_kind(p, hit, para, doc_year) or hit[2]
@@ -386,6 +422,9 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
     if hit is None:
         # an annual goal ("力争…", "确保…") without a stated year is this year's
         head = sentence_text[: max(0, num_start - s0)] + clause_text
+        part = p.heading(num_start)
+        if part is not None and part[2]:  # the year of the report's part ("一、2023年工作回顾")
+            return part[2]
         if _GOAL_VERB.search(head):
             return str(doc_year) if doc_year else "this_year"
         # otherwise the year stated earlier in the same paragraph ("去年,…。…"),
@@ -400,7 +439,7 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
                 if hit is not None:
                     para = lead[2]
         if hit is None:
-            if "同比" in head:  # a growth rate without any year: this year's
+            if "同比" in head or part is not None:  # a growth rate or a report's part: this year's
                 return str(doc_year) if doc_year else "this_year"
             # "深化…合作,全年新增…": a period later in the sentence covers it
             hit = _first_in(p.period_pos, p.periods, num_start, p.sentence(num_start)[1])
@@ -412,6 +451,8 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
         scope = _scope_before(p, para, hit[0])
         if scope is not None:
             m = scope[1]
+        elif (part := p.heading(num_start)) is not None and part[2]:
+            return part[2]
     if m.group("year"):
         return m.group("year") + ("年底" if m.group("end") in ("底", "末") else "")
     if m.group("every_year") == "年均":

@@ -98,7 +98,9 @@ _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20,
                    0x200B: None, 0xFEFF: None, 0x2028: 0x0A, 0x2029: 0x0A})
 _UNIT_START = "万亿千百十%年月日号家人名个项件位倍元美平亩条所座台套次批余多"
-_SPACE_IN_NUMBER = re.compile(rf"(?<=\d)[ \t]+(?=[\d.{_UNIT_START}])|(?<=[\u4e00-\u9fff])[ \t]+(?=\d)|(?<=\d\.)[ \t]+(?=\d)")
+# a digit group standing alone before a space or the line end is a column of a table
+# ("高新技术企业申报数(家) 118 100"), not the rest of a split number
+_SPACE_IN_NUMBER = re.compile(rf"(?<=\d)[ \t]+(?=[\d.{_UNIT_START}])(?![\d.,]+(?:[ \t]|$))|(?<=[\u4e00-\u9fff])[ \t]+(?=\d)|(?<=\d\.)[ \t]+(?=\d)", re.M)
 _HEADING_MARK = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.M)
 _MANY_BLANK = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 

@@ -149,6 +149,14 @@ class Grammar:
         strip = spec["indicator_strip"]
         sh = spec["section_headings"]
         self.heading_cue = re.compile(f"(?P<a>{_alt(sh['achievement'])})|(?P<t>{_alt(sh['target'])})")
+        tc = spec["table_columns"]
+        self.table_col = {w: k for k, ws in (("achievement", tc["achievement"]), ("target", tc["target"])) for w in ws}
+        self.table_header = re.compile(_alt(self.table_col))
+        self.commend = re.compile(_alt(spec["commendation_words"]))
+        self.rank_top = re.compile(
+            r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列|进入|跻身|挺进|迈入)"
+            r"(?P<scope>[\u4e00-\u9fff“”\"()()、]{0,12}?)前(?P<num>[一二三四五六七八九十]|\d{1,2})(?:位|名|强)?"
+            r"(?![一二三四五六七八九十\d]|季度|个|月|年|天|周|批|列)")
         self.lead_strip = re.compile(rf"^(?:(?:{_alt(strip['leading'])})|[\s“”\"‘’'(),、])+")
         self.trail_strip = re.compile(rf"(?:(?:{_alt(strip['trailing'])})|[\s“”\"‘’'(),、])+$")
 
@@ -577,6 +585,8 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         c0, c1 = p.clause_of(n0)
         if g.event.search(text, c0, c1):  # "为10家企业颁发奖牌": the meeting itself
             continue
+        if g.commend.search(text, p.sentence(n0)[0], n0):  # "表彰…先进集体10个、先进个人30名"
+            continue
         if text[n1:n1 + 1] and text[n1] in g.not_unit.get(unit, ""):
             continue
         cls = g.unit_class.get(unit, "count")
@@ -608,6 +618,13 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         c0, c1 = p.clause_of(m.start("num"))
         cands.append({"n0": n0, "n1": m.end(), "value": value, "unit": "位", "cls": "rank",
                       "approx": False, "c0": c0, "c1": c1})
+    for m in g.rank_top.finditer(text):  # "居全省前三", "进入全市前十": within the top N
+        value = parse_number(m.group("num"))
+        if value is None:
+            continue
+        c0, c1 = p.clause_of(m.start("num"))
+        cands.append({"n0": m.start("verb"), "n1": m.end(), "value": value, "unit": "位", "cls": "rank",
+                      "approx": False, "c0": min(c0, m.start("verb")), "c1": c1})
     for m in g.doubling.finditer(text):
         n = {"两": 4, "二": 4, "三": 8}.get(m.group("n") or "", 2)
         c0, c1 = p.clause_of(m.start())
@@ -644,6 +661,67 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             period=decide_period(p, ctx0, doc_year, text[c0:c1], text[s0:s1]),
             num_start=n0, num_end=n1,
         ))
+    if g.table_header.search(text):
+        out = sorted(out + _table_rows(text, p, doc_year), key=lambda q: (q.num_start, q.start))
+    return out
+
+
+_TABLE_ROW = re.compile(r"(?P<name>[^\s\d()()][^\n()()]{1,30}?)[ \t]*[((](?P<unit>[^\s))]{1,5})[))]"
+                        r"(?P<vals>(?:[ \t]+[\d][\d.,]*%?)+)[ \t]*$")
+_TABLE_VALUE = re.compile(r"\d[\d.,]*")
+
+
+def _table_unit(unit: str, value: Decimal):
+    """("亿元", 28.6) → (28.6, "亿元"); ("万人", 3.2) → (32000, "人"); None for an unknown unit."""
+    cls = grammar().unit_class
+    mult = unit[0] if unit[:1] in ("万", "亿") and len(unit) > 1 else ""
+    base = unit[len(mult):]
+    if base not in cls:
+        return None
+    if cls[base] in ("money", "area"):
+        if base == "亩" and mult:
+            return None
+        return value, mult + base
+    if base in ("%", "倍", "个百分点", "百分点"):
+        return (value, base) if not mult else None
+    return value * MULTIPLIER[mult], base
+
+
+def _table_rows(text: str, p: "Positions", doc_year: int | None) -> list[Quantity]:
+    """Rows under a header line naming completed/target columns, up to the first line that is
+    not a row ("指标名称 完成值 目标值" / "技术合同成交额(亿元) 28.6 25")."""
+    g = grammar()
+    out: list[Quantity] = []
+    done = -1
+    for h in g.table_header.finditer(text):
+        l0 = text.rfind("\n", 0, h.start()) + 1
+        if l0 <= done or (h.start() != l0 and not text[h.start() - 1].isspace()):
+            continue
+        done = l0
+        l1 = text.find("\n", h.start())
+        l1 = len(text) if l1 < 0 else l1
+        cols = text[l0:l1].split()
+        if len(cols) < 2 or len(cols) > 6 or not all(c in g.table_col for c in cols[1:]) or cols[0] in g.table_col:
+            continue
+        kinds = [g.table_col[c] for c in cols[1:]]
+        pos = l1 + 1
+        while pos < len(text):
+            e = text.find("\n", pos)
+            e = len(text) if e < 0 else e
+            m = _TABLE_ROW.fullmatch(text, pos, e)
+            if m is None:
+                break
+            values = list(_TABLE_VALUE.finditer(text, m.start("vals"), m.end("vals")))
+            for kind, v in zip(kinds, values):
+                num = parse_number(v.group())
+                conv = _table_unit(m.group("unit"), num) if num is not None else None
+                if conv is None:
+                    continue
+                out.append(Quantity(
+                    quote=text[pos:v.end()], start=pos, end=v.end(), value=conv[0], unit=conv[1],
+                    indicator=m.group("name").strip()[:128], kind=kind, comparator="=",
+                    period=decide_period(p, v.start(), doc_year, "", ""), num_start=v.start(), num_end=v.end()))
+            pos = e + 1
     return out
 
 

@@ -71,6 +71,8 @@ def record(plan: Plan, row: dict) -> dict:
                                   "threshold": _num(row.get("pool_size")), "result": None, "cite": p.doc_number})
         # C4: a missing input is always flagged, also when the rule file scores it as 0
         out["missing"] = _missing(p, p.indicators.values(), row)
+        if row.get("score") is not None:  # only inputs actually carried in the row
+            out["missing"] = [f for f in out["missing"] if f in row]
         return out
     unknown_items = []
     for cp in plan.conditions:

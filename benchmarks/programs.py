@@ -41,6 +41,7 @@ def synth(n: int, seed: int = 7) -> pl.DataFrame:
     ch = lambda opts: pl.Series(rng.choice(opts, n))  # noqa: E731
     d = {
         "uscc": pl.Series(np.arange(n)).cast(pl.String),
+        "region_code": ch(["320902", "320205", "320581", "310101"]),
         "registered_on": pl.Series(reg).cast(pl.Date),
         "employees_y1": emp1, "employees_y2": np.round(emp1 * rng.uniform(0.7, 1.1, n)),
         "employees_y4": np.round(emp1 * rng.uniform(0.3, 1.0, n)),

@@ -149,7 +149,11 @@ def ledger_page(kind: str, request: Request, session: DbSession, user: CurrentUs
     try:
         frame, next_after = store.page(conn, k, visible, filters=filters, q=q, sort=sort,
                                        descending=bool(desc), after=after, offset=offset, limit=size)
-        total = store.count_where(conn, k, visible, filters=filters, q=q)
+        from ... import cache
+
+        count_key = ("ledger_count", str(session.get_bind().url), k.id,
+                     frozenset(visible) if visible is not None else None, tuple(sorted(filters.items())), q)
+        total = cache.cached(count_key, lambda: store.count_where(conn, k, visible, filters=filters, q=q))
     except ValueError:
         raise HTTPException(status_code=400, detail="筛选条件格式不对")
     cols = _columns(k)

@@ -65,14 +65,45 @@ def _region_name(code: str) -> str:
 
 def _counts(session, user, scope: str | None, as_of: dt.date) -> pl.DataFrame:
     codes = _codes(user, scope)
-    from ... import cache
-
-    key = ("program_counts", str(session.get_bind().url), as_of, frozenset(codes) if codes is not None else None)
-    df = cache.cached(key, lambda: store.counts(session.connection(), as_of, codes))
+    df = store.counts(session.connection(), as_of, codes)
     if df.height == 0:
         return df.with_columns(pl.lit("").alias("area"))
     mapping = {c: _child_of(scope, c) for c in df["region_code"].unique().to_list()}
     return df.with_columns(pl.col("region_code").replace_strict(mapping, default="").alias("area"))
+
+
+def _frozen(codes: set[str] | None):
+    return frozenset(codes) if codes is not None else None
+
+
+def _cards(session, user, scope: str | None, day: dt.date) -> tuple[list[dict], list[dict]]:
+    """Per program: counts by area (pass / close / far …), a chart option, and rows for export."""
+    names = _names()
+    cards, export = [], []
+    df = _counts(session, user, scope, day)
+    for pid in [p for p in PROGRAM_ORDER if p in names] + sorted(set(names) - set(PROGRAM_ORDER)):
+        sub = df.filter(pl.col("program") == pid)
+        if sub.height == 0:
+            continue
+        areas = sorted(sub["area"].unique().to_list())
+        table = []
+        for a in areas:
+            row = {k: int(sub.filter((pl.col("area") == a) & (pl.col("status") == k))["n"].sum()) for k, _ in STATUS}
+            row["scored"] = int(sub.filter((pl.col("area") == a) & (pl.col("status") == "scored"))["n"].sum())
+            table.append((a, _region_name(a), row))
+            export.append({"项目": names[pid], "地区": _region_name(a), **{lab: row[k] for k, lab in STATUS},
+                           "积分企业数": row["scored"]})
+        total = {k: sum(r[k] for _, _, r in table) for k, _ in STATUS + [("scored", "")]}
+        option = {
+            "tooltip": {"trigger": "axis"}, "legend": {"data": [lab for _, lab in STATUS[:3]]},
+            "grid": {"left": 60, "right": 20, "bottom": 40, "top": 40},
+            "xAxis": {"type": "category", "data": [n for _, n, _ in table]}, "yAxis": {"type": "value"},
+            "series": [{"name": lab, "type": "bar", "stack": "all", "data": [r[k] for _, _, r in table]}
+                       for k, lab in STATUS[:3]],
+        }
+        cards.append({"id": pid, "name": names[pid], "rows": table, "total": total, "option": option,
+                      "scored": pid == "innovation_points"})
+    return cards, export
 
 
 @router.get("/programs", include_in_schema=False)
@@ -80,32 +111,12 @@ def programs_index(request: Request, session: DbSession, user: CurrentUser, regi
                    as_of: str | None = None, format: str | None = None):
     scope = _scope(user, region)
     day = dt.date.fromisoformat(as_of) if as_of else store.latest_as_of(session.connection())
-    names = _names()
     cards, export = [], []
     if day is not None:
-        df = _counts(session, user, scope, day)
-        for pid in [p for p in PROGRAM_ORDER if p in names] + sorted(set(names) - set(PROGRAM_ORDER)):
-            sub = df.filter(pl.col("program") == pid)
-            if sub.height == 0:
-                continue
-            areas = sorted(sub["area"].unique().to_list())
-            table = []
-            for a in areas:
-                row = {k: int(sub.filter((pl.col("area") == a) & (pl.col("status") == k))["n"].sum()) for k, _ in STATUS}
-                row["scored"] = int(sub.filter((pl.col("area") == a) & (pl.col("status") == "scored"))["n"].sum())
-                table.append((a, _region_name(a), row))
-                export.append({"项目": names[pid], "地区": _region_name(a), **{lab: row[k] for k, lab in STATUS},
-                               "积分企业数": row["scored"]})
-            total = {k: sum(r[k] for _, _, r in table) for k, _ in STATUS + [("scored", "")]}
-            option = {
-                "tooltip": {"trigger": "axis"}, "legend": {"data": [lab for _, lab in STATUS[:3]]},
-                "grid": {"left": 60, "right": 20, "bottom": 40, "top": 40},
-                "xAxis": {"type": "category", "data": [n for _, n, _ in table]}, "yAxis": {"type": "value"},
-                "series": [{"name": lab, "type": "bar", "stack": "all", "data": [r[k] for _, _, r in table]}
-                           for k, lab in STATUS[:3]],
-            }
-            cards.append({"id": pid, "name": names[pid], "rows": table, "total": total, "option": option,
-                          "scored": pid == "innovation_points"})
+        from ... import cache
+
+        key = ("program_cards", str(session.get_bind().url), scope, _frozen(_codes(user, scope)), day)
+        cards, export = cache.cached(key, lambda: _cards(session, user, scope, day))
     if format == "xlsx":
         from ...excel import xlsx_response
 
@@ -140,7 +151,7 @@ def xiaoshenggao(request: Request, session: DbSession, user: CurrentUser, region
     rows = []
     if day is not None:
         codes = _codes(user, scope)
-        key = ("xiaoshenggao", str(session.get_bind().url), day, frozenset(codes) if codes is not None else None)
+        key = ("xiaoshenggao", str(session.get_bind().url), day, _frozen(codes))
         rows = [dict(r, region=_region_name(r["region_code"]))
                 for r in cache.cached(key, lambda: ranked(conn, day, codes))]
     if format == "xlsx":

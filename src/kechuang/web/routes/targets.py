@@ -51,16 +51,21 @@ def targets_page(request: Request, session: DbSession, user: CurrentUser, region
         from ...excel import xlsx_response
 
         return xlsx_response({"目标进度": progress_frame(rows)}, f"目标进度-{code or '全部'}-{today}.xlsx")
+    charts = cache.cached(("progress_charts", str(session.get_bind().url), code, year or today.year, today,
+                           frozenset(p.target.id for p in rows)), lambda: _progress_charts(rows, code))
+    return render(request, "targets/index.html", {
+        "rows": rows, "region_code": code, "year": year or today.year, "as_of": today, **charts,
+    })
+
+
+def _progress_charts(rows, code: str | None) -> dict:
     bound = [p for p in rows if p.target.binding_status == "bound"]
     own = [p for p in bound if p.target.region_code == code] if code else bound
     metrics = sorted({p.target.metric_id for p in bound if p.target.region_code != code})
     comparisons = [(load_metrics()[m].name, district_chart([p for p in bound if p.target.region_code != code], m))
                    for m in metrics]
-    return render(request, "targets/index.html", {
-        "rows": rows, "region_code": code, "year": year or today.year, "as_of": today,
-        "chart": progress_chart(own) if own else None, "chart_rows": len(own),
-        "comparisons": [c for c in comparisons if c[1]],
-    })
+    return {"chart": progress_chart(own) if own else None, "chart_rows": len(own),
+            "comparisons": [c for c in comparisons if c[1]]}
 
 
 @router.get("/api/targets/progress")

@@ -43,6 +43,18 @@ def vendor_dir() -> Path:
     return copied
 
 
+class ForgetViewsAfterWrites:
+    """Pure ASGI middleware: drop cached views once a write request has been handled."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        await self.app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            cache.bump()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -59,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = db.session_factory(engine)
     app.state.login_limiter = LoginRateLimiter()
+    app.add_middleware(ForgetViewsAfterWrites)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -69,13 +82,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir()), check_dir=False), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-
-    @app.middleware("http")
-    async def _forget_views_after_writes(request: Request, call_next):
-        response = await call_next(request)
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            cache.bump()
-        return response
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired):

@@ -322,6 +322,8 @@ class RowInterp:
             return None if v0 <= 0 or v1 < 0 else (v1 / v0) ** (1 / yrs) - 1
         if name == "count_true":
             return float(sum(bool(a) for a in args))
+        if name == "starts_with":
+            return str(args[0]).startswith(str(args[1]))
         raise NotImplementedError(name)
 
 

@@ -24,7 +24,7 @@ import polars as pl
 from kechuang.programs import expr as E
 from kechuang.programs.engine import evaluate, program_ids
 from kechuang.programs.gaps import comparisons
-from kechuang.programs.model import programs_by_id, select_version
+from kechuang.programs.model import select_version
 
 AS_OF = dt.date(2025, 6, 1)
 

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cliutil import err_console, region_code_or_exit
+
 app = typer.Typer(
     help="科创 kechuang — 区域科技创新工作平台 (regional science & technology innovation platform)",
     no_args_is_help=True,
@@ -16,7 +18,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err_console = Console(stderr=True)
 
 db_app = typer.Typer(help="数据库 database", no_args_is_help=True)
 user_app = typer.Typer(help="用户管理 users", no_args_is_help=True)
@@ -24,17 +25,6 @@ regions_app = typer.Typer(help="行政区划 regions", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(regions_app, name="regions")
-
-
-def region_code_or_exit(text: str) -> str:
-    """The code of a region given by name or code; a Chinese error and exit 2 when unknown."""
-    from .regions import RegionError, lookup
-
-    try:
-        return lookup(text).code
-    except RegionError as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2)
 
 
 @app.command()

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import pytest
 from helpers_programs import cond, points, result, run

@@ -4,15 +4,14 @@ heldout2/README.md. The thresholds sit a little under what the fixed reader reac
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from pathlib import Path
 
 import pytest
 
-from kechuang.reader.extract import extract, infer_doc_year, rows
-from kechuang.reader.load import load_bytes, load_file
+from kechuang.reader.extract import extract, infer_doc_year
+from kechuang.reader.load import load_bytes
 from kechuang.reader.quantities import find_quantities
+from heldout_scoring import load_set
 
 HERE = Path(__file__).parent
 HELDOUT2 = HERE / "heldout2"
@@ -21,22 +20,11 @@ MIN_KIND_F1 = 0.95
 MIN_FULL_F1 = 0.93
 
 
-def _matcher():
-    spec = importlib.util.spec_from_file_location("_heldout_matcher", HERE / "test_reader_heldout.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
 def heldout2():
-    m = _matcher()
-    gold = [json.loads(x) for x in (HELDOUT2 / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    pred, texts = [], {}
-    for path in sorted(HELDOUT2.glob("*.txt")):
-        texts[path.name] = m._norm(path.read_text(encoding="utf-8"))
-        pred.extend(rows(extract(load_file(path), ("quantities",)), "quantities"))
-    return m, gold, pred, texts
+    import heldout_scoring as m
+
+    return (m, *load_set(HELDOUT2))
 
 
 def test_heldout2_gold_is_well_formed(heldout2):

@@ -6,15 +6,14 @@ reader reaches (core 1.000, kind 1.000, full 0.981)."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from pathlib import Path
 
 import pytest
 
-from kechuang.reader.extract import extract, rows
-from kechuang.reader.load import load_bytes, load_file
+from kechuang.reader.extract import extract
+from kechuang.reader.load import load_bytes
 from kechuang.reader.quantities import find_quantities
+from heldout_scoring import load_set
 
 HERE = Path(__file__).parent
 HELDOUT3 = HERE / "heldout3"
@@ -23,22 +22,11 @@ MIN_KIND_F1 = 0.96
 MIN_FULL_F1 = 0.94
 
 
-def _matcher():
-    spec = importlib.util.spec_from_file_location("_heldout_matcher3", HERE / "test_reader_heldout.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
 def heldout3():
-    m = _matcher()
-    gold = [json.loads(x) for x in (HELDOUT3 / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    pred, texts = [], {}
-    for path in sorted(HELDOUT3.glob("*.txt")):
-        texts[path.name] = m._norm(path.read_text(encoding="utf-8"))
-        pred.extend(rows(extract(load_file(path), ("quantities",)), "quantities"))
-    return m, gold, pred, texts
+    import heldout_scoring as m
+
+    return (m, *load_set(HELDOUT3))
 
 
 def test_heldout3_gold_is_well_formed(heldout3):

@@ -3,7 +3,6 @@ from decimal import Decimal as D
 
 import polars as pl
 import pytest
-import yaml
 
 from kechuang.targets.metrics import (MetricError, compute, dict_source, load_metrics, parse_metrics,
                                       rows_behind, value_of)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -11,21 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cliutil import date_or_exit
+
 console = Console()
 err = Console(stderr=True)
 
 programs_app = typer.Typer(help="培育项目规则 programs (rules as data)", no_args_is_help=True)
 STALE_DAYS = 365
-
-
-def _date(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        err.print(f"[red]日期“{text}”格式错误，应为 YYYY-MM-DD[/]")
-        raise typer.Exit(2)
 
 
 def _load_rules():
@@ -53,7 +44,7 @@ def evaluate_cmd(
     from .profiles import ProfileError, read_profiles
 
     _load_rules()
-    day = _date(as_of)
+    day = date_or_exit(as_of)
     if bool(input) == bool(region):
         err.print("[red]请指定 --input 文件或 --region 地区（二者选一）[/]")
         raise typer.Exit(2)
@@ -166,7 +157,7 @@ def list_cmd(today: str = typer.Option(None, "--today", help="以该日期判断
     from .model import programs_by_id, version_windows
 
     _load_rules()
-    day = _date(today)
+    day = date_or_exit(today)
     t = Table("编号", "名称", "版本", "依据文件", "有效期", "核对日期", "置信度")
     stale = []
     for pid, versions in programs_by_id().items():
@@ -235,7 +226,7 @@ def explain_cmd(
     if frame.height == 0:
         err.print(f"[red]文件中没有统一社会信用代码为“{uscc}”的企业[/]")
         raise typer.Exit(1)
-    results = evaluate(frame, program_ids(program), _date(as_of), with_inputs=True)
+    results = evaluate(frame, program_ids(program), date_or_exit(as_of), with_inputs=True)
     for r in records(results):
         console.print(tree(r, programs_by_id()[r["program"]][-1].name), highlight=False)
         console.print()

@@ -40,7 +40,6 @@ def _fmt_field(fid: str, v) -> str:
 
 
 def plan_records(plan: Plan, df: pl.DataFrame) -> Iterator[dict]:
-    p = plan.program
     for row in df.iter_rows(named=True):
         yield record(plan, row)
 
@@ -123,7 +122,6 @@ def _missing(p, items, row) -> list[str]:
 def gaps_for(plan: Plan, row: dict) -> list[dict]:
     """Gaps of failing conditions, then next-band gains; single changes that flip the
     overall result first, cheapest (smallest relative change) first."""
-    p = plan.program
     items = []
     for cp in plan.conditions:
         it = cp.item

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cliutil import date_or_exit
+
 console = Console()
 err = Console(stderr=True)
 
@@ -32,15 +34,6 @@ def _region(text: str | None) -> str | None:
         return resolve_region(text)[0]
     except TargetError as exc:
         _fail(str(exc))
-
-
-def _date(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        _fail(f"日期“{text}”格式错误,应为 YYYY-MM-DD")
 
 
 def _fmt(v) -> str:
@@ -66,7 +59,7 @@ def progress_cmd(
 
     if fmt not in ("table", "jsonl", "xlsx"):
         _fail(f"--format “{fmt}” 无效,应为 table / jsonl / xlsx")
-    today = _date(as_of)
+    today = date_or_exit(as_of)
     code = _region(region)
     with db.session_scope() as s:
         rows = progress_report(s, db.get_engine(), region_code=code, year=year or today.year, today=today)
@@ -212,7 +205,7 @@ def snapshot_cmd(
     from .progress import backfill_snapshots, compute_progress, take_snapshots
     from .store import list_targets
 
-    today = _date(as_of)
+    today = date_or_exit(as_of)
     with db.session_scope() as s:
         targets = list_targets(s, year=today.year, binding="bound")
         source = LedgerSource(db.get_engine())
@@ -249,7 +242,7 @@ def assess_cmd(
     from .metrics import LedgerSource, MetricError
 
     code = _region(city)
-    today = _date(as_of)
+    today = date_or_exit(as_of)
     try:
         system = load_system(code)
         with db.session_scope() as s:

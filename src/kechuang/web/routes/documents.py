@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import polars as pl
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from ...reader.load import ReaderError, load_bytes

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-import polars as pl
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 
 from ...ledgers import store

@@ -19,15 +19,23 @@ from kechuang.targets.synonyms import bind_indicator, parse_synonyms
     ("科创载体", "万平方米", "carrier_area"),
     ("技改项目", "个", "tech_upgrade_projects"),
     ("专精特新“小巨人”企业", "家", "little_giant_valid"),
+    ("技改项目完成投资", "亿元", "tech_upgrade_investment_completed"),
+    ("国家重点人才计划申报", "人", "national_talent_applied"),
+    ("全年力争申报国家重点人才计划", "人", "national_talent_applied"),
+    ("省“双创计划”领军人才申报", "人", "provincial_talent_applied"),
+    ("扬州“绿扬金凤计划”领军人才申报", "人", "city_talent_applied"),
+    ("国家重点人才计划", "人", "national_talent_selected"),
+    ("引进大学生", "人", "graduates_introduced"),
 ])
 def test_phrases_bind_to_the_most_specific_metric(phrase, unit, metric):
     assert bind_indicator(phrase, unit) == metric
 
 
 @pytest.mark.parametrize("phrase, unit", [
-    ("技改项目完成投资", "亿元"),       # ledger keeps no completed investment
+    ("完成投资", "亿元"),               # which projects is not said
+    ("技改项目完成投资", "个"),         # money cannot be a count
     ("高企总数", "亿元"),               # a count cannot be money
-    ("国家重点人才计划申报", "人"),     # applications are not in the ledger
+    ("高企申报", "家"),                 # applications for certificates are not in a ledger
     ("奖励资金", "万元"),
     ("", "家"),
 ])

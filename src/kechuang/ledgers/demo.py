@@ -433,36 +433,69 @@ def _gen_certs(rng, ent, ey, ip, innovative, growth, val, today):
     return pl.concat(frames, how="diagonal_relaxed")
 
 
+# applications not selected per selection (national programs are the most selective)
+TALENT_REJECTED = {"national_key": 3.0, "js_innovation": 2.0, "js_other": 1.5, "city_program": 1.0,
+                   "district_program": 0.5}
+TALENT_INTAKE = {"graduate": "graduate", "doctor": "doctor", "high_level": "high_level",
+                 "national_key": "high_level", "js_innovation": "high_level", "js_other": "high_level",
+                 "city_program": "high_level"}
+
+
 def _gen_talents(rng, ent, innovative, codes, weights, n, today):
+    """Applications and their results on the same rows: selected ⊂ applied; in the current year the
+    results of part of the applications are not yet announced. Intake programs (大学生, 博士,
+    高层次人才) have no application stage."""
     scale = n / 20000
     means = {"national_key": (12, "national"), "js_innovation": (40, "provincial"),
              "js_other": (30, "provincial"), "city_program": (200, "municipal"),
              "district_program": (250, "district"), "doctor": (150, "municipal"),
-             "high_level": (80, "municipal")}
+             "high_level": (80, "municipal"), "graduate": (2000, "district")}
     inno_idx = np.nonzero(innovative)[0]
     if len(inno_idx) == 0:
         inno_idx = np.arange(n)
+    all_idx = np.arange(n)
+    frac = today.timetuple().tm_yday / 366
     parts = []
     for y in range(today.year - 5, today.year + 1):
         for prog, (mean, level) in means.items():
-            m = rng.poisson(mean * scale * (1.05 ** (y - today.year + 5)))
-            if y == today.year:
-                m = int(m * (today.timetuple().tm_yday / 366))
+            grow = mean * scale * (1.05 ** (y - today.year + 5))
+            sel = rng.poisson(grow)
+            rej = rng.poisson(grow * TALENT_REJECTED.get(prog, 0.0))
+            pend = 0
+            if y == today.year:  # results announced through the year: the rest still pending
+                sel, rej = int(sel * frac), int(rej * frac)
+                if prog in TALENT_REJECTED:
+                    pend = rng.poisson(grow * (1 + TALENT_REJECTED[prog]) * (1 - frac))
+            m = sel + rej + pend
             if m == 0:
                 continue
-            emp = inno_idx[rng.integers(0, len(inno_idx), m)]
+            pool = all_idx if prog == "graduate" else inno_idx
+            emp = pool[rng.integers(0, len(pool), m)]
             yrs = np.full(m, y)
+            stage = np.array(["selected"] * sel + ["rejected"] * rej + ["applied"] * pend, dtype=object)
+            if prog not in TALENT_REJECTED:
+                applied = pl.Series([None] * m, dtype=pl.Date)
+            else:
+                applied = pl.Series(_year_dates(rng, yrs, today, 1, 3)).cast(pl.Date)
+            result = pl.Series(_year_dates(rng, yrs, today, 4, 12)).cast(pl.Date)
+            result = pl.select(pl.when(pl.Series(stage) == "applied").then(None).otherwise(
+                pl.max_horizontal(result, applied))).to_series()
             person = "演示·" + _pick(rng, SURNAMES, m) + _pick(rng, GIVEN, m) + _pick(rng, GIVEN, m) + \
                 _zfill(rng.integers(0, 10000, m), 4)
+            if prog == "graduate":
+                degree = rng.choice(["bachelor", "master"], m, p=[.7, .3])
+                category = np.full(m, "youth")
+            else:
+                degree = np.where(prog == "doctor", "doctor", rng.choice(["doctor", "master", "bachelor"], m, p=[.6, .3, .1]))
+                category = rng.choice(["innovation", "entrepreneurship", "team", "youth"], m, p=[.5, .3, .1, .1])
+            base = {"national": 300.0, "provincial": 100.0}.get(level, 30.0 if prog != "graduate" else np.nan)
             parts.append(pl.DataFrame({
                 "person_name": person.astype(str), "program": np.full(m, prog), "level": np.full(m, level),
-                "year": yrs, "selected_on": pl.Series(_year_dates(rng, yrs, today, 3, 12)).cast(pl.Date),
+                "year": yrs, "stage": stage, "applied_on": applied, "selected_on": result,
                 "employer": ent.get_column("name").gather(emp), "uscc": ent.get_column("uscc").gather(emp),
                 "region_code": ent.get_column("region_code").gather(emp),
-                "category": rng.choice(["innovation", "entrepreneurship", "team", "youth"], m, p=[.5, .3, .1, .1]),
-                "degree": np.where(prog == "doctor", "doctor", rng.choice(["doctor", "master", "bachelor"], m, p=[.6, .3, .1])),
-                "funding": _money(np.where(level == "national", 300.0, np.where(level == "provincial", 100.0, 30.0))
-                                  * np.ones(m)),
+                "category": category, "degree": degree, "intake": np.full(m, TALENT_INTAKE.get(prog)),
+                "funding": _money(np.where(stage == "selected", base, np.nan)),
             }))
     return pl.concat(parts, how="diagonal_relaxed").unique(["program", "year", "person_name", "employer"],
                                                             keep="first", maintain_order=True)
@@ -518,6 +551,16 @@ def _gen_projects(rng, ent, n, today):
     status = np.where(rng.random(m) < 0.02, "stopped", status)
     who = rng.integers(0, n, m)
     funding = np.where(np.isin(t, ["sci_plan", "conversion"]), inv * rng.uniform(0.05, 0.3, m), np.nan)
+    # 完成投资: this year's share of the planned investment, spread evenly over the construction period,
+    # up to the report date (the last day of the previous month, or the completion date)
+    t_now = np.datetime64(today, "D")
+    jan1 = np.datetime64(dt.date(today.year, 1, 1), "D")
+    report = np.minimum(end, np.maximum(t_now.astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D"), jan1))
+    span = np.maximum((end - start).astype(np.int64), 1)
+    this_year = np.maximum((report - np.maximum(start, jan1)).astype(np.int64), 0)
+    active = (status != "stopped") & (status != "signed") & (end >= jan1) & (start <= report)
+    done_inv = np.where(active, inv * np.minimum(this_year / span, 1.0) * rng.uniform(0.8, 1.0, m), np.nan)
+    reported = pl.Series(np.where(active, report, np.datetime64("NaT"))).cast(pl.Date)
     label = {"major": "重大产业项目", "smart_digital": "智能化改造数字化转型项目", "tech_renovation": "技术改造项目",
              "conversion": "科技成果转化项目", "sci_plan": "科技计划项目"}
     return pl.DataFrame({
@@ -526,6 +569,7 @@ def _gen_projects(rng, ent, n, today):
         "project_type": t, "uscc": ent.get_column("uscc").gather(who), "name": ent.get_column("name").gather(who),
         "region_code": ent.get_column("region_code").gather(who),
         "investment": _money(inv), "funding": _money(funding),
+        "completed_investment": _money(done_inv), "investment_reported_on": reported,
         "status": status, "start_on": pl.Series(start).cast(pl.Date), "end_on": pl.Series(end).cast(pl.Date),
         "year": syear,
     })

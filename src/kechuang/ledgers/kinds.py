@@ -57,6 +57,7 @@ class Field:
     values: tuple[EnumValue, ...] = ()
     note: str | None = None
     default_from: dict | None = None
+    default: str | None = None
     not_future: bool = False
 
     @property
@@ -98,6 +99,8 @@ class Field:
             parts.append(f"不大于{_num(self.max)}")
         if self.values:
             parts.append("可选：" + "、".join(v.label for v in self.values))
+        if self.default is not None and self.values:
+            parts.append(f"为空时默认为“{self.enum_labels().get(self.default, self.default)}”")
         if self.note:
             parts.append(self.note)
         return "；".join(parts)
@@ -179,12 +182,15 @@ def _load_kind(path: Path) -> Kind:
         )
         if ftype == "enum" and not values:
             raise KindError(f"{path.name}: 枚举字段“{fr['id']}”缺少 values")
+        if fr.get("default") is not None and (ftype != "enum" or str(fr["default"]) not in {v.id for v in values}):
+            raise KindError(f"{path.name}: 字段“{fr['id']}”的默认值“{fr['default']}”不是可选值的 id")
         fields.append(Field(
             id=str(fr["id"]), label=str(fr["label"]), type=ftype, required=bool(fr.get("required", False)),
             unit=fr.get("unit") or ("万元" if ftype == "money" else None),
             min=fr.get("min"), max=fr.get("max"), max_length=fr.get("max_length"),
             variants=tuple(str(v) for v in fr.get("variants", ()) or ()), values=values,
             note=fr.get("note"), default_from=fr.get("default_from"),
+            default=None if fr.get("default") is None else str(fr["default"]),
             not_future=bool(fr.get("not_future", False)),
         ))
     by_id = {f.id: f for f in fields}

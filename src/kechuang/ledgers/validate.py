@@ -255,7 +255,9 @@ def validate(
             src = f.default_from["field"]
             mapping = {str(k): str(v) for k, v in f.default_from["map"].items()}
             fills.append(pl.coalesce(pl.col(f.id), pl.col(src).replace_strict(
-                mapping, default=None, return_dtype=pl.String)).alias(f.id))
+                mapping, default=None, return_dtype=pl.String), pl.lit(f.default, dtype=pl.String)).alias(f.id))
+        elif f.default is not None:
+            fills.append(pl.coalesce(pl.col(f.id), pl.lit(f.default, dtype=pl.String)).alias(f.id))
     if kind.year_field and kind.date_field:
         fills.append(pl.coalesce(pl.col(kind.year_field),
                                  pl.col(kind.date_field).dt.year().cast(pl.Int64)).alias(kind.year_field))

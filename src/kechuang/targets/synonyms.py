@@ -28,12 +28,14 @@ class SynonymTable:
     def match(self, indicator: str, unit: str | None = None) -> str | None:
         """The metric an indicator phrase means, or None when unknown, ignored or of another unit."""
         text = normalise(indicator)
-        if not text or any(ig in text for ig in self.ignore):
+        if not text:
             return None
+        blocked = [ig for ig in self.ignore if ig in text]
         metrics = load_metrics()
         for phrase, mid in self.phrases:
             if phrase in text and (not unit or compatible(unit, metrics[mid].unit)):
-                return mid
+                # an ignored word binds only when the matched phrase itself names it
+                return None if any(ig not in phrase for ig in blocked) else mid
         return None
 
 

@@ -66,6 +66,7 @@ def vocab() -> dict:
 
 
 _BAD_NAME = re.compile(r"^[对在和与为向的是要把将从以及被让给同]|^(?:项目|同志|领导|负责|主要|分管|有关|相关|各级|全体|以及|出席|参加|会议|我们|大家|代表|专家|工作|要求)")
+_TO_PERSON = re.compile(r"^.*对(?!外)")
 _BAD_TITLE_START = re.compile(r"^(?:和|与|及|为|由|对|在|是|的|向|请|了|把|将|同)")
 
 
@@ -75,6 +76,10 @@ def _clean_title(t: str) -> str:
     for sep in ("由", "和", "与", "及", "邀请", "委托"):
         if sep in t[:-2]:
             t = t.rsplit(sep, 1)[-1]
+    # "刊发记者对武进区委副书记" (an interview's lead): the title follows 对 (not 对外…)
+    m = _TO_PERSON.search(t[:-2])
+    if m:
+        t = t[m.end():]
     return t
 
 

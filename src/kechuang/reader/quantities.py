@@ -193,6 +193,8 @@ _SENT_END = re.compile(r"[。!?;\n]")
 _CLAUSE_END = re.compile(r"[,;。!?、:\n]")
 _LEADIN = re.compile(r"[::][ \t]*\n")
 # a numbered top-level heading line ("二、2024年主要目标"), found from the newline before it
+_MONTH = re.compile(r"\d{1,2}月")  # a date line ("2024年1月30日 宜兴发布") scopes nothing
+_PARA_OPEN = re.compile(r"[ \t■▶▷►●◆◇•·*]*")
 _HEADING = re.compile(r"\n[ \t]*[一二三四五六七八九十]{1,3}、(?P<h>[^\n。;;!?,]{1,36})(?=\n|$)")
 _FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
 # "“1+3+N”科技创新平台体系,即1个…、3个…和N个…": the expansion of a named structure
@@ -231,6 +233,12 @@ class Positions:
         self.headings = self._headings(text)
         self.heading_pos = [a for a, _k, _y in self.headings]
         self.leadins = self._leadins(text)
+        # periods opening a paragraph ("2023年,新吴区…", "■ 去年,…"): they scope the
+        # unmarked paragraphs after them, up to the next numbered heading
+        self.para_periods = [(s, m) for s, m in self.periods
+                             if _PARA_OPEN.fullmatch(text, text.rfind("\n", 0, s) + 1, s)
+                             and m.group() not in g.whole_year and not _MONTH.match(text, m.end())]
+        self.para_period_pos = [s for s, _ in self.para_periods]
         self.leadin_pos = [a for a, _b, _l0, _l1 in self.leadins]
 
     @staticmethod
@@ -344,14 +352,39 @@ def _whole_year_kind(p: Positions, hit, lo: int, doc_year: int | None) -> str | 
     if not doc_year or p.text[hit[0]:hit[1]] not in grammar().whole_year:
         return None
     scope = _scope_before(p, lo, hit[0])
-    if scope is None:
-        return None
+    if scope is None:  # "■ 全年新增…" under "2023年,…" (not "力争全年…")
+        if _nearest_before(p.strong_pos, p.strong, p.sentence(hit[0])[0], hit[0]) is not None:
+            return None
+        scope = _para_scope(p, hit[0])
+        return _scope_kind(scope, doc_year) if scope is not None else None
     if scope[1].group("last_year"):
         return "achievement"
     if not scope[1].group("year"):
         return None
     y = int(scope[1].group("year"))
     return "achievement" if y < doc_year else "target" if y > doc_year else None
+
+
+def _para_scope(p: Positions, pos: int):
+    """The period opening an earlier paragraph of the same part ("2023年,…" then "■ 新增…")."""
+    para = _paragraph_start(p.text, pos)
+    i = bisect.bisect_left(p.para_period_pos, para) - 1
+    if i < 0:
+        return None
+    start = p.para_period_pos[i]
+    h = bisect.bisect_right(p.heading_pos, pos) - 1
+    if h >= 0 and p.heading_pos[h] > start:
+        return None
+    return p.para_periods[i]
+
+
+def _scope_kind(scope, doc_year: int | None) -> str | None:
+    m = scope[1]
+    if m.group("last_year"):
+        return "achievement"
+    if m.group("year") and doc_year and int(m.group("year")) != doc_year:
+        return "achievement" if int(m.group("year")) < doc_year else "target"
+    return None
 
 
 def _scope_before(p: Positions, lo: int, hi: int):
@@ -383,8 +416,9 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     part = p.heading(num_start)
     if part is not None and part[1] == "achievement":
         # a report of what was done: only a plan word before the number makes a target
-        # (not 全年/今年, which name the year reported on)
-        if hit is not None and hit[2] == "target" and p.text[hit[0]:hit[1]] not in grammar().report_words:
+        # (not 全年/今年, which name the year reported on) in the number's own clause
+        # ("预期目标增长5%左右,完成45.6亿元": the goal is quoted beside the result)
+        if hit is not None and hit[2] == "target" and hit[0] >= c0 and p.text[hit[0]:hit[1]] not in grammar().report_words:
             return "target"
         return "achievement"
     para = _paragraph_start(p.text, num_start)
@@ -408,6 +442,9 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
         year = _nearest_year_before(p, lead[2], lead[3])
         if year is not None and doc_year and int(year[1].group("year")) != doc_year:
             return "achievement" if int(year[1].group("year")) < doc_year else "target"
+    scope = _para_scope(p, num_start)
+    if scope is not None and (kind := _scope_kind(scope, doc_year)) is not None:
+        return kind
     hit = _nearest_before(p.weak_pos, p.weak, c0, num_start) or _first_in(p.weak_pos, p.weak, num_end, c1)
     if hit is not None:
         return hit[2]
@@ -446,6 +483,12 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
                 hit = _nearest_before(p.period_pos, p.periods, lead[2], lead[3])
                 if hit is not None:
                     para = lead[2]
+        if hit is None and lead is None:
+            hit = _para_scope(p, num_start)  # a year named by an earlier paragraph's opening
+            if hit is not None and not (hit[1].group("year") or hit[1].group("last_year") or hit[1].group("next_year")):
+                hit = None
+            if hit is not None:
+                para = _paragraph_start(p.text, hit[0])
         if hit is None:
             if "同比" in head or part is not None:  # a growth rate or a report's part: this year's
                 return str(doc_year) if doc_year else "this_year"
@@ -456,7 +499,7 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
     m = hit[1]
     if m.group("this_year") and m.group("this_year") in grammar().whole_year:
         # "2023年,…全年实现…": the whole of the year named before
-        scope = _scope_before(p, para, hit[0])
+        scope = _scope_before(p, para, hit[0]) or _para_scope(p, hit[0])
         if scope is not None:
             m = scope[1]
         elif (part := p.heading(num_start)) is not None and part[2]:

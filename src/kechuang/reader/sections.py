@@ -308,7 +308,12 @@ class SectionMap:
                 continue
             new = None
             m = subtitle.match(line)
-            if m:
+            colon = stripped.find(":", 1, 6)
+            if colon > 0 and stripped[:colon] in self.person_ctx:
+                # "王建国:…" in a 记者/区长 Q&A: the answer, up to the next speaker, is the
+                # interviewee's
+                new = self.person_ctx[stripped[:colon]]
+            elif m:
                 person = self.people.get(m.group("name"))
                 titles = _LIST_SEP.split(m.group("titles"))
                 new = self._org_context(titles) or (self.person_ctx.get(m.group("name")) if person else None)

@@ -11,6 +11,22 @@ Derived columns:
   granted on or before as_of) IP related to the main products (unless marked unrelated);
 - ``has_hnte`` = a 高新技术企业 certificate with issued_on ≤ as_of ≤ expires_on (3 years from issue
   when the expiry is not recorded).
+
+Award, standard and title flags also come from the 资质荣誉 (certification) ledger, records issued on
+or before ``as_of`` whose year is within the window (y1..yN plus the current year up to ``as_of``):
+- ``award_national_5y_top3`` / ``award_national_3y_top3``: 国家级科技奖 with 完成单位排名 ≤ 3;
+  ``award_provincial_3y_top3``: 省级科技奖 with rank ≤ 3; ``award_sci_3y``: either, any rank;
+- ``standard_led_5y``: 主导制定标准 of an international, national or industry standard (or, with no
+  standard kind recorded, at level 国家级);
+- ``innovation_title``: a valid 国家级技术创新示范企业 / 国家知识产权优势企业 / 示范企业 title.
+
+Closed world, for these derived flags only: when the office of the enterprise's region keeps the
+certification ledger (the ledger holds at least one record of that region), no matching record
+means the enterprise has none → False. An award recorded without its rank leaves the top-3 flag
+missing. Elsewhere (no certification record in the region) the flags stay missing unless the
+enterprise-year ledger states them. A flag is True when either ledger says so. This never applies
+to an uploaded profile file (``kechuang evaluate --input``), where an empty cell stays missing.
+Expert-judged HNTE items (``hnte_*``) are never derived.
 """
 
 from __future__ import annotations
@@ -45,6 +61,7 @@ PROFILE_COLUMNS = [
     "valuation_usd_100m", "pe_backed", "listed", "niche_years", "market_share", "digital_level",
     "hitech_domain", "strategic_emerging", "rd_institution_level",
     "has_hnte", "award_national_5y_top3", "award_provincial_3y_top3", "standard_led_5y",
+    "award_national_3y_top3", "award_sci_3y", "innovation_title",
     "major_incident", "dishonest_list", "restricted_industry",
     "hnte_tech_band", "hnte_core_band", "hnte_ip_source", "hnte_standards", "hnte_management_score",
 ]
@@ -62,6 +79,53 @@ def _sum_years(col: str, years: range) -> pl.Expr:
     cond = pl.col("_y").is_in(list(years))
     vals = pl.col(col).filter(cond)
     return pl.when(vals.is_not_null().any()).then(vals.sum()).otherwise(None)
+
+
+NATIONAL_STANDARD_KINDS = ["international", "national", "industry"]
+TITLE_TYPES = ["tech_innovation_demo", "ip_advantage", "ip_demo"]
+# flag → (enterprise_year per-year flag folded into it, or None)
+CERT_FLAGS = {"award_national_5y_top3": "award_national_5y_top3", "award_national_3y_top3": None,
+              "award_provincial_3y_top3": "award_provincial_3y_top3", "award_sci_3y": None,
+              "standard_led_5y": "standard_led_5y", "innovation_title": None}
+
+
+def _state(cond: pl.Expr, value: pl.Expr | None = None) -> pl.Expr:
+    """Per enterprise: 1 a matching record says yes, -1 one is undecided (value null), 0 none says yes."""
+    if value is None:
+        return pl.when(cond.fill_null(False).any()).then(1).otherwise(0).cast(pl.Int8)
+    yes = (cond & value).fill_null(False).any()
+    undecided = (cond.fill_null(False) & value.is_null()).any()
+    return pl.when(yes).then(1).when(undecided).then(-1).otherwise(0).cast(pl.Int8)
+
+
+def _cert_flags(cert: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """uscc + one Int8 state column per derived flag (see the module docstring)."""
+    y1 = as_of.year - 1
+    c = cert.with_columns(
+        pl.col("cert_type").cast(pl.String), pl.col("level").cast(pl.String),
+        pl.col("standard_kind").cast(pl.String), pl.col("rank").cast(pl.Int64),
+        pl.coalesce(pl.col("year").cast(pl.Int32), pl.col("issued_on").dt.year().cast(pl.Int32)).alias("_yr"),
+    ).filter(pl.col("issued_on") <= as_of)
+
+    def within(n: int) -> pl.Expr:
+        return pl.col("_yr") >= y1 - n + 1
+
+    nat = pl.col("cert_type") == "national_sci_award"
+    prov = pl.col("cert_type") == "provincial_sci_award"
+    top3 = pl.col("rank") <= 3
+    std = (pl.col("cert_type") == "standard_led") & (
+        pl.col("standard_kind").is_in(NATIONAL_STANDARD_KINDS)
+        | (pl.col("standard_kind").is_null() & (pl.col("level") == "national")))
+    title = (pl.col("cert_type").is_in(TITLE_TYPES)
+             & (pl.col("expires_on").is_null() | (pl.col("expires_on") >= as_of)))
+    return c.group_by("uscc").agg(
+        _state(nat & within(5), top3).alias("award_national_5y_top3"),
+        _state(nat & within(3), top3).alias("award_national_3y_top3"),
+        _state(prov & within(3), top3).alias("award_provincial_3y_top3"),
+        _state((nat | prov) & within(3)).alias("award_sci_3y"),
+        _state(std & within(5)).alias("standard_led_5y"),
+        _state(title).alias("innovation_title"),
+    )
 
 
 def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
@@ -117,7 +181,8 @@ def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
         (pl.col("ip_class") == "II").sum().alias("ip_class2"),
     )
 
-    cert = get("certification").filter(pl.col("cert_type") == "hnte")
+    cert_all = get("certification")
+    cert = cert_all.filter(pl.col("cert_type") == "hnte")
     expires = pl.coalesce(pl.col("expires_on"),
                           pl.col("issued_on").dt.offset_by("3y") - pl.duration(days=1))
     hnte = cert.filter((pl.col("issued_on") <= as_of) & (expires >= as_of)).select("uscc").unique() \
@@ -126,6 +191,23 @@ def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
     out = (base.join(per, on="uscc", how="left")
            .join(ipc, on="uscc", how="left")
            .join(hnte, on="uscc", how="left"))
+    # flags from the certification ledger; closed world where the region keeps that ledger
+    kept = cert_all.get_column("region_code").drop_nulls().unique().to_list()
+    states = _cert_flags(cert_all, as_of).rename({k: f"__c.{k}" for k in CERT_FLAGS})
+    out = out.join(states, on="uscc", how="left")
+    flag_exprs = []
+    for flag, ey_col in CERT_FLAGS.items():
+        st = pl.col(f"__c.{flag}")
+        from_cert = (pl.when(st == 1).then(True).when(st == -1).then(None).when(st == 0).then(False)
+                     .when(pl.col("region_code").is_in(kept)).then(False).otherwise(None))
+        if ey_col is None:
+            flag_exprs.append(from_cert.alias(flag))
+            continue
+        ey = pl.col(ey_col)
+        flag_exprs.append(pl.when(ey.fill_null(False) | from_cert.fill_null(False)).then(True)
+                          .when((st == -1) | (ey.is_null() & from_cert.is_null())).then(None)
+                          .otherwise(False).alias(flag))
+    out = out.with_columns(flag_exprs).drop([f"__c.{k}" for k in CERT_FLAGS])
     # IP counts: an enterprise with no valid IP record has 0, not "missing"
     out = out.with_columns(
         [pl.col(c).fill_null(0).cast(pl.Int64) for c in

@@ -5,7 +5,9 @@ Per program the result frame has, besides ``uscc``/``program``/``version``/``res
 (``<id>.result`` Int8 code, ``<id>.value``, ``<id>.threshold``, ``<id>.review``,
 ``<id>.gap.<field>``), per indicator (``<id>.points``, ``<id>.points_max``,
 ``<id>.gap.<field>``, ``<id>.gain``) and ``flip.<source>.<field>`` (that single change
-turns a failing result into pass). Result codes: 0 fail, 1 pass, 2 depends, 3 unknown.
+turns a failing result into pass, or into depends when only expert-judged items stay open —
+such a result can never pass from data alone) with ``flipto.<source>.<field>``, the result
+code after the change. Result codes: 0 fail, 1 pass, 2 depends, 3 unknown.
 """
 
 from __future__ import annotations
@@ -320,9 +322,14 @@ def build_plan(p: Program, as_of: dt.date, *, gaps: bool = True, flips: bool = T
     if gaps and flips:
         for src, fid, needed in flip_subst:
             cs = _subst_compiler(p, env, cols, {fid: pl.coalesce([needed, pl.col(fid)])})
-            ok = code_of(compile_item(p.rule, cs)) == PASS
-            post.append(((pl.col("result_code") == FAIL) & needed.is_not_null() & ok)
+            after = code_of(compile_item(p.rule, cs))
+            # the change removes every failing condition: pass, or depends when only
+            # expert-judged items remain open (they can never pass from the data alone)
+            ok = after.is_in([PASS, DEPENDS])
+            post.append(((pl.col("result_code") == FAIL) & needed.is_not_null() & ok.fill_null(False))
                         .alias(f"flip.{src}.{fid}"))
+            post.append(pl.when((pl.col("result_code") == FAIL) & needed.is_not_null()).then(after)
+                        .alias(f"flipto.{src}.{fid}"))
             flip_list.append((src, fid))
     if idx_stage:
         stages = stages + [idx_stage]

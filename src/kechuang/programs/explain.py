@@ -143,8 +143,9 @@ def gaps_for(plan: Plan, row: dict) -> list[dict]:
     items.sort(key=lambda g: (not g["_flip"], g["_cost"]))
     for g in items:
         if g["_flip"]:
-            g["text"] += "（仅此一项即可使结果变为符合）"
-        del g["_flip"], g["_cost"], g["_src"]
+            g["text"] += ("（仅此一项即可使结果变为符合）" if g["_flip_to"] == 1
+                          else "（仅此一项即可不再不符合，其余待专家评定）")
+        del g["_flip"], g["_flip_to"], g["_cost"], g["_src"]
     return items
 
 
@@ -168,7 +169,7 @@ def _gap(it, cp, template, fid, needed, row, gain, plan) -> dict:
     cost = abs(delta) / max(abs(current), f.step if f else 0.01) if delta is not None and current is not None else math.inf
     return {"field": fid, "current": _num(current), "needed": _num(needed),
             "delta": _num(round(delta, 6) if delta is not None else None), "text": text,
-            "_flip": flip, "_cost": cost, "_src": it.id}
+            "_flip": flip, "_flip_to": row.get(f"flipto.{it.id}.{fid}"), "_cost": cost, "_src": it.id}
 
 
 def records(results: dict[str, Result]) -> Iterator[dict]:

@@ -127,12 +127,13 @@ def _print_summary(recs: list[dict]) -> None:
 
     names = {pid: v[-1].name for pid, v in programs_by_id().items()}
     counts = Counter((r["program"], r["result"]) for r in recs)
+    close = Counter(r["program"] for r in recs if r.get("_close"))
     order = ("pass", "depends", "fail", "unknown")
-    t = Table("项目", *(RESULT_NAMES.get(k, k) for k in order), "积分排名", title="评价结果汇总")
+    t = Table("项目", *(RESULT_NAMES.get(k, k) for k in order), "其中一步之遥", "积分排名", title="评价结果汇总")
     for pid in dict.fromkeys(r["program"] for r in recs):
         scored = counts.get((pid, None), 0)
         t.add_row(names.get(pid, pid), *(f"{counts.get((pid, k), 0):,}" for k in order),
-                  f"{scored:,}" if scored else "")
+                  f"{close.get(pid, 0):,}", f"{scored:,}" if scored else "")
     console.print(t)
 
 

@@ -105,16 +105,46 @@ _HEADING_MARK = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.M)
 _MANY_BLANK = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
+# Hard line breaks of text taken from PDFs ("新增高新技术企\n业526家"): a line that fills the
+# page width and stops without closing punctuation continues on the next line.
+_WRAP_END = re.compile(r"[\u4e00-\u9fff\d,、“‘(]$")
+_TABLE_TAIL = re.compile(r"\s\S{0,8}$")  # a table row "…(家) 118 100" ends in spaced cells
+_WRAP_NEXT = re.compile(r"^[\u4e00-\u9fff\d.%”’),、;。]")
+_NOT_CONTINUATION = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\(?[一二三四五六七八九十]{1,3}\)|\d{1,2}[.、](?!\d)|附件)")
+_WRAP_MIN = 15       # shorter lines are titles, signatures, headings
+_WRAP_LINES = 3      # a document hard-wraps when at least this many lines break mid-sentence
+
+
+def _join_wrapped(lines: list[str], dropped_before: list[bool]) -> str:
+    """Join lines broken inside a sentence (only by removing the line break, so quotes still
+    match the original text once whitespace is ignored); never across a dropped line."""
+    n = len(lines)
+    cands = [i for i in range(n - 1)
+             if len(lines[i]) >= _WRAP_MIN and not dropped_before[i + 1] and _WRAP_END.search(lines[i])
+             and not _TABLE_TAIL.search(lines[i])
+             and _WRAP_NEXT.match(lines[i + 1]) and not _NOT_CONTINUATION.match(lines[i + 1])]
+    if len(cands) < _WRAP_LINES:
+        return "\n".join(lines)
+    width = sorted(len(lines[i]) for i in cands)[len(cands) // 2]
+    join = {i for i in cands if len(lines[i]) >= 0.8 * width}
+    return "".join(line + ("" if i in join else "\n") for i, line in enumerate(lines))[:-1] if lines else ""
+
+
 def normalize(text: str) -> str:
     """Normalise decoded text; the result is what gets stored and what offsets refer to."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_FULLWIDTH)
     line_re, inline_re = _artefacts()
     kept = []
+    dropped_before = []  # a dropped line (page number, furniture) sits before this kept line
+    gap = False
     for line in text.split("\n"):
         if line_re.search(line):
+            gap = True
             continue
         kept.append(inline_re.sub("", line).rstrip())
-    text = "\n".join(kept)
+        dropped_before.append(gap)
+        gap = False
+    text = _join_wrapped(kept, dropped_before)
     text = _HEADING_MARK.sub("", text)
     text = _SPACE_IN_NUMBER.sub("", text)
     text = _MANY_BLANK.sub("\n\n", text)

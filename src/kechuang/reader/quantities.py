@@ -105,7 +105,7 @@ class Grammar:
         self.not_unit = {"项": "目", "所": "有以属在谓", "家": "庭族乡具电居长万", "场": "景地所馆域合", "名": "单称义录", "位": "于置",
                          "台": "阶湾州", "座": "谈", "套": "路"}
         self.rank = re.compile(
-            r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列)(?P<scope>[\u4e00-\u9fff“”\"]{0,8}?)"
+            r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列)(?P<scope>[\u4e00-\u9fff“”\"()、]{0,12}?)"
             r"第(?P<num>[一二三四五六七八九十]+|\d+)(?:位|名)?(?![\u4e00-\u9fff]{0,1}(?:方阵|动力|支撑|要务|责任|资源|生产力|梯队|方队|批|次|届|个|轮|阶段|步|流))"
         )
         self.doubling = re.compile(r"翻(?:了)?(?P<n>一|两|二|三)?番")
@@ -499,7 +499,9 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
     m = hit[1]
     if m.group("this_year") and m.group("this_year") in grammar().whole_year:
         # "2023年,…全年实现…": the whole of the year named before
-        scope = _scope_before(p, para, hit[0]) or _para_scope(p, hit[0])
+        scope = _scope_before(p, para, hit[0])
+        if scope is None and _nearest_before(p.strong_pos, p.strong, s0, hit[0]) is None:
+            scope = _para_scope(p, hit[0])  # not "力争全年…": a plan is this year's
         if scope is not None:
             m = scope[1]
         elif (part := p.heading(num_start)) is not None and part[2]:

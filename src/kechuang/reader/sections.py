@@ -35,6 +35,11 @@ _INLINE_SUBJECT = re.compile(
 # scan); a place opening the text is matched separately with _INLINE_HEAD
 _INLINE_SCAN = re.compile(
     rf"[。;;!?\n,][ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
+# a city or county named by its short form opening a sentence ("苏州作为制造业大市,今年将…",
+# "其中,苏州…;无锡则提出,…") or before 全省/全市 ("…,江苏全省…"); checked against the registry
+_BARE_SUBJECT = re.compile(
+    rf"(?:[。;;!?\n]|其中,)[ \t]*(?P<name>[{HAN}]{{2}})(?=[{HAN}])|,[ \t]*(?P<whole>[{HAN}]{{2}})(?=全省|全市|全县|全区)")
+_BARE_LEVELS = ("province", "prefecture", "county")
 _INLINE_HEAD = re.compile(rf"[ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
 _NOT_SUBJECT = re.compile(r"^(?:全|我|本|各|该|两|三|四|五|六|七|八|九|十|多|城|市区|县区|地区|园区|社区|景区|片区|新区|高新区|开发区)|^.*[年的在将已要]")
 # the scope of a sentence-opening place ends at the sentence end or where a counted subject
@@ -414,6 +419,27 @@ class SectionMap:
             if out and out[-1][1] > a:  # the next place named ends the previous one's scope
                 out[-1] = (out[-1][0], a, out[-1][2])
             out.append((a, b, ctx))
+        bare = []
+        taken = {a for a, _b, _c in out}
+        province = self.doc_region.code[:2] if self.doc_region is not None else "32"
+        for m in _BARE_SUBJECT.finditer(text):
+            name = m.group("name") or m.group("whole")
+            a = m.start("name") if m.group("name") else m.start("whole")
+            if a in taken or _NOT_SUBJECT.match(name):
+                continue
+            r = self._resolve_org(name)
+            # short forms are ordinary words too ("新建"): only places of the document's province
+            if r is None or r.level not in _BARE_LEVELS or r.short_name != name or \
+                    r.code[:2] != province:
+                continue
+            ctx = context_for(r)
+            end = _SUBJECT_END.search(text, a)
+            bare.append((a, end.start() if end else len(text), Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)))
+        if bare:
+            out = sorted(out + bare, key=lambda t: t[0])
+            for i in range(len(out) - 1):  # the next place named ends the previous one's scope
+                if out[i][1] > out[i + 1][0]:
+                    out[i] = (out[i][0], out[i + 1][0], out[i][2])
         return out
 
     def _keys(self, titles: list[str], ctx: Context) -> list[str]:

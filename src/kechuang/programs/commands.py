@@ -129,7 +129,10 @@ def _print_summary(recs: list[dict]) -> None:
     counts = Counter((r["program"], r["result"]) for r in recs)
     close = Counter(r["program"] for r in recs if r.get("_close"))
     order = ("pass", "depends", "fail", "unknown")
-    t = Table("项目", *(RESULT_NAMES.get(k, k) for k in order), "其中一步之遥", "积分排名", title="评价结果汇总")
+    t = Table(title="评价结果汇总")
+    t.add_column("项目", no_wrap=True)
+    for head in (*(RESULT_NAMES.get(k, k) for k in order), "其中一步之遥", "积分排名"):
+        t.add_column(head, justify="right")
     for pid in dict.fromkeys(r["program"] for r in recs):
         scored = counts.get((pid, None), 0)
         t.add_row(names.get(pid, pid), *(f"{counts.get((pid, k), 0):,}" for k in order),

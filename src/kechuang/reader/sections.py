@@ -37,9 +37,24 @@ _INLINE_SCAN = re.compile(
     rf"[。;;!?\n,][ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
 # a city or county named by its short form opening a sentence ("苏州作为制造业大市,今年将…",
 # "其中,苏州…;无锡则提出,…") or before 全省/全市 ("…,江苏全省…"); checked against the registry
-_BARE_SUBJECT = re.compile(
-    rf"(?:[。;;!?\n]|其中,)[ \t]*(?P<name>[{HAN}]{{2}})(?=[{HAN}])|,[ \t]*(?P<whole>[{HAN}]{{2}})(?=全省|全市|全县|全区)")
 _BARE_LEVELS = ("province", "prefecture", "county")
+
+
+@lru_cache(maxsize=8)
+def _bare_subject(reg, province: str) -> re.Pattern | None:
+    """Two-character short names of the province, its cities and counties, as sentence openers."""
+    names, todo = set(), [province + "0000"]
+    while todo:
+        r = reg.get(todo.pop())
+        if r is None or r.level not in _BARE_LEVELS:
+            continue
+        if len(r.short_name or "") == 2:
+            names.add(r.short_name)
+        todo.extend(c.code for c in reg.children(r.code))
+    if not names:
+        return None
+    alt = "|".join(sorted(names))
+    return re.compile(rf"[。;;!?\n][ \t]*(?:其中,)?(?P<name>{alt})(?=[{HAN}])|,[ \t]*(?P<whole>{alt})(?=全省|全市|全县|全区)")
 _INLINE_HEAD = re.compile(rf"[ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
 _NOT_SUBJECT = re.compile(r"^(?:全|我|本|各|该|两|三|四|五|六|七|八|九|十|多|城|市区|县区|地区|园区|社区|景区|片区|新区|高新区|开发区)|^.*[年的在将已要]")
 # the scope of a sentence-opening place ends at the sentence end or where a counted subject
@@ -422,7 +437,8 @@ class SectionMap:
         bare = []
         taken = {a for a, _b, _c in out}
         province = self.doc_region.code[:2] if self.doc_region is not None else "32"
-        for m in _BARE_SUBJECT.finditer(text):
+        bare_rx = _bare_subject(self.reg, province)
+        for m in bare_rx.finditer(text) if bare_rx is not None else ():
             name = m.group("name") or m.group("whole")
             a = m.start("name") if m.group("name") else m.start("whole")
             if a in taken or _NOT_SUBJECT.match(name):

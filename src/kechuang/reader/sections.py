@@ -64,6 +64,8 @@ _PARTY_COMMITTEE = re.compile(rf"中共([{HAN}]{{2,4}}?)[市县区]委")
 _BUREAU = re.compile(r"(?:局|委|办|中心|厅|院)$")
 _LIST_SEP = re.compile(r"[、,]")
 _SENTENCE_END = re.compile(r"[。;!?]$")
+# a title opened by a town ("长江镇召开上半年经济运行分析会"): the whole report is the town's
+_TITLE_TOWN = re.compile(rf"\s*(?P<name>[{HAN}]{{2,8}}?(?:镇|乡|街道))(?:召开|举行|举办|部署|推进|打响|吹响|以|:|“|\s)")
 _SPACES = re.compile(r"\s+")
 _PLACE_HEADING = re.compile(r"(?:区|县|市|镇|街道|园区|开发区|高新区)(?:\(.*\))?$")
 _PAREN_TAIL = re.compile(r"\(.*\)$")
@@ -159,7 +161,7 @@ class SectionMap:
         self.reg = _registry()
         self.people = people if people is not None else find_people(text)
         self.doc_region = self._doc_region(outlet)
-        self.doc_ctx = context_for(self.doc_region)
+        self.doc_ctx = self._title_town() or context_for(self.doc_region)
         self.province = self._province()
         self.person_ctx = {n: self._person_context(p) for n, p in self.people.items()}
         self._build()
@@ -202,6 +204,16 @@ class SectionMap:
                     and not _heads_title(best.name, head[:300]):
                 return anc
         return best
+
+    def _title_town(self) -> Context | None:
+        if self.doc_region is None or self.doc_region.level != "county":
+            return None
+        first = next((line for line in self.text[:400].split("\n") if line.strip()), "")
+        m = _TITLE_TOWN.match(first)
+        if m is None or _NOT_SUBJECT.match(m.group("name")):
+            return None
+        ctx = self._composite(m.group("name"))
+        return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code) if ctx is not None else None
 
     def _province(self):
         if self.reg is None or self.doc_region is None:

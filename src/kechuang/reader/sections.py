@@ -26,15 +26,15 @@ HAN = r"\u4e00-\u9fff"
 # "——访涟水县高沟镇党委书记刘强" (no space before the name): the chain of places it opens with
 _SUBTITLE_LOOSE = re.compile(r"^[ \t]*——[ \t]*访(?P<rest>[^\n]+)$")
 _ORG_CHAIN = re.compile(rf"(?:[{HAN}]{{1,6}}?(?:省|市|县|区))*(?:[{HAN}]{{1,8}}?(?:街道|镇|乡|开发区|高新区|园区))?")
-# a place opening a sentence, a ";" item or a clause ("去年,宿城区…"): "宿城区新增…",
+# a place opening a sentence, a ";" item or a clause ("去年,宿城区…", "其中洪泽区…"): "宿城区新增…",
 # "宿豫区表示,今年将…", "碾庄镇要新增…"
 _INLINE_SUBJECT = re.compile(
-    rf"(?:^|[。;;!?\n,])[ \t]*"
+    rf"(?:^|[。;;!?\n,])[ \t]*(?:其中,?)?"
     rf"(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])", re.M)
 # the same without the line-start alternative, so that it opens with a character class (fast
 # scan); a place opening the text is matched separately with _INLINE_HEAD
 _INLINE_SCAN = re.compile(
-    rf"[。;;!?\n,][ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
+    rf"[。;;!?\n,][ \t]*(?:其中,?)?(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
 # a city or county named by its short form opening a sentence ("苏州作为制造业大市,今年将…",
 # "其中,苏州…;无锡则提出,…") or before 全省/全市 ("…,江苏全省…"); checked against the registry
 _BARE_LEVELS = ("province", "prefecture", "county")
@@ -408,7 +408,9 @@ class SectionMap:
         r = self._resolve_org(name)
         if r is not None and (r.name.startswith(name[:2]) or name in r.aliases):
             ctx = context_for(r)
-            return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)
+            # a zone goes by its own name as the text writes it (淮安经济技术开发区, 淮安经开区)
+            region = name if r.level == "zone" and len(name) >= 4 else ctx.region
+            return Context(region, ctx.region_code, region, ctx.key_code)
         if r is None:
             return self._composite(name)
         return None

@@ -55,3 +55,14 @@ def test_close_change_leaving_missing_data_is_not_close():
     row = rd_rows(5000, 0.045) | {"conversions_3y": None}
     res, close, _ = _close("hnte", [row])
     assert res == ["fail"] and close == [False]
+
+
+def test_one_step_means_a_modest_change():
+    from kechuang.programs.explain import _modest
+
+    assert _modest(300, 400)          # R&D expense from 300 to 400 万元: a third of the way left
+    assert _modest(0, 1)              # one more patent
+    assert not _modest(0, 500)        # equity financing from nothing to 500 万元
+    assert not _modest(100, 400)      # three quarters of the way still to go
+    assert not _modest(None, 10)      # unknown current value
+    assert not _modest(True, False)   # a yes/no flag is not an amount

@@ -17,8 +17,8 @@ def _login(page, base, username):
     assert "/login" in page.url
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 def test_district_officer_overview_and_403(live_server, page, engine, tmp_path):
@@ -47,5 +47,6 @@ def test_wrong_password_shows_chinese_error(live_server, page, engine):
     page.goto(f"{live_server}/login")
     page.fill("input[name=username]", "yandu")
     page.fill("input[name=password]", "not-the-password")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert page.locator(".error").inner_text() == "用户名或密码错误"

@@ -31,25 +31,26 @@ def test_document_to_dashboard(live_server, page, engine, tmp_path):
     page.goto(f"{live_server}/login")
     page.fill("input[name=username]", "yangzhou")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
     # 1. upload the document
     page.goto(f"{live_server}/docs")
     page.set_input_files("input[type=file][name=file]", str(doc))
-    page.click("form[action='/docs/upload'] button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("form[action='/docs/upload'] button[type=submit]")
     assert "高邮" in page.content()
 
     # 2. import its targets, 3. bind one that is waiting in the queue
     page.goto(f"{live_server}/targets/queue")
-    page.click("form[action='/targets/import'] button")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("form[action='/targets/import'] button")
     row = page.locator("tr", has_text="新招引科技型企业").first
     assert row.count() == 1, "the 科技企业 target of 高邮市 should wait for a binding"
     target_id = re.search(r"/targets/(\d+)/bind", row.locator("form").first.get_attribute("action")).group(1)
     row.locator("select[name=metric]").select_option("tech_sme_registered")
-    row.locator("form[action$='/bind'] button").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        row.locator("form[action$='/bind'] button").click()
     assert page.locator(f"form[action='/targets/{target_id}/bind']").count() == 0
 
     # 4. the dashboard shows the figure the ledgers give

@@ -66,7 +66,8 @@ def vocab() -> dict:
 
 
 _BAD_NAME = re.compile(r"^[对在和与为向的是要把将从以及被让给同]|^(?:项目|同志|领导|负责|主要|分管|有关|相关|各级|全体|以及|出席|参加|会议|我们|大家|代表|专家|工作|要求)")
-_TO_PERSON = re.compile(r"^.*对(?!外)")
+# "本报记者专访了泗洪县委书记" (an interview's lead): the title follows 对/专访/采访/了
+_TO_PERSON = re.compile(r"^.*(?:对(?!外)|专访|采访|了)")
 _BAD_TITLE_START = re.compile(r"^(?:和|与|及|为|由|对|在|是|的|向|请|了|把|将|同)")
 
 

@@ -212,6 +212,10 @@ _SIZE_GAP_VERB = re.compile(r"[达为至和及]|实现|完成")
 _RANK_VERB_TAIL = re.compile(r"(位列|位居|名列|排名|排在|跃居|稳居|居于|居|列).*$")
 
 
+_YEAR_CLOSING = frozenset({"今年", "全年", "本年", "本年度", "今年以来"})
+_YEAR_END_DATE = re.compile(r"(?<![\d.])1[12]月[0-3]?\d日")
+
+
 class Positions:
     """Sorted positions of boundaries and markers in one text, for bisect lookups."""
 
@@ -230,6 +234,12 @@ class Positions:
                         if (s := m.start()) == 0 or text[s - 1] not in base]
         self.period_pos = [s for s, _ in self.periods]
         self.fw_parens = self._framework_parens(text)
+        # a year-end document (dated in November or December, speaking of 明年): its
+        # "新的一年" is the coming year, not the one it reports on
+        self.year_end = bool(_YEAR_END_DATE.search(text, 0, 400)) and "明年" in text
+        if self.year_end:  # ... and its 今年/全年 report the year closing
+            self.strong = [(a, b, "achievement") if k == "target" and text[a:b] in _YEAR_CLOSING else (a, b, k)
+                           for a, b, k in self.strong]
         self.headings = self._headings(text)
         self.heading_pos = [a for a, _k, _y in self.headings]
         self.leadins = self._leadins(text)
@@ -519,6 +529,8 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
             return f"{year[1].group('span')}-{year[1].group('year')}"
         return "每年"
     offset = {"this_year": 0, "last_year": -1, "next_year": 1}
+    if p.year_end and m.group("this_year") in ("新的一年", "新一年"):
+        return str(doc_year + 1) if doc_year else "next_year"
     for key, delta in offset.items():
         if m.group(key):
             return str(doc_year + delta) if doc_year else key

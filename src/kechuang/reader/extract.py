@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .load import LoadedDocument
 from .people import find_people, person_region
 from .quantities import Positions, Quantity, find_quantities, grammar
-from .sections import SectionMap
+from .sections import Context, SectionMap, context_for
 
 # "(?<!\d\d\d\d\d)" after the four digits: no digit before them (a pattern that opens
 # with literals is scanned much faster than one opening with a lookbehind)
@@ -47,6 +47,42 @@ def infer_doc_year(text: str, published=None) -> int | None:
     return min(years, key=lambda y: (-years[y], y))
 
 
+# the last scope word before a number in its sentence; 全市/全省 in the words of a county,
+# district, zone or town official name the wider city or the province, not the speaker's own
+_SCOPE_WORD = re.compile(r"全市|全省|全县|全区|全镇|全乡|我县|我区|我镇|本县|本区")
+# "居全市第一", "占全市比重", "全市第3位": a comparison with the wider region, not about it
+_NOT_WIDER_BEFORE = "居在占列入于的比超较与和及向为跑领全"
+_NOT_WIDER_AFTER = re.compile(r"第|前|排|首|领先|之最|平均|最")
+
+
+def _wider_scope(text: str, s0: int, pos: int, ctx: Context, sections: SectionMap) -> Context:
+    reg = sections.reg
+    code = ctx.region_code or ctx.key_code
+    if reg is None or not code:
+        return ctx
+    last = None
+    for m in _SCOPE_WORD.finditer(text, s0, pos):
+        last = m
+    if last is None or last.group() not in ("全市", "全省"):
+        return ctx
+    a = last.start()
+    if a > 0 and text[a - 1] in _NOT_WIDER_BEFORE or _NOT_WIDER_AFTER.match(text, last.end()):
+        return ctx
+    own = reg.get(code)
+    if own is None or own.level == "province" or (last.group() == "全市" and (
+            own.level == "prefecture" or (own.level == "county" and own.name.endswith("市")))):
+        return ctx
+    if own.code != ctx.region_code and ctx.region_code:  # a zone keyed to its parent
+        return ctx
+    want = "province" if last.group() == "全省" else "市"
+    for anc in reversed(reg.ancestors(own.code)):
+        if (want == "province" and anc.level == "province") or (want == "市" and anc.level != "province"
+                                                               and anc.name.endswith("市")):
+            wider = context_for(anc)
+            return Context(wider.region, wider.region_code, ctx.actor, wider.key_code)
+    return ctx
+
+
 @dataclass
 class Extraction:
     doc: LoadedDocument
@@ -64,9 +100,11 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
     sections = SectionMap(text, doc.outlet, people)
     result = Extraction(doc=doc, year=year, sections=sections)
     if "quantities" in what:
-        qs = find_quantities(text, year, Positions(text))
+        positions = Positions(text)
+        qs = find_quantities(text, year, positions)
         for q in qs:
-            ctx = sections.at(q.num_start)
+            ctx = _wider_scope(text, positions.sentence(q.num_start)[0], q.num_start,
+                               sections.at(q.num_start), sections)
             q.region, q.region_code, q.actor, q.key_code = ctx.region, ctx.region_code, ctx.actor, ctx.key_code
         result.quantities = qs
     if "frameworks" in what:

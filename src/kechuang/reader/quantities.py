@@ -213,7 +213,7 @@ _RANK_VERB_TAIL = re.compile(r"(位列|位居|名列|排名|排在|跃居|稳居
 
 
 _YEAR_CLOSING = frozenset({"今年", "全年", "本年", "本年度", "今年以来"})
-_YEAR_END_DATE = re.compile(r"(?<![\d.])1[12]月[0-3]?\d日")
+_YEAR_END_DATE = re.compile(r"(?<![\d.])(?:(?P<y>(?:19|20)\d\d)年)?1[12]月[0-3]?\d日")
 
 
 class Positions:
@@ -236,7 +236,10 @@ class Positions:
         self.fw_parens = self._framework_parens(text)
         # a year-end document (dated in November or December, speaking of 明年): its
         # "新的一年" is the coming year, not the one it reports on
-        self.year_end = bool(_YEAR_END_DATE.search(text, 0, 400)) and "明年" in text
+        # (明年, or the coming year by number: "2025年工作目标" under a date of 2024年12月)
+        date = _YEAR_END_DATE.search(text, 0, 400)
+        self.year_end = date is not None and ("明年" in text or (
+            date.group("y") is not None and f"{int(date.group('y')) + 1}年" in text))
         if self.year_end:  # ... and its 今年/全年 report the year closing
             self.strong = [(a, b, "achievement") if k == "target" and text[a:b] in _YEAR_CLOSING else (a, b, k)
                            for a, b, k in self.strong]
@@ -440,10 +443,13 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     hit = _nearest_before(p.strong_pos, p.strong, para, s0)
     if hit is not None:
         return _whole_year_kind(p, hit, para, doc_year) or hit[2]
-    # no marker: a past or future year stated earlier in the paragraph decides
+    # no marker: a past or future year stated earlier in the paragraph decides; in a
+    # year-end document the year closing is reported on too ("2024年,X区…增长18.5%")
     year = _nearest_year_before(p, para, num_start)
     if year is not None and doc_year and int(year[1].group("year")) != doc_year:
         return "achievement" if int(year[1].group("year")) < doc_year else "target"
+    if year is not None and p.year_end and doc_year and int(year[1].group("year")) == doc_year:
+        return "achievement"
     lead = p.leadin(num_start)
     if lead is not None:  # the list's lead-in ("新的一年,…确保实现:")
         hit = _nearest_before(p.strong_pos, p.strong, lead[2], lead[3])
@@ -481,6 +487,11 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
         if part is not None and part[2]:  # the year of the report's part ("一、2023年工作回顾")
             return part[2]
         if _GOAL_VERB.search(head):
+            # "2025年工作目标:力争…;确保…": a coming year named earlier in the paragraph
+            later = _nearest_year_before(p, para, s0)
+            if later is not None and doc_year and int(later[1].group("year")) > doc_year \
+                    and not later[1].group("span"):
+                return later[1].group("year") + ("年底" if later[1].group("end") in ("底", "末") else "")
             return str(doc_year) if doc_year else "this_year"
         # otherwise the year stated earlier in the same paragraph ("去年,…。…"),
         # leaving out base years of "由2022年的…增至…"

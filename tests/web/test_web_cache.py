@@ -63,3 +63,37 @@ def test_concurrent_misses_compute_once():
     for t in threads:
         t.join()
     assert results == ["v"] * 8 and len(calls) == 1
+
+
+def test_write_is_committed_and_views_forgotten_before_the_response_starts(app, engine, make_user):
+    """A redirect after a form must lead to a page that already shows the write."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from kechuang import db
+    from kechuang.accounts import User
+    from web_helpers import csrf_from, login
+
+    seen = {}
+
+    async def observed(scope, receive, send):
+        async def spy(message):
+            if message["type"] == "http.response.start" and scope.get("path") == "/admin/users" \
+                    and scope["method"] == "POST":
+                with db.session_scope(engine) as s:
+                    seen["stored"] = s.scalar(select(User).where(User.username == "visible")) is not None
+                seen["view"] = cache.cached(("before-start",), lambda: "recomputed")
+            await send(message)
+
+        await app(scope, receive, spy)
+
+    make_user("root", "admin")
+    with TestClient(observed) as client:
+        assert login(client, "root").status_code == 303
+        token = csrf_from(client.get("/admin/users").text)
+        cache.cached(("before-start",), lambda: "old")
+        r = client.post("/admin/users", data={"username": "visible", "password": "long-enough-1",
+                                              "role": "viewer", "region": "亭湖区", "csrf_token": token},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    assert seen == {"stored": True, "view": "recomputed"}

@@ -50,9 +50,17 @@ class ForgetViewsAfterWrites:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        await self.app(scope, receive, send)
-        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
-            cache.bump()
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_after_forgetting(message):
+            if message["type"] == "http.response.start":
+                cache.bump()  # before the client can follow a redirect to a cached page
+            await send(message)
+
+        await self.app(scope, receive, send_after_forgetting)
+        cache.bump()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -39,7 +39,9 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response leaves, so the page a redirect leads to already
+# sees the write (the default "request" scope would commit after the response is sent).
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _is_api(request: Request) -> bool:

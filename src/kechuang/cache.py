@@ -1,8 +1,10 @@
 """A small in-process cache for derived views (dashboards, progress, rankings).
 
-Entries live for a short time and are dropped at once when this process writes (any
-POST/PUT/PATCH/DELETE through the web app bumps the generation), so a user sees their own change
-immediately and changes made by other processes (imports from the command line) within `ttl`.
+Entries are dropped as soon as the data they were computed from may have changed: every request
+that opens a database session reports the shared data version (`kechuang.db.data_version`, bumped by
+any committed data write from any process) through `observe`, and a new version forgets every entry.
+Logins and other bookkeeping writes do not count as data changes, so they leave dashboards warm.
+`ttl` only bounds how long a value lives that depends on the clock.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ _lock = threading.Lock()
 _entries: dict[Hashable, tuple[int, float, Any]] = {}
 _computing: dict[Hashable, threading.Lock] = {}
 _generation = 0
+_seen_versions: dict[str, object] = {}
 _MAX_ENTRIES = 512
 
 
@@ -28,7 +31,19 @@ def bump() -> None:
         _entries.clear()
 
 
-def cached(key: Hashable, compute: Callable[[], T], ttl: float = 60.0) -> T:
+def observe(source: str, version: object) -> None:
+    """Forget every cached view if `source`'s data version differs from the last one seen."""
+    global _generation
+    if _seen_versions.get(source, _lock) == version:
+        return
+    with _lock:
+        if _seen_versions.get(source, _lock) != version:
+            _seen_versions[source] = version
+            _generation += 1
+            _entries.clear()
+
+
+def cached(key: Hashable, compute: Callable[[], T], ttl: float = 600.0) -> T:
     """The cached value for `key`, computing it once even when many requests ask at the same time."""
     hit = _fresh(key, ttl)
     if hit is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,62 @@ class Base(DeclarativeBase):
     """Declarative base shared by every capability's tables."""
 
 
+# Tables whose writes do not change what derived views show (logins, the audit trail, bookkeeping).
+_NOT_DATA = frozenset({"users", "audit_log", "app_state", "alembic_version"})
+_DML = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I)
+
+
+def _track_data_version(engine: Engine) -> None:
+    """Count committed data changes in app_state.data_version, whoever makes them.
+
+    Every process (web workers, command-line imports) shares the counter through the database, so a
+    cached view anywhere can tell that it is stale with one indexed read.
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_write(conn, _cursor, statement, _params, _context, _executemany):
+        m = _DML.match(statement)
+        if m and m.group(1).lower() not in _NOT_DATA:
+            conn.info["kc_data_changed"] = True
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn):
+        conn.info.pop("kc_data_changed", None)
+
+    @event.listens_for(engine, "commit")
+    def _bump(conn):  # runs just before the DBAPI commit, inside the same transaction
+        if not conn.info.pop("kc_data_changed", False):
+            return
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            if conn.dialect.name == "postgresql":
+                cur.execute("SELECT to_regclass('app_state') IS NOT NULL")
+            else:
+                cur.execute("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'app_state'")
+            if cur.fetchone()[0]:  # absent while migrations build an older schema
+                cur.execute("UPDATE app_state SET value = value + 1 WHERE name = 'data_version'")
+        finally:
+            cur.close()
+
+
+def data_version(conn) -> int | None:
+    """The shared count of committed data changes (None before the migration that keeps it)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return conn.execute(text("SELECT value FROM app_state WHERE name = 'data_version'")).scalar()
+    except DBAPIError:
+        return None
+
+
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    _track_data_version(engine)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

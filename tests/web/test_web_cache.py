@@ -33,15 +33,63 @@ def test_value_computed_across_a_write_is_not_kept():
     assert cache.cached(("race",), lambda: "fresh") == "fresh"
 
 
-def test_web_write_forgets_views(client_as):
-    from web_helpers import csrf_from
+def _target(engine, code="320903"):
+    from kechuang import db
+    from kechuang.targets.store import add_target
 
-    admin = client_as("admin")
+    with db.session_scope(engine) as s:
+        return add_target(s, region="盐都区", region_code=code, indicator="新招引科技型企业", value="5",
+                          unit="家", year=2024).id
+
+
+def test_a_data_write_anywhere_makes_the_next_request_recompute(client_as, db_url):
+    from kechuang import db
+
+    c = client_as("officer", "320903")
     cache.cached(("marker",), lambda: "old")
-    token = csrf_from(admin.get("/admin/users").text)
-    admin.post("/admin/users", data={"username": "cachetest", "password": "long-enough-1",
-                                     "role": "viewer", "region": "亭湖区", "csrf_token": token})
+    assert c.get("/").status_code == 200
+    assert cache.cached(("marker",), lambda: "new") == "old"      # reading keeps views
+    other_process = db.make_engine(db_url)                         # e.g. an import from the command line
+    _target(other_process)
+    other_process.dispose()
+    assert cache.cached(("marker",), lambda: "new") == "old"      # nothing noticed between requests
+    assert c.get("/").status_code == 200
     assert cache.cached(("marker",), lambda: "new") == "new"
+
+
+def test_logins_leave_views_warm(client_as):
+    client_as("admin")
+    cache.cached(("warm",), lambda: "kept")
+    client_as("officer", "320903")  # a second login: users/audit writes are not data changes
+    assert cache.cached(("warm",), lambda: "recomputed") == "kept"
+
+
+def test_data_version_counts_commits_of_data_only(engine):
+    import sqlalchemy as sa
+
+    from kechuang import db
+    from kechuang.accounts import add_user
+
+    def version():
+        with engine.connect() as conn:
+            return db.data_version(conn)
+
+    v0 = version()
+    assert v0 is not None
+    with db.session_scope(engine) as s:
+        add_user(s, "bookkeeping", "long-enough-1", "viewer", "320900")
+    assert version() == v0
+    try:
+        with db.session_scope(engine) as s:
+            s.execute(sa.text("INSERT INTO ledger_records (kind, key, region_code, data, row_hash, "
+                              "created_at, updated_at) VALUES ('enterprise', 'k', '320903', '{}', 'h', "
+                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    assert version() == v0                      # rolled back: no change
+    _target(engine)
+    assert version() == v0 + 1
 
 
 def test_concurrent_misses_compute_once():
@@ -65,35 +113,31 @@ def test_concurrent_misses_compute_once():
     assert results == ["v"] * 8 and len(calls) == 1
 
 
-def test_write_is_committed_and_views_forgotten_before_the_response_starts(app, engine, make_user):
+def test_write_is_committed_before_the_response_starts(app, engine, client_as):
     """A redirect after a form must lead to a page that already shows the write."""
-    from fastapi.testclient import TestClient
     from sqlalchemy import select
 
     from kechuang import db
-    from kechuang.accounts import User
-    from web_helpers import csrf_from, login
+    from kechuang.targets.store import Target
+    from web_helpers import csrf_from
 
+    tid = _target(engine)
     seen = {}
 
     async def observed(scope, receive, send):
         async def spy(message):
-            if message["type"] == "http.response.start" and scope.get("path") == "/admin/users" \
-                    and scope["method"] == "POST":
+            if message["type"] == "http.response.start" and scope["method"] == "POST":
                 with db.session_scope(engine) as s:
-                    seen["stored"] = s.scalar(select(User).where(User.username == "visible")) is not None
-                seen["view"] = cache.cached(("before-start",), lambda: "recomputed")
+                    seen["status"] = s.scalar(select(Target.binding_status).where(Target.id == tid))
             await send(message)
 
         await app(scope, receive, spy)
 
-    make_user("root", "admin")
-    with TestClient(observed) as client:
-        assert login(client, "root").status_code == 303
-        token = csrf_from(client.get("/admin/users").text)
-        cache.cached(("before-start",), lambda: "old")
-        r = client.post("/admin/users", data={"username": "visible", "password": "long-enough-1",
-                                              "role": "viewer", "region": "亭湖区", "csrf_token": token},
-                        follow_redirects=False)
+    c = client_as("officer", "320903")
+    token = csrf_from(c.get("/targets/queue").text)
+    from fastapi.testclient import TestClient
+
+    with TestClient(observed, cookies=c.cookies) as spied:
+        r = spied.post(f"/targets/{tid}/dismiss", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
-    assert seen == {"stored": True, "view": "recomputed"}
+    assert seen["status"] == "dismissed"

@@ -43,26 +43,6 @@ def vendor_dir() -> Path:
     return copied
 
 
-class ForgetViewsAfterWrites:
-    """Pure ASGI middleware: drop cached views once a write request has been handled."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_after_forgetting(message):
-            if message["type"] == "http.response.start":
-                cache.bump()  # before the client can follow a redirect to a cached page
-            await send(message)
-
-        await self.app(scope, receive, send_after_forgetting)
-        cache.bump()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -79,7 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = db.session_factory(engine)
     app.state.login_limiter = LoginRateLimiter()
-    app.add_middleware(ForgetViewsAfterWrites)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

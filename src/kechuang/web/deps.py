@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from .. import db
+from .. import cache, db
 from ..accounts import Role, User
 from .security import CSRF_FIELD, CSRF_HEADER, csrf_token, csrf_valid
 
@@ -36,6 +36,7 @@ class LoginRequired(Exception):
 
 def get_db(request: Request) -> Iterator[Session]:
     with db.transaction(request.app.state.session_factory) as session:
+        cache.observe(str(session.get_bind().url), db.data_version(session))
         yield session
 
 

@@ -4,9 +4,10 @@ rendering, scope checks and CSRF."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any, Callable, Iterator
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -134,6 +135,36 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         if ctx.get("user") is None and "current_user" in context:
             ctx["user"] = context["current_user"]
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+_TOKEN_SLOT = "kc-csrf-slot-3f9a1c"  # stands for the session's CSRF token inside cached pages
+
+
+def render_cached(request: Request, template: str, build: Callable[[], dict[str, Any]],
+                  *, vary: tuple = ()) -> HTMLResponse:
+    """A page rendered once per user, URL and data version, then served from the view cache.
+
+    `build` gathers the context and runs only on a miss. The session's CSRF token is put in at
+    serving time, so one cached page serves every session of the user. `vary` adds what else the
+    page depends on (the date for pages whose default is "today").
+    """
+    import datetime as dt
+
+    user = getattr(request.state, "user", None)
+    who = (user.id, user.username, user.role, user.region_code, user.display_name) if user else None
+    key = ("page", str(request.app.state.engine.url), template, request.url.path, request.url.query,
+           who, dt.date.today(), vary)
+
+    def make() -> str:
+        ctx: dict[str, Any] = {
+            "request": request, "user": user, "nav": NAV, "csrf_token": _TOKEN_SLOT,
+            "csrf_input": lambda: Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{_TOKEN_SLOT}">'),
+        }
+        ctx.update(build())
+        return templates.get_template(template).render(ctx)
+
+    html = cache.cached(key, make)
+    return HTMLResponse(html.replace(_TOKEN_SLOT, csrf_token(request.session)))
 
 
 def _region_name(code: str | None) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from ... import audit
 from ...accounts import Role, User, authenticate
 from ...regions import registry
-from ..deps import AdminUser, CsrfChecked, CurrentUser, DbSession, render, require_scope
+from ..deps import AdminUser, CsrfChecked, CurrentUser, DbSession, render, render_cached, require_scope
 from ..security import csrf_token
 
 router = APIRouter()
@@ -96,7 +96,7 @@ def overview(request: Request, session: DbSession, user: CurrentUser):
     region = reg.get(user.region_code) if user.region_code else None
     children = reg.children(region.code) if region else []
     key = ("overview", str(session.get_bind().url), user.region_code, user.is_admin, dt.date.today())
-    return render(request, "overview.html", {
+    return render_cached(request, "overview.html", lambda: {
         "region": region,
         "children": children,
         "panels": cache.cached(key, lambda: _overview_panels(session, user)),

@@ -18,7 +18,7 @@ from ...ledgers import store
 from ...ledgers.excel_io import display_frame, write_template
 from ...ledgers.importer import import_bytes
 from ...ledgers.kinds import Kind, KindError, all_kinds, get_kind
-from ..deps import CsrfChecked, CurrentUser, DbSession, render, require_scope, scope_codes
+from ..deps import CsrfChecked, CurrentUser, DbSession, render, render_cached, require_scope, scope_codes
 
 router = APIRouter()
 
@@ -138,50 +138,54 @@ def ledger_page(kind: str, request: Request, session: DbSession, user: CurrentUs
                 after: int | None = None, page: int = 1, size: int = 50):
     k = _kind(kind)
     code = _region(user, region)
-    visible = _visible(user, code)
-    filters = _filters(k, request)
     size = size if size in PAGE_SIZES else 50
     if sort not in store.SORTABLE_META and not k.has(sort):
         sort = "id"
-    conn = session.connection()
-    offset = (max(page, 1) - 1) * size
-    try:
-        frame, next_after = store.page(conn, k, visible, filters=filters, q=q, sort=sort,
-                                       descending=bool(desc), after=after, offset=offset, limit=size)
-        from ... import cache
 
-        count_key = ("ledger_count", str(session.get_bind().url), k.id,
-                     frozenset(visible) if visible is not None else None, tuple(sorted(filters.items())), q)
-        total = cache.cached(count_key, lambda: store.count_where(conn, k, visible, filters=filters, q=q))
-    except ValueError:
-        raise HTTPException(status_code=400, detail="筛选条件格式不对")
-    cols = _columns(k)
-    rows = []
-    for rec in frame.iter_rows(named=True):
-        rows.append({"uscc": rec.get("uscc"), "region_code": rec.get("region_code"),
-                     "cells": [_cell(f, rec.get(f.id)) for f in cols],
-                     "nums": [f.type in ("int", "money", "decimal") for f in cols]})
-    base = {kk: v for kk, v in request.query_params.items() if kk not in ("after", "page", "sort", "desc")}
-    def link(**extra):
-        params = {**base, **{kk: v for kk, v in extra.items() if v is not None}}
-        return "?" + urlencode(params)
-    next_link = None
-    if sort == "id" and next_after is not None:
-        next_link = link(sort="id", desc=desc, after=next_after)
-    elif sort != "id" and offset + size < total:
-        next_link = link(sort=sort, desc=desc, page=page + 1)
-    prev_link = link(sort=sort, desc=desc, page=page - 1) if sort != "id" and page > 1 else None
-    enum_filters = [f for f in k.fields if f.type in ("enum", "bool")][:3]
-    export_q = urlencode({kk: v for kk, v in request.query_params.items()
-                          if kk not in ("after", "page", "sort", "desc", "size")})
-    return render(request, "ledgers/kind.html", {
-        "kind": k, "cols": cols, "rows": rows, "total": total, "region_code": code, "q": q or "",
-        "filters": filters, "enum_filters": enum_filters, "sort": sort, "desc": desc,
-        "next_link": next_link, "prev_link": prev_link, "first_link": link(sort=sort, desc=desc),
-        "sort_link": lambda fid: link(sort=fid, desc=0 if (sort == fid and desc) else (1 if sort == fid else 0)),
-        "export_url": f"/ledgers/{k.id}.xlsx" + (f"?{export_q}" if export_q else ""),
-        "size": size, "sizes": PAGE_SIZES, "page": page,
-    })
+    def build():
+        visible = _visible(user, code)
+        filters = _filters(k, request)
+        conn = session.connection()
+        offset = (max(page, 1) - 1) * size
+        try:
+            frame, next_after = store.page(conn, k, visible, filters=filters, q=q, sort=sort,
+                                           descending=bool(desc), after=after, offset=offset, limit=size)
+            from ... import cache
+
+            count_key = ("ledger_count", str(session.get_bind().url), k.id,
+                         frozenset(visible) if visible is not None else None, tuple(sorted(filters.items())), q)
+            total = cache.cached(count_key, lambda: store.count_where(conn, k, visible, filters=filters, q=q))
+        except ValueError:
+            raise HTTPException(status_code=400, detail="筛选条件格式不对")
+        cols = _columns(k)
+        rows = []
+        for rec in frame.iter_rows(named=True):
+            rows.append({"uscc": rec.get("uscc"), "region_code": rec.get("region_code"),
+                         "cells": [_cell(f, rec.get(f.id)) for f in cols],
+                         "nums": [f.type in ("int", "money", "decimal") for f in cols]})
+        base = {kk: v for kk, v in request.query_params.items() if kk not in ("after", "page", "sort", "desc")}
+        def link(**extra):
+            params = {**base, **{kk: v for kk, v in extra.items() if v is not None}}
+            return "?" + urlencode(params)
+        next_link = None
+        if sort == "id" and next_after is not None:
+            next_link = link(sort="id", desc=desc, after=next_after)
+        elif sort != "id" and offset + size < total:
+            next_link = link(sort=sort, desc=desc, page=page + 1)
+        prev_link = link(sort=sort, desc=desc, page=page - 1) if sort != "id" and page > 1 else None
+        enum_filters = [f for f in k.fields if f.type in ("enum", "bool")][:3]
+        export_q = urlencode({kk: v for kk, v in request.query_params.items()
+                              if kk not in ("after", "page", "sort", "desc", "size")})
+        return {
+            "kind": k, "cols": cols, "rows": rows, "total": total, "region_code": code, "q": q or "",
+            "filters": filters, "enum_filters": enum_filters, "sort": sort, "desc": desc,
+            "next_link": next_link, "prev_link": prev_link, "first_link": link(sort=sort, desc=desc),
+            "sort_link": lambda fid: link(sort=fid, desc=0 if (sort == fid and desc) else (1 if sort == fid else 0)),
+            "export_url": f"/ledgers/{k.id}.xlsx" + (f"?{export_q}" if export_q else ""),
+            "size": size, "sizes": PAGE_SIZES, "page": page,
+        }
+
+    return render_cached(request, "ledgers/kind.html", build)
 
 
 @router.post("/ledgers/{kind}/import", include_in_schema=False, dependencies=[CsrfChecked])

@@ -13,7 +13,7 @@ from ...programs import store
 from ...programs.engine import PROGRAM_ORDER
 from ...programs.model import RESULT_NAMES, programs_by_id
 from ...regions import registry
-from ..deps import CurrentUser, DbSession, render, require_scope, scope_codes, templates
+from ..deps import CurrentUser, DbSession, render, render_cached, require_scope, scope_codes, templates
 from .ledgers import ENTERPRISE_PANELS
 
 router = APIRouter()
@@ -110,19 +110,28 @@ def _cards(session, user, scope: str | None, day: dt.date) -> tuple[list[dict], 
 def programs_index(request: Request, session: DbSession, user: CurrentUser, region: str | None = None,
                    as_of: str | None = None, format: str | None = None):
     scope = _scope(user, region)
-    day = dt.date.fromisoformat(as_of) if as_of else store.latest_as_of(session.connection())
-    cards, export = [], []
-    if day is not None:
-        from ... import cache
 
-        key = ("program_cards", str(session.get_bind().url), scope, _frozen(_codes(user, scope)), day)
-        cards, export = cache.cached(key, lambda: _cards(session, user, scope, day))
+    def gather():
+        day = dt.date.fromisoformat(as_of) if as_of else store.latest_as_of(session.connection())
+        cards, export = [], []
+        if day is not None:
+            from ... import cache
+
+            key = ("program_cards", str(session.get_bind().url), scope, _frozen(_codes(user, scope)), day)
+            cards, export = cache.cached(key, lambda: _cards(session, user, scope, day))
+        return day, cards, export
+
     if format == "xlsx":
         from ...excel import xlsx_response
 
+        day, _, export = gather()
         return xlsx_response({"企业培育": pl.DataFrame(export)}, f"企业培育-{day}.xlsx")
-    return render(request, "programs/index.html", {"cards": cards, "as_of": day, "region_code": scope,
-                                                   "status": STATUS})
+
+    def build():
+        day, cards, _ = gather()
+        return {"cards": cards, "as_of": day, "region_code": scope, "status": STATUS}
+
+    return render_cached(request, "programs/index.html", build)
 
 
 def _list_frame(session, user, pid: str, scope: str | None, day, result: str | None) -> pl.DataFrame:

@@ -13,7 +13,8 @@ from ...targets.metrics import LedgerSource, MetricError, load_metrics, rows_beh
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report
 from ...targets.store import TargetError, bind_target, dismiss_target, get_target, list_targets
-from ..deps import CsrfChecked, CurrentUser, DbSession, render, require_edit, require_scope, scope_codes
+from ..deps import (CsrfChecked, CurrentUser, DbSession, render, render_cached, require_edit, require_scope,
+                    scope_codes)
 
 router = APIRouter()
 
@@ -46,16 +47,18 @@ def _progress(session, user, region, year, date):
 @router.get("/targets", include_in_schema=False)
 def targets_page(request: Request, session: DbSession, user: CurrentUser, region: str | None = None,
                  year: int | None = None, date: str | None = None, format: str | None = None):
-    code, today, rows = _progress(session, user, region, year, date)
     if format == "xlsx":
+        code, today, rows = _progress(session, user, region, year, date)
         from ...excel import xlsx_response
 
         return xlsx_response({"目标进度": progress_frame(rows)}, f"目标进度-{code or '全部'}-{today}.xlsx")
-    charts = cache.cached(("progress_charts", str(session.get_bind().url), code, year or today.year, today,
-                           frozenset(p.target.id for p in rows)), lambda: _progress_charts(rows, code))
-    return render(request, "targets/index.html", {
-        "rows": rows, "region_code": code, "year": year or today.year, "as_of": today, **charts,
-    })
+
+    def build():
+        code, today, rows = _progress(session, user, region, year, date)
+        return {"rows": rows, "region_code": code, "year": year or today.year, "as_of": today,
+                **_progress_charts(rows, code)}
+
+    return render_cached(request, "targets/index.html", build)
 
 
 def _progress_charts(rows, code: str | None) -> dict:

@@ -33,12 +33,12 @@ def test_value_computed_across_a_write_is_not_kept():
     assert cache.cached(("race",), lambda: "fresh") == "fresh"
 
 
-def _target(engine, code="320903"):
+def _target(engine, code="320903", indicator="新招引科技型企业"):
     from kechuang import db
     from kechuang.targets.store import add_target
 
     with db.session_scope(engine) as s:
-        return add_target(s, region="盐都区", region_code=code, indicator="新招引科技型企业", value="5",
+        return add_target(s, region="盐都区", region_code=code, indicator=indicator, value="5",
                           unit="家", year=2024).id
 
 
@@ -141,3 +141,26 @@ def test_write_is_committed_before_the_response_starts(app, engine, client_as):
         r = spied.post(f"/targets/{tid}/dismiss", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
     assert seen["status"] == "dismissed"
+
+
+def test_cached_page_carries_each_sessions_own_csrf_token_and_follows_data(app, engine, make_user):
+    from fastapi.testclient import TestClient
+
+    from web_helpers import csrf_from, login
+
+    make_user("twice", "officer", "320903")
+    first, second = TestClient(app), TestClient(app)
+    for c in (first, second):
+        assert login(c, "twice").status_code == 303
+    pages = [c.get("/targets?year=2024") for c in (first, second)]
+    tokens = [csrf_from(p.text) for p in pages]
+    assert tokens[0] != tokens[1] and all("kc-csrf-slot" not in p.text for p in pages)
+    assert "有效高企" not in pages[0].text
+    tid = _target(engine, indicator="有效高企")
+    assert all("有效高企" in c.get("/targets?year=2024").text for c in (first, second))
+    for c, token in zip((first, second), tokens):  # each session's token is accepted
+        r = c.post(f"/targets/{tid}/dismiss", data={"csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303
+    assert "有效高企" not in first.get("/targets?year=2024").text
+    first.close()
+    second.close()

@@ -6,6 +6,9 @@ per page from concurrent clients. Prints each page's p95 next to the budget (150
 ratio to /healthz measured in the same run.
 
     .venv/bin/python benchmarks/web.py [--enterprises 100000] [--clients 20] [--requests 200]
+
+Pages with {n} or {month}/{day} in their URL change on every request (deep paging, other
+dates), so they measure pages that the rendered-page cache cannot serve.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ from pathlib import Path
 
 import httpx
 
-PAGES = ["/healthz", "/", "/targets", "/ledgers", "/ledgers/enterprise", "/ledgers/enterprise?page=1000",
-         "/docs/statements", "/assessment", "/programs"]
+PAGES = ["/healthz", "/", "/targets", "/ledgers", "/ledgers/enterprise", "/docs/statements", "/assessment",
+         "/programs",
+         # a different URL on every request, so the rendered-page cache never helps:
+         "/ledgers/enterprise?after={n}", "/ledgers/enterprise?sort=name&page={n}", "/programs/tech_sme?page={n}",
+         "/targets?date=2024-{month}-{day}"]
 BUDGET_MS = 150.0
 
 
@@ -56,19 +62,22 @@ async def hammer(base: str, path: str, clients: int, requests: int) -> tuple[lis
     for i in range(requests):
         queue.put_nowait(i)
 
+    def url(i: int) -> str:  # {n}: 1..1000 spread over the requests; {month}/{day}: a date of 2024
+        return path.format(n=(i * 7919) % 1000 * 37 + 1, month=f"{i % 12 + 1:02d}", day=f"{i % 28 + 1:02d}")
+
     async def worker():
         nonlocal errors
         async with httpx.AsyncClient(base_url=base, timeout=60) as c:
             await login(c)
-            await c.get(path)  # warm this client's path once
+            await c.get(url(0))  # warm this client's path once
             while True:
                 try:
-                    queue.get_nowait()
+                    i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
                 t = time.perf_counter()
                 try:
-                    r = await c.get(path)
+                    r = await c.get(url(i))
                     errors += r.status_code >= 400
                 except httpx.HTTPError:
                     errors += 1

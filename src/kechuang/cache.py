@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Hashable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
 
 T = TypeVar("T")
 
@@ -73,3 +76,42 @@ def _fresh(key: Hashable, ttl: float) -> tuple[Any] | None:
         if hit is not None and hit[0] == _generation and time.monotonic() - hit[1] < ttl:
             return (hit[2],)
     return None
+
+
+# Ordered id lists behind deep paging (sorted by a JSON field, or by a program's ranking) are large,
+# so they live in their own small store, keyed by the data version they were read at.
+_lists: dict[Hashable, Any] = {}
+_lists_lock = threading.Lock()
+_LIST_ENTRIES = 24
+
+
+def ordered_ids(conn, key: Hashable, query) -> "np.ndarray":
+    """The ids `query` (a SELECT of one id column, ordered) returns, read once per data version.
+
+    Pages are then slices of this array, so page 1,000 costs the same as page 1."""
+    import numpy as np
+
+    from .db import data_version
+
+    if conn.info.get("kc_data_changed"):  # this transaction has uncommitted writes: read them directly
+        return np.fromiter((r[0] for r in conn.execute(query)), dtype=np.int64)
+    full = (str(conn.engine.url), data_version(conn), key)
+    with _lists_lock:
+        hit = _lists.get(full)
+    if hit is not None:
+        return hit
+    with _lock:
+        key_lock = _computing.setdefault(("ids",) + full, threading.Lock())
+    with key_lock:
+        with _lists_lock:
+            hit = _lists.get(full)
+        if hit is not None:
+            return hit
+        ids = np.fromiter((r[0] for r in conn.execute(query)), dtype=np.int64)
+        with _lists_lock:
+            if len(_lists) >= _LIST_ENTRIES:
+                _lists.pop(next(iter(_lists)))  # oldest first
+            _lists[full] = ids
+        with _lock:
+            _computing.pop(("ids",) + full, None)
+        return ids

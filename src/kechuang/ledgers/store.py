@@ -457,11 +457,22 @@ def page(conn: Connection, kind: str | Kind, region_codes: set[str] | None = Non
             query = query.where(conds_k)
         query = query.order_by(T.c.id.desc() if descending else T.c.id).limit(limit + 1)
     else:
+        from .. import cache
+
         expr = _field_expr(kind, sort)
         order = [expr.desc() if descending else expr.asc(), T.c.id]
         if conn.dialect.name == "postgresql":
             order[0] = order[0].nulls_last()
-        query = query.order_by(*order).offset(offset).limit(limit + 1)
+        key = ("ledger_order", kind.id, frozenset(region_codes) if region_codes is not None else None,
+               tuple(sorted((filters or {}).items())), q, sort, descending)
+        ids = cache.ordered_ids(conn, key, sa.select(T.c.id).where(*conds).order_by(*order))
+        wanted = [int(i) for i in ids[offset:offset + limit + 1]]
+        found = {r[0]: r for r in conn.execute(query.where(T.c.id.in_(wanted)))} if wanted else {}
+        rows = [found[i] for i in wanted if i in found]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        frame = _typed_from_json(kind, _rows_frame(rows))
+        return frame, None
     rows = conn.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]

@@ -127,13 +127,22 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         where += [T.c.result == "fail", T.c.close.is_(False)]
     elif status:
         where.append(T.c.result == status)
-    total = conn.execute(select(func.count()).select_from(T).where(*where)).scalar() or 0
+    from .. import cache
+
     order = [T.c.result, T.c.close.desc(), T.c.score_max.desc(), T.c.uscc]
-    q = select(T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,
-               T.c.score_max, T.c.next_step).where(*where).order_by(*order).offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
-    rows = [dict(r) for r in conn.execute(q).mappings()]
+    key = ("program_order", as_of, program, frozenset(region_codes) if region_codes is not None else None, status)
+    ids = cache.ordered_ids(conn, key, select(T.c.id).where(*where).order_by(*order))
+    total = len(ids)
+    wanted = [int(i) for i in (ids[offset:offset + limit] if limit is not None else ids[offset:])]
+    cols = (T.c.id, T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,
+            T.c.score_max, T.c.next_step)
+    found: dict[int, dict] = {}
+    for chunk in range(0, len(wanted), 5000):  # stay under the bound-parameter limits
+        part = wanted[chunk:chunk + 5000]
+        found.update((r["id"], dict(r)) for r in conn.execute(select(*cols).where(T.c.id.in_(part))).mappings())
+    rows = [found[i] for i in wanted if i in found]
+    for r in rows:
+        del r["id"]
     for r in rows:
         for k in ("score", "score_min", "score_max"):
             r[k] = float(r[k]) if r[k] is not None else None

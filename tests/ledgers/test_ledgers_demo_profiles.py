@@ -1,3 +1,4 @@
+import json
 import datetime as dt
 import io
 from decimal import Decimal
@@ -157,3 +158,35 @@ def test_paging_keyset_and_filters(engine):
         assert "enterprise" in recs and recs["enterprise"].height == 1
         total = c.execute(sa.text("SELECT count(*) FROM ledger_records WHERE uscc = :u"), {"u": seen[0]}).scalar()
         assert sum(f.height for f in recs.values()) == total
+
+
+def test_page_records_match_the_typed_frame_for_every_kind(engine):
+    generate_city(engine, "320900", enterprises=120, seed=3, today=TODAY)
+    from kechuang.ledgers.kinds import all_kinds
+
+    with engine.connect() as c:
+        for kid in all_kinds():
+            frame, cursor = store.page(c, kid, None, limit=40)
+            records, cursor2 = store.page_records(c, kid, None, limit=40)
+            assert cursor == cursor2
+            assert records == list(frame.iter_rows(named=True)), kid
+
+
+def test_deep_pages_by_a_data_field_follow_writes(engine):
+    generate_city(engine, "320900", enterprises=150, seed=4, today=TODAY)
+    with engine.connect() as c:
+        names = []
+        for n in range(3):
+            page, _ = store.page(c, "enterprise", None, sort="name", offset=n * 50, limit=50)
+            names += page.get_column("name").to_list()
+        assert names == sorted(names) and len(set(names)) == 150
+    with engine.begin() as c:  # a committed change of a sort key moves the record
+        first = c.execute(sa.text("SELECT id FROM ledger_records WHERE kind = 'enterprise' ORDER BY id")).first()[0]
+        data = c.execute(sa.text("SELECT data FROM ledger_records WHERE id = :i"), {"i": first}).scalar()
+        data = json.loads(data) if isinstance(data, str) else dict(data)
+        data["name"] = "龘" * 3
+        c.execute(sa.text("UPDATE ledger_records SET data = :d WHERE id = :i"),
+                  {"d": json.dumps(data, ensure_ascii=False), "i": first})
+    with engine.connect() as c:
+        last, _ = store.page(c, "enterprise", None, sort="name", offset=149, limit=50)
+        assert last.get_column("name").to_list() == ["龘" * 3]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
 import polars as pl
@@ -445,18 +446,60 @@ def page(conn: Connection, kind: str | Kind, region_codes: set[str] | None = Non
     """One page of records as a typed frame and the cursor of the next page.
 
     Sorting by ``id`` uses keyset paging (``after`` = last id seen), which stays fast at any depth;
-    other sort keys use offset paging over an index-assisted scan.
+    other sort keys slice an ordered id list read once per data version.
     """
     kind = _kind(kind)
+    rows, cursor = _page_rows(conn, kind, region_codes, filters=filters, q=q, sort=sort, descending=descending,
+                              after=after, offset=offset, limit=limit)
+    return _typed_from_json(kind, _rows_frame(rows)), cursor
+
+
+def page_records(conn: Connection, kind: str | Kind, region_codes: set[str] | None = None, *,
+                 filters: dict[str, Any] | None = None, q: str | None = None, sort: str = "id",
+                 descending: bool = False, after: int | None = None, offset: int = 0,
+                 limit: int = 50) -> tuple[list[dict[str, Any]], int | None]:
+    """`page` as plain dicts with the same typed values (Decimal, date, bool), for pages of a screen's
+    size where building a frame would cost more than the rows themselves."""
+    kind = _kind(kind)
+    rows, cursor = _page_rows(conn, kind, region_codes, filters=filters, q=q, sort=sort, descending=descending,
+                              after=after, offset=offset, limit=limit)
+    return [_typed_record(kind, row) for row in rows], cursor
+
+
+def _typed_record(kind: Kind, row) -> dict[str, Any]:
+    data = json.loads(row[6]) if isinstance(row[6], str) else dict(row[6] or {})
+    out: dict[str, Any] = {}
+    for f in kind.fields:
+        v = data.get(f.id)
+        if v is None or v == "":
+            out[f.id] = None
+        elif f.is_decimal:
+            out[f.id] = Decimal(str(v)).quantize(Decimal(1).scaleb(-DECIMAL_SCALE[f.type]))
+        elif f.type == "date":
+            try:
+                out[f.id] = dt.date.fromisoformat(str(v)[:10])
+            except ValueError:
+                out[f.id] = None
+        elif f.type in ("int", "year"):
+            out[f.id] = int(v)
+        elif f.type == "bool":
+            out[f.id] = bool(v)
+        else:
+            out[f.id] = v if isinstance(v, str) else str(v)
+    record_date = row[5]
+    if isinstance(record_date, str):
+        record_date = dt.date.fromisoformat(record_date[:10])
+    elif isinstance(record_date, dt.datetime):
+        record_date = record_date.date()
+    out.update(id=row[0], key=row[1], region_code=row[2], uscc=row[3], year=row[4], record_date=record_date)
+    return out
+
+
+def _page_rows(conn: Connection, kind: Kind, region_codes, *, filters, q, sort, descending, after, offset,
+               limit) -> tuple[list, int | None]:
     conds = build_where(kind, region_codes, filters, q)
-    cols = _meta_cols(conn)
-    query = sa.select(*cols).where(*conds)
-    if sort == "id":
-        if after is not None:
-            conds_k = T.c.id < after if descending else T.c.id > after
-            query = query.where(conds_k)
-        query = query.order_by(T.c.id.desc() if descending else T.c.id).limit(limit + 1)
-    else:
+    query = sa.select(*_meta_cols(conn)).where(*conds)
+    if sort != "id":
         from .. import cache
 
         expr = _field_expr(kind, sort)
@@ -466,19 +509,16 @@ def page(conn: Connection, kind: str | Kind, region_codes: set[str] | None = Non
         key = ("ledger_order", kind.id, frozenset(region_codes) if region_codes is not None else None,
                tuple(sorted((filters or {}).items())), q, sort, descending)
         ids = cache.ordered_ids(conn, key, sa.select(T.c.id).where(*conds).order_by(*order))
-        wanted = [int(i) for i in ids[offset:offset + limit + 1]]
+        wanted = [int(i) for i in ids[offset:offset + limit]]
         found = {r[0]: r for r in conn.execute(query.where(T.c.id.in_(wanted)))} if wanted else {}
-        rows = [found[i] for i in wanted if i in found]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        frame = _typed_from_json(kind, _rows_frame(rows))
-        return frame, None
+        return [found[i] for i in wanted if i in found], None
+    if after is not None:
+        query = query.where(T.c.id < after if descending else T.c.id > after)
+    query = query.order_by(T.c.id.desc() if descending else T.c.id).limit(limit + 1)
     rows = conn.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    frame = _typed_from_json(kind, _rows_frame(rows))
-    next_cursor = rows[-1][0] if (more and rows) else None
-    return frame, next_cursor
+    return rows, (rows[-1][0] if (more and rows) else None)
 
 
 def count_where(conn: Connection, kind: str | Kind, region_codes: set[str] | None = None, *,

@@ -148,8 +148,9 @@ def ledger_page(kind: str, request: Request, session: DbSession, user: CurrentUs
         conn = session.connection()
         offset = (max(page, 1) - 1) * size
         try:
-            frame, next_after = store.page(conn, k, visible, filters=filters, q=q, sort=sort,
-                                           descending=bool(desc), after=after, offset=offset, limit=size)
+            records, next_after = store.page_records(conn, k, visible, filters=filters, q=q, sort=sort,
+                                                     descending=bool(desc), after=after, offset=offset,
+                                                     limit=size)
             from ... import cache
 
             count_key = ("ledger_count", str(session.get_bind().url), k.id,
@@ -159,7 +160,7 @@ def ledger_page(kind: str, request: Request, session: DbSession, user: CurrentUs
             raise HTTPException(status_code=400, detail="筛选条件格式不对")
         cols = _columns(k)
         rows = []
-        for rec in frame.iter_rows(named=True):
+        for rec in records:
             rows.append({"uscc": rec.get("uscc"), "region_code": rec.get("region_code"),
                          "cells": [_cell(f, rec.get(f.id)) for f in cols],
                          "nums": [f.type in ("int", "money", "decimal") for f in cols]})

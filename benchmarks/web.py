@@ -7,7 +7,7 @@ ratio to /healthz measured in the same run.
 
     .venv/bin/python benchmarks/web.py [--enterprises 100000] [--clients 20] [--requests 200]
 
-Pages with {n} or {month}/{day} in their URL change on every request (deep paging, other
+Pages with {n}, {page} or {month}/{day} in their URL change on every request (deep paging, other
 dates), so they measure pages that the rendered-page cache cannot serve.
 """
 
@@ -30,7 +30,8 @@ import httpx
 PAGES = ["/healthz", "/", "/targets", "/ledgers", "/ledgers/enterprise", "/docs/statements", "/assessment",
          "/programs",
          # a different URL on every request, so the rendered-page cache never helps:
-         "/ledgers/enterprise?after={n}", "/ledgers/enterprise?sort=name&page={n}", "/programs/tech_sme?page={n}",
+         "/ledgers/enterprise?after={n}", "/ledgers/enterprise?sort=name&page={page}",
+         "/programs/tech_sme?page={page}",
          "/targets?date=2024-{month}-{day}"]
 BUDGET_MS = 150.0
 
@@ -62,8 +63,10 @@ async def hammer(base: str, path: str, clients: int, requests: int) -> tuple[lis
     for i in range(requests):
         queue.put_nowait(i)
 
-    def url(i: int) -> str:  # {n}: 1..1000 spread over the requests; {month}/{day}: a date of 2024
-        return path.format(n=(i * 7919) % 1000 * 37 + 1, month=f"{i % 12 + 1:02d}", day=f"{i % 28 + 1:02d}")
+    def url(i: int) -> str:  # {n}: a record id up to 37,000; {page}: 1..900; {month}/{day}: a date of 2024
+        spread = (i * 7919) % 1000
+        return path.format(n=spread * 37 + 1, page=spread * 9 // 10 + 1, month=f"{i % 12 + 1:02d}",
+                           day=f"{i % 28 + 1:02d}")
 
     async def worker():
         nonlocal errors

@@ -84,7 +84,11 @@ class Field:
         return out
 
     def enum_labels(self) -> dict[str, str]:
-        return {v.id: v.label for v in self.values}
+        labels = self.__dict__.get("_labels")
+        if labels is None:  # frozen dataclass: memoise through __dict__
+            labels = {v.id: v.label for v in self.values}
+            object.__setattr__(self, "_labels", labels)
+        return labels
 
     def describe(self) -> str:
         """Column note for templates."""

@@ -18,6 +18,7 @@ from .security import CSRF_FIELD, CSRF_HEADER, csrf_token, csrf_valid
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.auto_reload = False  # templates ship with the package; skip a stat() per render
 
 NAV = [
     ("/", "总览", "overview"),

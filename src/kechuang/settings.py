@@ -18,6 +18,9 @@ class Settings:
     var_dir: Path
     secret_key: str
     secure_cookies: bool
+    # page handlers are CPU-bound: a few threads per process keep requests in order instead of
+    # sharing the GIL among dozens (same throughput, shorter tail under load)
+    request_threads: int = 8
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -25,7 +28,9 @@ class Settings:
         url = os.environ.get("KECHUANG_DATABASE_URL") or f"sqlite:///{var / 'kechuang.db'}"
         secret = os.environ.get("KECHUANG_SECRET_KEY") or _persistent_secret(var)
         secure = os.environ.get("KECHUANG_SECURE_COOKIES", "0") == "1"
-        return cls(database_url=url, var_dir=var, secret_key=secret, secure_cookies=secure)
+        threads = int(os.environ.get("KECHUANG_THREADS", "8"))
+        return cls(database_url=url, var_dir=var, secret_key=secret, secure_cookies=secure,
+                   request_threads=max(1, threads))
 
 
 def _persistent_secret(var: Path) -> str:

@@ -281,3 +281,41 @@ def test_concurrent_duplicate_insert_is_reported_not_raised(engine, monkeypatch)
     rep = imp(engine, "企业", xlsx(rows))
     assert not rep.ok and "同时写入" in rep.problems[0].reason
     assert dump(engine) == before
+
+
+def xls(rows, *, title_rows=0, sheet="企业") -> bytes:
+    """A real Excel 97–2003 workbook (BIFF8), as older office software still writes."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet(sheet)
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for i in range(title_rows):
+        ws.write(i, 0, f"说明第{i + 1}行")
+    for r, row in enumerate(rows, start=title_rows):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            ws.write(r, c, v, date_style) if isinstance(v, dt.date) else ws.write(r, c, v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xls_import_reimport_and_row_numbers_in_problems(engine):
+    data = xls(good_rows(), title_rows=1)
+    assert data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    rep = imp(engine, "企业", data, "旧台账.xls")
+    assert rep.ok, [p.text() for p in rep.problems]
+    assert (rep.inserted, rep.updated, rep.unchanged) == (3, 0, 0)
+    row = load_frame(engine, "enterprise").filter(pl.col("uscc") == U1).row(0, named=True)
+    assert row["registered_on"] == dt.date(2015, 3, 1) and row["above_scale"] is True
+    assert imp(engine, "企业", data, "旧台账.xls").unchanged == 3
+
+    rows = good_rows()
+    rows.append([make("91", "320902", "MA1000009"), "日期不存在", "320902", "C3825", "2023-02-30", "是"])
+    rep = _expect_rejected(engine, xls(rows, title_rows=1), "旧台账.xls")
+    [p] = rep.problems
+    # title row 1, header row 2, data rows 3–6: the bad one is row 6 as Excel shows it
+    assert (p.row, p.column, p.value) == (6, "注册日期", "2023-02-30")
+    assert p.text().startswith("文件“旧台账.xls”，工作表“企业”，第6行")

@@ -41,7 +41,7 @@ def serve(
     db.upgrade()
     console.print(f"[green]科创 kechuang 已启动:[/] http://{host}:{port}")
     uvicorn.run("kechuang.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", loop="uvloop", http="httptools")
+                workers=workers, log_level="warning")  # uvloop + httptools when installed
 
 
 @db_app.command("upgrade")

@@ -152,7 +152,15 @@ class Grammar:
         tc = spec["table_columns"]
         self.table_col = {w: k for k, ws in (("achievement", tc["achievement"]), ("target", tc["target"])) for w in ws}
         self.table_header = re.compile(_alt(self.table_col))
+        # "完成值/目标值/完成率" and rows "指标：86家/100家/86%" (one value per column)
+        col = _alt(self.table_col)
+        self.slash_header = re.compile(rf"(?:{col})(?:[ \t]*/[ \t]*(?:{col}))+")
+        val = rf"\d+(?:\.\d+)?(?:万|亿)?(?:{unit_re})"
+        self.slash_row = re.compile(
+            rf"[ \t]*(?P<name>[^\s:：/\d][^\n:：/]{{1,30}}?)[ \t]*[:：][ \t]*(?P<vals>{val}(?:[ \t]*/[ \t]*{val})+)[ \t]*")
+        self.slash_value = re.compile(rf"(?P<num>\d+(?:\.\d+)?)(?P<unit>(?:万|亿)?(?:{unit_re}))")
         self.commend = re.compile(_alt(spec["commendation_words"]))
+        self.project_size = re.compile(rf"(?:{_alt(spec['project_size_words'])})$")
         self.rank_top = re.compile(
             r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列|进入|跻身|挺进|迈入)"
             r"(?P<scope>[\u4e00-\u9fff“”\"()()、]{0,12}?)前(?P<num>[一二三四五六七八九十]|\d{1,2})(?:位|名|强)?"
@@ -212,6 +220,7 @@ _SIZE_GAP_VERB = re.compile(r"[达为至和及]|实现|完成")
 _RANK_VERB_TAIL = re.compile(r"(位列|位居|名列|排名|排在|跃居|稳居|居于|居|列).*$")
 
 
+_DATE_LEAD = re.compile(r"[ \t]*(?:1[0-2]|[1-9])月[1-3]?\d日(?:上午|下午|晚|晚上)?[,,]")
 _YEAR_CLOSING = frozenset({"今年", "全年", "本年", "本年度", "今年以来"})
 _YEAR_END_DATE = re.compile(r"(?<![\d.])(?:(?P<y>(?:19|20)\d\d)年)?1[12]月[0-3]?\d日")
 
@@ -516,6 +525,9 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
             # "深化…合作,全年新增…": a period later in the sentence covers it
             hit = _first_in(p.period_pos, p.periods, num_start, p.sentence(num_start)[1])
             if hit is None:
+                # a news lead dated by month and day ("5月16日上午,…举行…,现场签约…"): that day's year
+                if doc_year and _DATE_LEAD.match(p.text, para):
+                    return str(doc_year)
                 return ""
     m = hit[1]
     if m.group("this_year") and m.group("this_year") in grammar().whole_year:
@@ -723,14 +735,68 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         s0, s1 = p.sentence(n0)
         prev = out[-1].indicator if out and out[-1].num_start >= s0 else ""
         indicator = _growth_indicator(text, c0, n0, indicator, prev)
+        kind = decide_kind(p, ctx0, n1, doc_year)
+        period = decide_period(p, ctx0, doc_year, text[c0:c1], text[s0:s1])
+        if c["cls"] == "money" and g.project_size.search(text, c0, n0):
+            kind, period = _project_size(p, s0, n0, doc_year, kind, period)
         out.append(Quantity(
             quote=text[q0:q1], start=q0, end=q1, value=c["value"], unit=c["unit"],
-            indicator=indicator[:128], kind=decide_kind(p, ctx0, n1, doc_year), comparator=comparator,
-            period=decide_period(p, ctx0, doc_year, text[c0:c1], text[s0:s1]),
+            indicator=indicator[:128], kind=kind, comparator=comparator, period=period,
             num_start=n0, num_end=n1,
         ))
     if g.table_header.search(text):
         out = sorted(out + _table_rows(text, p, doc_year), key=lambda q: (q.num_start, q.start))
+        slash = _slash_rows(text, p, doc_year)
+        if slash:
+            lines = {text.rfind("\n", 0, q.num_start) for q in slash}
+            out = [q for q in out if text.rfind("\n", 0, q.num_start) not in lines]
+            out = sorted(out + slash, key=lambda q: (q.num_start, q.start))
+    return out
+
+
+def _project_size(p: "Positions", s0: int, n0: int, doc_year: int | None, kind: str, period: str) -> tuple[str, str]:
+    """A project's 总投资: reported as a fact, in its sentence's year or the document's,
+    unless a plan word before it in its own sentence makes it a goal."""
+    hit = _nearest_before(p.strong_pos, p.strong, s0, n0)
+    if hit is not None and hit[2] == "target":
+        return kind, period
+    if _nearest_before(p.period_pos, p.periods, s0, n0) is None and doc_year:
+        # not a coming year borrowed from a plan beside it ("预计2026年达产;…总投资15亿元")
+        year = re.match(r"(?:19|20)\d\d", period)
+        if year is None or int(year.group()) > doc_year:
+            period = str(doc_year)
+    return "achievement", period
+
+
+def _slash_rows(text: str, p: "Positions", doc_year: int | None) -> list[Quantity]:
+    """Rows "指标：86家/100家/86%" after a header naming the columns "完成值/目标值/完成率";
+    a row without a year of its own takes the header's period, else the document's year."""
+    g = grammar()
+    h = g.slash_header.search(text)
+    if h is None:
+        return []
+    kinds = [g.table_col[c.strip()] for c in h.group().split("/")]
+    head_period = decide_period(p, h.start(), doc_year, "", "") or (str(doc_year) if doc_year else "")
+    out: list[Quantity] = []
+    pos = text.find("\n", h.end()) + 1
+    while 0 < pos < len(text):
+        e = text.find("\n", pos)
+        e = len(text) if e < 0 else e
+        m = g.slash_row.fullmatch(text, pos, e)
+        values = list(g.slash_value.finditer(text, m.start("vals"), m.end("vals"))) if m else []
+        if m is not None and len(values) == len(kinds):
+            q0 = m.start("name")
+            for kind, v in zip(kinds, values):
+                num = parse_number(v.group("num"))
+                conv = _table_unit(v.group("unit"), num) if num is not None else None
+                if conv is None:
+                    continue
+                out.append(Quantity(
+                    quote=text[q0:v.end()], start=q0, end=v.end(), value=conv[0], unit=conv[1],
+                    indicator=m.group("name").strip()[:128], kind=kind, comparator="=",
+                    period=decide_period(p, v.start(), doc_year, "", "") or head_period,
+                    num_start=v.start(), num_end=v.end()))
+        pos = e + 1
     return out
 
 

@@ -76,6 +76,7 @@ _MEMBERSHIP = re.compile(r"(?:委员|常委)[ \t]*$")
 _COMMITTEE_TAIL = re.compile(r"(?<=[市区县])(?:委|政府)$")
 # "【吴江区】…", "常熟市:…": a place opening a paragraph names what the paragraph is about
 _PLACE_MARK = re.compile(rf"^[ \t]*(?:【[ \t]*(?P<a>[{HAN}]{{2,12}})[ \t]*】|(?P<b>[{HAN}]{{2,12}})[::])")
+_BARE_ZONE = re.compile(r"高新区|开发区|经开区|工业园区|园区|新区|经济开发区|高新技术产业开发区|经济技术开发区")
 _SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区))$")
 
 
@@ -143,6 +144,12 @@ _OUTLET_STRIP = re.compile(r"^(?:今日|今天|新|大)|(?:晚报|日报|早报|
 def _titles():
     v = vocab()
     return (set(v["generic_orgs"]), re.compile(rf"(?:{'|'.join(sorted(v['org_title_suffixes'], key=len, reverse=True))})$"))
+
+
+@lru_cache(maxsize=1)
+def _lead_verbs() -> re.Pattern:
+    words = vocab().get("place_lead_verbs") or ["(?!)"]
+    return re.compile("|".join(sorted(words, key=len, reverse=True)))
 
 
 def _inline_matches(text: str):
@@ -316,7 +323,20 @@ class SectionMap:
                 return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)
         return None
 
+    def _doc_zone_title(self, titles: list[str]) -> str | None:
+        """A title of the zone opening the text's title, named bare ("开发区党工委书记")."""
+        generic, suffix = _titles()
+        zone = self.doc_ctx.region
+        for t in titles:
+            org = suffix.sub("", suffix.sub("", t))
+            if _BARE_ZONE.fullmatch(org) and zone.endswith(org) and len(zone) > len(org):
+                return t
+        return None
+
     def _person_context(self, p: Person) -> Context:
+        if (t := self._doc_zone_title(p.titles)) is not None:  # the zone's own official, whatever seat
+            base = self.doc_ctx                                  # he holds in the wider district
+            return Context(base.region, base.region_code, f"{t}{p.name}", base.key_code)
         ctx = self._org_context(p.titles)
         if ctx is not None:
             return ctx
@@ -442,14 +462,18 @@ class SectionMap:
             return []
         out: list[tuple[int, int, Context]] = []
         text = self.text
+        lead = _lead_verbs()
         for m in _inline_matches(text):
             name = m.group("name")
+            a = m.start("name")
+            verb = lead.match(name)
+            if verb is not None and len(name) - verb.end() >= 2:  # "支持合德镇…": the place after the verb
+                name, a = name[verb.end():], a + verb.end()
             if _NOT_SUBJECT.match(name):
                 continue
             ctx = self._place(name)
             if ctx is None:
                 continue
-            a = m.start("name")
             end = _SUBJECT_END.search(text, a)
             b = end.start() if end else len(text)
             if out and out[-1][1] > a:  # the next place named ends the previous one's scope

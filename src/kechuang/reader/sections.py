@@ -76,6 +76,8 @@ _MEMBERSHIP = re.compile(r"(?:委员|常委)[ \t]*$")
 _COMMITTEE_TAIL = re.compile(r"(?<=[市区县])(?:委|政府)$")
 # "【吴江区】…", "常熟市:…": a place opening a paragraph names what the paragraph is about
 _PLACE_MARK = re.compile(rf"^[ \t]*(?:【[ \t]*(?P<a>[{HAN}]{{2,12}})[ \t]*】|(?P<b>[{HAN}]{{2,12}})[::])")
+# a place followed by its party committee or government ("海安市委常委…"): an official's title
+_ORGAN_AFTER = re.compile(r"[市县区]?(?:委|政府|人大|政协)")
 _BARE_ZONE = re.compile(r"高新区|开发区|经开区|工业园区|园区|新区|经济开发区|高新技术产业开发区|经济技术开发区")
 _SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区))$")
 
@@ -469,8 +471,8 @@ class SectionMap:
             verb = lead.match(name)
             if verb is not None and len(name) - verb.end() >= 2:  # "支持合德镇…": the place after the verb
                 name, a = name[verb.end():], a + verb.end()
-            if _NOT_SUBJECT.match(name):
-                continue
+            if _NOT_SUBJECT.match(name) or _ORGAN_AFTER.match(text, m.end("name")):
+                continue  # "海安市委常委、…书记X表示": an official's title, his own words decide
             ctx = self._place(name)
             if ctx is None:
                 continue
@@ -486,7 +488,7 @@ class SectionMap:
         for m in bare_rx.finditer(text) if bare_rx is not None else ():
             name = m.group("name") or m.group("whole")
             a = m.start("name") if m.group("name") else m.start("whole")
-            if a in taken or _NOT_SUBJECT.match(name):
+            if a in taken or _NOT_SUBJECT.match(name) or _ORGAN_AFTER.match(text, a + len(name)):
                 continue
             r = self._resolve_org(name)
             # short forms are ordinary words too ("新建"): only places of the document's province

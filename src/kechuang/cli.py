@@ -4,6 +4,7 @@ through ``kechuang.<package>.commands.register(app)``."""
 from __future__ import annotations
 
 import importlib
+import os
 
 import typer
 from rich.console import Console
@@ -39,6 +40,7 @@ def serve(
     from . import db
 
     db.upgrade()
+    os.environ.setdefault("KECHUANG_WARM", "1")  # workers decode the dashboards' ledgers at start
     console.print(f"[green]科创 kechuang 已启动:[/] http://{host}:{port}")
     uvicorn.run("kechuang.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning")  # uvloop + httptools when installed

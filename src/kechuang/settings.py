@@ -21,6 +21,8 @@ class Settings:
     # page handlers are CPU-bound: a few threads per process keep requests in order instead of
     # sharing the GIL among dozens (same throughput, shorter tail under load)
     request_threads: int = 8
+    # decode the ledgers behind the dashboards in the background when a server starts
+    warm_on_start: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -30,7 +32,7 @@ class Settings:
         secure = os.environ.get("KECHUANG_SECURE_COOKIES", "0") == "1"
         threads = int(os.environ.get("KECHUANG_THREADS", "8"))
         return cls(database_url=url, var_dir=var, secret_key=secret, secure_cookies=secure,
-                   request_threads=max(1, threads))
+                   request_threads=max(1, threads), warm_on_start=os.environ.get("KECHUANG_WARM", "0") == "1")
 
 
 def _persistent_secret(var: Path) -> str:

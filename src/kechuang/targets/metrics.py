@@ -292,11 +292,57 @@ def _ledger_version(engine, kind: str) -> tuple:
     return tuple(str(v) for v in row)
 
 
+_LOADING: dict[tuple, threading.Lock] = {}
+
+
+def _disk_cache_dir(engine) -> Path:
+    """Where decoded ledger frames are kept between processes: beside a SQLite file, else under var/."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent / "cache" / "ledger-frames"
+    from ..settings import get_settings
+
+    return get_settings().var_dir / "cache" / "ledger-frames"
+
+
+def _frame_from_disk_or_db(engine, kind: str, version: tuple) -> pl.DataFrame:
+    """The decoded frame of a whole ledger kind at `version`, shared through a Parquet file so other
+    worker processes and restarts skip decoding the JSON records again."""
+    import hashlib
+    import os
+
+    from kechuang.ledgers import load_frame
+
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return load_frame(engine, kind)
+    tag = hashlib.sha1(repr((str(engine.url), kind, version)).encode()).hexdigest()[:20]
+    folder = _disk_cache_dir(engine)
+    path = folder / f"{kind}-{tag}.parquet"
+    if path.exists():
+        try:
+            return pl.read_parquet(path)
+        except Exception:  # a damaged file is only a cache: decode again
+            pass
+    frame = load_frame(engine, kind)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        frame.write_parquet(tmp)
+        os.replace(tmp, path)
+        for old in folder.glob(f"{kind}-*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return frame
+
+
 class LedgerSource:
     """Ledger frames from the database via kechuang.ledgers.load_frame.
 
-    Frames are kept across requests in this process and reloaded only when the kind's records
-    change, so dashboards do not decode the whole ledger on every page view."""
+    Frames are kept across requests in this process (and as Parquet files for other processes)
+    and reloaded only when the kind's records change, so dashboards do not decode the whole ledger
+    on every page view."""
 
     def __init__(self, engine, region_codes: set[str] | None = None):
         self.engine = engine
@@ -308,19 +354,32 @@ class LedgerSource:
             from kechuang.ledgers import load_frame
 
             key = (str(self.engine.url), kind, frozenset(self.region_codes or ()) or None)
-            version = _ledger_version(self.engine, kind)
             with _FRAMES_LOCK:
-                hit = _FRAMES.get(key)
-            if hit is not None and hit[0] == version:
-                frame = hit[1]
-            else:
-                frame = load_frame(self.engine, kind, self.region_codes)
+                loading = _LOADING.setdefault(key, threading.Lock())
+            with loading:  # one decode per kind at a time; the others wait and reuse it
+                version = _ledger_version(self.engine, kind)
                 with _FRAMES_LOCK:
-                    if len(_FRAMES) > 64:
-                        _FRAMES.clear()
-                    _FRAMES[key] = (version, frame)
+                    hit = _FRAMES.get(key)
+                if hit is not None and hit[0] == version:
+                    frame = hit[1]
+                else:
+                    if self.region_codes is None:
+                        frame = _frame_from_disk_or_db(self.engine, kind, version)
+                    else:
+                        frame = load_frame(self.engine, kind, self.region_codes)
+                    with _FRAMES_LOCK:
+                        if len(_FRAMES) > 64:
+                            _FRAMES.clear()
+                        _FRAMES[key] = (version, frame)
             self._cache[kind] = frame
         return self._cache[kind]
+
+
+def warm(engine) -> None:
+    """Load every ledger kind that a metric reads (for a server's first page views)."""
+    source = LedgerSource(engine)
+    for kind in sorted({m.kind for m in load_metrics().values() if m.kind} | {"enterprise"}):
+        source(kind)
 
 
 def dict_source(frames: Mapping[str, pl.DataFrame]) -> FrameSource:

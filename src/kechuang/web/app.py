@@ -44,6 +44,15 @@ def vendor_dir() -> Path:
     return copied
 
 
+def _warm_quietly(warm, engine) -> None:
+    try:
+        warm(engine)
+    except Exception:  # only a head start; the first page view loads what is missing
+        import logging
+
+        logging.getLogger("kechuang").warning("预热台账数据失败", exc_info=True)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     @asynccontextmanager
@@ -51,6 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        if settings.warm_on_start:
+            import threading
+
+            from ..targets.metrics import warm
+
+            threading.Thread(target=_warm_quietly, args=(warm, engine), daemon=True, name="warm").start()
         yield
 
     app = FastAPI(

@@ -80,3 +80,10 @@ def test_verb_before_a_place_is_not_part_of_its_name():
             "二、2024年主要目标\n\n推动镇域发展。支持岔河镇工业开票销售突破60亿元。\n")
     row = _by_value(_rows(text), 60, "亿元")
     assert row["region"].endswith("如东县岔河镇") and "支持" not in row["region"]
+
+
+def test_meeting_event_gives_the_document_year():
+    text = ("泗阳县召开2024年科技创新大会\n\n2024-02-26 来源:泗阳发布\n\n"
+            "会上,县政府与多所高校现场签约产学研合作项目9个。\n")
+    row = _by_value(_rows(text), 9, "个")
+    assert row["period"] == "2024"

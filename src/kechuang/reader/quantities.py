@@ -160,6 +160,7 @@ class Grammar:
             rf"[ \t]*(?P<name>[^\s:：/\d][^\n:：/]{{1,30}}?)[ \t]*[:：][ \t]*(?P<vals>{val}(?:[ \t]*/[ \t]*{val})+)[ \t]*")
         self.slash_value = re.compile(rf"(?P<num>\d+(?:\.\d+)?)(?P<unit>(?:万|亿)?(?:{unit_re}))")
         self.commend = re.compile(_alt(spec["commendation_words"]))
+        self.present_event = re.compile(_alt(spec["present_event_words"]))
         self.project_size = re.compile(rf"(?:{_alt(spec['project_size_words'])})$")
         self.rank_top = re.compile(
             r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列|进入|跻身|挺进|迈入)"
@@ -526,7 +527,8 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
             hit = _first_in(p.period_pos, p.periods, num_start, p.sentence(num_start)[1])
             if hit is None:
                 # a news lead dated by month and day ("5月16日上午,…举行…,现场签约…"): that day's year
-                if doc_year and _DATE_LEAD.match(p.text, para):
+                # or at the meeting itself ("会上,…现场签约项目12个")
+                if doc_year and (_DATE_LEAD.match(p.text, para) or grammar().present_event.search(p.text, s0, num_start)):
                     return str(doc_year)
                 return ""
     m = hit[1]

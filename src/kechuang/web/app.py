@@ -44,9 +44,22 @@ def vendor_dir() -> Path:
     return copied
 
 
+def _calm_garbage_collector() -> None:
+    """Full collections walk every long-lived object (modules, rule files, region tree): about
+    65 ms each in a warm server, a pause that every queued request waits through. Freezing what
+    exists at start-up takes those objects out of the walk, and a larger first threshold makes
+    collections rarer; request garbage is still collected."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 def _warm_quietly(warm, engine) -> None:
     try:
         warm(engine)
+        _calm_garbage_collector()  # the decoded frames are long-lived too
     except Exception:  # only a head start; the first page view loads what is missing
         import logging
 
@@ -60,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        _calm_garbage_collector()
         if settings.warm_on_start:
             import threading
 

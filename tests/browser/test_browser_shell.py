@@ -50,3 +50,28 @@ def test_wrong_password_shows_chinese_error(live_server, page, engine):
     with page.expect_navigation():
         page.click("button[type=submit]")
     assert page.locator(".error").inner_text() == "用户名或密码错误"
+
+
+def test_any_table_exports_to_excel_as_shown(live_server, page, engine, tmp_path):
+    import openpyxl
+
+    with db.session_scope(engine) as s:
+        add_user(s, "root", PASSWORD, "admin", None, "系统管理员")
+        add_user(s, "yandu", PASSWORD, "officer", "320903", "盐都区科技局")
+    _login(page, live_server, "root")
+    page.goto(f"{live_server}/admin/users")
+    shown = page.locator("table").first
+    header = [t.strip() for t in shown.locator("thead th").all_inner_texts() if t.strip()]
+    names = [t.strip() for t in shown.locator("tbody tr td:first-child").all_inner_texts()]
+    with page.expect_download() as info:
+        page.locator("button.table-export").first.click()
+    path = tmp_path / "users.xlsx"
+    info.value.save_as(path)
+    ws = openpyxl.load_workbook(path).active
+    rows = [[("" if v is None else str(v)) for v in r] for r in ws.iter_rows(values_only=True)]
+    assert rows[0] == header
+    assert [r[0] for r in rows[1:]] == names and "yandu" in names
+    # pages with their own (complete) export get no second button
+    page.goto(f"{live_server}/targets")
+    assert page.locator("#progress-table").count() == 1
+    assert page.locator("button.table-export").count() == 0

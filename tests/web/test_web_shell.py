@@ -184,3 +184,26 @@ def test_pages_load_local_assets_only(client_as, path):
     assert scripts and all(s.startswith("/static/") for s in scripts)
     for s in scripts:
         assert admin.get(s).status_code == 200, s
+
+
+def test_table_export_returns_the_table_with_numbers_as_numbers(client_as):
+    import io
+
+    import openpyxl
+
+    from web_helpers import csrf_from
+
+    c = client_as("viewer", "320900")
+    token = csrf_from(c.get("/").text)
+    body = {"title": "下辖地区/对比", "header": ["地区", "企业数", "地区"],
+            "rows": [["亭湖区", "1,234", "甲"], ["盐都区", "—", "乙"], ["大丰区", "56.5"]]}
+    assert c.post("/export/table", json=body).status_code == 403  # no CSRF token
+    r = c.post("/export/table", json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert "filename*=UTF-8''%E4%B8%8B%E8%BE%96" in r.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("地区", "企业数", "地区_")
+    assert rows[1:] == [("亭湖区", 1234, "甲"), ("盐都区", None, "乙"), ("大丰区", 56.5, None)]
+    too_many = {"title": "x", "header": ["a"], "rows": [["1"]] * 50_001}
+    assert c.post("/export/table", json=too_many, headers={"X-CSRF-Token": token}).status_code == 422

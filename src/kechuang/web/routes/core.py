@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 
 from ... import audit
@@ -211,3 +212,48 @@ def users_disable(username: str, session: DbSession, admin: AdminUser):
     audit.record(session, admin.username, "disable", "user", username,
                  before={"active": True}, after={"active": False})
     return RedirectResponse("/admin/users", status_code=303)
+
+
+# ---------------------------------------------------------------- any table on screen → Excel
+
+class TableExport(BaseModel):
+    """What the page shows: the table's header and rows as text (see static/app.js)."""
+
+    title: str = Field("表格", max_length=80)
+    header: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=200)
+    rows: list[list[Annotated[str, Field(max_length=4000)]]] = Field(default_factory=list, max_length=50_000)
+
+
+_NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?")
+
+
+def _as_number(text: str):
+    return float(text.replace(",", "")) if _NUMBER.fullmatch(text) else text
+
+
+@router.post("/export/table", include_in_schema=False, dependencies=[CsrfChecked])
+def export_table(body: TableExport, user: CurrentUser):
+    """Excel of a table exactly as the user sees it, for tables without an export of their own.
+
+    It only returns what the browser sent, so it reveals nothing beyond the page itself."""
+    import polars as pl
+
+    from ...excel import xlsx_response
+
+    width = max([len(body.header)] + [len(r) for r in body.rows] + [1])
+    names, seen = [], set()
+    for i in range(width):
+        name = (body.header[i] if i < len(body.header) else "").strip() or f"列{i + 1}"
+        while name in seen:
+            name += "_"
+        seen.add(name)
+        names.append(name)
+    columns = {n: [(r[i].strip() or None) if i < len(r) else None for r in body.rows]
+               for i, n in enumerate(names)}
+    for n, values in columns.items():  # a column of numbers goes to Excel as numbers
+        filled = [v for v in values if v not in (None, "—")]
+        if filled and all(_NUMBER.fullmatch(v) for v in filled):
+            columns[n] = [_as_number(v) if v not in (None, "—") else None for v in values]
+    frame = pl.DataFrame(columns, strict=False)
+    title = re.sub(r"[\\/:*?\"<>|\s]+", "_", body.title.strip())[:60] or "表格"
+    return xlsx_response({title[:31]: frame}, f"{title}.xlsx")

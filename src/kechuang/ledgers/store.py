@@ -510,7 +510,10 @@ def _page_rows(conn: Connection, kind: Kind, region_codes, *, filters, q, sort, 
                tuple(sorted((filters or {}).items())), q, sort, descending)
         ids = cache.ordered_ids(conn, key, sa.select(T.c.id).where(*conds).order_by(*order))
         wanted = [int(i) for i in ids[offset:offset + limit]]
-        found = {r[0]: r for r in conn.execute(query.where(T.c.id.in_(wanted)))} if wanted else {}
+        # the ids already satisfy the filters: look them up by primary key alone (with the filters
+        # repeated, SQLite may walk the kind's index instead)
+        by_id = sa.select(*_meta_cols(conn)).where(T.c.id.in_(wanted))
+        found = {r[0]: r for r in conn.execute(by_id)} if wanted else {}
         return [found[i] for i in wanted if i in found], None
     if after is not None:
         query = query.where(T.c.id < after if descending else T.c.id > after)

@@ -96,7 +96,7 @@ class Grammar:
         self.number_start = re.compile(rf"[{starts}](?<![{not_after}].)")
         self.number = re.compile(
             rf"(?=[{starts}])(?<![{not_after}])"
-            rf"(?:(?P<lo>{num_ar}|{num_cn})(?P<lomult>万|亿)?\s*(?:{rng})\s*)?"
+            rf"(?:(?P<lo>{num_ar}|{num_cn})(?P<lomult>万|亿)?(?P<lounit>{unit_re})?\s*(?:{rng})\s*)?"
             rf"(?P<num>{num_ar}|{num_cn}|{num_bare})(?P<q1>余|多)?(?P<mult>千亿|万亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
             rf"(?P<unit>{unit_re})"
             r"(?!个?月|个?工作日|个?小时|[A-Za-z0-9+])"
@@ -116,7 +116,13 @@ class Grammar:
         self.cn_end_units = set(spec["cn_numeral_clause_end_units"])
         self.cn_award = re.compile(rf"^企业(?:{_alt(spec['cn_numeral_award_verbs'])})")
         self.bare_before = [(op, re.compile(rf"(?:{_alt(ws)})$")) for op, ws in spec["bare_hundred_before"].items()]
-        self.from_to = re.compile(rf"^的?\s*(?:{_alt(spec['to_verbs'])})\s*$")
+        # "由2020年的2.31%提高到2023年的2.68%": the new value may carry its own year
+        self.from_to = re.compile(rf"^的?\s*(?:{_alt(spec['to_verbs'])})\s*(?P<year>(?:19|20)\d\d年(?:底|末)?的?)?\s*$")
+        # "超过两成", "四成以上": tenths as a percentage, after or before these words only
+        self.tenths = re.compile(r"(?<![一二两三四五六七八九十百千万\d])(?P<num>[一二两三四五六七八九])成")
+        self.tenths_before = re.compile(rf"(?:{_alt(spec['tenths_before'])})$")
+        self.tenths_after = re.compile(rf"(?:{_alt(spec['tenths_after'])})")
+        self.grant = re.compile(_alt(spec["grant_words"]))
         self.from_word = re.compile(rf"(?:{_alt(spec['from_words'])})")
         self.growth = re.compile(rf"(?:{_alt(spec['growth_verbs'])})$")
         self.growth_ref = re.compile(rf"^(?:{_alt(spec['growth_refs'])})")
@@ -211,6 +217,8 @@ _FW_EXPANSION = re.compile(r"“[^”\n]{1,12}”[\u4e00-\u9fff]{0,14}[,:,:]?\s*
 _HAS_NUMERAL = re.compile(rf"[\d{CN_NUMERAL_CHARS}+]")
 _NUMBERED_NAME = re.compile(rf"[\d{CN_NUMERAL_CHARS}]+[\u4e00-\u9fff]{{0,4}}")
 _GOAL_VERB = re.compile(r"力争|确保|争取")
+_REVIEW_LEAD = re.compile(r"(?:介绍|通报|总结|回顾|发布)[^。;!?\n]{0,12}?(?P<y>(?:19|20)\d\d)年[^。;!?\n]{0,24}?(?:工作|情况|成效|成绩)[^。;!?\n]*")
+_PLAN_LEAD = re.compile(r"部署|安排|打算|谋划|展望|目标|任务|思路|计划")
 _AFTER_QUALIFIER = re.compile(r"^(?:以上|以内|以下|左右|余|多)")
 _NOUN_HEAD = re.compile(r"[\u4e00-\u9fffA-Za-z“”\"]{2,}")
 _NOT_NOUN = re.compile(r"(?:以上|以内|左右|以下|的|是|和|及|增长|提高|提升)")
@@ -253,6 +261,10 @@ class Positions:
         if self.year_end:  # ... and its 今年/全年 report the year closing
             self.strong = [(a, b, "achievement") if k == "target" and text[a:b] in _YEAR_CLOSING else (a, b, k)
                            for a, b, k in self.strong]
+        # a lead presenting last year's work ("介绍2024年全市科技创新工作情况"): its unmarked
+        # statements report that year (the year is checked against the document's in find_quantities)
+        review = _REVIEW_LEAD.search(text, 0, 400)
+        self.review_year = int(review.group("y")) if review is not None and not _PLAN_LEAD.search(review.group()) else None
         self.headings = self._headings(text)
         self.heading_pos = [a for a, _k, _y in self.headings]
         self.leadins = self._leadins(text)
@@ -471,6 +483,8 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     scope = _para_scope(p, num_start)
     if scope is not None and (kind := _scope_kind(scope, doc_year)) is not None:
         return kind
+    if p.review_year is not None:  # a lead presenting last year's work, no plan word here
+        return "achievement"
     hit = _nearest_before(p.weak_pos, p.weak, c0, num_start) or _first_in(p.weak_pos, p.weak, num_end, c1)
     if hit is not None:
         return hit[2]
@@ -483,6 +497,15 @@ def _nearest_year_before(p: Positions, lo: int, hi: int):
         if p.periods[i][1].group("year"):
             return p.periods[i]
         i -= 1
+    return None
+
+
+def _first_year_in(p: Positions, lo: int, hi: int):
+    i = bisect.bisect_right(p.period_pos, lo)
+    while i < len(p.period_pos) and p.period_pos[i] < hi:
+        if p.periods[i][1].group("year"):
+            return p.periods[i]
+        i += 1
     return None
 
 
@@ -520,6 +543,8 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
                 hit = None
             if hit is not None:
                 para = _paragraph_start(p.text, hit[0])
+        if hit is None and p.review_year is not None:  # a lead presenting last year's work
+            return str(p.review_year)
         if hit is None:
             if "同比" in head or part is not None:  # a growth rate or a report's part: this year's
                 return str(doc_year) if doc_year else "this_year"
@@ -545,7 +570,9 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
         return m.group("year") + ("年底" if m.group("end") in ("底", "末") else "")
     if m.group("every_year") == "年均":
         # average annual rate: over the years up to the year in scope ("到2026年,…年均增长")
-        year = _nearest_year_before(p, para, hit[0])
+        # (the sentence's own year, before or after it, then the paragraph's)
+        year = _nearest_year_before(p, s0, hit[0]) or _first_year_in(p, hit[0], p.sentence(hit[0])[1]) \
+            or _nearest_year_before(p, para, hit[0])
         return year[1].group("year") if year is not None else "每年"
     if m.group("every_year"):
         # "2024—2026年每年…": every year of the stated span
@@ -630,6 +657,8 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
     """All quantified statements in ``text`` (regions and actors are filled in by sections)."""
     g = grammar()
     p = positions or Positions(text)
+    if p.review_year is not None and (not doc_year or p.review_year != doc_year - 1):
+        p.review_year = None
     cands = []
     for m in g.numbers(text):
         num = m.group("num")
@@ -640,6 +669,8 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         cmp = ""
         bare_from = None
         lo = m.group("lo")
+        if lo is not None and m.group("lounit") and (m.group("lounit") != unit or (m.group("lomult") or "") != mult):
+            lo, n0 = None, m.start("num")  # "3家到10个": not one range
         if lo is not None and m.group("lomult") and m.group("lomult") != mult:
             lo, n0 = None, m.start("num")  # "5000万至1亿元": keep the upper amount only
         if lo is not None:  # range "3至5家": the lower bound, at least (grammar.yaml)
@@ -707,6 +738,15 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         c0, c1 = p.clause_of(m.start("num"))
         cands.append({"n0": m.start("verb"), "n1": m.end(), "value": value, "unit": "位", "cls": "rank",
                       "approx": False, "c0": min(c0, m.start("verb")), "c1": c1})
+    for m in g.tenths.finditer(text):  # "超过两成", "四成以上" → 20 %, 40 %
+        n0, n1 = m.start(), m.end()
+        if not (g.tenths_before.search(text, max(0, n0 - 4), n0) or g.tenths_after.match(text, n1)):
+            continue
+        c0, c1 = p.clause_of(n0)
+        if g.event.search(text, c0, c1):
+            continue
+        cands.append({"n0": n0, "n1": n1, "value": Decimal(parse_number(m.group("num")) * 10), "unit": "%",
+                      "cls": "ratio", "approx": False, "cmp": "", "c0": c0, "c1": c1})
     for m in g.doubling.finditer(text):
         n = {"两": 4, "二": 4, "三": 8}.get(m.group("n") or "", 2)
         c0, c1 = p.clause_of(m.start())
@@ -733,7 +773,7 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             indicator = _RANK_VERB_TAIL.sub("排名", indicator) or "排名"
         else:
             comparator = c.get("cmp") or (">=" if c["approx"] else _comparator(text, n0, n1))
-            indicator = _indicator(text, c0, c1, ctx0, n1)
+            indicator = _indicator(text, c0, c1, c.get("ind_from", ctx0), n1)
         s0, s1 = p.sentence(n0)
         prev = out[-1].indicator if out and out[-1].num_start >= s0 else ""
         indicator = _growth_indicator(text, c0, n0, indicator, prev)
@@ -741,6 +781,14 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         period = decide_period(p, ctx0, doc_year, text[c0:c1], text[s0:s1])
         if c["cls"] == "money" and g.project_size.search(text, c0, n0):
             kind, period = _project_size(p, s0, n0, doc_year, kind, period)
+        elif c["cls"] == "money" and g.grant.search(text, s0, n0):
+            # a policy's award ("对新引进的全职博士,给予每人30万元安家补贴"): a standing offer,
+            # with a year only when its own sentence states one ("今年…给予每家20万元奖励")
+            mark = _nearest_before(p.strong_pos, p.strong, c0, n0)
+            if mark is None or mark[2] != "achievement":
+                kind = "target"
+                if _nearest_before(p.period_pos, p.periods, s0, n0) is None:
+                    period = ""
         out.append(Quantity(
             quote=text[q0:q1], start=q0, end=q1, value=c["value"], unit=c["unit"],
             indicator=indicator[:128], kind=kind, comparator=comparator, period=period,
@@ -872,7 +920,8 @@ def _from_values(text: str, cands: list) -> set[int]:
         froms = list(g.from_word.finditer(text, a["c0"], a["n0"]))
         if froms:
             drop.add(i)
-            b["from"] = froms[-1].start()
+            # with its own year ("提高到2023年的") the new value's kind and period are read there
+            b["ind_from" if g.from_to.match(text[a["n1"]:b["n0"]]).group("year") else "from"] = froms[-1].start()
     return drop
 
 

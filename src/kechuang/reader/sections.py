@@ -73,12 +73,16 @@ _PROVINCE_WORDS = re.compile(r"省委|省政府|全省")
 _CITY_WORDS = re.compile(r"市委|市政府|全市")
 # "吴江区委委员", "市委常委": a seat on a committee; the office held beside it says where one works
 _MEMBERSHIP = re.compile(r"(?:委员|常委)[ \t]*$")
+# "崇川区科技局", "如皋市人才办": a bureau of the place named before it
+_PLACE_BUREAU = re.compile(rf"([{HAN}]{{2,6}}?(?:市|区|县))[{HAN}]{{1,8}}(?:局|办|中心)$")
 _COMMITTEE_TAIL = re.compile(r"(?<=[市区县])(?:委|政府)$")
 # "【吴江区】…", "常熟市:…": a place opening a paragraph names what the paragraph is about
 _PLACE_MARK = re.compile(rf"^[ \t]*(?:【[ \t]*(?P<a>[{HAN}]{{2,12}})[ \t]*】|(?P<b>[{HAN}]{{2,12}})[::])")
 # a place followed by its party committee or government ("海安市委常委…"): an official's title
 _ORGAN_AFTER = re.compile(r"[市县区]?(?:委|政府|人大|政协)")
 _BARE_ZONE = re.compile(r"高新区|开发区|经开区|工业园区|园区|新区|经济开发区|高新技术产业开发区|经济技术开发区")
+# "镇党委书记": the town opening the text's title, as 开发区 is for a zone
+_BARE_TOWN = ("镇", "乡", "街道")
 _SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区))$")
 
 
@@ -283,6 +287,8 @@ class SectionMap:
             if m.group("zone"):
                 return Context(name, "", name, r.code)
             return Context(display_name(r) + tail, "", display_name(r) + tail, r.code)
+        if len(name) <= len(m.group(0)):  # a bare "镇", "园区": no place of its own
+            return None
         if m.group("town") and self.doc_region is not None and self.doc_region.level == "county" and len(name) <= 5:
             full = display_name(self.doc_region) + name
             return Context(full, "", full, self.doc_region.code)
@@ -313,6 +319,9 @@ class SectionMap:
                 base = context_for(level_region)
                 prefix = (level_region.name if level_region is not None else "")
                 return Context(base.region, base.region_code, prefix + org[1:], base.key_code)
+            if (mb := _PLACE_BUREAU.match(org)) is not None and (ctx := self._place(mb.group(1))) is not None:
+                # "崇川区科技局局长": the bureau of a named place speaks for that place
+                return Context(ctx.region, ctx.region_code, org, ctx.key_code)
             r = self._resolve_org(org)
             if r is not None and r.level in ("town", "zone") or (r is not None and r.name.endswith(org[-2:])):
                 ctx = context_for(r)
@@ -320,18 +329,24 @@ class SectionMap:
             ctx = self._composite(org)
             if ctx is not None:
                 return ctx
+            if r is None and (mz := _SUBUNIT.search(org)) is not None and mz.group("zone") \
+                    and not _BARE_ZONE.fullmatch(org) and len(org) - len(mz.group(0)) >= 2:
+                # "黄桥工业园区党工委书记": a zone the registry lacks speaks under its own name
+                key = self.doc_ctx.key_code if self.doc_ctx is not None else ""
+                return Context(org, "", org, key)
             if r is not None:
                 ctx = context_for(r)
                 return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)
         return None
 
     def _doc_zone_title(self, titles: list[str]) -> str | None:
-        """A title of the zone opening the text's title, named bare ("开发区党工委书记")."""
+        """A title of the zone or town opening the text's title, named bare ("开发区党工委书记",
+        "镇党委书记")."""
         generic, suffix = _titles()
         zone = self.doc_ctx.region
         for t in titles:
             org = suffix.sub("", suffix.sub("", t))
-            if _BARE_ZONE.fullmatch(org) and zone.endswith(org) and len(zone) > len(org):
+            if (_BARE_ZONE.fullmatch(org) or org in _BARE_TOWN) and zone.endswith(org) and len(zone) > len(org):
                 return t
         return None
 

@@ -47,3 +47,21 @@ def test_regions_find_jiangyin():
     r = runner.invoke(app, ["regions", "find", "江阴"])
     assert r.exit_code == 0
     assert "320281 江苏省无锡市江阴市" in r.output.splitlines()
+
+
+def test_demo_setup_loads_a_city_and_readies_its_dashboards(db_url, engine):
+    from typer.testing import CliRunner
+
+    from kechuang.cli import app
+    from kechuang.targets.metrics import _disk_cache_dir, dashboard_kinds
+
+    res = CliRunner().invoke(app, ["demo-setup", "--city", "盐城市", "--enterprises", "300"])
+    assert res.exit_code == 0, res.output
+    assert "yancheng" in res.output and "kechuang-demo" in res.output
+    cached = {p.name.split("-")[0] for p in _disk_cache_dir(engine).glob("*.parquet")}
+    assert set(dashboard_kinds()) <= cached
+    with engine.connect() as c:
+        from sqlalchemy import text
+
+        assert c.execute(text("SELECT COUNT(*) FROM program_results")).scalar() > 0
+        assert c.execute(text("SELECT COUNT(*) FROM targets")).scalar() > 0

@@ -25,6 +25,11 @@ def test_cli_import_export_template(db_url, engine, tmp_path):
     assert res.exit_code == 0, res.output
     assert "新增 1 条" in res.output
     assert load_frame(engine, "enterprise").get_column("region_code").to_list() == ["320981"]
+    from kechuang.targets.metrics import _disk_cache_dir
+
+    # the dashboards' decoded copy of the changed ledger is refreshed by the import itself
+    [cached] = _disk_cache_dir(engine).glob("enterprise-*.parquet")
+    assert pl.read_parquet(cached).get_column("uscc").to_list() == [u]
 
     bad = _file(tmp_path, [["统一社会信用代码", "企业名称", "所属地区"], [u[:-1] + "0" if u[-1] != "0" else u[:-1] + "1", "坏", "东台市"]])
     report = tmp_path / "problems.csv"

@@ -54,9 +54,21 @@ def register(app: typer.Typer) -> None:
             console.print("[green]已有台账数据,跳过生成(使用 --force 重新生成)[/]")
         run(["targets", "demo"])
         run(["evaluate", "--region", city_code, "--program", "all", "--format", "summary"])
+        _warm_dashboards()
         with db.session_scope() as s:
             users = ensure_demo_users(s)
         _print_logins(users, DEMO_PASSWORD)
+
+
+def _warm_dashboards() -> None:
+    from .. import db
+
+    try:
+        from ..targets.metrics import warm
+    except ImportError:
+        return
+    with console.status("解码看板所用台账(首次打开页面无需等待)……"):
+        warm(db.get_engine())
 
 
 def _has_ledger_data() -> bool:

@@ -121,6 +121,18 @@ def import_cmd(
             err.print(f"全部问题已写入 {report_path}")
         raise typer.Exit(1)
     console.print(f"[green]{k.name}导入完成[/]：{report.summary()}")
+    if report.inserted or report.updated:
+        _refresh_dashboards(engine, k.id)
+
+
+def _refresh_dashboards(engine, kind: str) -> None:
+    """Decode the changed ledger for the dashboards here, so their next view does not wait for it."""
+    try:
+        from ..targets.metrics import warm
+    except ImportError:  # targets not installed
+        return
+    with err.status("更新看板数据缓存……"):
+        warm(engine, [kind])
 
 
 def _write_problems(problems, path: Path) -> None:

@@ -375,10 +375,17 @@ class LedgerSource:
         return self._cache[kind]
 
 
-def warm(engine) -> None:
-    """Load every ledger kind that a metric reads (for a server's first page views)."""
+def dashboard_kinds() -> list[str]:
+    """The ledger kinds that metrics read (their decoded frames are worth keeping)."""
+    return sorted({m.kind for m in load_metrics().values() if m.kind} | {"enterprise"})
+
+
+def warm(engine, kinds: Iterable[str] | None = None) -> None:
+    """Decode the ledgers behind the dashboards now (at a server's start, or after an import)
+    rather than in the first page view that needs them; also refreshes their Parquet files."""
     source = LedgerSource(engine)
-    for kind in sorted({m.kind for m in load_metrics().values() if m.kind} | {"enterprise"}):
+    wanted = set(dashboard_kinds())
+    for kind in sorted(wanted if kinds is None else wanted & set(kinds)):
         source(kind)
 
 

@@ -84,6 +84,17 @@ def test_upload_reports_problems_and_imports(engine, client_as):
     files = {"file": ("企业.xlsx", buf.getvalue(), "application/octet-stream")}
     resp = c.post("/ledgers/enterprise/import", files=files, data={"csrf_token": token})
     assert resp.status_code == 200 and "新增 1 条" in resp.text
+    # the dashboards' decoded copy of the ledger is refreshed in the background
+    import time
+
+    from kechuang.targets.metrics import _disk_cache_dir
+
+    for _ in range(100):
+        cached = list(_disk_cache_dir(engine).glob("enterprise-*.parquet"))
+        if cached:
+            break
+        time.sleep(0.1)
+    assert cached and pl.read_parquet(cached[0]).get_column("uscc").to_list() == [good]
     # no CSRF token → refused
     resp = c.post("/ledgers/enterprise/import", files=files)
     assert resp.status_code == 403

@@ -218,10 +218,32 @@ async def ledger_import(kind: str, request: Request, session: DbSession, user: C
     if len(data) > MAX_UPLOAD:
         raise HTTPException(status_code=413, detail="文件过大（超过 100 MB）")
     scope_root = None if (user.is_admin or not user.region_code) else user.region_code
-    report = import_bytes(session.get_bind(), k, data, file.filename or "上传文件", username=user.username,
-                          scope_root=scope_root)
+    from starlette.concurrency import run_in_threadpool
+
+    # in a worker thread: a large file takes seconds, and the event loop keeps serving meanwhile
+    report = await run_in_threadpool(import_bytes, session.get_bind(), k, data, file.filename or "上传文件",
+                                     username=user.username, scope_root=scope_root)
+    if report.ok and (report.inserted or report.updated):
+        _refresh_dashboards_later(session.get_bind(), k.id)
     return render(request, "ledgers/report.html", {"kind": k, "report": report},
                   status_code=200 if report.ok else 422)
+
+
+def _refresh_dashboards_later(engine, kind: str) -> None:
+    """Decode the changed ledger for the dashboards in the background, not in their next view."""
+    import threading
+
+    from ...targets.metrics import warm
+
+    def work():
+        try:
+            warm(engine, [kind])
+        except Exception:  # only a head start
+            import logging
+
+            logging.getLogger("kechuang").warning("更新看板数据缓存失败", exc_info=True)
+
+    threading.Thread(target=work, daemon=True, name=f"refresh-{kind}").start()
 
 
 @router.get("/enterprises/{uscc}", include_in_schema=False)

@@ -73,15 +73,22 @@ async def upload_document(request: Request, session: DbSession, user: CurrentUse
                           file: Annotated[UploadFile, File()]):
     if not user.can_write:
         raise HTTPException(status_code=403, detail="无权导入文件")
+    from starlette.concurrency import run_in_threadpool
+
     data = await file.read()
-    try:
+
+    def read_and_store():  # decoding and extraction take a while on large files: off the event loop
         loaded = load_bytes(data, file.filename or "upload.txt")
+        doc, _created = ingest_loaded(session, loaded, user.username)
+        session.commit()
+        return doc.id
+
+    try:
+        doc_id = await run_in_threadpool(read_and_store)
     except ReaderError as exc:
         docs = [d for d in current_documents(session) if _visible(user, d.region_code)]
         return render(request, "documents/list.html", {"docs": docs, "error": str(exc)}, status_code=400)
-    doc, _created = ingest_loaded(session, loaded, user.username)
-    session.commit()
-    return RedirectResponse(f"/docs/{doc.id}", status_code=303)
+    return RedirectResponse(f"/docs/{doc_id}", status_code=303)
 
 
 @router.get("/docs/statements", include_in_schema=False)

@@ -21,17 +21,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-
-def best_of(n: int, fn) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from timing import best
 
 
 def main() -> None:
@@ -66,7 +58,7 @@ def run(var: Path) -> None:
     print(f"ledger records {records:,}, program results {results:,}")
 
     # (a) frames: decode vs Parquet file (first warm fills the files)
-    decode = best_of(1, lambda: [load_frame(engine, k) for k in kinds])
+    decode = best(repeat=1, fn=lambda: [load_frame(engine, k) for k in kinds])
 
     def from_files():
         with tm._FRAMES_LOCK:
@@ -74,7 +66,7 @@ def run(var: Path) -> None:
         tm.warm(engine)
 
     from_files()
-    cached = best_of(3, from_files)
+    cached = best(repeat=3, fn=from_files)
     print(f"(a) ledger frames, {len(kinds)} kinds: decode {decode:.2f} s, Parquet {cached:.2f} s "
           f"→ {decode / cached:.1f}×")
 
@@ -83,8 +75,8 @@ def run(var: Path) -> None:
         day = pstore.latest_as_of(c)
         sql = ("SELECT program, region_code, result, close, COUNT(*) FROM program_results {hint} "
                "WHERE as_of = :d GROUP BY program, region_code, result, close")
-        plain = best_of(1, lambda: c.execute(sa.text(sql.format(hint="NOT INDEXED")), {"d": day}).all())
-        indexed = best_of(3, lambda: pstore.counts(c, day))
+        plain = best(repeat=1, fn=lambda: c.execute(sa.text(sql.format(hint="NOT INDEXED")), {"d": day}).all())
+        indexed = best(repeat=3, fn=lambda: pstore.counts(c, day))
     print(f"(b) 企业培育 counts: table scan {plain:.2f} s, covering index {indexed:.3f} s → {plain / indexed:.1f}×")
 
     # (c) deep page by a JSON field
@@ -94,9 +86,9 @@ def run(var: Path) -> None:
         expr = store._field_expr(kind, "name")
         q = (sa.select(store.T.c.id).where(store.T.c.kind == "enterprise")
              .order_by(expr, store.T.c.id).offset(offset).limit(50))
-        sql_offset = best_of(3, lambda: c.execute(q).all())
+        sql_offset = best(repeat=3, fn=lambda: c.execute(q).all())
         store.page_records(c, kind, None, sort="name", offset=offset, limit=50)  # reads the id list once
-        sliced = best_of(3, lambda: store.page_records(c, kind, None, sort="name", offset=offset, limit=50))
+        sliced = best(repeat=3, fn=lambda: store.page_records(c, kind, None, sort="name", offset=offset, limit=50))
     print(f"(c) page 1,000 by name: SQL OFFSET {sql_offset * 1000:.0f} ms, ordered ids {sliced * 1000:.1f} ms "
           f"→ {sql_offset / sliced:.0f}×")
 

@@ -15,16 +15,8 @@ import time
 from pathlib import Path
 
 from kechuang.regions import RegionRegistry
+from timing import best
 from kechuang.regions.registry import DATA_DIR
-
-
-def best(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

@@ -157,22 +157,29 @@ def xiaoshenggao(request: Request, session: DbSession, user: CurrentUser, region
     scope = _scope(user, region)
     conn = session.connection()
     day = store.latest_as_of(conn, "hnte")
-    rows = []
-    if day is not None:
+
+    def ranked_rows():
+        if day is None:
+            return []
         codes = _codes(user, scope)
         key = ("xiaoshenggao", str(session.get_bind().url), day, _frozen(codes))
-        rows = [dict(r, region=_region_name(r["region_code"]))
+        return [dict(r, region=_region_name(r["region_code"]))
                 for r in cache.cached(key, lambda: ranked(conn, day, codes))]
+
     if format == "xlsx":
         from ...excel import xlsx_response
 
         frame = pl.DataFrame([{"统一社会信用代码": r["uscc"], "地区": r["region"],
                                "高企评价": RESULT_NAMES.get(r["result"], r["result"]),
                                "不符合条件数": r["failing"], "一步之遥": "是" if r["close"] else "",
-                               "主要差距": "；".join(r["gaps"])} for r in rows])
+                               "主要差距": "；".join(r["gaps"])} for r in ranked_rows()])
         return xlsx_response({"小升高": frame}, "小升高名单.xlsx")
-    return render(request, "programs/xiaoshenggao.html", {"rows": rows[:500], "total": len(rows), "as_of": day,
-                                                          "region_code": scope})
+
+    def build():
+        rows = ranked_rows()
+        return {"rows": rows[:500], "total": len(rows), "as_of": day, "region_code": scope}
+
+    return render_cached(request, "programs/xiaoshenggao.html", build)
 
 
 @router.get("/programs/{pid}", include_in_schema=False)

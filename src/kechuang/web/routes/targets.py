@@ -131,22 +131,26 @@ def target_page(request: Request, target_id: int, session: DbSession, user: Curr
     from ...targets.progress import compute_progress
 
     t = _target(session, user, target_id)
-    [p] = compute_progress([t], LedgerSource(session.get_bind()))
-    snaps = history(session, t.id)
-    option = None
-    if snaps:
-        option = {
-            "tooltip": {"trigger": "axis"}, "legend": {"data": ["当前值", "序时应达"]},
-            "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
-            "xAxis": {"type": "category", "data": [s.as_of.isoformat() for s in snaps]},
-            "yAxis": {"type": "value", "name": t.unit},
-            "series": [{"name": "当前值", "type": "line", "data": [float(s.current or 0) for s in snaps]},
-                       {"name": "序时应达", "type": "line", "lineStyle": {"type": "dashed"},
-                        "data": [None if s.expected is None else float(s.expected) for s in snaps],
-                        "markLine": {"symbol": "none", "data": [{"yAxis": float(t.value), "name": "目标"}],
-                                     "label": {"formatter": "目标"}}}],
-        }
-    return render(request, "targets/detail.html", {"t": t, "p": p, "snaps": snaps, "option": option})
+
+    def build():
+        [p] = compute_progress([t], LedgerSource(session.get_bind()))
+        snaps = history(session, t.id)
+        option = None
+        if snaps:
+            option = {
+                "tooltip": {"trigger": "axis"}, "legend": {"data": ["当前值", "序时应达"]},
+                "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
+                "xAxis": {"type": "category", "data": [s.as_of.isoformat() for s in snaps]},
+                "yAxis": {"type": "value", "name": t.unit},
+                "series": [{"name": "当前值", "type": "line", "data": [float(s.current or 0) for s in snaps]},
+                           {"name": "序时应达", "type": "line", "lineStyle": {"type": "dashed"},
+                            "data": [None if s.expected is None else float(s.expected) for s in snaps],
+                            "markLine": {"symbol": "none", "data": [{"yAxis": float(t.value), "name": "目标"}],
+                                         "label": {"formatter": "目标"}}}],
+            }
+        return {"t": t, "p": p, "snaps": snaps, "option": option}
+
+    return render_cached(request, "targets/detail.html", build)
 
 
 @router.get("/targets/{target_id}/rows", include_in_schema=False)
@@ -158,17 +162,25 @@ def rows_page(request: Request, target_id: int, session: DbSession, user: Curren
     from ...targets.progress import effective_date
 
     when = dt.date.fromisoformat(date) if date else effective_date(t.year, dt.date.today())
-    try:
-        frame = rows_behind(t.metric_id, t.region_code, when, LedgerSource(session.get_bind()))
-    except (MetricError, ImportError) as exc:
-        raise HTTPException(status_code=503, detail=str(exc) if isinstance(exc, MetricError) else "台账尚不可用")
+
+    def rows():
+        try:
+            return rows_behind(t.metric_id, t.region_code, when, LedgerSource(session.get_bind()))
+        except (MetricError, ImportError) as exc:
+            raise HTTPException(status_code=503,
+                                detail=str(exc) if isinstance(exc, MetricError) else "台账尚不可用")
+
     if format == "xlsx":
         from ...excel import xlsx_response
 
-        return xlsx_response({"台账记录": frame}, f"台账记录-{t.indicator}-{when}.xlsx")
-    return render(request, "targets/rows.html", {"t": t, "metric": load_metrics()[t.metric_id], "when": when,
-                                                "columns": frame.columns, "rows": frame.head(500).rows(),
-                                                "total": frame.height})
+        return xlsx_response({"台账记录": rows()}, f"台账记录-{t.indicator}-{when}.xlsx")
+
+    def build():
+        frame = rows()
+        return {"t": t, "metric": load_metrics()[t.metric_id], "when": when, "columns": frame.columns,
+                "rows": frame.head(500).rows(), "total": frame.height}
+
+    return render_cached(request, "targets/rows.html", build)
 
 
 @router.get("/assessment", include_in_schema=False)

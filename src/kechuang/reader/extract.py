@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -87,6 +88,39 @@ def _wider_scope(text: str, s0: int, pos: int, ctx: Context, sections: SectionMa
     return ctx
 
 
+_LIST_LEVELS = ("province", "prefecture", "county", "town", "zone")
+# the run of numbers after 分别: up to the end of the clause list ("为9836家、16800家、6520家,")
+_RUN_END = re.compile(r"[,;。!?:\n]")
+
+
+def _respective(text: str, qs: list[Quantity], positions: Positions, sections: SectionMap) -> None:
+    """"南京、苏州、无锡…分别为9836家、16800家、6520家": the n-th number after 分别 is about
+    the n-th place listed before it; "同比分别增长12.3%和15.6%" reuses the sentence's list."""
+    reg = sections.reg
+    words = grammar().spec.get("respective_words") or []
+    if reg is None or not words or not any(w in text for w in words):
+        return
+    starts = [q.num_start for q in qs]
+    last_list: tuple[int, list] = (-1, [])
+    for m in re.finditer("|".join(words), text):
+        s0, _s1 = positions.sentence(m.start())
+        c0 = max(text.rfind(ch, s0, m.start()) for ch in ",;:") + 1
+        c0 = max(c0, s0)
+        places = [r for _a, _b, r in reg.find_in_text(text[c0:m.start()]) if r.level in _LIST_LEVELS]
+        if len(places) < 2:
+            places = last_list[1] if last_list[0] == s0 else []
+        else:
+            last_list = (s0, places)
+        end = _RUN_END.search(text, m.end())
+        end = end.start() if end else len(text)
+        lo, hi = bisect.bisect_left(starts, m.end()), bisect.bisect_left(starts, end)
+        if len(places) < 2 or hi - lo != len(places):
+            continue
+        for q, r in zip(qs[lo:hi], places):
+            ctx = context_for(r)
+            q.region, q.region_code, q.key_code = ctx.region, ctx.region_code, ctx.key_code
+
+
 @dataclass
 class Extraction:
     doc: LoadedDocument
@@ -107,9 +141,12 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
         positions = Positions(text)
         qs = find_quantities(text, year, positions)
         for q in qs:
-            ctx = _wider_scope(text, positions.sentence(q.num_start)[0], q.num_start,
+            # a place opening a clause after 全省/全市 ("去年全省…,苏州市入库…") starts its own scope
+            s0 = max(positions.sentence(q.num_start)[0], sections.inline_start(q.num_start))
+            ctx = _wider_scope(text, s0, q.num_start,
                                sections.at(q.num_start), sections)
             q.region, q.region_code, q.actor, q.key_code = ctx.region, ctx.region_code, ctx.actor, ctx.key_code
+        _respective(text, qs, positions, sections)
         result.quantities = qs
     if "frameworks" in what:
         from .frameworks import find_frameworks

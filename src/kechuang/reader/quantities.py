@@ -166,6 +166,7 @@ class Grammar:
             rf"[ \t]*(?P<name>[^\s:：/\d][^\n:：/]{{1,30}}?)[ \t]*[:：][ \t]*(?P<vals>{val}(?:[ \t]*/[ \t]*{val})+)[ \t]*")
         self.slash_value = re.compile(rf"(?P<num>\d+(?:\.\d+)?)(?P<unit>(?:万|亿)?(?:{unit_re}))")
         self.commend = re.compile(_alt(spec["commendation_words"]))
+        self.report_title = re.compile(_alt(spec["report_title_words"]))
         self.present_event = re.compile(_alt(spec["present_event_words"]))
         self.project_size = re.compile(rf"(?:{_alt(spec['project_size_words'])})$")
         self.rank_top = re.compile(
@@ -265,6 +266,8 @@ class Positions:
         # statements report that year (the year is checked against the document's in find_quantities)
         review = _REVIEW_LEAD.search(text, 0, 400)
         self.review_year = int(review.group("y")) if review is not None and not _PLAN_LEAD.search(review.group()) else None
+        # a title naming a closed year's report ("…2024年…统计公报"): checked in find_quantities
+        self.report_year = _report_title_year(text)
         self.headings = self._headings(text)
         self.heading_pos = [a for a, _k, _y in self.headings]
         self.leadins = self._leadins(text)
@@ -361,6 +364,27 @@ class Positions:
 
     def in_framework_paren(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.fw_parens)
+
+
+_TITLE_YEAR = re.compile(r"((?:19|20)\d\d)年")
+
+
+def _title_line(text: str) -> tuple[int, int]:
+    """Span of the first non-empty line when it reads as a headline (short, no sentence end)."""
+    a = len(text) - len(text.lstrip())
+    b = text.find("\n", a)
+    b = len(text) if b < 0 else b
+    line = text[a:b]
+    return (a, b) if 0 < len(line.strip()) <= 60 and "。" not in line else (a, a)
+
+
+def _report_title_year(text: str) -> int | None:
+    """The year of a report named by the title ("宜兴市2024年国民经济和社会发展统计公报")."""
+    a, b = _title_line(text)
+    m = _TITLE_YEAR.search(text, a, b)
+    if m is None or not grammar().report_title.search(text, m.end(), b) or _PLAN_LEAD.search(text, a, b):
+        return None
+    return int(m.group(1))
 
 
 def _nearest_before(pos_list, items, lo: int, hi: int):
@@ -659,6 +683,13 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
     p = positions or Positions(text)
     if p.review_year is not None and (not doc_year or p.review_year != doc_year - 1):
         p.review_year = None
+    if p.report_year is not None and doc_year and p.report_year < doc_year:
+        # a closed year's report published later: that year is the document's; its 全年/今年
+        # report it and its unmarked figures are results of it
+        doc_year = p.review_year = p.report_year
+        p.strong = [(a, b, "achievement") if k == "target" and text[a:b] in _YEAR_CLOSING else (a, b, k)
+                    for a, b, k in p.strong]
+        p.report_year = None
     cands = []
     for m in g.numbers(text):
         num = m.group("num")
@@ -696,9 +727,10 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         if p.in_framework_paren(n0):
             continue
         c0, c1 = p.clause_of(n0)
-        if g.event.search(text, c0, c1):  # "为10家企业颁发奖牌": the meeting itself
+        paid = g.unit_class.get(unit) == "money"  # award money paid at the meeting is a fact
+        if g.event.search(text, c0, c1) and not paid:  # "为10家企业颁发奖牌": the meeting itself
             continue
-        if g.commend.search(text, p.sentence(n0)[0], n0):  # "表彰…先进集体10个、先进个人30名"
+        if g.commend.search(text, p.sentence(n0)[0], n0) and not paid:  # "表彰…先进集体10个、先进个人30名"
             continue
         if text[n1:n1 + 1] and text[n1] in g.not_unit.get(unit, ""):
             continue
@@ -789,11 +821,18 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
                 kind = "target"
                 if _nearest_before(p.period_pos, p.periods, s0, n0) is None:
                     period = ""
+        elif c["cls"] == "money" and g.commend.search(text, s0, n0):
+            # "对受表彰企业发放奖励资金共计3400万元": paid at the meeting, unless a plan word says otherwise
+            mark = _nearest_before(p.strong_pos, p.strong, s0, n0)
+            if mark is None or mark[2] != "target":
+                kind = "achievement"
+                period = period or (str(doc_year) if doc_year else "")
         out.append(Quantity(
             quote=text[q0:q1], start=q0, end=q1, value=c["value"], unit=c["unit"],
             indicator=indicator[:128], kind=kind, comparator=comparator, period=period,
             num_start=n0, num_end=n1,
         ))
+    _headline_echo(text, out)
     if g.table_header.search(text):
         out = sorted(out + _table_rows(text, p, doc_year), key=lambda q: (q.num_start, q.start))
         slash = _slash_rows(text, p, doc_year)
@@ -802,6 +841,18 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             out = [q for q in out if text.rfind("\n", 0, q.num_start) not in lines]
             out = sorted(out + slash, key=lambda q: (q.num_start, q.start))
     return out
+
+
+def _headline_echo(text: str, out: list[Quantity]) -> None:
+    """A figure in the headline repeats one of the body ("江苏高新技术企业突破5.7万家" then
+    "2024年全省高新技术企业数量突破5.7万家"): it takes that statement's kind and period."""
+    a, b = _title_line(text)
+    for q in out:
+        if not a <= q.num_start < b:
+            continue
+        twin = next((r for r in out if r.num_start >= b and r.value == q.value and r.unit == q.unit), None)
+        if twin is not None:
+            q.kind, q.period = twin.kind, twin.period
 
 
 def _project_size(p: "Positions", s0: int, n0: int, doc_year: int | None, kind: str, period: str) -> tuple[str, str]:

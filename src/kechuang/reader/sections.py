@@ -30,11 +30,11 @@ _ORG_CHAIN = re.compile(rf"(?:[{HAN}]{{1,6}}?(?:省|市|县|区))*(?:[{HAN}]{{1,
 # "宿豫区表示,今年将…", "碾庄镇要新增…"
 _INLINE_SUBJECT = re.compile(
     rf"(?:^|[。;;!?\n,])[ \t]*(?:其中,?)?"
-    rf"(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])", re.M)
+    rf"(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:工业园|科技园|产业园)(?!区)))(?=[{HAN},])", re.M)
 # the same without the line-start alternative, so that it opens with a character class (fast
 # scan); a place opening the text is matched separately with _INLINE_HEAD
 _INLINE_SCAN = re.compile(
-    rf"[。;;!?\n,][ \t]*(?:其中,?)?(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
+    rf"[。;;!?\n,][ \t]*(?:其中,?)?(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:工业园|科技园|产业园)(?!区)))(?=[{HAN},])")
 # a city or county named by its short form opening a sentence ("苏州作为制造业大市,今年将…",
 # "其中,苏州…;无锡则提出,…") or before 全省/全市 ("…,江苏全省…"); checked against the registry
 _BARE_LEVELS = ("province", "prefecture", "county")
@@ -55,7 +55,7 @@ def _bare_subject(reg, province: str) -> re.Pattern | None:
         return None
     alt = "|".join(sorted(names))
     return re.compile(rf"[。;;!?\n][ \t]*(?:其中,)?(?P<name>{alt})(?=[{HAN}])|,[ \t]*(?P<whole>{alt})(?=全省|全市|全县|全区)")
-_INLINE_HEAD = re.compile(rf"[ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区))(?=[{HAN},])")
+_INLINE_HEAD = re.compile(rf"[ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:工业园|科技园|产业园)(?!区)))(?=[{HAN},])")
 _NOT_SUBJECT = re.compile(r"^(?:全|我|本|各|该|两|三|四|五|六|七|八|九|十|多|城|市区|县区|地区|园区|社区|景区|片区|新区|高新区|开发区)|^.*[年的在将已要]")
 # the scope of a sentence-opening place ends at the sentence end or where a counted subject
 # opens a new clause ("东港镇创成…,3家企业入选…": the firms are the whole district's)
@@ -70,6 +70,8 @@ _SPACES = re.compile(r"\s+")
 _PLACE_HEADING = re.compile(r"(?:区|县|市|镇|街道|园区|开发区|高新区)(?:\(.*\))?$")
 _PAREN_TAIL = re.compile(r"\(.*\)$")
 _PROVINCE_WORDS = re.compile(r"省委|省政府|全省")
+# "江苏省科技厅", "江苏省人民政府": a provincial body right after the province's name
+_PROVINCE_BODY = re.compile(rf"[ \t]*(?:委|政府|人民政府|[{HAN}]{{1,6}}?厅)")
 _CITY_WORDS = re.compile(r"市委|市政府|全市")
 # "吴江区委委员", "市委常委": a seat on a committee; the office held beside it says where one works
 _MEMBERSHIP = re.compile(r"(?:委员|常委)[ \t]*$")
@@ -83,7 +85,7 @@ _ORGAN_AFTER = re.compile(r"[市县区]?(?:委|政府|人大|政协)")
 _BARE_ZONE = re.compile(r"高新区|开发区|经开区|工业园区|园区|新区|经济开发区|高新技术产业开发区|经济技术开发区")
 # "镇党委书记": the town opening the text's title, as 开发区 is for a zone
 _BARE_TOWN = ("镇", "乡", "街道")
-_SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区))$")
+_SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区|工业园|科技园|产业园))$")
 
 
 def _heads_title(name: str, head: str) -> bool:
@@ -189,6 +191,9 @@ class SectionMap:
             if r is not None and r.level in ("prefecture", "county"):
                 return r
         head = self.text[:2500]  # title, lead and first sections decide; the rest only costs time
+        province = self._province_voice(head[:300])
+        if province is not None:
+            return province
         counts: Counter = Counter()
         first: dict[str, int] = {}
         for s, _e, r in self.reg.find_in_text(head):
@@ -217,6 +222,21 @@ class SectionMap:
                     and not _heads_title(best.name, head[:300]):
                 return anc
         return best
+
+    def _province_voice(self, lead: str):
+        """The province itself when the headline opens with it or a provincial body speaks
+        ("江苏…突破5.7万家", "记者从江苏省科技厅获悉") and the lead gives 全省 figures."""
+        if "全省" not in lead:
+            return None
+        for s, _e, r in self.reg.find_in_text(lead):
+            if r.level != "province":
+                continue
+            title = lead.lstrip()
+            after = lead[s:]
+            if lead[:s].strip() == "" or _PROVINCE_BODY.match(after, len(r.name)) or title.startswith(r.name) \
+                    or (r.short_name and title.startswith(r.short_name)):
+                return r
+        return None
 
     def _title_town(self) -> Context | None:
         if self.doc_region is None:
@@ -546,6 +566,11 @@ class SectionMap:
                 result = hits[0]
         self._para_override[para_start] = result
         return result
+
+    def inline_start(self, pos: int) -> int:
+        """Start of the place opening the clause that covers ``pos`` ("…,苏州市入库2.3万家"), else -1."""
+        k = bisect.bisect_right(self._inline_pos, pos) - 1
+        return self._inline[k][0] if k >= 0 and pos < self._inline[k][1] else -1
 
     def at(self, pos: int) -> Context:
         k = bisect.bisect_right(self._inline_pos, pos) - 1

@@ -26,24 +26,26 @@ _seen_versions: dict[str, object] = {}
 _MAX_ENTRIES = 512
 
 
-def bump() -> None:
-    """Forget every cached view (call after a write)."""
+def _forget_all() -> None:  # with _lock held
     global _generation
+    _generation += 1
+    _entries.clear()
+
+
+def bump() -> None:
+    """Forget every cached view."""
     with _lock:
-        _generation += 1
-        _entries.clear()
+        _forget_all()
 
 
 def observe(source: str, version: object) -> None:
     """Forget every cached view if `source`'s data version differs from the last one seen."""
-    global _generation
     if _seen_versions.get(source, _lock) == version:
         return
     with _lock:
         if _seen_versions.get(source, _lock) != version:
             _seen_versions[source] = version
-            _generation += 1
-            _entries.clear()
+            _forget_all()
 
 
 def cached(key: Hashable, compute: Callable[[], T], ttl: float = 600.0) -> T:

@@ -104,8 +104,12 @@ def read_profiles(path: Path) -> pl.DataFrame:
     """The profile file as a typed frame in DESIGN columns. Raises ProfileError listing
     every bad cell (file, row, column, value) up to a limit."""
     path = Path(path)
-    raw = read_table(path)
-    name = path.name
+    return profiles_from_table(read_table(path), path.name)
+
+
+def profiles_from_table(raw: pl.DataFrame, name: str) -> pl.DataFrame:
+    """A table of text cells (columns as English ids or Chinese labels) as typed profiles;
+    `name` is what error messages call the source (a file name, or the API request)."""
     mapping: dict[str, str] = {}
     for col in raw.columns:
         fid = column_for(col)

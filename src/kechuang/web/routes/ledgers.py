@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from markupsafe import Markup
+from pydantic import BaseModel, Field
 
 from ...ledgers import store
 from ...ledgers.excel_io import display_frame, write_template
@@ -278,3 +279,94 @@ def enterprise_page(uscc: str, request: Request, session: DbSession, user: Curre
         "uscc": uscc, "name": name, "facts": facts, "sections": sections, "records": records,
         "region_code": profile.get("region_code") if profile else None, "panels": list(ENTERPRISE_PANELS),
     })
+
+
+# ---------------------------------------------------------------- JSON API
+
+class LedgerPage(BaseModel):
+    kind: str
+    total: int
+    next_after: int | None = Field(None, description="下一页的 after 参数(按 id 翻页)")
+    records: list[dict[str, Any]]
+
+
+class LedgerRecordsIn(BaseModel):
+    records: list[dict[str, Any]] = Field(..., min_length=1, max_length=100_000,
+                                          description="每条记录以字段编号或中文列名为键")
+
+
+class ProblemOut(BaseModel):
+    record: int | None = Field(None, description="出错记录在 records 中的序号(从 0 起)")
+    field: str | None
+    value: str | None
+    reason: str
+
+
+class ImportOut(BaseModel):
+    ok: bool
+    inserted: int
+    updated: int
+    unchanged: int
+    problems: list[ProblemOut]
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f")  # exact, as text
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
+
+
+@router.get("/api/ledgers/{kind}", response_model=LedgerPage, tags=["ledgers"], summary="台账记录(分页)")
+def api_ledger_page(kind: str, request: Request, session: DbSession, user: CurrentUser,
+                    region: str | None = None, after: int | None = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+    """Records of one ledger kind inside the user's scope, by id; money as exact decimal text."""
+    k = _kind(kind)
+    visible = _visible(user, _region(user, region))
+    filters = _filters(k, request)
+    conn = session.connection()
+    try:
+        records, next_after = store.page_records(conn, k, visible, filters=filters, after=after, limit=limit)
+        total = store.count_where(conn, k, visible, filters=filters)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="筛选条件格式不对")
+    return LedgerPage(kind=k.id, total=total, next_after=next_after,
+                      records=[{f: _json_value(v) for f, v in r.items()} for r in records])
+
+
+@router.post("/api/ledgers/{kind}", response_model=ImportOut, tags=["ledgers"], summary="导入台账记录",
+             dependencies=[CsrfChecked])
+async def api_ledger_import(kind: str, body: LedgerRecordsIn, session: DbSession, user: CurrentUser):
+    """The same validation and all-or-nothing upsert as a file import; problems name the record."""
+    import csv
+    import io
+
+    from starlette.concurrency import run_in_threadpool
+
+    k = _kind(kind)
+    if not user.can_write:
+        raise HTTPException(status_code=403, detail="只读用户不能导入台账")
+    from ...ledgers.kinds import normalize_header
+
+    lookup = k.header_lookup()
+    records = [{lookup.get(normalize_header(key), key): v for key, v in rec.items()} for rec in body.records]
+    columns: list[str] = []
+    for rec in records:
+        columns += [c for c in rec if c not in columns]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(columns)
+    for rec in records:
+        writer.writerow(["" if rec.get(c) is None else ("是" if rec[c] is True else "否" if rec[c] is False
+                                                        else str(rec[c])) for c in columns])
+    scope_root = None if (user.is_admin or not user.region_code) else user.region_code
+    report = await run_in_threadpool(import_bytes, session.get_bind(), k, buf.getvalue().encode("utf-8"),
+                                     "接口请求", username=user.username, scope_root=scope_root)
+    if report.ok and (report.inserted or report.updated):
+        _refresh_dashboards_later(session.get_bind(), k.id)
+    return ImportOut(ok=report.ok, inserted=report.inserted, updated=report.updated, unchanged=report.unchanged,
+                     problems=[ProblemOut(record=None if p.row is None else p.row - 2, field=p.column,
+                                          value=None if p.value is None else str(p.value), reason=p.reason)
+                               for p in report.problems])

@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
 
 from ...programs import store
 from ...programs.engine import PROGRAM_ORDER
 from ...programs.model import RESULT_NAMES, programs_by_id
 from ...regions import registry
-from ..deps import CurrentUser, DbSession, render, render_cached, require_scope, scope_codes, templates
+from ..deps import CsrfChecked, CurrentUser, DbSession, render, render_cached, require_scope, scope_codes, templates
 from .ledgers import ENTERPRISE_PANELS
 
 router = APIRouter()
@@ -246,3 +249,37 @@ def program_ladder(request: Request, uscc: str) -> dict:
 templates.env.globals["program_ladder"] = program_ladder
 if "programs/ladder_panel.html" not in ENTERPRISE_PANELS:
     ENTERPRISE_PANELS.append("programs/ladder_panel.html")
+
+
+# ---------------------------------------------------------------- JSON API
+
+class EvaluateIn(BaseModel):
+    as_of: dt.date | None = Field(None, description="评价日期(默认今天;申报日期缺省时据此选择规则版本)")
+    program: str = Field("all", description="项目编号,如 hnte、tech_sme;all 为全部")
+    profiles: list[dict[str, Any]] = Field(..., min_length=1, max_length=20_000,
+                                           description="企业画像,键为字段编号或中文名(与 evaluate --input 相同)")
+
+
+@router.post("/api/evaluate", tags=["programs"], summary="评价企业画像", dependencies=[CsrfChecked])
+def api_evaluate(body: EvaluateIn, user: CurrentUser) -> list[dict[str, Any]]:
+    """Each profile × program: result, score range, conditions with citations, gaps and the next
+    step — the objects `kechuang evaluate --format jsonl` writes. Nothing is stored."""
+    from ...programs.engine import evaluate, program_ids
+    from ...programs.explain import public, records
+    from ...programs.profiles import ProfileError, profiles_from_table
+
+    try:
+        ids = program_ids(body.program)
+    except KeyError as exc:
+        raise HTTPException(status_code=422, detail=exc.args[0])
+    columns: list[str] = []
+    for p in body.profiles:
+        columns += [c for c in p if c not in columns]
+    raw = pl.DataFrame({c: [None if p.get(c) is None else str(p[c]) for p in body.profiles] for c in columns},
+                       schema={c: pl.String for c in columns})
+    try:
+        frame = profiles_from_table(raw, "请求")
+    except ProfileError as exc:
+        raise HTTPException(status_code=422, detail=str(exc))
+    results = evaluate(frame, ids, body.as_of or dt.date.today(), with_inputs=True)
+    return [public(r) for r in records(results)]

@@ -231,6 +231,8 @@ _RANK_VERB_TAIL = re.compile(r"(位列|位居|名列|排名|排在|跃居|稳居
 
 
 _DATE_LEAD = re.compile(r"[ \t]*(?:1[0-2]|[1-9])月[1-3]?\d日(?:上午|下午|晚|晚上)?[,,]")
+# "按实际支付额的10%给予补助": a rate followed by the grant it sets
+_GRANT_AFTER = re.compile(r"[ \t]*(?:的)?(?:给予|予以)")
 _YEAR_CLOSING = frozenset({"今年", "全年", "本年", "本年度", "今年以来"})
 _YEAR_END_DATE = re.compile(r"(?<![\d.])(?:(?P<y>(?:19|20)\d\d)年)?1[12]月[0-3]?\d日")
 
@@ -604,6 +606,8 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
         if year is not None and year[1].group("span"):
             return f"{year[1].group('span')}-{year[1].group('year')}"
         return "每年"
+    if m.group("this_year_end"):
+        return f"{doc_year}年底" if doc_year else "年底"
     offset = {"this_year": 0, "last_year": -1, "next_year": 1}
     if p.year_end and m.group("this_year") in ("新的一年", "新一年"):
         return str(doc_year + 1) if doc_year else "next_year"
@@ -813,11 +817,13 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         period = decide_period(p, ctx0, doc_year, text[c0:c1], text[s0:s1])
         if c["cls"] == "money" and g.project_size.search(text, c0, n0):
             kind, period = _project_size(p, s0, n0, doc_year, kind, period)
-        elif c["cls"] == "money" and g.grant.search(text, s0, n0):
+        elif (c["cls"] == "money" or c["unit"] == "%") and (
+                g.grant.search(text, s0, n0) or (c["unit"] == "%" and _GRANT_AFTER.match(text, n1))):
             # a policy's award ("对新引进的全职博士,给予每人30万元安家补贴"): a standing offer,
-            # with a year only when its own sentence states one ("今年…给予每家20万元奖励")
+            # with a year only when its own sentence states one ("今年…给予每家20万元奖励");
+            # its rate too ("给予最高50%的租金补贴", "按实际支付额的10%给予补助")
             mark = _nearest_before(p.strong_pos, p.strong, c0, n0)
-            if mark is None or mark[2] != "achievement":
+            if mark is None or mark[2] != "achievement" or _GRANT_AFTER.match(text, n1):
                 kind = "target"
                 if _nearest_before(p.period_pos, p.periods, s0, n0) is None:
                     period = ""

@@ -65,7 +65,9 @@ _BUREAU = re.compile(r"(?:局|委|办|中心|厅|院)$")
 _LIST_SEP = re.compile(r"[、,]")
 _SENTENCE_END = re.compile(r"[。;!?]$")
 # a title opened by a town ("长江镇召开上半年经济运行分析会"): the whole report is the town's
-_TITLE_TOWN = re.compile(rf"\s*(?P<name>[{HAN}]{{2,8}}?(?:镇|乡|街道|高新区|开发区|经开区|工业园区))(?:召开|举行|举办|部署|推进|打响|吹响|以|:|“|\s)")
+# a zone opening the title speaks for it before any verb ("常州高新区加快建设…")
+_TITLE_TOWN = re.compile(rf"\s*(?:(?P<name>[{HAN}]{{2,8}}?(?:镇|乡|街道))(?:召开|举行|举办|部署|推进|打响|吹响|以|:|“|\s)"
+                         rf"|(?P<zone>[{HAN}]{{2,8}}?(?:高新区|开发区|经开区|工业园区))(?=[{HAN}:“\s]))")
 _SPACES = re.compile(r"\s+")
 _PLACE_HEADING = re.compile(r"(?:区|县|市|镇|街道|园区|开发区|高新区)(?:\(.*\))?$")
 _PAREN_TAIL = re.compile(r"\(.*\)$")
@@ -243,16 +245,17 @@ class SectionMap:
             return None
         first = next((line for line in self.text[:400].split("\n") if line.strip()), "")
         m = _TITLE_TOWN.match(first)
-        if m is None or _NOT_SUBJECT.match(m.group("name")):
+        name = m and (m.group("name") or m.group("zone"))
+        if m is None or _NOT_SUBJECT.match(name):
             return None
         # a zone opening the title ("淮安高新区召开…") speaks for the whole text at any level;
         # a town only under its county
-        if _SUBUNIT.search(m.group("name")).group("zone"):
-            ctx = self._place(m.group("name"))
+        if _SUBUNIT.search(name).group("zone"):
+            ctx = self._place(name)
         elif self.doc_region.level != "county":
             return None
         else:
-            ctx = self._composite(m.group("name"))
+            ctx = self._composite(name)
         return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code) if ctx is not None else None
 
     def _province(self):

@@ -173,6 +173,13 @@ class Grammar:
             r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列|进入|跻身|挺进|迈入)"
             r"(?P<scope>[\u4e00-\u9fff“”\"()()、]{0,12}?)前(?P<num>[一二三四五六七八九十]|\d{1,2})(?:位|名|强)?"
             r"(?![一二三四五六七八九十\d]|季度|个|月|年|天|周|批|列)")
+        self.breakdown = re.compile(rf"[ \t]*(?:{_alt(re.escape(w) for w in spec['breakdown_words'])})")
+        self.goal_value = re.compile(rf"(?:{_alt(spec['goal_value_before'])})$")
+        self.growth_markers = set(spec["growth_markers"])
+        self.goal_word = re.compile(rf"(?:{_alt(spec['goal_words'])})")
+        self.goal_before = re.compile(rf"(?:{_alt(spec['goal_words'])})$")
+        self.this_year_rx = re.compile(rf"(?:{_alt(pw['this_year'])})")
+        self.threshold_after = re.compile(rf"(?:{_alt(spec['threshold_after'])})")
         self.lead_strip = re.compile(rf"^(?:(?:{_alt(strip['leading'])})|[\s“”\"‘’'(),、])+")
         self.trail_strip = re.compile(rf"(?:(?:{_alt(strip['trailing'])})|[\s“”\"‘’'(),、])+$")
 
@@ -248,6 +255,9 @@ class Positions:
         base = g.comparison_base  # a marker right after one of these is a base of comparison ("较上年")
         self.strong = [h for h in g.strong_scan.find(text) if h[0] == 0 or text[h[0] - 1] not in base]
         self.strong_pos = [s for s, _, _ in self.strong]
+        # "确保上半年…": a part of the year right after a goal word is the goal's horizon
+        self.strong = [(a, b, "target") if k == "achievement" and g.this_year_rx.fullmatch(text, a, b)
+                       and g.goal_before.search(text, max(0, a - 3), a) else (a, b, k) for a, b, k in self.strong]
         self.weak = g.weak_scan.find(text)
         self.weak_pos = [s for s, _, _ in self.weak]
         period = g.period.match
@@ -467,6 +477,11 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     # an explicit year before the number in the same sentence compares with the document's year
     per = _nearest_before(p.period_pos, p.periods, s0, num_start)
     hit = _nearest_before(p.strong_pos, p.strong, s0, num_start)
+    if hit is not None and hit[2] == "achievement" and p.text[hit[0]:hit[1]] in grammar().growth_markers:
+        # "确保…达到15亿元,同比增长20%以上": the growth belongs to the goal before it
+        goal = _nearest_before(p.strong_pos, p.strong, s0, hit[0])
+        if goal is not None and goal[2] == "target" and grammar().goal_word.fullmatch(p.text, goal[0], goal[1]):
+            hit = goal
     if per is not None and per[1].group("year") and doc_year:
         y = int(per[1].group("year"))
         if y > doc_year:  # nothing has been achieved in a year still to come
@@ -738,6 +753,8 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             continue
         if text[n1:n1 + 1] and text[n1] in g.not_unit.get(unit, ""):
             continue
+        if g.threshold_after.match(text, n1) and "对" in text[c0:n0] and g.grant.search(text, n1, p.sentence(n0)[1]):
+            continue  # "对…超过1000万元的企业,给予…": who gets the award, not a statement
         cls = g.unit_class.get(unit, "count")
         if cls == "money":
             if mult.endswith("亿"):
@@ -833,6 +850,15 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             if mark is None or mark[2] != "target":
                 kind = "achievement"
                 period = period or (str(doc_year) if doc_year else "")
+        if g.goal_value.search(text, max(0, c0), n0) and text[n1:n1 + 1] == "的":
+            kind = "target"  # "完成全年目标30亿元的22.7%": the goal itself
+        if (g.breakdown.match(text, s0) or g.breakdown.match(text, _paragraph_start(text, n0))) \
+                and _nearest_before(p.strong_pos, p.strong, s0, n0) is None \
+                and _nearest_before(p.period_pos, p.periods, s0, n0) is None:
+            # "分地区看,赣榆区签约项目24个…": a breakdown of the figures just given
+            before = next((q for q in reversed(out) if q.num_start < s0), None)
+            if before is not None:
+                kind, period = before.kind, before.period
         out.append(Quantity(
             quote=text[q0:q1], start=q0, end=q1, value=c["value"], unit=c["unit"],
             indicator=indicator[:128], kind=kind, comparator=comparator, period=period,

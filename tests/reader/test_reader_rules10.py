@@ -4,16 +4,7 @@ lists of places and zones named …工业园/科技园/产业园."""
 
 from __future__ import annotations
 
-from kechuang.reader.extract import extract, rows
-from kechuang.reader.load import load_bytes
-
-
-def _rows(text: str) -> list[dict]:
-    return rows(extract(load_bytes(text.encode("utf-8"), "t.txt"), ("quantities",)), "quantities")
-
-
-def _by_value(out: list[dict], value, unit: str) -> dict:
-    return next(r for r in out if r["value"] == value and r["unit"] == unit)
+from rule_helpers import by_value as _by_value, quantity_rows as _rows
 
 
 def test_report_title_year_makes_whole_year_figures_results_of_that_year():

@@ -4,16 +4,7 @@ the document's year, a zone opening the headline before any verb, and subsidy ra
 
 from __future__ import annotations
 
-from kechuang.reader.extract import extract, rows
-from kechuang.reader.load import load_bytes
-
-
-def _rows(text: str) -> list[dict]:
-    return rows(extract(load_bytes(text.encode("utf-8"), "t.txt"), ("quantities",)), "quantities")
-
-
-def _by_value(out: list[dict], value, unit: str) -> dict:
-    return next(r for r in out if r["value"] == value and r["unit"] == unit)
+from rule_helpers import by_value as _by_value, quantity_rows as _rows
 
 
 def test_execution_report_title_makes_its_year_the_documents():

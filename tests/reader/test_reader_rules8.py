@@ -3,16 +3,7 @@ leads, bare zone titles and verbs before a place."""
 
 from __future__ import annotations
 
-from kechuang.reader.extract import extract, rows
-from kechuang.reader.load import load_bytes
-
-
-def _rows(text: str) -> list[dict]:
-    return rows(extract(load_bytes(text.encode("utf-8"), "t.txt"), ("quantities",)), "quantities")
-
-
-def _by_value(out: list[dict], value, unit: str) -> dict:
-    return next(r for r in out if r["value"] == value and r["unit"] == unit)
+from rule_helpers import by_value as _by_value, quantity_rows as _rows
 
 
 BULLETIN = """如东县2024年上半年人才工作主要指标完成情况

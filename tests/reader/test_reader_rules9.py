@@ -4,16 +4,8 @@ named places, bare town titles, zones the registry lacks and Q&A answers after "
 
 from __future__ import annotations
 
-from kechuang.reader.extract import extract, infer_doc_year, rows
-from kechuang.reader.load import load_bytes
-
-
-def _rows(text: str) -> list[dict]:
-    return rows(extract(load_bytes(text.encode("utf-8"), "t.txt"), ("quantities",)), "quantities")
-
-
-def _by_value(out: list[dict], value, unit: str) -> dict:
-    return next(r for r in out if r["value"] == value and r["unit"] == unit)
+from kechuang.reader.extract import infer_doc_year
+from rule_helpers import by_value as _by_value, quantity_rows as _rows
 
 
 def test_tenths_are_percentages():

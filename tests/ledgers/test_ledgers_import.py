@@ -319,3 +319,20 @@ def test_xls_import_reimport_and_row_numbers_in_problems(engine):
     # title row 1, header row 2, data rows 3–6: the bad one is row 6 as Excel shows it
     assert (p.row, p.column, p.value) == (6, "注册日期", "2023-02-30")
     assert p.text().startswith("文件“旧台账.xls”，工作表“企业”，第6行")
+
+
+def test_import_records_mixes_ids_and_labels_and_reports_like_a_file(engine):
+    from kechuang.ledgers.importer import import_records
+
+    good = {"uscc": U1, "企业名称": "【演示】甲科技有限公司", "行政区划代码": "320902", "above_scale": True}
+    bad = {"统一社会信用代码": make("91", "320902", "MA1000009"), "name": "日期不存在", "region_code": "320902",
+           "registered_on": "2023-02-30"}
+    before = dump(engine)
+    rep = import_records(engine, "企业", [good, bad], today=dt.date(2026, 11, 25))
+    assert not rep.ok and dump(engine) == before
+    [p] = rep.problems
+    assert (p.row, p.column, p.value) == (3, "registered_on", "2023-02-30")  # row 2 is records[0]
+    rep = import_records(engine, "企业", [good], today=dt.date(2026, 11, 25))
+    assert rep.ok and rep.inserted == 1
+    row = load_frame(engine, "enterprise").row(0, named=True)
+    assert row["name"] == "【演示】甲科技有限公司" and row["above_scale"] is True

@@ -1,4 +1,4 @@
-"""Shared by the rule tests written after each held-out set (test_reader_rules*.py)."""
+"""Shared by the tests written after each held-out set (test_reader_heldout*.py, test_reader_rules*.py)."""
 
 from __future__ import annotations
 
@@ -14,3 +14,8 @@ def quantity_rows(text: str) -> list[dict]:
 def by_value(out: list[dict], value, unit: str) -> dict:
     """The first statement with this value and unit."""
     return next(r for r in out if r["value"] == value and r["unit"] == unit)
+
+
+def quantities(text: str) -> list:
+    """The Quantity objects the extractor finds in a text."""
+    return extract(load_bytes(text.encode("utf-8"), "x.txt"), ("quantities",)).quantities

@@ -8,12 +8,8 @@ from __future__ import annotations
 import pytest
 
 from kechuang.reader.extract import extract, infer_doc_year
-from kechuang.reader.load import load_bytes
 from kechuang.reader.quantities import find_quantities
-
-
-def _ex(text: str):
-    return extract(load_bytes(text.encode("utf-8"), "x.txt"), ("quantities",)).quantities
+from rule_helpers import quantities as _ex
 
 
 def test_list_lead_in_governs_kind_and_period():

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from kechuang.reader.extract import extract
 from kechuang.reader.load import load_bytes, normalize
 from kechuang.reader.quantities import find_quantities
-
-
-def _ex(text: str):
-    return extract(load_bytes(text.encode("utf-8"), "x.txt"), ("quantities",)).quantities
+from rule_helpers import quantities as _ex
 
 
 def test_hard_wrapped_lines_are_joined_but_not_across_page_furniture():

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from kechuang.reader.extract import extract
-from kechuang.reader.load import load_bytes
 from kechuang.reader.people import find_people
 from kechuang.reader.quantities import find_quantities
-
-
-def _ex(text: str):
-    return extract(load_bytes(text.encode("utf-8"), "x.txt"), ("quantities",)).quantities
+from rule_helpers import quantities as _ex
 
 
 def test_an_interview_lead_keeps_only_the_title():

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from kechuang.reader.extract import extract
-from kechuang.reader.load import load_bytes
 
 INTERVIEW = ("书记访谈\n\n2024年3月15日,记者专访了建湖县委书记张立新。\n\n记者:去年成绩如何?\n\n"
              "张立新:去年,全市高新技术企业总数突破2600家,全社会研发投入占比达2.3%。"
              "全省高新技术产业产值占比超过50%。2023年,建湖县新认定高新技术企业52家。"
              "今年全县力争新增高新技术企业60家以上。同时,全市今年要新增高企400家。\n")
-
-
-def _ex(text: str):
-    return extract(load_bytes(text.encode("utf-8"), "x.txt"), ("quantities",)).quantities
+from rule_helpers import quantities as _ex
 
 
 def test_city_and_province_figures_in_a_county_officials_words():

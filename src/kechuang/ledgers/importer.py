@@ -194,6 +194,36 @@ def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_ro
     return report
 
 
+def import_records(engine: Engine, kind: Kind | str, records: list[dict], source: str = "接口请求",
+                   **kwargs) -> ImportReport:
+    """Records given as dicts (keys: field ids, Chinese labels or header variants), checked and
+    stored exactly like a file: they pass through the same reader as a CSV, so row 2 is records[0]."""
+    import csv
+    import io
+
+    from .kinds import normalize_header
+
+    kind = kind if isinstance(kind, Kind) else get_kind(kind)
+    lookup = kind.header_lookup()
+    rows = [{lookup.get(normalize_header(key), key): v for key, v in rec.items()} for rec in records]
+    columns: list[str] = []
+    for rec in rows:
+        columns += [c for c in rec if c not in columns]
+
+    def cell(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "是" if v else "否"
+        return str(v)
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(columns)
+    writer.writerows([cell(rec.get(c)) for c in columns] for rec in rows)
+    return import_bytes(engine, kind, buf.getvalue().encode("utf-8"), f"{source}.csv", **kwargs)
+
+
 def import_file(engine: Engine, kind: Kind | str, path: str | Path, **kwargs) -> ImportReport:
     p = Path(path)
     if not p.exists():

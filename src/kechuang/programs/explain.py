@@ -137,23 +137,18 @@ def gaps_for(plan: Plan, row: dict) -> list[dict]:
     """Gaps of failing conditions, then next-band gains; single changes that flip the
     overall result first, cheapest (smallest relative change) first."""
     items = []
-    for cp in plan.conditions:
-        it = cp.item
-        for fid in cp.gap_fields:
+    parts = [(cp, True) for cp in plan.conditions]
+    if row.get("result_code") != 1:  # scored indicators matter only while the result is not yet a pass
+        parts += [(ip, False) for ip in plan.indicators]
+    for part, is_condition in parts:
+        it = part.item
+        for fid in part.gap_fields:
             needed = row.get(f"{it.id}.gap.{fid}")
             if needed is None:
                 continue
             spec = next(s for s in it.gaps if s.field == fid)
-            items.append(_gap(it, cp, spec.text, fid, needed, row, None, plan))
-    if row.get("result_code") != 1:
-        for ip in plan.indicators:
-            it = ip.item
-            for fid in ip.gap_fields:
-                needed = row.get(f"{it.id}.gap.{fid}")
-                if needed is None:
-                    continue
-                spec = next(s for s in it.gaps if s.field == fid)
-                items.append(_gap(it, None, spec.text, fid, needed, row, row.get(f"{it.id}.gain.{fid}"), plan))
+            gain = None if is_condition else row.get(f"{it.id}.gain.{fid}")
+            items.append(_gap(it, part if is_condition else None, spec.text, fid, needed, row, gain, plan))
     items.sort(key=lambda g: (not g["_flip"], g["_cost"]))
     for g in items:
         if g["_flip"]:

@@ -107,6 +107,16 @@ def read_profiles(path: Path) -> pl.DataFrame:
     return profiles_from_table(read_table(path), path.name)
 
 
+def profiles_from_records(records: list[dict], name: str = "请求") -> pl.DataFrame:
+    """Profiles given as dicts (keys as English ids or Chinese labels), checked like a file's cells."""
+    columns: list[str] = []
+    for rec in records:
+        columns += [c for c in rec if c not in columns]
+    raw = pl.DataFrame({c: [None if r.get(c) is None else str(r[c]) for r in records] for c in columns},
+                       schema={c: pl.String for c in columns})
+    return profiles_from_table(raw, name)
+
+
 def profiles_from_table(raw: pl.DataFrame, name: str) -> pl.DataFrame:
     """A table of text cells (columns as English ids or Chinese labels) as typed profiles;
     `name` is what error messages call the source (a file name, or the API request)."""

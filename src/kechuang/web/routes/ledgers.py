@@ -340,30 +340,16 @@ def api_ledger_page(kind: str, request: Request, session: DbSession, user: Curre
              dependencies=[CsrfChecked])
 async def api_ledger_import(kind: str, body: LedgerRecordsIn, session: DbSession, user: CurrentUser):
     """The same validation and all-or-nothing upsert as a file import; problems name the record."""
-    import csv
-    import io
-
     from starlette.concurrency import run_in_threadpool
+
+    from ...ledgers.importer import import_records
 
     k = _kind(kind)
     if not user.can_write:
         raise HTTPException(status_code=403, detail="只读用户不能导入台账")
-    from ...ledgers.kinds import normalize_header
-
-    lookup = k.header_lookup()
-    records = [{lookup.get(normalize_header(key), key): v for key, v in rec.items()} for rec in body.records]
-    columns: list[str] = []
-    for rec in records:
-        columns += [c for c in rec if c not in columns]
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(columns)
-    for rec in records:
-        writer.writerow(["" if rec.get(c) is None else ("是" if rec[c] is True else "否" if rec[c] is False
-                                                        else str(rec[c])) for c in columns])
     scope_root = None if (user.is_admin or not user.region_code) else user.region_code
-    report = await run_in_threadpool(import_bytes, session.get_bind(), k, buf.getvalue().encode("utf-8"),
-                                     "接口请求", username=user.username, scope_root=scope_root)
+    report = await run_in_threadpool(import_records, session.get_bind(), k, body.records,
+                                     username=user.username, scope_root=scope_root)
     if report.ok and (report.inserted or report.updated):
         _refresh_dashboards_later(session.get_bind(), k.id)
     return ImportOut(ok=report.ok, inserted=report.inserted, updated=report.updated, unchanged=report.unchanged,

@@ -266,19 +266,14 @@ def api_evaluate(body: EvaluateIn, user: CurrentUser) -> list[dict[str, Any]]:
     step — the objects `kechuang evaluate --format jsonl` writes. Nothing is stored."""
     from ...programs.engine import evaluate, program_ids
     from ...programs.explain import public, records
-    from ...programs.profiles import ProfileError, profiles_from_table
+    from ...programs.profiles import ProfileError, profiles_from_records
 
     try:
         ids = program_ids(body.program)
     except KeyError as exc:
         raise HTTPException(status_code=422, detail=exc.args[0])
-    columns: list[str] = []
-    for p in body.profiles:
-        columns += [c for c in p if c not in columns]
-    raw = pl.DataFrame({c: [None if p.get(c) is None else str(p[c]) for p in body.profiles] for c in columns},
-                       schema={c: pl.String for c in columns})
     try:
-        frame = profiles_from_table(raw, "请求")
+        frame = profiles_from_records(body.profiles)
     except ProfileError as exc:
         raise HTTPException(status_code=422, detail=str(exc))
     results = evaluate(frame, ids, body.as_of or dt.date.today(), with_inputs=True)

@@ -121,16 +121,20 @@ async def verify_csrf(request: Request) -> None:
 CsrfChecked = Depends(verify_csrf)
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None,
-           status_code: int = 200):
-    token = csrf_token(request.session)
-    ctx: dict[str, Any] = {
+def _page_context(request: Request, token: str) -> dict[str, Any]:
+    """What base.html needs on every page."""
+    return {
         "request": request,
         "user": getattr(request.state, "user", None),
         "nav": NAV,
         "csrf_token": token,
         "csrf_input": lambda: Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'),
     }
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200):
+    ctx = _page_context(request, csrf_token(request.session))
     if context:
         ctx.update(context)
         if ctx.get("user") is None and "current_user" in context:
@@ -141,26 +145,21 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 _TOKEN_SLOT = "kc-csrf-slot-3f9a1c"  # stands for the session's CSRF token inside cached pages
 
 
-def render_cached(request: Request, template: str, build: Callable[[], dict[str, Any]],
-                  *, vary: tuple = ()) -> HTMLResponse:
-    """A page rendered once per user, URL and data version, then served from the view cache.
+def render_cached(request: Request, template: str, build: Callable[[], dict[str, Any]]) -> HTMLResponse:
+    """A page rendered once per user, URL, day and data version, then served from the view cache.
 
     `build` gathers the context and runs only on a miss. The session's CSRF token is put in at
-    serving time, so one cached page serves every session of the user. `vary` adds what else the
-    page depends on (the date for pages whose default is "today").
+    serving time, so one cached page serves every session of the user.
     """
     import datetime as dt
 
     user = getattr(request.state, "user", None)
     who = (user.id, user.username, user.role, user.region_code, user.display_name) if user else None
     key = ("page", str(request.app.state.engine.url), template, request.url.path, request.url.query,
-           who, dt.date.today(), vary)
+           who, dt.date.today())
 
     def make() -> str:
-        ctx: dict[str, Any] = {
-            "request": request, "user": user, "nav": NAV, "csrf_token": _TOKEN_SLOT,
-            "csrf_input": lambda: Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{_TOKEN_SLOT}">'),
-        }
+        ctx = _page_context(request, _TOKEN_SLOT)
         ctx.update(build())
         return templates.get_template(template).render(ctx)
 

@@ -16,7 +16,12 @@ People: a prediction matches a gold person in the same document with the same na
   full       titles + region
   exact      + the same set of titles
 
-Usage: python -m kechuang.reader.scoring --what frameworks --gold G --pred P [--docs DIR] [--show-errors]
+Quantities (the default): every document set of the reference corpus beside the repository
+(`../shared/corpus`: the seeds and `real/`) is extracted and scored with the official scorer
+(`../shared/tools/score_extraction.py`), printing core / kind / full F1 per set.
+
+Usage: python -m kechuang.reader.scoring [--shared DIR] [--set seeds|real] [--show-errors]
+       python -m kechuang.reader.scoring --what frameworks --gold G --pred P [--docs DIR] [--show-errors]
 """
 
 from __future__ import annotations
@@ -220,14 +225,71 @@ def report(result: dict, show_errors: bool = False) -> str:
     return "\n".join(lines)
 
 
+# the reference corpus: (set name, folder of documents, gold file relative to the folder)
+QUANTITY_SETS = (("seeds", "corpus", "gold/quantities.jsonl"), ("real", "corpus/real", "gold/quantities.jsonl"))
+_SUMMARY = re.compile(r"core F1=([\d.]+) kind F1=([\d.]+) full F1=([\d.]+)")
+
+
+def default_shared() -> Path:
+    """`../shared` beside the repository (or $KECHUANG_SHARED)."""
+    import os
+
+    env = os.environ.get("KECHUANG_SHARED")
+    return Path(env) if env else Path(__file__).resolve().parents[4] / "shared"
+
+
+def score_quantity_set(shared: Path, name: str, show_errors: bool = False) -> tuple[dict[str, float], str]:
+    """Extract one set of the reference corpus and score it with the official scorer:
+    ({"core": f1, "kind": f1, "full": f1}, the scorer's output)."""
+    import subprocess
+    import tempfile
+
+    from .extract import extract, rows
+    from .load import load_bytes
+
+    _name, folder, gold = next(s for s in QUANTITY_SETS if s[0] == name)
+    docs, gold_path, scorer = shared / folder, shared / folder / gold, shared / "tools" / "score_extraction.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        pred = Path(tmp) / "pred.jsonl"
+        with pred.open("w", encoding="utf-8") as fh:
+            for path in sorted(docs.glob("*.txt")):
+                for row in rows(extract(load_bytes(path.read_bytes(), path.name), ("quantities",)), "quantities"):
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        cmd = [sys.executable, str(scorer), "--gold", str(gold_path), "--pred", str(pred), "--docs", str(docs)]
+        out = subprocess.run(cmd + (["--show-errors"] if show_errors else []),
+                             capture_output=True, text=True, check=True).stdout
+    m = _SUMMARY.search(out.splitlines()[-1])
+    return dict(zip(("core", "kind", "full"), map(float, m.groups()))), out
+
+
+def _score_sets(args) -> int:
+    shared = args.shared or default_shared()
+    if not (shared / "tools" / "score_extraction.py").exists():
+        raise SystemExit(f"找不到参考语料与评分脚本:{shared}")
+    for name, _folder, _gold in QUANTITY_SETS:
+        if args.set and name != args.set:
+            continue
+        f1, out = score_quantity_set(shared, name, args.show_errors)
+        if args.show_errors:
+            print(out)
+        print(f"{name:6s} core F1={f1['core']:.3f} kind F1={f1['kind']:.3f} full F1={f1['full']:.3f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--what", choices=("frameworks", "people"), required=True)
-    ap.add_argument("--gold", required=True, type=Path)
-    ap.add_argument("--pred", required=True, type=Path)
+    ap.add_argument("--what", choices=("quantities", "frameworks", "people"), default="quantities")
+    ap.add_argument("--gold", type=Path)
+    ap.add_argument("--pred", type=Path)
     ap.add_argument("--docs", type=Path, help="folder holding the documents (default: the gold file's parent)")
+    ap.add_argument("--shared", type=Path, help="the reference corpus folder (default: ../shared)")
+    ap.add_argument("--set", choices=[s[0] for s in QUANTITY_SETS], help="only this set (quantities)")
     ap.add_argument("--show-errors", action="store_true")
     args = ap.parse_args(argv)
+    if args.what == "quantities":
+        return _score_sets(args)
+    if not args.gold or not args.pred:
+        ap.error("--gold and --pred are required for frameworks and people")
     gold, pred = load_jsonl(args.gold), load_jsonl(args.pred)
     if args.what == "people":
         result = score_people(gold, pred)

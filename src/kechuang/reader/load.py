@@ -99,8 +99,8 @@ _FULLWIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200
                    0x200B: None, 0xFEFF: None, 0x2028: 0x0A, 0x2029: 0x0A})
 _UNIT_START = "万亿千百十%年月日号家人名个项件位倍元美平亩条所座台套次批余多"
 # a digit group standing alone before a space or the line end is a column of a table
-# ("高新技术企业申报数(家) 118 100"), not the rest of a split number
-_SPACE_IN_NUMBER = re.compile(rf"(?<=\d)[ \t]+(?=[\d.{_UNIT_START}])(?![\d.,]+(?:[ \t]|$))|(?<=[\u4e00-\u9fff])[ \t]+(?=\d)|(?<=\d\.)[ \t]+(?=\d)", re.M)
+# ("高新技术企业申报数(家) 118 100"), not the rest of a split number; nor is a time after a date
+_SPACE_IN_NUMBER = re.compile(rf"(?<=\d)[ \t]+(?=[\d.{_UNIT_START}])(?![\d.,]+(?:[ \t]|$))(?!\d{{1,2}}:\d\d)|(?<=[\u4e00-\u9fff])[ \t]+(?=\d)|(?<=\d\.)[ \t]+(?=\d)", re.M)
 _HEADING_MARK = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.M)
 _MANY_BLANK = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
@@ -154,7 +154,16 @@ def normalize(text: str) -> str:
 # ---------------------------------------------------------------- metadata
 
 _OUTLET = re.compile(r"([\u4e00-\u9fff]{2,8}(?:晚报|日报|早报|时报|新闻|报))讯|^\s*([\u4e00-\u9fff]{2,6})(?:APP|App|app|客户端)\s*$|浏览“([\u4e00-\u9fff]{2,8})”", re.M)
-_FULL_DATE = re.compile(r"((?:19|20)\d\d)[年\-/.](\d{1,2})[月\-/.](\d{1,2})日?")
+# a date written with one kind of separator ("2023年9月18日", "2023-09-18", "2023/9/18"), not
+# "2023年1-8月" (a span of months)
+_FULL_DATE = re.compile(r"((?:19|20)\d\d)(?:年(\d{1,2})月(\d{1,2})日|([\-/.])(\d{1,2})\4(\d{1,2})(?![\d月]))")
+# a date labelled as the page's publication date ("发布时间:2023-09-01")
+_DATE_LABEL = re.compile(r"(?:发布|发表|发文|成文|印发)?(?:时间|日期)[ \t]*[::][ \t]*$|发布[ \t]*[::][ \t]*$")
+# the date in a page address: ".../2018/0226/...", ".../202310/t20231030_...", ".../22/0712/..."
+_URL_DATE = re.compile(r"/(?:(?P<y>(?:19|20)\d\d)[/\-_]?(?P<m>[01]\d)[/\-_]?(?P<d>[0-3]\d)"
+                       r"|t(?P<ty>(?:19|20)\d\d)(?P<tm>[01]\d)(?P<td>[0-3]\d)_"
+                       r"|(?P<sy>[12]\d)/(?P<sm>[01]\d)(?P<sd>[0-3]\d))(?=[/_.\-])")
+_URL = re.compile(r"https?://\S+")
 
 
 def _detect_outlet(raw: str) -> str:
@@ -181,13 +190,35 @@ def _detect_title(text: str) -> str:
     return cut[:_TITLE_MAX]
 
 
-def _detect_date(text: str) -> dt.date | None:
-    m = _FULL_DATE.search(text[:600])
-    if m:
-        try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None
+def _date(y, m, d) -> dt.date | None:
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except (TypeError, ValueError):
+        return None
+
+
+def _full_date(m: re.Match) -> dt.date | None:
+    return _date(m.group(1), m.group(2) or m.group(5), m.group(3) or m.group(6))
+
+
+def _detect_date(text: str, raw: str = "") -> dt.date | None:
+    """The publication date: a labelled one in the head ("发布时间:2023-09-01"), else the first
+    full date near the top, else the date in the page address on the first lines."""
+    dates = [(m, _full_date(m)) for m in _FULL_DATE.finditer(text, 0, 1500)]
+    for m, d in dates:
+        if d is not None and _DATE_LABEL.search(text, max(0, m.start() - 8), m.start()):
+            return d
+    for m, d in dates:
+        if m.start() < 600 and d is not None:
+            return d
+    for line in (raw or text)[:1500].split("\n")[:4]:
+        for url in _URL.findall(line):
+            for u in _URL_DATE.finditer(url):
+                d = _date(u.group("y"), u.group("m"), u.group("d")) or \
+                    _date(u.group("ty"), u.group("tm"), u.group("td")) or \
+                    (_date(2000 + int(u.group("sy")), u.group("sm"), u.group("sd")) if u.group("sy") else None)
+                if d is not None and d <= dt.date.today():
+                    return d
     return None
 
 
@@ -274,7 +305,7 @@ def load_bytes(data: bytes, name: str) -> LoadedDocument:
     text = normalize(raw)
     if not text.strip():
         raise ReaderError(f"文件“{name}”去除页面附属内容后没有正文")
-    published = _detect_date(text)
+    published = _detect_date(text, raw)
     if published is None and meta.get("date"):
         try:
             published = dt.date.fromisoformat(str(meta["date"])[:10])

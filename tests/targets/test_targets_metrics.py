@@ -27,9 +27,9 @@ def test_valid_hnte_expiring_mid_year(src):
     # on 31 Jan 2024 A's certificate (2021-03-10 .. 2024-03-10) is still valid
     assert val("hnte_valid", src, "320902", d(2024, 1, 31)) == 1
     assert val("hnte_valid", src, "320900", d(2024, 1, 31)) == 3
-    # valid means issued_on <= d < expires_on: on the expiry day it no longer counts
-    assert val("hnte_valid", src, "320902", d(2024, 3, 9)) == 1
-    assert val("hnte_valid", src, "320902", d(2024, 3, 10)) == 0
+    # valid means issued_on <= d <= expires_on (docs/certificate-validity.md): the expiry day counts
+    assert val("hnte_valid", src, "320902", d(2024, 3, 10)) == 1
+    assert val("hnte_valid", src, "320902", d(2024, 3, 11)) == 0
     # by 30 June C is certified in 盐都区, A has lapsed
     assert val("hnte_valid", src, "320903", d(2024, 6, 30)) == 2
     assert val("hnte_valid", src, "320900", d(2024, 6, 30)) == 3

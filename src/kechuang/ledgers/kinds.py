@@ -115,6 +115,16 @@ def _num(x: float) -> str:
 
 
 @dataclass(frozen=True)
+class Validity:
+    """When a record is in force: ``start`` <= day <= last day, the last day being ``end``
+    (inclusive) or, when blank, ``start`` + ``years[type]`` years − 1 day; no end otherwise."""
+    start: str
+    end: str
+    type_field: str | None = None
+    years: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Kind:
     id: str
     name: str
@@ -128,6 +138,7 @@ class Kind:
     date_field: str | None = None
     region_from_enterprise: bool = False
     checks: tuple[dict, ...] = ()
+    validity: "Validity | None" = None
     _by_id: dict = field(default_factory=dict, compare=False, repr=False)
 
     def field(self, field_id: str) -> Field:
@@ -207,6 +218,7 @@ def _load_kind(path: Path) -> Kind:
         year_field=raw.get("year_field"), date_field=raw.get("date_field"),
         region_from_enterprise=bool(raw.get("region_from_enterprise", False)),
         checks=tuple(raw.get("checks", ()) or ()), _by_id=by_id,
+        validity=_validity(path, raw.get("validity"), by_id),
     )
     for ref in (*kind.key, kind.uscc_field, kind.region_field, kind.year_field, kind.date_field):
         if ref is not None and ref not in by_id:
@@ -218,6 +230,21 @@ def _load_kind(path: Path) -> Kind:
             if ref not in by_id:
                 raise KindError(f"{path.name}: 校验规则引用了不存在的字段“{ref}”")
     return kind
+
+
+def _validity(path: Path, raw: Any, by_id: dict) -> Validity | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or "start" not in raw or "end" not in raw:
+        raise KindError(f"{path.name}: validity 须给出 start 与 end 字段")
+    v = Validity(start=str(raw["start"]), end=str(raw["end"]), type_field=raw.get("type_field"),
+                 years=tuple((str(k), int(n)) for k, n in (raw.get("years") or {}).items()))
+    for ref in (v.start, v.end, v.type_field):
+        if ref is not None and (ref not in by_id or (ref != v.type_field and by_id[ref].type != "date")):
+            raise KindError(f"{path.name}: validity 引用的字段“{ref}”不存在或不是日期")
+    if v.years and v.type_field is None:
+        raise KindError(f"{path.name}: validity 给出 years 时须给出 type_field")
+    return v
 
 
 @lru_cache(maxsize=4)

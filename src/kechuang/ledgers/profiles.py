@@ -9,8 +9,8 @@ Derived columns:
   over y1..y3; ``pe_backed`` any over y1..y3; other per-year flags and levels from y1;
 - ``ip_class1`` / ``ip_class1_own`` / ``ip_class1_high_value`` / ``ip_class2`` = valid (status 有效,
   granted on or before as_of) IP related to the main products (unless marked unrelated);
-- ``has_hnte`` = a 高新技术企业 certificate with issued_on ≤ as_of ≤ expires_on (3 years from issue
-  when the expiry is not recorded).
+- ``has_hnte`` = a 高新技术企业 certificate valid on as_of (``ledgers.validity``: issued_on ≤ as_of ≤
+  expires_on, the expiry day included; 3 years from issue when the expiry is not recorded).
 
 Award, standard and title flags also come from the 资质荣誉 (certification) ledger, records issued on
 or before ``as_of`` whose year is within the window (y1..yN plus the current year up to ``as_of``):
@@ -37,6 +37,7 @@ import polars as pl
 from sqlalchemy.engine import Engine
 
 from .store import load_frame
+from .validity import valid_on_expr
 
 PER_YEAR = {  # enterprise_year field → profile years
     "employees": (1, 4), "tech_staff": (1,), "rd_staff": (1,),
@@ -116,8 +117,7 @@ def _cert_flags(cert: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     std = (pl.col("cert_type") == "standard_led") & (
         pl.col("standard_kind").is_in(NATIONAL_STANDARD_KINDS)
         | (pl.col("standard_kind").is_null() & (pl.col("level") == "national")))
-    title = (pl.col("cert_type").is_in(TITLE_TYPES)
-             & (pl.col("expires_on").is_null() | (pl.col("expires_on") >= as_of)))
+    title = pl.col("cert_type").is_in(TITLE_TYPES) & valid_on_expr(as_of)
     return c.group_by("uscc").agg(
         _state(nat & within(5), top3).alias("award_national_5y_top3"),
         _state(nat & within(3), top3).alias("award_national_3y_top3"),
@@ -182,10 +182,7 @@ def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
     )
 
     cert_all = get("certification")
-    cert = cert_all.filter(pl.col("cert_type") == "hnte")
-    expires = pl.coalesce(pl.col("expires_on"),
-                          pl.col("issued_on").dt.offset_by("3y") - pl.duration(days=1))
-    hnte = cert.filter((pl.col("issued_on") <= as_of) & (expires >= as_of)).select("uscc").unique() \
+    hnte = cert_all.filter((pl.col("cert_type") == "hnte") & valid_on_expr(as_of)).select("uscc").unique() \
         .with_columns(pl.lit(True).alias("has_hnte"))
 
     out = (base.join(per, on="uscc", how="left")

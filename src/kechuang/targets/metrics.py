@@ -216,10 +216,10 @@ def window_expr(metric: Metric, d: dt.date) -> pl.Expr:
         e = (date >= dt.date(d.year, 1, 1)) & (date <= d)
     elif metric.window == "cumulative":
         e = date <= d
-    else:  # as_of: valid on d, i.e. start <= d < end
+    else:  # as_of: valid on d, i.e. start <= d <= last day (ledgers.validity for kinds that declare it)
         e = date <= d
         if metric.end_field:
-            e = e & (pl.col("_end").is_null() | (pl.col("_end") > d))
+            e = e & (pl.col("_end").is_null() | (pl.col("_end") >= d))
     return e.fill_null(False)
 
 
@@ -400,6 +400,18 @@ def dict_source(frames: Mapping[str, pl.DataFrame]) -> FrameSource:
 
 # ---------------------------------------------------------------- computation
 
+def _end_expr(metric: Metric, df: pl.DataFrame) -> pl.Expr:
+    """The last day a record counts (inclusive): the kind's validity rule when it declares one."""
+    from ..ledgers.kinds import all_kinds
+    from ..ledgers.validity import last_day_expr
+
+    kind = all_kinds().get(metric.kind)
+    rule = kind.validity if kind else None
+    if rule is not None and rule.end == metric.end_field and rule.start == metric.date_field:
+        return last_day_expr(kind.id)
+    return _as_date(df, metric.end_field)
+
+
 def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
     """Filtered records with _date/_end columns, the counting region, exploded to every ancestor."""
     frame = source(metric.kind)
@@ -413,7 +425,7 @@ def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
     if metric.window != "fiscal_year":
         extra.append(_as_date(df, metric.date_field).alias("_date"))
     if metric.end_field:
-        extra.append(_as_date(df, metric.end_field).alias("_end"))
+        extra.append(_end_expr(metric, df).alias("_end"))
     if extra:
         df = df.with_columns(extra)
     if metric.region_by == "enterprise" and "uscc" in df.columns:

@@ -3,10 +3,11 @@ rendering, scope checks and CSRF."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -105,6 +106,71 @@ def scope_codes(user: User) -> set[str] | None:
     if user.is_admin or not user.region_code:
         return None
     return registry().subtree_codes(user.region_code)
+
+
+def region_code_param(user: User, text: str | None, name: str = "region") -> str | None:
+    """The code of the region a request names by name, alias or code (None when blank).
+
+    Unknown → 404, ambiguous → 400, outside the user's subtree → 403; all in Chinese."""
+    from ..regions import AmbiguousRegion, RegionError, lookup
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) > 64:
+        raise HTTPException(status_code=400, detail=f"参数 {name} 过长(地区名称或代码不超过 64 个字符)")
+    try:
+        code = lookup(text, within=user.region_code or None).code
+    except AmbiguousRegion as exc:
+        raise HTTPException(status_code=400, detail=str(exc))
+    except RegionError:
+        raise HTTPException(status_code=404, detail=f"未知地区“{text}”:请填写地区名称(如 亭湖区)或行政区划代码")
+    require_scope(user, code)
+    return code
+
+
+@dataclass(frozen=True)
+class RegionScope:
+    """Which regions a request may see: the region it asked for (``?region=`` by name or code)
+    cut to the user's subtree. The one place web routes compute scope."""
+
+    user: User
+    asked: str | None  # code of the region named in the request, None when none was named
+
+    @property
+    def code(self) -> str | None:
+        """The region to show: the one asked for, else the user's own (None = everything)."""
+        return self.asked or self.user.region_code
+
+    @property
+    def codes(self) -> set[str] | None:
+        """Region codes to read (None = all)."""
+        from ..regions import registry
+
+        if self.asked:
+            return registry().subtree_codes(self.asked)
+        return scope_codes(self.user)
+
+    @property
+    def key(self) -> frozenset[str] | None:
+        """Hashable form of ``codes`` for cache keys."""
+        codes = self.codes
+        return frozenset(codes) if codes is not None else None
+
+    def contains(self, region_code: str | None) -> bool:
+        codes = self.codes
+        if codes is None:
+            return True
+        return bool(region_code) and region_code in codes
+
+
+def region_scope(user: Annotated[User, Depends(current_user)],
+                 region: Annotated[str | None, Query(description="地区名称或行政区划代码,如 亭湖区 或 320902")] = None
+                 ) -> RegionScope:
+    return RegionScope(user, region_code_param(user, region))
+
+
+Scope = Annotated[RegionScope, Depends(region_scope)]
 
 
 async def verify_csrf(request: Request) -> None:

@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse
 from ...reader.load import ReaderError, load_bytes
 from ...reader.store import (COMPARATORS, EDITABLE, KINDS, Document, Statement, StatementError, all_units,
                              correct_statement, current_documents, ingest_loaded, list_statements)
-from ..deps import CsrfChecked, CurrentUser, DbSession, render, require_edit, require_scope, scope_codes
+from ..deps import (CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, render, require_edit, require_scope,
+                    scope_codes)
 
 router = APIRouter()
 
@@ -41,17 +42,8 @@ def _segments(doc: Document) -> list[tuple[str, list[Statement]]]:
     return out
 
 
-def _filters(user, region: str | None, year: str | None, kind: str | None, indicator: str | None):
-    from ...regions import registry
-
-    codes = scope_codes(user)
-    if region:
-        r = registry().resolve(region) if not registry().get(region) else registry().get(region)
-        if r is None:
-            raise HTTPException(status_code=400, detail=f"未知地区“{region}”")
-        require_scope(user, r.code)
-        sub = registry().subtree_codes(r.code) | {r.code}
-        codes = sub if codes is None else codes & sub
+def _filters(rs: RegionScope, year: str | None, kind: str | None, indicator: str | None):
+    codes = rs.codes
     if kind and kind not in KINDS:
         raise HTTPException(status_code=400, detail=f"类型“{kind}”无效")
     year_val = None
@@ -92,10 +84,10 @@ async def upload_document(request: Request, session: DbSession, user: CurrentUse
 
 
 @router.get("/docs/statements", include_in_schema=False)
-def statements_page(request: Request, session: DbSession, user: CurrentUser,
-                    region: str | None = None, year: str | None = None, kind: str | None = None,
-                    indicator: str | None = None):
-    codes, year_val = _filters(user, region, year, kind, indicator)
+def statements_page(request: Request, session: DbSession, rs: Scope,
+                    year: str | None = None, kind: str | None = None, indicator: str | None = None):
+    region = request.query_params.get("region")
+    codes, year_val = _filters(rs, year, kind, indicator)
     items = list_statements(session, region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None)
     return render(request, "documents/statements.html", {
         "items": items, "kinds": KINDS,
@@ -122,11 +114,11 @@ def statements_frame(items: list[Statement]) -> pl.DataFrame:
 
 
 @router.get("/docs/statements.xlsx", include_in_schema=False)
-def statements_xlsx(session: DbSession, user: CurrentUser, region: str | None = None, year: str | None = None,
+def statements_xlsx(session: DbSession, rs: Scope, year: str | None = None,
                     kind: str | None = None, indicator: str | None = None):
     from ...excel import xlsx_response
 
-    codes, year_val = _filters(user, region, year, kind, indicator)
+    codes, year_val = _filters(rs, year, kind, indicator)
     items = list_statements(session, region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None)
     return xlsx_response({"目标与成绩": statements_frame(items)}, "目标与成绩.xlsx")
 

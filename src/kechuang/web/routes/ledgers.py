@@ -20,7 +20,7 @@ from ...ledgers import store
 from ...ledgers.excel_io import display_frame, write_template
 from ...ledgers.importer import import_bytes
 from ...ledgers.kinds import Kind, KindError, all_kinds, get_kind
-from ..deps import CsrfChecked, CurrentUser, DbSession, render, render_cached, require_scope, scope_codes
+from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, render_cached, scope_codes
 
 router = APIRouter()
 
@@ -35,27 +35,6 @@ def _kind(name: str) -> Kind:
         return get_kind(name)
     except KindError as exc:
         raise HTTPException(status_code=404, detail=str(exc))
-
-
-def _region(user, region: str | None) -> str | None:
-    if not region:
-        return None
-    from ...regions import RegionError, lookup
-
-    try:
-        code = lookup(region).code
-    except RegionError as exc:
-        raise HTTPException(status_code=404, detail=str(exc))
-    require_scope(user, code)
-    return code
-
-
-def _visible(user, code: str | None) -> set[str] | None:
-    if code:
-        from ...regions import registry
-
-        return registry().subtree_codes(code) | {code}
-    return scope_codes(user)
 
 
 def _cell(f, value: Any) -> str:
@@ -141,33 +120,31 @@ def ledger_template(kind: str, user: CurrentUser):
 
 
 @router.get("/ledgers/{kind}.xlsx", include_in_schema=False)
-def ledger_export(kind: str, request: Request, session: DbSession, user: CurrentUser,
-                  region: str | None = None, q: str | None = None):
+def ledger_export(kind: str, request: Request, session: DbSession, rs: Scope, q: str | None = None):
     from ...excel import xlsx_response
 
     k = _kind(kind)
-    code = _region(user, region)
-    frame, _ = store.page(session.connection(), k, _visible(user, code), filters=_filters(k, request), q=q,
+    frame, _ = store.page(session.connection(), k, rs.codes, filters=_filters(k, request), q=q,
                          limit=2_000_000)
     shown = display_frame(k, frame)
     labels = {f.id: f.header for f in k.fields}
     stamp = dt.date.today().isoformat()
-    return xlsx_response({k.name: shown}, f"{k.name}台账-{code or user.region_code or '全部'}-{stamp}.xlsx",
+    return xlsx_response({k.name: shown}, f"{k.name}台账-{rs.code or '全部'}-{stamp}.xlsx",
                          labels=labels)
 
 
 @router.get("/ledgers/{kind}", include_in_schema=False)
-def ledger_page(kind: str, request: Request, session: DbSession, user: CurrentUser,
-                region: str | None = None, q: str | None = None, sort: str = "id", desc: int = 0,
+def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
+                q: str | None = None, sort: str = "id", desc: int = 0,
                 after: int | None = None, page: int = 1, size: int = 50):
     k = _kind(kind)
-    code = _region(user, region)
+    code = rs.asked
     size = size if size in PAGE_SIZES else 50
     if sort not in store.SORTABLE_META and not k.has(sort):
         sort = "id"
 
     def build():
-        visible = _visible(user, code)
+        visible = rs.codes
         filters = _filters(k, request)
         conn = session.connection()
         offset = (max(page, 1) - 1) * size
@@ -319,12 +296,11 @@ def _json_value(v: Any) -> Any:
 
 
 @router.get("/api/ledgers/{kind}", response_model=LedgerPage, tags=["ledgers"], summary="台账记录(分页)")
-def api_ledger_page(kind: str, request: Request, session: DbSession, user: CurrentUser,
-                    region: str | None = None, after: int | None = None,
+def api_ledger_page(kind: str, request: Request, session: DbSession, rs: Scope, after: int | None = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100):
     """Records of one ledger kind inside the user's scope, by id; money as exact decimal text."""
     k = _kind(kind)
-    visible = _visible(user, _region(user, region))
+    visible = rs.codes
     filters = _filters(k, request)
     conn = session.connection()
     try:

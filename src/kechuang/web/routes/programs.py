@@ -16,7 +16,7 @@ from ...programs import store
 from ...programs.engine import PROGRAM_ORDER
 from ...programs.model import RESULT_NAMES, programs_by_id
 from ...regions import registry
-from ..deps import CsrfChecked, CurrentUser, DbSession, render, render_cached, require_scope, scope_codes, templates
+from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, render_cached, templates
 from .ledgers import ENTERPRISE_PANELS
 
 router = APIRouter()
@@ -31,15 +31,6 @@ def _names() -> dict[str, str]:
     return {pid: v[-1].name for pid, v in programs_by_id().items()}
 
 
-def _scope(user, region: str | None) -> str | None:
-    code = region or user.region_code
-    if region:
-        if registry().get(region) is None:
-            raise HTTPException(status_code=404, detail=f"未知的地区代码“{region}”")
-        require_scope(user, region)
-    return code
-
-
 def _child_of(scope: str | None, code: str) -> str:
     """The child of ``scope`` that contains ``code`` (or code itself)."""
     reg = registry()
@@ -52,22 +43,12 @@ def _child_of(scope: str | None, code: str) -> str:
     return code
 
 
-def _codes(user, scope: str | None) -> set[str] | None:
-    """Region codes to read: the asked-for subtree, cut to what the user may see (None = all)."""
-    codes = registry().subtree_codes(scope) if scope else None
-    allowed = scope_codes(user)
-    if allowed is not None:
-        codes = allowed if codes is None else (codes & allowed)
-    return codes
-
-
 def _region_name(code: str) -> str:
     r = registry().get(code)
     return r.name if r else (code or "未知地区")
 
 
-def _counts(session, user, scope: str | None, as_of: dt.date) -> pl.DataFrame:
-    codes = _codes(user, scope)
+def _counts(session, codes: set[str] | None, scope: str | None, as_of: dt.date) -> pl.DataFrame:
     df = store.counts(session.connection(), as_of, codes)
     if df.height == 0:
         return df.with_columns(pl.lit("").alias("area"))
@@ -75,15 +56,11 @@ def _counts(session, user, scope: str | None, as_of: dt.date) -> pl.DataFrame:
     return df.with_columns(pl.col("region_code").replace_strict(mapping, default="").alias("area"))
 
 
-def _frozen(codes: set[str] | None):
-    return frozenset(codes) if codes is not None else None
-
-
-def _cards(session, user, scope: str | None, day: dt.date) -> tuple[list[dict], list[dict]]:
+def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> tuple[list[dict], list[dict]]:
     """Per program: counts by area (pass / close / far …), a chart option, and rows for export."""
     names = _names()
     cards, export = [], []
-    df = _counts(session, user, scope, day)
+    df = _counts(session, codes, scope, day)
     for pid in [p for p in PROGRAM_ORDER if p in names] + sorted(set(names) - set(PROGRAM_ORDER)):
         sub = df.filter(pl.col("program") == pid)
         if sub.height == 0:
@@ -110,9 +87,9 @@ def _cards(session, user, scope: str | None, day: dt.date) -> tuple[list[dict], 
 
 
 @router.get("/programs", include_in_schema=False)
-def programs_index(request: Request, session: DbSession, user: CurrentUser, region: str | None = None,
-                   as_of: str | None = None, format: str | None = None):
-    scope = _scope(user, region)
+def programs_index(request: Request, session: DbSession, rs: Scope, as_of: str | None = None,
+                   format: str | None = None):
+    scope = rs.code
 
     def gather():
         day = dt.date.fromisoformat(as_of) if as_of else store.latest_as_of(session.connection())
@@ -120,8 +97,8 @@ def programs_index(request: Request, session: DbSession, user: CurrentUser, regi
         if day is not None:
             from ... import cache
 
-            key = ("program_cards", str(session.get_bind().url), scope, _frozen(_codes(user, scope)), day)
-            cards, export = cache.cached(key, lambda: _cards(session, user, scope, day))
+            key = ("program_cards", str(session.get_bind().url), scope, rs.key, day)
+            cards, export = cache.cached(key, lambda: _cards(session, rs.codes, scope, day))
         return day, cards, export
 
     if format == "xlsx":
@@ -137,8 +114,7 @@ def programs_index(request: Request, session: DbSession, user: CurrentUser, regi
     return render_cached(request, "programs/index.html", build)
 
 
-def _list_frame(session, user, pid: str, scope: str | None, day, result: str | None) -> pl.DataFrame:
-    codes = _codes(user, scope)
+def _list_frame(session, codes: set[str] | None, pid: str, day, result: str | None) -> pl.DataFrame:
     df = store.load(session.connection(), day, pid, codes)
     if df.height == 0:
         return df
@@ -151,21 +127,20 @@ def _list_frame(session, user, pid: str, scope: str | None, day, result: str | N
 
 
 @router.get("/programs/xiaoshenggao", include_in_schema=False)
-def xiaoshenggao(request: Request, session: DbSession, user: CurrentUser, region: str | None = None,
-                 format: str | None = None):
+def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | None = None):
     """小升高: 科技型中小企业 (passing) that are not yet 高企, closest first."""
     from ... import cache
     from ...programs.pipeline import xiaoshenggao as ranked
 
-    scope = _scope(user, region)
+    scope = rs.code
     conn = session.connection()
     day = store.latest_as_of(conn, "hnte")
 
     def ranked_rows():
         if day is None:
             return []
-        codes = _codes(user, scope)
-        key = ("xiaoshenggao", str(session.get_bind().url), day, _frozen(codes))
+        codes = rs.codes
+        key = ("xiaoshenggao", str(session.get_bind().url), day, rs.key)
         return [dict(r, region=_region_name(r["region_code"]))
                 for r in cache.cached(key, lambda: ranked(conn, day, codes))]
 
@@ -186,15 +161,15 @@ def xiaoshenggao(request: Request, session: DbSession, user: CurrentUser, region
 
 
 @router.get("/programs/{pid}", include_in_schema=False)
-def program_list(pid: str, request: Request, session: DbSession, user: CurrentUser, region: str | None = None,
+def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
                  result: str | None = None, format: str | None = None, page: int = 1):
     names = _names()
     if pid not in names:
         raise HTTPException(status_code=404, detail=f"未知的培育项目“{pid}”")
-    scope = _scope(user, region)
+    scope = rs.code
     conn = session.connection()
     day = store.latest_as_of(conn, pid)
-    codes = _codes(user, scope)
+    codes = rs.codes
     per = 100
     page = max(1, page)
     export = format == "xlsx"

@@ -13,26 +13,15 @@ from ...targets.metrics import LedgerSource, MetricError, load_metrics, rows_beh
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report
 from ...targets.store import TargetError, bind_target, dismiss_target, get_target, list_targets
-from ..deps import (CsrfChecked, CurrentUser, DbSession, render, render_cached, require_edit, require_scope,
-                    scope_codes)
+from ..deps import (CsrfChecked, CurrentUser, DbSession, region_code_param, render, render_cached, require_edit,
+                    require_scope, scope_codes)
 
 router = APIRouter()
 
 
 def _region_param(user, region: str | None) -> str | None:
     """The region to show: the one asked for (inside the user's scope) or the user's own."""
-    code = None
-    if region:
-        from ...targets.store import resolve_region
-
-        try:
-            code = resolve_region(region)[0]
-        except TargetError as exc:
-            raise HTTPException(status_code=404, detail=str(exc))
-    code = code or user.region_code
-    if code:
-        require_scope(user, code)
-    return code
+    return region_code_param(user, region) or user.region_code
 
 
 def _progress(session, user, region, year, date):

@@ -7,7 +7,7 @@ Compares, in the same run, against
   (b) hand-written vectorized NumPy for HNTE and 科技型中小企业 (conditions, score ranges,
       results, condition gaps), against the engine restricted to those two programs.
 
-Budget (DESIGN.md): ≤ 3 s; ≥ 50× (a); within 3× of (b). Money and ratios are float64
+Budget (docs/contracts.md §10): ≤ 3 s; ≥ 50× (a); within 3× of (b). Money and ratios are float64
 (never float32). Usage: python benchmarks/programs.py [rows]
 """
 

@@ -9,7 +9,7 @@
 each as wall-clock and CPU (time.process_time) rates, with its cost relative to (a).
 The CPU figure does not depend on other processes sharing the machine.
 
-Budget (DESIGN.md): >= 1,000,000 characters per second per core for extraction;
+Budget (docs/contracts.md §10): >= 1,000,000 characters per second per core for extraction;
 goal for (b): >= 2,000,000 characters per CPU-second.
 Documents: ../shared/corpus/*.txt beside the repository, else the held-out documents
 in tests/reader/heldout*/.

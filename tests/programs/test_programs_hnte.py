@@ -1,4 +1,4 @@
-"""HNTE test vectors H1–H18 (rules.md §2.6) and bracket edges."""
+"""HNTE test vectors H1–H18 (docs/programs.md §2.6) and bracket edges."""
 
 import datetime as dt
 

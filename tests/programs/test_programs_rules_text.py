@@ -1,4 +1,4 @@
-"""Cases written from rules.md for the gaps closed here: innovation points (§5), Jiangsu
+"""Cases written from docs/programs.md for the gaps closed here: innovation points (§5), Jiangsu
 registration and the 3亿元 potential-unicorn path (§6.2), Wuxi gazelle paths (§6.3),
 创新型中小企业 direct paths (§4.2). Each threshold exactly, and one unit either side."""
 

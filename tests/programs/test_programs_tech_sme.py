@@ -1,4 +1,4 @@
-"""科技型中小企业 test vectors T1–T10 (rules.md §3.7)."""
+"""科技型中小企业 test vectors T1–T10 (docs/programs.md §3.7)."""
 
 import pytest
 from helpers_programs import cond, points, result, run

@@ -20,7 +20,7 @@ Distributions (chosen to look like a Jiangsu prefecture city; not statistics of 
 - IP: Poisson counts per firm, inventions λ = 0.8 + R&D/300 万元 (innovative) else 0.05;
   utility models λ = 3 + R&D/100; designs, software. Grant lags: invention 1.5–3.5 y,
   utility 0.5–1.2 y, design 0.3–0.8 y, software 0.1–0.5 y; not yet granted when after today.
-- Certifications follow the official hard conditions (see shared rules.md):
+- Certifications follow the official hard conditions (see docs/programs.md):
   高新技术企业 only when R&D ≥ 5 % / 4 % / 3 % of revenue (≤ 5000万 / ≤ 2亿 / above),
   technical staff ≥ 10 %, high-tech revenue ≥ 60 %, ≥ 1 granted IP, registered ≥ 1 year;
   80 % of those certified, in 3-year cycles (renewal 85 %), certificates dated Oct–Dec,

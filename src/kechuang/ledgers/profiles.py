@@ -1,4 +1,4 @@
-"""Enterprise profiles (DESIGN.md "Enterprise profile") built from the ledgers, vectorized.
+"""Enterprise profiles (docs/contracts.md §2) built from the ledgers, vectorized.
 
 Years count back from the last complete fiscal year before ``as_of``: ``_y1`` = as_of.year − 1,
 ``_y2`` the year before, and so on. Missing ledger values stay null (missing, never zero).
@@ -130,7 +130,7 @@ def _cert_flags(cert: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 
 def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
                    frames: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
-    """One row per enterprise of the region subtree, in the DESIGN.md profile columns.
+    """One row per enterprise of the region subtree, in the profile columns of docs/contracts.md §2.
 
     ``frames`` may supply ledger frames (kind id → frame as returned by ``load_frame``) instead of
     reading them from the database (used by tests and benchmarks).

@@ -163,13 +163,7 @@ def regions_show(
 
 
 for _name in ("reader", "ledgers", "programs", "targets", "demo"):
-    try:
-        _mod = importlib.import_module(f"kechuang.{_name}.commands")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"kechuang.{_name}.commands" and _exc.name != f"kechuang.{_name}":
-            raise
-        continue
-    _mod.register(app)
+    importlib.import_module(f"kechuang.{_name}.commands").register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -63,10 +63,8 @@ def register(app: typer.Typer) -> None:
 def _warm_dashboards() -> None:
     from .. import db
 
-    try:
-        from ..targets.metrics import warm
-    except ImportError:
-        return
+    from ..targets.metrics import warm
+
     with console.status("解码看板所用台账(首次打开页面无需等待)……"):
         warm(db.get_engine())
 

@@ -127,10 +127,8 @@ def import_cmd(
 
 def _refresh_dashboards(engine, kind: str) -> None:
     """Decode the changed ledger for the dashboards here, so their next view does not wait for it."""
-    try:
-        from ..targets.metrics import warm
-    except ImportError:  # targets not installed
-        return
+    from ..targets.metrics import warm
+
     with err.status("更新看板数据缓存……"):
         warm(engine, [kind])
 

@@ -51,6 +51,8 @@ def read_table(path: Path) -> pl.DataFrame:
 
 def _parse(f: Field, raw: str):
     s = str(raw).strip()
+    if f.type == "enum" and s in f.values:  # an enum value such as "none" is a value, not missing
+        return s
     if s == "" or s.lower() in ("null", "none", "nan", "—", "-"):
         return None
     if f.kind == "num":

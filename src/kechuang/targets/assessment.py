@@ -259,10 +259,7 @@ def target_values(session, year: int) -> dict[tuple[str, str], Decimal]:
 
 
 def _names(codes: list[str]) -> dict[str, str]:
-    try:
-        from kechuang.regions import registry
+    from kechuang.regions import registry
 
-        reg = registry()
-        return {c: (reg.get(c).name if reg.get(c) else c) for c in codes}
-    except ImportError:
-        return {}
+    reg = registry()
+    return {c: (reg.get(c).name if reg.get(c) else c) for c in codes}

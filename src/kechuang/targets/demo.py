@@ -68,10 +68,7 @@ def load_demo_targets(session: Session, year: int, username: str = "demo") -> in
 
 
 def _names() -> dict[str, str]:
-    try:
-        from kechuang.regions import registry
+    from kechuang.regions import registry
 
-        reg = registry()
-        return {c: reg.get(c).full_name for c in [CITY, *DISTRICTS, "320900Z01"] if reg.get(c)}
-    except ImportError:
-        return {}
+    reg = registry()
+    return {c: reg.get(c).full_name for c in [CITY, *DISTRICTS, "320900Z01"] if reg.get(c)}

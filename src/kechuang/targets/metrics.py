@@ -247,15 +247,12 @@ def _prefix_ancestors(code: str) -> list[str]:
 
 def ancestor_codes(code: str) -> list[str]:
     """Codes of the region's ancestors (nearest first), from the region registry when it knows the code."""
-    try:
-        from kechuang.regions import registry
+    from kechuang.regions import registry
 
-        reg = registry()
-        if reg.get(code) is not None:
-            return [a if isinstance(a, str) else a.code for a in reg.ancestors(code) if
-                    (a if isinstance(a, str) else a.code) != code]
-    except ImportError:
-        pass
+    reg = registry()
+    if reg.get(code) is not None:
+        return [a if isinstance(a, str) else a.code for a in reg.ancestors(code) if
+                (a if isinstance(a, str) else a.code) != code]
     return _prefix_ancestors(code)
 
 

@@ -280,13 +280,9 @@ def region_scope(region_code: str | None) -> set[str] | None:
     """The codes of a region's subtree (None = everything)."""
     if not region_code:
         return None
-    try:
-        from kechuang.regions import registry
+    from kechuang.regions import registry
 
-        codes = registry().subtree_codes(region_code)
-    except ImportError:
-        codes = set()
-    return codes or {region_code}
+    return registry().subtree_codes(region_code) or {region_code}
 
 
 def progress_report(session: Session, engine, *, region_code: str | None = None, year: int | None = None,

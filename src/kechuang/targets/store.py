@@ -98,13 +98,9 @@ def check_binding(metric_id: str, unit: str) -> None:
 
 def resolve_region(text: str) -> tuple[str, str]:
     """(code, full name) for a region code or name; raises TargetError in Chinese when unknown."""
+    from kechuang.regions import RegionError, lookup
+
     text = (text or "").strip()
-    try:
-        from kechuang.regions import RegionError, lookup
-    except ImportError:  # registry not installed: accept codes only
-        if re.fullmatch(r"\d{6,12}", text):
-            return text, text
-        raise TargetError(f"无法识别地区“{text}”") from None
     try:
         r = lookup(text)
     except RegionError as exc:

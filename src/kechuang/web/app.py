@@ -132,11 +132,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(core.router)
     for name in CAPABILITY_ROUTES:
-        try:
-            module = importlib.import_module(f"kechuang.web.routes.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"kechuang.web.routes.{name}":
-                raise
-            continue
-        app.include_router(module.router)
+        app.include_router(importlib.import_module(f"kechuang.web.routes.{name}").router)
     return app

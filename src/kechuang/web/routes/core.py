@@ -77,13 +77,8 @@ def _overview_panels(session, user) -> list[tuple[str, dict]]:
     panels = []
     for module_name, func, template in (
         ("kechuang.targets.overview", "overview_context", "targets/overview_panel.html"),
-        ("kechuang.programs.overview", "overview_context", "programs/overview_panel.html"),
     ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        panels.append((template, getattr(module, func)(session, user)))
+        panels.append((template, getattr(importlib.import_module(module_name), func)(session, user)))
     return panels
 
 

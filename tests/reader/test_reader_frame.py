@@ -32,3 +32,42 @@ def test_frame_date_from_the_page_address_when_the_text_has_none():
 def test_frame_date_month_span_alone_is_not_a_date():
     doc = _load("2023年1-8月份全市科技型企业情况\n\n1-8月份,全市新增企业300家。\n")
     assert doc.published_on is None
+
+
+def _frame(text: str):
+    from kechuang.reader.extract import extract
+
+    return extract(_load(text), ("quantities",)).frame
+
+
+def test_frame_kind_from_the_title():
+    assert _frame("2022年全市科技经费投入统计公报\n\n2022年,全市投入经费10亿元。\n").kind == "bulletin"
+    assert _frame("某县科技局2023年工作总结\n\n2023年,新增企业12家。\n").kind == "summary"
+    assert _frame("全市2024年1-6月份企业入库情况通报\n\n1-6月份,全市入库企业120家。\n").kind == "progress"
+    assert _frame("某市召开科技创新大会\n\n会上,某市签约项目8个。\n").kind == "meeting"
+
+
+def test_frame_region_national_bulletin_and_province_voice():
+    assert _frame("2021年全国研发经费统计公报\n国家统计局\n\n全国投入经费2万亿元。\n").region == "全国"
+    f = _frame("重点产业链评价活动举行\n\n我省首批链主企业12户。太原市和大同市各有3户。\n")
+    assert f.region == "山西省"
+
+
+def test_frame_region_town_heading_the_title_under_its_city():
+    f = _frame("南头镇:打造家电产业集群丨中山镇街书记谈\n\n2024年,南头镇将新增规上企业20家。\n")
+    assert f.region == "中山市南头镇" and f.key_code == "442000"
+
+
+def test_frame_region_title_scope_of_a_notice_picks_the_place_of_that_level():
+    f = _frame("全市2024年1-6月份企业入库情况通报\n来源:市科技局\n\n1-6月份,天津市入库企业900家,"
+               "其中武清区200家,武清区企业最多。\n")
+    assert f.region == "天津市"
+
+
+def test_frame_progress_notice_reports_achievements_of_its_year():
+    from kechuang.reader.extract import extract, rows
+
+    ex = extract(_load("上半年某市高新技术产业稳步增长\n发布时间:2019-07-20\n\n组织申报高新技术企业40家。\n"),
+                 ("quantities",))
+    (row,) = rows(ex, "quantities")
+    assert (row["kind"], row["period"]) == ("achievement", "2019")

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .frame import Frame, Priors, compute_frame
 from .load import LoadedDocument
 from .people import find_people, person_region
 from .quantities import Positions, Quantity, find_quantities, grammar
@@ -129,16 +130,28 @@ class Extraction:
     frameworks: list[dict] = field(default_factory=list)
     people: list[dict] = field(default_factory=list)
     sections: SectionMap | None = None
+    frame: Frame | None = None
 
 
-def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "frameworks", "people")) -> Extraction:
+def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "frameworks", "people"),
+            priors: Priors | None = None, frame: Frame | None = None) -> Extraction:
+    """Statements of one document; the frame is computed first (from the text and the
+    uploader's priors) unless an officer's corrected frame is given."""
     text = doc.text
-    year = infer_doc_year(text, doc.published_on)
+    if frame is None:
+        frame = compute_frame(text, doc.published_on, priors)
+    if frame.year is None:
+        frame.year = infer_doc_year(text, None)
+    year = frame.year
     people = find_people(text)
-    sections = SectionMap(text, doc.outlet, people)
-    result = Extraction(doc=doc, year=year, sections=sections)
+    sections = SectionMap(text, doc.outlet, people, frame)
+    if not frame.region:
+        ctx = sections.doc_ctx
+        frame.region, frame.region_code, frame.key_code = ctx.region, ctx.region_code, ctx.key_code
+    result = Extraction(doc=doc, year=year, sections=sections, frame=frame)
     if "quantities" in what:
         positions = Positions(text)
+        positions.apply_frame(frame, year)
         qs = find_quantities(text, year, positions)
         for q in qs:
             # a place opening a clause after 全省/全市 ("去年全省…,苏州市入库…") starts its own scope

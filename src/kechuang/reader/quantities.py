@@ -290,6 +290,21 @@ class Positions:
                              and m.group() not in g.whole_year and not _MONTH.match(text, m.end())]
         self.para_period_pos = [s for s, _ in self.para_periods]
         self.leadin_pos = [a for a, _b, _l0, _l1 in self.leadins]
+        # defaults the document frame sets (see apply_frame)
+        self.default_kind = "target"
+        self.default_period = ""
+
+    def apply_frame(self, frame, doc_year: int | None) -> None:
+        """Take the document frame's defaults: a report of what was done (bulletin, summary,
+        progress notice) makes unmarked figures achievements; a progress notice's figures
+        without a period are of the document's year; a bulletin's title year is its year."""
+        if frame.reviews:
+            self.default_kind = "achievement"
+        if frame.kind == "progress" and doc_year:
+            self.default_period = str(doc_year)
+        if frame.kind in ("bulletin", "summary") and frame.review_year and self.report_year is None \
+                and not _PLAN_LEAD.search(frame.title):
+            self.report_year = frame.review_year
 
     @staticmethod
     def _headings(text: str) -> list[tuple[int, str, str]]:
@@ -504,7 +519,8 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     if hit is not None:
         return hit[2]
     hit = _nearest_before(p.strong_pos, p.strong, para, s0)
-    if hit is not None:
+    if hit is not None and not (hit[2] == "target" and p.default_kind == "achievement"):
+        # (in a report of what was done a plan word of an earlier sentence does not carry over)
         return _whole_year_kind(p, hit, para, doc_year) or hit[2]
     # no marker: a past or future year stated earlier in the paragraph decides; in a
     # year-end document the year closing is reported on too ("2024年,X区…增长18.5%")
@@ -524,12 +540,13 @@ def decide_kind(p: Positions, num_start: int, num_end: int, doc_year: int | None
     scope = _para_scope(p, num_start)
     if scope is not None and (kind := _scope_kind(scope, doc_year)) is not None:
         return kind
-    if p.review_year is not None:  # a lead presenting last year's work, no plan word here
+    if p.review_year is not None or p.default_kind == "achievement":
+        # a lead presenting last year's work, or a report of what was done: no plan word here
         return "achievement"
     hit = _nearest_before(p.weak_pos, p.weak, c0, num_start) or _first_in(p.weak_pos, p.weak, num_end, c1)
     if hit is not None:
         return hit[2]
-    return "target"
+    return p.default_kind  # the document frame: a report of what was done, else a plan
 
 
 def _nearest_year_before(p: Positions, lo: int, hi: int):
@@ -596,7 +613,7 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
                 # or at the meeting itself ("会上,…现场签约项目12个")
                 if doc_year and (_DATE_LEAD.match(p.text, para) or grammar().present_event.search(p.text, s0, num_start)):
                     return str(doc_year)
-                return ""
+                return p.default_period
     m = hit[1]
     if m.group("this_year") and m.group("this_year") in grammar().whole_year:
         # "2023年,…全年实现…": the whole of the year named before

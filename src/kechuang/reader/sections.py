@@ -12,10 +12,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+
+from kechuang.regions.naming import EMPTY, Context, context_for, display_name  # noqa: F401 (re-exported)
 
 from .people import Person, find_people, speaker_pattern, vocab
 
@@ -106,45 +107,10 @@ def _offices_first(titles: list[str]) -> list[str]:
     return [t for t in titles if not _MEMBERSHIP.search(t)] + seats if seats and len(seats) < len(titles) else titles
 
 
-@dataclass(frozen=True)
-class Context:
-    region: str = ""
-    region_code: str = ""
-    actor: str = ""
-    key_code: str = ""  # nearest code known to the registry (for filters), may be the parent's
-
-
-EMPTY = Context()
-
-
 def _registry():
-    try:
-        from kechuang.regions import registry
+    from kechuang.regions import registry
 
-        return registry()
-    except Exception:  # registry unavailable: names stay textual, codes empty
-        return None
-
-
-def display_name(region) -> str:
-    """The customary full form used in registers: 盐城市, 无锡市新吴区, 高邮市卸甲镇, 高邮高新区."""
-    reg = _registry()
-    parent = reg.get(region.parent_code) if (reg and region.parent_code) else None
-    name = region.name
-    if region.level == "zone":
-        return name.replace("高新技术产业开发区", "高新区").replace("经济技术开发区", "经开区")
-    if region.level == "town" and parent is not None:
-        return display_name(parent) + name
-    if region.level == "county" and name.endswith("区") and parent is not None and parent.level == "prefecture":
-        return parent.name + name
-    return name
-
-
-def context_for(region, actor: str = "") -> Context:
-    if region is None:
-        return EMPTY
-    official = region.code.isdigit() and len(region.code) == 6
-    return Context(display_name(region), region.code if official else "", actor, region.code)
+    return registry()
 
 
 _OUTLET_STRIP = re.compile(r"^(?:今日|今天|新|大)|(?:晚报|日报|早报|时报|新闻网|新闻|发布|融媒|报)$")
@@ -173,12 +139,18 @@ def _inline_matches(text: str):
 class SectionMap:
     """Region/actor context for every offset of one document."""
 
-    def __init__(self, text: str, outlet: str = "", people: dict[str, Person] | None = None):
+    def __init__(self, text: str, outlet: str = "", people: dict[str, Person] | None = None, frame=None):
         self.text = text
         self.reg = _registry()
         self.people = people if people is not None else find_people(text)
-        self.doc_region = self._doc_region(outlet)
-        self.doc_ctx = self._title_town() or context_for(self.doc_region)
+        if frame is not None and frame.region:  # the document frame decided the subject
+            from .frame import subject_region
+
+            self.doc_region = subject_region(frame)
+            self.doc_ctx = Context(frame.region, frame.region_code, "", frame.key_code)
+        else:
+            self.doc_region = self._doc_region(outlet)
+            self.doc_ctx = self._title_town() or context_for(self.doc_region)
         self.province = self._province()
         self.person_ctx = {n: self._person_context(p) for n, p in self.people.items()}
         self._build()

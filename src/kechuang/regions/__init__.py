@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .naming import Context, context_for, display_name
 from .model import LEVEL_LABELS, LEVELS, AmbiguousRegion, Region, RegionError
 from .registry import RegionRegistry, normalize
 
 __all__ = [
-    "LEVELS", "LEVEL_LABELS", "AmbiguousRegion", "Region", "RegionError", "RegionRegistry",
+    "LEVELS", "LEVEL_LABELS", "AmbiguousRegion", "Context", "context_for", "display_name", "Region", "RegionError", "RegionRegistry",
     "find_in_text", "lookup", "normalize", "registry", "resolve",
 ]
 

@@ -336,3 +336,23 @@ def test_import_records_mixes_ids_and_labels_and_reports_like_a_file(engine):
     assert rep.ok and rep.inserted == 1
     row = load_frame(engine, "enterprise").row(0, named=True)
     assert row["name"] == "【演示】甲科技有限公司" and row["above_scale"] is True
+
+
+def test_written_units_convert_through_the_unit_registry(engine):
+    """"3亿元" in a 万元 column is 30000 万元, "1.2万人" is 12000 people; a unit of another family
+    is an error naming it, never a silently wrong number."""
+    imp(engine, "企业", xlsx(good_rows()))
+    head = ["统一社会信用代码", "年度", "职工总数", "销售收入", "研发费用"]
+    rows = [head, [U1, 2024, "1.2万人", "3亿元", "2,500 万元"], [U2, 2024, "15名", "800元", 12]]
+    rep = imp(engine, "enterprise_year", xlsx(rows))
+    assert rep.ok, [p.text() for p in rep.problems]
+    f = load_frame(engine, "enterprise_year").sort("uscc")
+    r1, r2 = (f.filter(pl.col("uscc") == u).row(0, named=True) for u in (U1, U2))
+    assert (r1["employees"], r1["revenue"], r1["rd_expense"]) == (12000, Decimal(30000), Decimal(2500))
+    assert (r2["employees"], r2["revenue"]) == (15, Decimal("0.08"))
+    before = dump(engine)
+    rep = imp(engine, "enterprise_year", xlsx([head, [U1, 2023, "15家", "4亿美元", 1]]))
+    assert dump(engine) == before
+    reasons = {(p.row, p.column): p.reason for p in rep.problems}
+    assert reasons[(2, "销售收入")] == "单位“亿美元”不能换算为本列的单位“万元”"
+    assert reasons[(2, "职工总数")] == "单位“家”不能换算为本列的单位“人”"

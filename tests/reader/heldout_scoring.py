@@ -1,6 +1,6 @@
 """Scoring of our own held-out document sets, without ../shared.
 
-A small matcher: same document, same quantity (万元/亿元 and 人/名 converted), overlapping
+A small matcher: same document, same quantity (converted by the unit registry), overlapping
 quote. It mirrors the outside scorer's levels: core (value + unit + place), kind
 (+ target/achievement) and full (+ region + year of the period).
 """
@@ -12,16 +12,17 @@ import re
 import unicodedata
 from pathlib import Path
 
+from kechuang import units
 from kechuang.reader.extract import extract, rows
 from kechuang.reader.load import load_file
 
-_SCALE = {"万元": ("元", 1e4), "亿元": ("元", 1e8), "万美元": ("美元", 1e4), "亿美元": ("美元", 1e8),
-          "万平方米": ("平方米", 1e4), "名": ("人", 1.0)}
-
-
 def _canon(value, unit):
-    dim, f = _SCALE.get(unit, (unit, 1.0))
-    return dim, float(value) * f
+    """(what is measured, value in its base unit) from the unit registry; an unknown unit stands for itself."""
+    try:
+        dim, v = units.quantity_key(value, unit)
+    except (units.UnitError, ArithmeticError, ValueError):
+        return unit, float(value)
+    return dim, float(v)
 
 
 def _norm(s: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from kechuang.targets.metrics import (MetricError, compute, dict_source, load_metrics, parse_metrics,
                                       rows_behind, value_of)
-from kechuang.targets.units import UnitError, convert
+from kechuang.units import UnitError, convert
 
 
 

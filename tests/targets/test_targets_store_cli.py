@@ -27,7 +27,7 @@ def test_add_binds_by_synonym_and_keeps_exact_value(session):
 @pytest.mark.parametrize("kw, msg", [
     ({"value": "abc"}, "不是有效数字"),
     ({"value": "-1"}, "非负"),
-    ({"unit": "斤"}, "未知计量单位"),
+    ({"unit": " "}, "单位不能为空"),
     ({"comparator": "!="}, "比较符"),
     ({"metric_id": "hnte_valid", "unit": "亿元"}, "不兼容"),
     ({"metric_id": "nope"}, "未知指标"),
@@ -40,6 +40,44 @@ def test_bad_targets_are_refused_and_nothing_is_stored(session, kw, msg):
         add_target(session, **args)
     session.rollback()
     assert list_targets(session) == []
+
+
+def test_unknown_unit_is_kept_and_flagged_in_chinese(session):
+    """A target in a unit the registry does not know is stored, unbound, with the reason."""
+    t = add_target(session, region="320900", region_code="320900", indicator="新增高企", value="10", unit="斤",
+                   year=2024)
+    session.commit()
+    got = session.get(Target, t.id)
+    assert got.unit == "斤" and got.binding_status == "unbound" and got.metric_id is None
+    assert "计量单位“斤”不在单位表中" in got.problem
+    with pytest.raises(TargetError, match="不在单位表中"):
+        bind_target(session, t.id, "hnte_new", "alice")
+    [p] = progress_report(session, session.get_bind(), year=2024, today=dt.date(2024, 6, 30),
+                          source=dict_source({}))
+    assert p.status is None and "不在单位表中" in p.error
+
+
+def test_import_keeps_every_unit_the_reader_emits(session):
+    """Statements in 台/套/所/个百分点 (reader units) become targets instead of vanishing."""
+    from kechuang.reader.store import Document, Statement
+
+    doc = Document(filename="a.txt", title="a", checksum="0" * 64, text="x", published_on=dt.date(2024, 2, 1),
+                   ingested_at=dt.datetime.now(dt.timezone.utc))
+    session.add(doc)
+    session.flush()
+    units_ = ["台", "套", "所", "个百分点", "万美元", "平方公里", "斤"]
+    for i, u in enumerate(units_):
+        session.add(Statement(document_id=doc.id, seq=i, quote=f"新增设备10{u}", start=0, end=5, value=D(10),
+                              unit=u, indicator="设备", kind="target", comparator=">=", region="盐城市",
+                              region_code="320900", actor="", period="2024"))
+    session.flush()
+    from kechuang.targets.store import import_statements
+
+    new, _bound = import_statements(session, "t")
+    assert new == len(units_)
+    got = {t.unit: t.problem for t in list_targets(session)}
+    assert set(got) == set(units_)
+    assert [u for u, prob in got.items() if prob] == ["斤"]
 
 
 def test_bind_and_dismiss_are_audited(session):

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from .. import units
+
 KINDS_DIR = Path(__file__).parent / "kinds"
 
 FIELD_TYPES = {"text", "uscc", "region", "region_ref", "industry", "int", "year", "money",
@@ -164,7 +166,9 @@ class Kind:
 
 
 _HEADER_JUNK = re.compile(r"[\s*＊:：\u3000\"'“”‘’]+")
-_UNIT_SUFFIX = re.compile(r"[（(](?:单位[:：]?)?(?:万元|元|亿元|万美元|亿美元|人|家|项|个|件|年|%|平方米|㎡|m2|m²|万平方米|必填|选填)[)）]$")
+_UNIT_SUFFIX = re.compile(r"[（(](?:单位[:：]?)?(?:"
+                          + "|".join(sorted({*units.symbols(), "年", "㎡", "m2", "m²", "必填", "选填"}, key=len, reverse=True))
+                          + r")[)）]$")
 
 
 def normalize_header(text: Any) -> str:
@@ -199,6 +203,8 @@ def _load_kind(path: Path) -> Kind:
             raise KindError(f"{path.name}: 枚举字段“{fr['id']}”缺少 values")
         if fr.get("default") is not None and (ftype != "enum" or str(fr["default"]) not in {v.id for v in values}):
             raise KindError(f"{path.name}: 字段“{fr['id']}”的默认值“{fr['default']}”不是可选值的 id")
+        if fr.get("unit") and not units.known(str(fr["unit"])):
+            raise KindError(f"{path.name}: 字段“{fr['id']}”的计量单位“{fr['unit']}”不在单位表中")
         fields.append(Field(
             id=str(fr["id"]), label=str(fr["label"]), type=ftype, required=bool(fr.get("required", False)),
             unit=fr.get("unit") or ("万元" if ftype == "money" else None),

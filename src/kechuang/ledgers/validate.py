@@ -77,11 +77,34 @@ def default_region_resolver(scope_root: str | None = None) -> RegionResolver:
     return resolve
 
 
-def _num_text(col: pl.Expr, unit: str | None) -> pl.Expr:
-    """Number text without thousands separators, blanks or a trailing unit (only when present)."""
-    units = sorted({u for u in (unit, "万元", "亿元", "元", "%", "人", "家", "项") if u}, key=len, reverse=True)
-    pattern = "[,，\\s]|(?:" + "|".join(units) + ")$"
-    return pl.when(col.str.contains(r"[^0-9.eE+\-]")).then(col.str.replace_all(pattern, "")).otherwise(col)
+def _written_units() -> list[str]:
+    """Unit spellings a cell may end with: the registry's units with and without 万/亿."""
+    from .. import units
+
+    out = {p + b for b in units.base_symbols() for p in ("", "万", "亿") if units.known(p + b)}
+    return sorted(out, key=len, reverse=True)
+
+
+def _num_text(col: pl.Expr, unit: str | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(number text without thousands separators, blanks or a trailing unit; factor text from the
+    written unit to the field's unit, "1" when none is written; error when it cannot be converted).
+    "3亿元" in a 万元 column is 30000; "4亿美元" there is an error, not 4."""
+    from .. import units
+
+    written = _written_units()
+    has_text = col.str.contains(r"[^0-9.eE+\-]")
+    cleaned = pl.when(has_text).then(col.str.replace_all(r"[,，\s]", "")).otherwise(col)
+    sfx = pl.when(has_text).then(cleaned.str.extract("(" + "|".join(written) + ")$", 1))
+    txt = pl.when(sfx.is_null()).then(cleaned).otherwise(
+        cleaned.str.slice(0, cleaned.str.len_chars() - sfx.str.len_chars()))
+    # the same thing counted (名 for 人, 万元 for 万元), not only the same family (家 is not 人)
+    factors = {u: str(units.convert(1, u, unit)) for u in written
+               if unit and units.known(unit) and units.unit(u).measure == units.unit(unit).measure}
+    fac = sfx.replace_strict(factors, default=None, return_dtype=pl.String) if factors else pl.lit(None, pl.String)
+    factor = pl.when(sfx.is_null()).then(pl.lit("1")).otherwise(fac)
+    err = pl.when(sfx.is_not_null() & fac.is_null()).then(pl.concat_str(
+        [pl.lit("单位“"), sfx, pl.lit(f"”不能换算为本列的单位“{unit}”" if unit else "”:本列是不带单位的数字")]))
+    return txt, factor, err
 
 
 def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Expr]:
@@ -108,13 +131,14 @@ def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Ex
             pl.lit("国民经济行业代码格式不对（GB/T 4754，如 C3825 或 3825）")).otherwise(null_s)
         return val, err
     if f.type in ("int", "year"):
-        txt = _num_text(raw, f.unit)
-        num = txt.cast(pl.Float64, strict=False)
+        txt, factor, unit_err = _num_text(raw, f.unit)
+        num = txt.cast(pl.Float64, strict=False) * factor.cast(pl.Float64)
         is_num = num.is_not_null() & num.is_finite()
         whole = num == num.floor()
         val = pl.when(is_num & whole).then(num).otherwise(None).cast(pl.Int64, strict=False)
         lo, hi = (1900, today.year + 5) if f.type == "year" else (f.min, f.max)
         err = (pl.when(raw.is_null()).then(null_s)
+               .when(unit_err.is_not_null()).then(unit_err)
                .when(~is_num).then(pl.lit("不是有效的数字"))
                .when(~whole).then(pl.lit("应为整数")))
         if f.type == "year":
@@ -127,10 +151,12 @@ def _field_exprs(f: Field, raw: pl.Expr, today: dt.date) -> tuple[pl.Expr, pl.Ex
                 err = err.when(num > hi).then(pl.lit(f"不能大于{hi}"))
         return val, err.otherwise(null_s)
     if f.is_decimal:
-        txt = _num_text(raw, f.unit)
-        val = txt.cast(pl.Decimal(38, DECIMAL_SCALE[f.type]), strict=False)
+        txt, factor, unit_err = _num_text(raw, f.unit)
+        dtype = pl.Decimal(38, DECIMAL_SCALE[f.type])
+        val = (txt.cast(dtype, strict=False) * factor.cast(dtype)).cast(dtype)
         is_num = val.is_not_null()
         err = (pl.when(raw.is_null()).then(null_s)
+               .when(unit_err.is_not_null()).then(unit_err)
                .when(~is_num).then(pl.lit("不是有效的数字")))
         if f.min is not None:
             what = "金额" if f.is_money else "数值"

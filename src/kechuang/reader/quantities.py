@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import units
 from .numbers import CN_NUMERAL_CHARS, MULTIPLIER, parse_number, to_json_number
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -80,8 +81,8 @@ class Grammar:
 
     def __init__(self, spec: dict):
         self.spec = spec
-        units = spec["units"]
-        self.unit_class = {u: cls for cls, us in units.items() for u in us}
+        fam_class = {f: cls for cls, fams in spec["unit_classes"].items() for f in fams}
+        self.unit_class = {u: fam_class[f] for u in units.base_symbols() if (f := units.family(u)) in fam_class}
         # 万美元/亿元 are built from the multiplier + 元/美元, so the plain forms suffice here.
         unit_re = _alt(self.unit_class)
         num_ar = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -772,23 +773,11 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             continue
         if g.threshold_after.match(text, n1) and "对" in text[c0:n0] and g.grant.search(text, n1, p.sentence(n0)[1]):
             continue  # "对…超过1000万元的企业,给予…": who gets the award, not a statement
-        cls = g.unit_class.get(unit, "count")
-        if cls == "money":
-            if mult.endswith("亿"):
-                value, unit = value * MULTIPLIER[mult[:-1]], "亿" + unit
-            elif mult.endswith("万"):
-                value, unit = value * MULTIPLIER[mult[:-1]], "万" + unit
-            else:
-                value = value * MULTIPLIER[mult]
-        elif cls == "area" and unit == "平方米" and mult.endswith("万"):
-            value, unit = value * MULTIPLIER[mult[:-1]], "万平方米"
-        elif unit in ("%", "倍", "个百分点", "百分点"):
-            if mult:
-                continue
-        else:
-            value = value * MULTIPLIER.get(mult, Decimal(1))
-        if unit == "百分点":
-            unit = "个百分点"
+        cls = g.unit_class[unit]
+        written = units.with_multiplier(value, MULTIPLIER[mult], mult, unit)
+        if written is None:
+            continue
+        value, unit = written
         cands.append({"n0": n0, "n1": n1, "value": value, "unit": unit, "cls": cls,
                       "approx": approx, "cmp": cmp, "c0": c0, "c1": c1})
         if bare_from is not None:  # "上百场": the indicator ends before 上
@@ -957,18 +946,11 @@ _TABLE_VALUE = re.compile(r"\d[\d.,]*")
 
 def _table_unit(unit: str, value: Decimal):
     """("亿元", 28.6) → (28.6, "亿元"); ("万人", 3.2) → (32000, "人"); None for an unknown unit."""
-    cls = grammar().unit_class
     mult = unit[0] if unit[:1] in ("万", "亿") and len(unit) > 1 else ""
     base = unit[len(mult):]
-    if base not in cls:
+    if base not in grammar().unit_class:
         return None
-    if cls[base] in ("money", "area"):
-        if base == "亩" and mult:
-            return None
-        return value, mult + base
-    if base in ("%", "倍", "个百分点", "百分点"):
-        return (value, base) if not mult else None
-    return value * MULTIPLIER[mult], base
+    return units.with_multiplier(value, MULTIPLIER[mult], mult, base)
 
 
 def _table_rows(text: str, p: "Positions", doc_year: int | None) -> list[Quantity]:

@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
+from .. import units
 from ..audit import record
 from ..db import Base
 from .load import LoadedDocument, ReaderError, load_file
-from .quantities import grammar
 
 
 class Document(Base):
@@ -77,16 +77,8 @@ def _now() -> dt.datetime:
 
 
 def all_units() -> list[str]:
-    units = []
-    for cls, us in grammar().spec["units"].items():
-        for u in us:
-            if cls == "money":
-                units += [u, "万" + u, "亿" + u]
-            elif u == "平方米":
-                units += [u, "万平方米"]
-            else:
-                units.append(u)
-    return units
+    """The units a statement may be given by hand (the unit registry's list)."""
+    return units.symbols()
 
 
 def _statement_rows(doc: LoadedDocument):

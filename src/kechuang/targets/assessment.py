@@ -248,7 +248,7 @@ def assess(system: System, source: FrameSource, as_of: dt.date,
 def target_values(session, year: int) -> dict[tuple[str, str], Decimal]:
     """(region code, metric id) -> target value in the metric's unit, from the bound targets of a year."""
     from .store import list_targets
-    from .units import convert
+    from ..units import convert
 
     metrics = load_metrics()
     out = {}

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 import polars as pl
 import yaml
 
-from .units import UNITS
+from ..units import known as known_unit
 
 DATA_DIR = Path(__file__).parent / "data"
 METRICS_FILE = DATA_DIR / "metrics.yaml"
@@ -101,7 +101,7 @@ def parse_metrics(raw: Any, path: Path = METRICS_FILE) -> dict[str, Metric]:
         for req in ("name", "unit", "aggregation"):
             if not m.get(req):
                 raise _err(path, i, mid, f"缺少 {req}")
-        if m["unit"] not in UNITS:
+        if not known_unit(str(m["unit"])):
             raise _err(path, i, mid, f"未知计量单位“{m['unit']}”")
         agg = m["aggregation"]
         kw: dict[str, Any] = {}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .metrics import DATA_DIR, FrameSource, Metric, MetricError, compute, load_metrics, value_of
 from .store import Target, TargetSnapshot
-from .units import UnitError, convert
+from ..units import UnitError, convert
 
 STATUS_FILE = DATA_DIR / "status.yaml"
 Q4 = Decimal("0.0001")
@@ -157,7 +157,7 @@ def compute_progress(targets: Iterable[Target], source: FrameSource, today: dt.d
     by_metric: dict[str, list[Target]] = {}
     for t in targets:
         m = metrics.get(t.metric_id) if t.binding_status == "bound" and t.metric_id else None
-        out[t.id] = Progress(t, m, effective_date(t.year, today))
+        out[t.id] = Progress(t, m, effective_date(t.year, today), error=t.problem or "")
         if m is not None:
             by_metric.setdefault(m.id, []).append(t)
         elif t.binding_status == "bound":

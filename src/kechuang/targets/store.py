@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kechuang.db import Base
 
 from .metrics import MetricError, load_metrics
-from .units import UNITS, UnitError, compatible
+from ..units import UnitError, compatible, known as known_unit
 
 COMPARATORS = (">=", "=", "<=", "~", ">", "<")
 BINDING = ("bound", "unbound", "dismissed")
@@ -40,6 +40,8 @@ class Target(Base):
     source_doc: Mapped[str] = mapped_column(String(256), nullable=False, default="")
     source_quote: Mapped[str] = mapped_column(Text, nullable=False, default="")
     binding_status: Mapped[str] = mapped_column(String(16), nullable=False, default="unbound")
+    # why the target cannot be measured yet (Chinese), e.g. a unit the registry does not know
+    problem: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     created_by: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
@@ -49,7 +51,7 @@ class Target(Base):
             "indicator": self.indicator, "metric_id": self.metric_id, "period": self.period,
             "year": self.year, "comparator": self.comparator, "value": str(self.value),
             "unit": self.unit, "source_doc": self.source_doc, "source_quote": self.source_quote,
-            "binding_status": self.binding_status,
+            "binding_status": self.binding_status, "problem": self.problem,
         }
 
 
@@ -87,10 +89,18 @@ def year_of_period(period: str, default: int | None = None) -> int:
     raise TargetError(f"无法从期限“{period}”确定年份,请给出年份")
 
 
+def unit_problem(unit: str) -> str:
+    """The reason shown on a target whose unit the unit registry does not know."""
+    return (f"计量单位“{unit}”不在单位表中,无法与台账指标换算,暂不能绑定和计算进度;"
+            "请改正目标的单位,或在单位表中补充该单位")
+
+
 def check_binding(metric_id: str, unit: str) -> None:
     metrics = load_metrics()
     if metric_id not in metrics:
         raise TargetError(f"未知指标“{metric_id}”")
+    if not known_unit(unit):
+        raise TargetError(unit_problem(unit))
     if not compatible(unit, metrics[metric_id].unit):
         raise TargetError(
             f"目标单位“{unit}”与指标“{metrics[metric_id].name}”的单位“{metrics[metric_id].unit}”不兼容")
@@ -117,8 +127,10 @@ def add_target(session: Session, *, region: str, indicator: str, value, unit: st
 
     if not (indicator or "").strip():
         raise TargetError("指标名称不能为空")
-    if unit not in UNITS:
-        raise TargetError(f"未知计量单位“{unit}”")
+    unit = (unit or "").strip()
+    if not unit:
+        raise TargetError("计量单位不能为空")
+    problem = "" if known_unit(unit) else unit_problem(unit)
     if comparator not in COMPARATORS:
         raise TargetError(f"比较符“{comparator}”无效,应为 {' / '.join(COMPARATORS)} 之一")
     v = parse_value(value)
@@ -127,14 +139,16 @@ def add_target(session: Session, *, region: str, indicator: str, value, unit: st
     else:
         code, name = resolve_region(region)
     y = year or year_of_period(period)
-    if metric_id:
+    if problem:
+        metric_id = None  # kept, flagged and left unbound: it cannot be converted to any metric
+    elif metric_id:
         check_binding(metric_id, unit)
     elif auto_bind:
         metric_id = bind_indicator(indicator, unit)
     t = Target(region_code=code, region=name, indicator=indicator.strip(), metric_id=metric_id,
                period=period or str(y), year=y, comparator=comparator, value=v, unit=unit,
                source_statement_id=source_statement_id, source_doc=source_doc, source_quote=source_quote,
-               binding_status="bound" if metric_id else "unbound", created_by=created_by,
+               binding_status="bound" if metric_id else "unbound", problem=problem, created_by=created_by,
                created_at=dt.datetime.now(dt.timezone.utc))
     session.add(t)
     session.flush()
@@ -197,7 +211,7 @@ def import_statements(session: Session, username: str = "cli",
     have = set(session.scalars(select(Target.source_statement_id).where(Target.source_statement_id.is_not(None))))
     new = bound = 0
     for r in rows:
-        if r.id in have or r.value is None or r.unit not in UNITS:
+        if r.id in have or r.value is None:
             continue
         code = r.region_code or ""
         if not code:

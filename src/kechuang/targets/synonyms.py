@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from .metrics import DATA_DIR, MetricError, load_metrics
-from .units import compatible
+from ..units import compatible
 
 SYNONYMS_FILE = DATA_DIR / "synonyms.yaml"
 _STRIP = re.compile(r"[\s“”\"‘’'「」『』《》()（）·]")

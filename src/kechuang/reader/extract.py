@@ -122,6 +122,33 @@ def _respective(text: str, qs: list[Quantity], positions: Positions, sections: S
             q.region, q.region_code, q.key_code = ctx.region, ctx.region_code, ctx.key_code
 
 
+# a place written right before its figure: "滨海新区(3487家)", "南开区386家", "广东(4411.9亿元)"
+_PLACE_BEFORE = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?(?:区|县|市|镇|省|旗)[((]?|[\u4e00-\u9fff]{2,3}[((])$")
+_NOT_PLACE_BEFORE = re.compile(r"^(?:全|我|本|各|该|城|市区|县区|地区|园区|社区|新区|高新区|开发区)")
+
+
+def _place_before(text: str, qs: list[Quantity], sections: SectionMap) -> None:
+    reg = sections.reg
+    within = sections.doc_region.code if sections.doc_region is not None else None
+    for q in qs:
+        a = q.num_start
+        m = _PLACE_BEFORE.search(text, max(0, a - 9), a)
+        if m is None:
+            continue
+        word = m.group().rstrip("((")
+        for k in range(len(word) - 1):  # the longest place ending right before the figure
+            name = word[k:]
+            if len(name) < 2 or _NOT_PLACE_BEFORE.match(name):
+                continue
+            r = (reg.resolve(name, within=within) if within else None) or reg.resolve(name)
+            if r is None or r.level not in ("province", "prefecture", "county") or not (
+                    name in (r.name, r.short_name) or name in r.aliases):
+                continue
+            ctx = context_for(r)
+            q.region, q.region_code, q.key_code = ctx.region, ctx.region_code, ctx.key_code
+            break
+
+
 @dataclass
 class Extraction:
     doc: LoadedDocument
@@ -160,6 +187,7 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
                                sections.at(q.num_start), sections)
             q.region, q.region_code, q.actor, q.key_code = ctx.region, ctx.region_code, ctx.actor, ctx.key_code
         _respective(text, qs, positions, sections)
+        _place_before(text, qs, sections)
         result.quantities = qs
     if "frameworks" in what:
         from .frameworks import find_frameworks

@@ -33,3 +33,27 @@ def region_code_or_exit(text: str) -> str:
         return lookup(text).code
     except RegionError as exc:
         fail(str(exc))
+
+
+def writer_scope(username: str | None, region: str | None) -> tuple[str, str | None]:
+    """(user name for the audit log, root of the region subtree a command may write) from --user
+    and --region: a user writes inside its own subtree; --region narrows it (None = everything)."""
+    root = region_code_or_exit(region) if region else None
+    if not username:
+        return "cli", root
+    from sqlalchemy import select
+
+    from . import db
+    from .accounts import User
+    from .regions import registry
+
+    with db.session_scope() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            fail(f"用户“{username}”不存在或已停用")
+        if not user.can_write:
+            fail(f"用户“{username}”是只读用户，不能写入数据")
+        own = None if user.is_admin else user.region_code
+    if root is not None and own is not None and not registry().is_within(root, own):
+        fail(f"地区 {root} 不在用户“{username}”的管辖范围内")
+    return username, root or own

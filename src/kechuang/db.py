@@ -22,7 +22,7 @@ class Base(DeclarativeBase):
 
 
 # Tables whose writes do not change what derived views show (logins, the audit trail, bookkeeping).
-_NOT_DATA = frozenset({"users", "audit_log", "app_state", "alembic_version"})
+_NOT_DATA = frozenset({"users", "user_sessions", "audit_log", "app_state", "alembic_version"})
 _DML = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I)
 
 
@@ -57,6 +57,12 @@ def _track_data_version(engine: Engine) -> None:
                 cur.execute("UPDATE app_state SET value = value + 1 WHERE name = 'data_version'")
         finally:
             cur.close()
+
+
+def mark_data_changed(conn) -> None:
+    """Note a data write made through the raw DB-API cursor (which the statement hook above does
+    not see): the transaction's commit then bumps the data version like any other write."""
+    conn.info["kc_data_changed"] = True
 
 
 def data_version(conn) -> int | None:

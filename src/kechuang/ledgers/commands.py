@@ -38,33 +38,9 @@ def _region_or_exit(text: str | None) -> str | None:
 
 
 def _user_scope(username: str | None, region: str | None) -> tuple[str, str | None]:
-    """(username for the audit log, scope root) from --user or --region."""
-    if not username:
-        return "cli", _region_or_exit(region)
-    from sqlalchemy import select
+    from ..cliutil import writer_scope
 
-    from .. import db
-    from ..accounts import User
-
-    with db.session_scope() as s:
-        user = s.scalar(select(User).where(User.username == username))
-        if user is None or not user.active:
-            err.print(f"[red]用户“{username}”不存在或已停用[/]")
-            raise typer.Exit(2)
-        if not user.can_write:
-            err.print(f"[red]用户“{username}”是只读用户，不能导入[/]")
-            raise typer.Exit(2)
-        root = None if user.is_admin else user.region_code
-    if region:
-        code = _region_or_exit(region)
-        if root is not None:
-            from ..regions import registry
-
-            if not registry().is_within(code, root):
-                err.print(f"[red]地区 {code} 不在用户“{username}”的管辖范围内[/]")
-                raise typer.Exit(2)
-        root = code
-    return username, root
+    return writer_scope(username, region)
 
 
 @ledger_app.command("kinds")

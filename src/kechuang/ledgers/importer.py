@@ -136,6 +136,9 @@ def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_ro
                     problems.append(Problem(fname, s or None, r, region_label, code,
                                             f"地区 {_region_label(code)} 不在您的管辖范围（{_region_label(scope_root)}）内，无权导入"))
 
+            if allowed is not None and kind.id != "enterprise" and kind.uscc_field:
+                _refuse_foreign_enterprises(conn, kind, typed, problems, fname, allowed, scope_root)
+
         keys = typed.get_column(KEY_COL).drop_nulls().unique().to_list()
         old = store.existing(conn, kind.id, keys)
         joined = typed.join(old.rename({"region_code": "__old_region"}), left_on=KEY_COL, right_on="key",
@@ -192,6 +195,24 @@ def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_ro
             }])
     step("完成", 4, 4)
     return report
+
+
+def _refuse_foreign_enterprises(conn, kind: Kind, typed: pl.DataFrame, problems: list, fname: str,
+                                allowed: set[str], scope_root: str | None) -> None:
+    """A record about an enterprise is judged by the region the enterprise is registered in (the
+    enterprise ledger), not by the region the file claims: records about another district's
+    enterprise are refused, naming the row and the credit code."""
+    usccs = typed.get_column(kind.uscc_field).drop_nulls().unique().to_list()
+    registered = store.enterprise_regions(conn, usccs)
+    foreign = {u: r for u, r in registered.items() if r not in allowed}
+    if not foreign:
+        return
+    label = kind.field(kind.uscc_field).label
+    rows = typed.filter(pl.col(kind.uscc_field).is_in(sorted(foreign)))
+    for s, r, u in rows.select(SHEET_COL, ROW_COL, kind.uscc_field).iter_rows():
+        problems.append(Problem(fname, s or None, r, label, u,
+                                f"企业 {u} 登记在 {_region_label(foreign[u])}，不在您的管辖范围"
+                                f"（{_region_label(scope_root)}）内，不能导入该企业的记录"))
 
 
 def import_records(engine: Engine, kind: Kind | str, records: list[dict], source: str = "接口请求",

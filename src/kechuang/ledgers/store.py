@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
+from ..db import Base, mark_data_changed
 from .kinds import DECIMAL_SCALE, Kind, get_kind
 
 
@@ -293,6 +293,7 @@ def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datet
         return 0
     now = _stamp(conn, now or _now())
     sql = _insert_sql(conn)
+    mark_data_changed(conn)
     cur = conn.connection.driver_connection.cursor()
     _bigger_cache(conn, cur)
     try:
@@ -323,6 +324,7 @@ def insert_typed(conn: Connection, kind: Kind | str, typed: pl.DataFrame, now: d
 
     from concurrent.futures import ThreadPoolExecutor
 
+    mark_data_changed(conn)
     cur = conn.connection.driver_connection.cursor()
     _bigger_cache(conn, cur)
     try:
@@ -352,6 +354,7 @@ def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None 
     sel = enc.select("region_code", "uscc", "year",
                      pl.col("record_date").cast(pl.String) if conn.dialect.name == "sqlite" else pl.col("record_date"),
                      "data", "row_hash", "id")
+    mark_data_changed(conn)
     cur = conn.connection.driver_connection.cursor()
     try:
         cur.executemany(sql, [(*r[:6], now, r[6]) for r in sel.iter_rows()])
@@ -533,9 +536,16 @@ def count_where(conn: Connection, kind: str | Kind, region_codes: set[str] | Non
 
 def records_of_enterprise(conn: Connection, uscc: str, region_codes: set[str] | None = None
                           ) -> dict[str, pl.DataFrame]:
-    """Every record of one enterprise across kinds (its own record and those linked by uscc)."""
+    """Every record of one enterprise across kinds (its own record and those linked by uscc).
+
+    With ``region_codes``, an enterprise registered (enterprise ledger) outside them yields
+    nothing: a reader sees the enterprises registered in its subtree, not those merely referenced."""
     from .kinds import all_kinds
 
+    if region_codes is not None:
+        registered = enterprise_regions(conn, [uscc]).get(uscc)
+        if registered is not None and registered not in region_codes:
+            return {}
     out = {}
     for kind in all_kinds().values():
         conds = [T.c.kind == kind.id, T.c.uscc == uscc]

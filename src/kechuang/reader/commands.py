@@ -77,16 +77,19 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_cmd(
         paths: list[Path] = typer.Argument(..., help="文件或文件夹"),
-        user: str = typer.Option("cli", "--user", help="操作人(记入审计日志)"),
+        user: str = typer.Option(None, "--user", help="以该用户身份导入(文件归属其所辖地区)"),
+        region: str = typer.Option(None, "--region", help="文件归属的地区(名称或代码;同名文件按归属地区分别管理版本)"),
     ) -> None:
         """将政策文件及其量化表述存入数据库 Store documents and their statements."""
         from rich.progress import Progress
 
         from .. import db
+        from ..cliutil import writer_scope
         from .load import ReaderError
         from .store import ingest_file
 
         db.upgrade()
+        user, owner = writer_scope(user, region)
         files = expand_paths(paths)
         failed = created = unchanged = 0
         with Progress(console=err, transient=True) as progress:
@@ -94,7 +97,7 @@ def register(app: typer.Typer) -> None:
             for path in files:
                 try:
                     with db.session_scope() as s:
-                        doc, new = ingest_file(s, path, user)
+                        doc, new = ingest_file(s, path, user, owner)
                         n = len(doc.statements)
                         label = f"第 {doc.version} 版" if doc.version > 1 else ""
                     if new:

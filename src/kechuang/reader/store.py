@@ -28,6 +28,9 @@ class Document(Base):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     region_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # the office that stored it (root of the writer's subtree; None = an administrator): names and
+    # versions are per owner, and only the owner's subtree may change it
+    owner_region: Mapped[str | None] = mapped_column(String(16), nullable=True)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ingested_by: Mapped[str] = mapped_column(String(64), default="")
 
@@ -117,18 +120,54 @@ def _carry_corrections(new_text: str, fresh: list[Statement], corrected: list[St
     return out
 
 
-def latest_version(session: Session, filename: str) -> Document | None:
-    return session.scalar(select(Document).where(Document.filename == filename)
+def _owned_by(owner_region: str | None):
+    return Document.owner_region.is_(None) if owner_region is None else Document.owner_region == owner_region
+
+
+def latest_version(session: Session, filename: str, owner_region: str | None = None) -> Document | None:
+    return session.scalar(select(Document).where(Document.filename == filename, _owned_by(owner_region))
                           .order_by(Document.version.desc()).limit(1))
 
 
-def ingest_loaded(session: Session, loaded: LoadedDocument, username: str) -> tuple[Document, bool]:
+def reader_owners(region_code: str | None) -> set[str] | None:
+    """Owners whose documents a reader rooted at ``region_code`` sees: its own subtree and the
+    offices above it (documents of administrators, owner None, are seen by all). None = all."""
+    if not region_code:
+        return None
+    from ..regions import registry
+
+    reg = registry()
+    return reg.subtree_codes(region_code) | {r.code for r in reg.ancestors(region_code)}
+
+
+def _readable(owners: set[str] | None):
+    if owners is None:
+        return None
+    return Document.owner_region.is_(None) | Document.owner_region.in_(sorted(owners))
+
+
+def can_read(document: Document, region_code: str | None) -> bool:
+    owners = reader_owners(region_code)
+    return owners is None or document.owner_region is None or document.owner_region in owners
+
+
+MAX_STATEMENTS = 5000  # per document: more is not a policy text but a dump, refused with a message
+
+
+def ingest_loaded(session: Session, loaded: LoadedDocument, username: str,
+                  owner_region: str | None = None) -> tuple[Document, bool]:
+    """Store a document for the office ``owner_region`` (None = an administrator). The same name
+    from another office is another document: names and versions never cross owners."""
     same = session.scalar(select(Document).where(Document.checksum == loaded.checksum,
-                                                 Document.filename == loaded.filename).limit(1))
+                                                 Document.filename == loaded.filename,
+                                                 _owned_by(owner_region)).limit(1))
     if same is not None:
         return same, False
-    previous = latest_version(session, loaded.filename)
+    previous = latest_version(session, loaded.filename, owner_region)
     quantities, region_code = _statement_rows(loaded)
+    if len(quantities) > MAX_STATEMENTS:
+        raise ReaderError(f"文件“{loaded.filename}”抽取出 {len(quantities):,} 条量化表述，超过每个文件 "
+                          f"{MAX_STATEMENTS:,} 条的上限；请拆分文件后再导入")
     statements = _make_statements(quantities)
     if previous is not None:
         corrected = [s for s in previous.statements if s.corrected]
@@ -137,20 +176,21 @@ def ingest_loaded(session: Session, loaded: LoadedDocument, username: str) -> tu
                    filename=loaded.filename, checksum=loaded.checksum,
                    version=(previous.version + 1) if previous else 1,
                    supersedes_id=previous.id if previous else None, text=loaded.text,
-                   region_code=region_code, ingested_at=_now(), ingested_by=username,
+                   region_code=region_code, owner_region=owner_region, ingested_at=_now(), ingested_by=username,
                    statements=statements)
     session.add(doc)
     session.flush()
     record(session, username, "ingest", "document", doc.id,
            after={"filename": doc.filename, "version": doc.version, "checksum": doc.checksum,
-                  "statements": len(statements)}, region_code=region_code)
+                  "statements": len(statements), "owner_region": owner_region}, region_code=region_code)
     return doc, True
 
 
-def ingest_file(session: Session, path: str | Path, username: str) -> tuple[Document, bool]:
+def ingest_file(session: Session, path: str | Path, username: str,
+                owner_region: str | None = None) -> tuple[Document, bool]:
     """Store a file and its statements. Same file again: nothing changes (returns created=False).
-    Changed content under the same name: a new version that supersedes the old one."""
-    return ingest_loaded(session, load_file(path), username)
+    Changed content under the same name (same owner): a new version that supersedes the old one."""
+    return ingest_loaded(session, load_file(path), username, owner_region)
 
 
 def reextract(session: Session, document: Document, username: str) -> Document:
@@ -170,17 +210,21 @@ def reextract(session: Session, document: Document, username: str) -> Document:
     return document
 
 
-def current_documents(session: Session) -> list[Document]:
+def current_documents(session: Session, owners: set[str] | None = None) -> list[Document]:
+    """Current versions, of documents owned by ``owners`` (see ``reader_owners``; None = all)."""
     superseded = select(Document.supersedes_id).where(Document.supersedes_id.is_not(None))
-    return list(session.scalars(select(Document).where(Document.id.not_in(superseded))
-                                .order_by(Document.published_on.desc().nulls_last(), Document.id.desc())))
+    q = select(Document).where(Document.id.not_in(superseded))
+    if owners is not None:
+        q = q.where(_readable(owners))
+    return list(session.scalars(q.order_by(Document.published_on.desc().nulls_last(), Document.id.desc())))
 
 
-def list_statements(session: Session, region_codes=None, year=None, kind=None, indicator=None) -> list[Statement]:
-    """Statements of the current version of every document, filtered."""
+def statements_query(region_codes=None, year=None, kind=None, indicator=None, owners: set[str] | None = None):
+    """Statements of the current version of every document (of ``owners``, see ``reader_owners``), filtered."""
     superseded = select(Document.supersedes_id).where(Document.supersedes_id.is_not(None))
-    q = (select(Statement).join(Document).where(Document.id.not_in(superseded))
-         .options(selectinload(Statement.document)).order_by(Document.id, Statement.seq))
+    q = select(Statement).join(Document).where(Document.id.not_in(superseded))
+    if owners is not None:
+        q = q.where(_readable(owners))
     if region_codes is not None:
         q = q.where(Statement.region_code.in_(list(region_codes)))
     if year:
@@ -189,7 +233,27 @@ def list_statements(session: Session, region_codes=None, year=None, kind=None, i
         q = q.where(Statement.kind == kind)
     if indicator:
         q = q.where(Statement.indicator.contains(indicator))
+    return q
+
+
+def list_statements(session: Session, region_codes=None, year=None, kind=None, indicator=None,
+                    owners: set[str] | None = None, offset: int = 0, limit: int | None = None) -> list[Statement]:
+    """Statements of the current version of every document, filtered; a page with ``limit``."""
+    q = (statements_query(region_codes, year, kind, indicator, owners)
+         .options(selectinload(Statement.document)).order_by(Statement.document_id, Statement.seq))
+    if offset:
+        q = q.offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
     return list(session.scalars(q))
+
+
+def count_statements(session: Session, region_codes=None, year=None, kind=None, indicator=None,
+                     owners: set[str] | None = None) -> int:
+    from sqlalchemy import func
+
+    q = statements_query(region_codes, year, kind, indicator, owners).with_only_columns(func.count(Statement.id))
+    return session.scalar(q.order_by(None)) or 0
 
 
 def _validate(field: str, value):
@@ -221,8 +285,12 @@ def _validate(field: str, value):
     return value or (None if field == "region_code" else "")
 
 
-def correct_statement(session: Session, statement_id: int, changes: dict, username: str) -> Statement:
-    """Apply a person's correction; audited; marks the statement so re-extraction keeps it."""
+def correct_statement(session: Session, statement_id: int, changes: dict, username: str,
+                      allowed: set[str] | None = None) -> Statement:
+    """Apply a person's correction; audited; marks the statement so re-extraction keeps it.
+
+    ``allowed``: region codes the writer may write (None = all); a correction cannot move a
+    statement to a region outside them, nor outside the subtree of the document's owner."""
     st = session.get(Statement, statement_id)
     if st is None:
         raise StatementError(f"量化表述 {statement_id} 不存在")
@@ -233,6 +301,15 @@ def correct_statement(session: Session, statement_id: int, changes: dict, userna
         r = registry().resolve(clean["region"])
         if r is not None:
             clean["region_code"] = r.code
+    code = clean.get("region_code")
+    if code and code != st.region_code:
+        from ..regions import registry
+
+        owner = st.document.owner_region
+        if (allowed is not None and code not in allowed) or (owner and not registry().is_within(code, owner)):
+            r = registry().get(code)
+            raise StatementError(f"字段“地区代码”的值“{code}”({r.full_name if r else code})不在您的管辖范围内,"
+                                 "不能把表述改到该地区")
     before = {f: _jsonable(getattr(st, f)) for f in clean}
     changed = {f: v for f, v in clean.items() if getattr(st, f) != v}
     if not changed:
@@ -250,5 +327,6 @@ def _jsonable(v):
     return str(v) if isinstance(v, Decimal) else v
 
 
-__all__ = ["Document", "Statement", "ingest_file", "ingest_loaded", "list_statements", "correct_statement",
+__all__ = ["Document", "Statement", "ingest_file", "ingest_loaded", "list_statements", "count_statements",
+           "correct_statement", "reader_owners", "can_read", "MAX_STATEMENTS",
            "reextract", "current_documents", "StatementError", "ReaderError", "KINDS", "EDITABLE", "all_units"]

@@ -86,15 +86,22 @@ def progress_cmd(
 
 
 @targets_app.command("import-statements")
-def import_statements_cmd() -> None:
+def import_statements_cmd(
+    user: str = typer.Option(None, "--user", help="以该用户身份登记(只取其所辖地区导入的文件中的目标)"),
+    region: str = typer.Option(None, "--region", help="只登记该地区(名称或代码)及下级的文件中的目标"),
+) -> None:
     """从文档抽取的目标语句登记目标(自动绑定指标)Register targets from the reader's statements."""
     from kechuang import db
+    from kechuang.cliutil import writer_scope
+    from kechuang.regions import registry
 
     from .store import import_statements
 
+    username, root = writer_scope(user, region)
+    codes = registry().subtree_codes(root) if root else None
     try:
         with db.session_scope() as s:
-            new, bound = import_statements(s, "cli")
+            new, bound = import_statements(s, username, region_codes=codes)
     except Exception as exc:  # the reader's tables may be missing in an old database
         if "statements" in str(exc) or "documents" in str(exc):
             _fail("尚无文档语句表,请先运行 kechuang db upgrade 并导入文档")

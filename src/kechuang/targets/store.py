@@ -199,14 +199,20 @@ def list_targets(session: Session, *, year: int | None = None, region_codes: set
 
 def import_statements(session: Session, username: str = "cli",
                       region_codes: set[str] | None = None) -> tuple[int, int]:
-    """Register the reader's statements of kind `target` not yet imported. Returns (new, of which bound)."""
+    """Register the reader's statements of kind `target` not yet imported. Returns (new, of which bound).
+
+    With ``region_codes`` (the importer's subtree), only statements the importer owns: their
+    document stored by an office inside it, about a region inside it. Any statement must lie
+    inside its document owner's subtree: no office sets another's targets."""
     from sqlalchemy import text
 
     from kechuang.audit import record
+    from kechuang.regions import registry
 
     rows = session.execute(text(
         "SELECT s.id, s.quote, s.value, s.unit, s.indicator, s.comparator, s.region, s.region_code, "
-        "s.period, d.filename, d.title, d.published_on FROM statements s JOIN documents d ON d.id = s.document_id "
+        "s.period, d.filename, d.title, d.published_on, d.owner_region FROM statements s "
+        "JOIN documents d ON d.id = s.document_id "
         "WHERE s.kind = 'target' ORDER BY s.document_id, s.seq")).all()
     have = set(session.scalars(select(Target.source_statement_id).where(Target.source_statement_id.is_not(None))))
     new = bound = 0
@@ -216,7 +222,9 @@ def import_statements(session: Session, username: str = "cli",
         code = r.region_code or ""
         if not code:
             continue  # a target without a region cannot be measured; it stays in the reader
-        if region_codes is not None and code not in region_codes:
+        if region_codes is not None and (code not in region_codes or r.owner_region not in region_codes):
+            continue
+        if r.owner_region and not registry().is_within(code, r.owner_region):
             continue
         pub = r.published_on
         if isinstance(pub, str):

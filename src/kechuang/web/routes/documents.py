@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import polars as pl
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from ...reader.load import ReaderError, load_bytes
-from ...reader.store import (COMPARATORS, EDITABLE, KINDS, Document, Statement, StatementError, all_units,
-                             correct_statement, current_documents, ingest_loaded, list_statements)
-from ..deps import (CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, render, require_edit, require_scope,
-                    scope_codes)
+from ...reader.store import (COMPARATORS, EDITABLE, KINDS, Document, Statement, StatementError, all_units, can_read,
+                             correct_statement, count_statements, current_documents, ingest_loaded,
+                             list_statements, reader_owners)
+from ..deps import CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, render, scope_codes
 
 router = APIRouter()
 
@@ -21,8 +21,18 @@ LABELS = {"value": "数值", "unit": "单位", "indicator": "指标", "kind": "�
           "region": "地区", "region_code": "地区代码", "actor": "主体", "period": "年份"}
 
 
-def _visible(user, code: str | None) -> bool:
-    return user.can_see(code)
+def _owners(user) -> set[str] | None:
+    """Owners whose documents the user reads: its subtree and the offices above it."""
+    return None if user.is_admin else reader_owners(user.region_code)
+
+
+def _owner(user) -> str | None:
+    """The office a user's uploads and corrections belong to (None = an administrator)."""
+    return None if user.is_admin else user.region_code
+
+
+def _visible_docs(session, user) -> list[Document]:
+    return current_documents(session, _owners(user))
 
 
 def _segments(doc: Document) -> list[tuple[str, list[Statement]]]:
@@ -56,7 +66,7 @@ def _filters(rs: RegionScope, year: str | None, kind: str | None, indicator: str
 
 @router.get("/docs", include_in_schema=False)
 def documents_page(request: Request, session: DbSession, user: CurrentUser):
-    docs = [d for d in current_documents(session) if _visible(user, d.region_code)]
+    docs = _visible_docs(session, user)
     return render(request, "documents/list.html", {"docs": docs, "error": request.query_params.get("error")})
 
 
@@ -71,28 +81,41 @@ async def upload_document(request: Request, session: DbSession, user: CurrentUse
 
     def read_and_store():  # decoding and extraction take a while on large files: off the event loop
         loaded = load_bytes(data, file.filename or "upload.txt")
-        doc, _created = ingest_loaded(session, loaded, user.username)
+        doc, _created = ingest_loaded(session, loaded, user.username, _owner(user))
         session.commit()
         return doc.id
 
     try:
         doc_id = await run_in_threadpool(read_and_store)
     except ReaderError as exc:
-        docs = [d for d in current_documents(session) if _visible(user, d.region_code)]
+        session.rollback()
+        docs = _visible_docs(session, user)
         return render(request, "documents/list.html", {"docs": docs, "error": str(exc)}, status_code=400)
     return RedirectResponse(f"/docs/{doc_id}", status_code=303)
 
 
+STATEMENTS_PER_PAGE = 200
+
+
 @router.get("/docs/statements", include_in_schema=False)
 def statements_page(request: Request, session: DbSession, rs: Scope,
-                    year: str | None = None, kind: str | None = None, indicator: str | None = None):
+                    year: str | None = None, kind: str | None = None, indicator: str | None = None,
+                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1):
+    from urllib.parse import urlencode
+
     region = request.query_params.get("region")
     codes, year_val = _filters(rs, year, kind, indicator)
-    items = list_statements(session, region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None)
+    owners = _owners(rs.user)
+    filters = dict(region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None, owners=owners)
+    total = count_statements(session, **filters)
+    per = STATEMENTS_PER_PAGE
+    items = list_statements(session, **filters, offset=(page - 1) * per, limit=per)
+    base = {k: v for k, v in request.query_params.items() if k != "page"}
     return render(request, "documents/statements.html", {
-        "items": items, "kinds": KINDS,
+        "items": items, "kinds": KINDS, "total": total, "page": page, "pages": max(1, -(-total // per)),
+        "page_link": lambda n: "?" + urlencode({**base, "page": n}),
         "f": {"region": region or "", "year": year or "", "kind": kind or "", "indicator": indicator or ""},
-        "query": request.url.query})
+        "query": urlencode(base)})
 
 
 def statements_frame(items: list[Statement]) -> pl.DataFrame:
@@ -119,7 +142,8 @@ def statements_xlsx(session: DbSession, rs: Scope, year: str | None = None,
     from ...excel import xlsx_response
 
     codes, year_val = _filters(rs, year, kind, indicator)
-    items = list_statements(session, region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None)
+    items = list_statements(session, region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None,
+                            owners=_owners(rs.user))
     return xlsx_response({"目标与成绩": statements_frame(items)}, "目标与成绩.xlsx")
 
 
@@ -128,11 +152,12 @@ def document_page(request: Request, doc_id: int, session: DbSession, user: Curre
     doc = session.get(Document, doc_id)
     if doc is None:
         raise HTTPException(status_code=404, detail="文件不存在")
-    require_scope(user, doc.region_code)
+    if not (user.is_admin or can_read(doc, user.region_code)):
+        raise HTTPException(status_code=403, detail="无权访问该地区的数据")
     return render(request, "documents/detail.html", {
         "doc": doc, "segments": _segments(doc), "kinds": KINDS, "comparators": COMPARATORS,
         "units": all_units(), "labels": LABELS, "error": request.query_params.get("error"),
-        "can_edit": user.can_edit(doc.region_code)})
+        "can_edit": user.can_edit(doc.owner_region) or user.is_admin})
 
 
 @router.post("/docs/statements/{statement_id}/correct", include_in_schema=False, dependencies=[CsrfChecked])
@@ -140,11 +165,12 @@ async def correct(request: Request, statement_id: int, session: DbSession, user:
     st = session.get(Statement, statement_id)
     if st is None:
         raise HTTPException(status_code=404, detail="量化表述不存在")
-    require_edit(user, st.region_code or st.document.region_code)
+    if not (user.is_admin or user.can_edit(st.document.owner_region)):
+        raise HTTPException(status_code=403, detail="无权修改该地区的数据(只能更正本单位导入的文件)")
     form = await request.form()
     changes = {f: form[f] for f in EDITABLE if f in form and str(form[f]) != _as_form(getattr(st, f))}
     try:
-        correct_statement(session, statement_id, changes, user.username)
+        correct_statement(session, statement_id, changes, user.username, allowed=scope_codes(user))
     except StatementError as exc:
         session.rollback()
         from urllib.parse import quote

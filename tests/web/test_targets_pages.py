@@ -90,3 +90,23 @@ def test_assessment_and_overview_panel(db_url, client_as, ledger):
     assert c.get("/assessment?city=320900&format=xlsx").content[:2] == b"PK"
     home = c.get("/")
     assert home.status_code == 200 and "目标进度" in home.text
+
+
+def test_progress_page_states_the_rule_and_the_new_statuses(db_url, client_as, ledger):
+    """The rule is stated on the page; a 2025 target seen in 2024 is 未开始; annual R&D figures not
+    yet reported are 暂无数据 — neither is 严重滞后."""
+    later = _add(db_url, region="盐城市", region_code="320900", indicator="新增高企", value="10", unit="家",
+                 year=2025, period="2025")
+    rd = _add(db_url, region="盐城市", region_code="320900", indicator="研发费用", value="100", unit="万元",
+              year=2024, metric_id="rd_expense_total")
+    c = client_as("officer", "320900")
+    page = c.get("/targets?year=2024&date=2024-06-30").text
+    rule = re.search(r'id="status-rule".*?</details>', page, re.S).group(0)
+    assert "所有地区使用同一规则" in rule and "进度比 ≥ 90%" in rule
+    row = re.search(rf'data-target-id="{rd}".*?</tr>', page, re.S).group(0)
+    assert "暂无数据" in row and "严重滞后" not in row
+    page25 = c.get("/targets?year=2025&date=2024-06-30").text
+    row = re.search(rf'data-target-id="{later}".*?</tr>', page25, re.S).group(0)
+    assert "未开始" in row and "严重滞后" not in row
+    api = {r["id"]: r for r in c.get("/api/targets/progress?year=2024&date=2024-06-30").json()}
+    assert api[rd]["status"] == "暂无数据" and api[rd]["current"] is None

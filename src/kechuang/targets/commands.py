@@ -17,7 +17,7 @@ err = Console(stderr=True)
 
 targets_app = typer.Typer(help="目标与进度 targets, metrics and progress", no_args_is_help=True)
 
-STATUS_STYLE = {"已完成": "green", "正常": "cyan", "滞后": "yellow", "严重滞后": "red"}
+STATUS_STYLE = {"已完成": "green", "正常": "cyan", "滞后": "yellow", "严重滞后": "red", "未开始": "dim", "暂无数据": "dim"}
 
 
 def _fail(msg: str, code: int = 2):

@@ -502,6 +502,12 @@ def value_of(values: pl.DataFrame, metric: Metric, region_code: str, d: dt.date)
     return v
 
 
+def has_value(values: pl.DataFrame, region_code: str, d: dt.date) -> bool:
+    """Whether a `compute` result has records for the region and date (absent is not the same as zero
+    for annual data not reported yet)."""
+    return values.filter((pl.col("region_code") == region_code) & (pl.col("as_of") == d)).height > 0
+
+
 def rows_behind(metric: Metric | str, region_code: str, d: dt.date, source: FrameSource,
                 metrics: Mapping[str, Metric] | None = None) -> pl.DataFrame:
     """The ledger records counted in a metric's value for a region (its whole subtree) on a date."""

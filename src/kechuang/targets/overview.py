@@ -7,7 +7,8 @@ from collections import Counter
 
 from .progress import Progress, progress_report
 
-STATUS_COLORS = {"已完成": "#2e7d32", "正常": "#1565c0", "滞后": "#f9a825", "严重滞后": "#c62828"}
+STATUS_COLORS = {"已完成": "#2e7d32", "正常": "#1565c0", "滞后": "#f9a825", "严重滞后": "#c62828",
+                 "未开始": "#78909c", "暂无数据": "#b0bec5"}
 
 
 def progress_chart(rows: list[Progress]) -> dict:

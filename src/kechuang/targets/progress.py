@@ -1,5 +1,6 @@
-"""Progress of targets: current value, share, expected value by linear pace and by last year's
-seasonal curve, status from data/status.yaml, and snapshots for history charts."""
+"""Progress of targets: current value, completion rate (完成率), time-pro-rata pace (序时进度), status
+from ONE rule for all regions (data/status.yaml), last year's seasonal curve for information, and
+snapshots for history charts."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .metrics import DATA_DIR, FrameSource, Metric, MetricError, compute, load_metrics, value_of
+from .metrics import DATA_DIR, FrameSource, Metric, MetricError, compute, has_value, load_metrics, value_of
 from .store import Target, TargetSnapshot
 from ..units import UnitError, convert
 
@@ -28,19 +29,40 @@ class StatusRules:
     done: str
     bands: tuple[tuple[str, Decimal], ...]
     over_limit: str
-    prefer: str
+    within_limit: str = "正常"
+    not_started: str = "未开始"
+    no_data: str = "暂无数据"
 
     @property
     def labels(self) -> list[str]:
-        return [self.done, *[b[0] for b in self.bands]]
+        return list(dict.fromkeys([self.done, *[b[0] for b in self.bands], self.within_limit, self.over_limit,
+                                   self.not_started, self.no_data]))
+
+    def describe(self) -> list[str]:
+        """The rule in Chinese, as the targets page states it."""
+        bands = [f"进度比 ≥ {_pct(m)} 为“{label}”" for label, m in self.bands[:-1]]
+        return [
+            "完成率 = 当前值 ÷ 目标值;序时进度 = 统计日在目标年度中已过的天数 ÷ 全年天数(年度结束后为 100%);"
+            "比率类指标(如研发投入强度)是全年要保持的水平,序时进度按 100% 计;进度比 = 完成率 ÷ 序时进度。",
+            f"当前值达到目标值为“{self.done}”;否则" + ",".join(bands) + f",其余为“{self.bands[-1][0]}”。",
+            f"上限类目标(不超过):未超过上限为“{self.within_limit}”,超过为“{self.over_limit}”。",
+            f"目标年度尚未开始为“{self.not_started}”;台账尚无该期数据(如年度数据次年才报送)为“{self.no_data}”。",
+            "所有地区使用同一规则:同一天、同样的完成率,状态相同。",
+        ]
+
+
+def _pct(d: Decimal) -> str:
+    return f"{(d * 100).normalize():f}%"
 
 
 def parse_status(raw: Any, path: Path = STATUS_FILE) -> StatusRules:
     try:
         bands = tuple((str(b["status"]), Decimal(str(b["min_ratio"]))) for b in raw["bands"])
-        rules = StatusRules(str(raw["done"]), tuple(sorted(bands, key=lambda b: -b[1])),
-                            str(raw.get("over_limit") or bands[-1][0]), str(raw.get("prefer", "seasonal")))
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        bands = tuple(sorted(bands, key=lambda b: -b[1]))
+        rules = StatusRules(str(raw["done"]), bands, str(raw.get("over_limit") or bands[-1][0]),
+                            str(raw.get("within_limit") or bands[0][0]), str(raw.get("not_started") or "未开始"),
+                            str(raw.get("no_data") or "暂无数据"))
+    except (KeyError, TypeError, ValueError, ArithmeticError, IndexError) as exc:
         raise MetricError(f"状态阈值文件 {path.name} 格式错误:{exc!r}") from None
     if not rules.bands or rules.bands[-1][1] != 0:
         raise MetricError(f"状态阈值文件 {path.name}:最后一档的 min_ratio 必须为 0")
@@ -99,6 +121,7 @@ class Progress:
     expected_seasonal: Decimal | None = None
     baseline: Decimal | None = None
     share: Decimal | None = None
+    pace: Decimal | None = None
     status: str | None = None
     error: str = ""
 
@@ -117,6 +140,7 @@ class Progress:
             "unit": t.unit,
             "current": _num(self.current),
             "share": _num(self.share),
+            "pace": _num(self.pace),
             "expected": _num(self.expected),
             "expected_linear": _num(self.expected_linear),
             "expected_seasonal": _num(self.expected_seasonal),
@@ -128,18 +152,21 @@ class Progress:
 
 
 def judge(p: Progress, rules: StatusRules) -> str | None:
+    """The status from the completion rate and the pace only (data/status.yaml; the same rule for
+    every region)."""
     t, cur = p.target, p.current
-    if cur is None:
+    if p.pace is None:
         return None
+    if cur is None:
+        return rules.no_data
     goal = _dec(t.value)
     if t.comparator in ("<=", "<"):
         ok = cur <= goal if t.comparator == "<=" else cur < goal
-        return rules.bands[0][0] if ok else rules.over_limit
+        return rules.within_limit if ok else rules.over_limit
     if (cur > goal) if t.comparator == ">" else (cur >= goal):
         return rules.done
-    base = p.baseline or Decimal(0)
-    need = (p.expected if p.expected is not None else goal) - base
-    ratio = Decimal(1) if need <= 0 else (cur - base) / need
+    share = cur / goal if goal else Decimal(1)
+    ratio = Decimal(1) if p.pace <= 0 else share / p.pace
     for label, minimum in rules.bands:
         if ratio >= minimum:
             return label
@@ -157,7 +184,10 @@ def compute_progress(targets: Iterable[Target], source: FrameSource, today: dt.d
     by_metric: dict[str, list[Target]] = {}
     for t in targets:
         m = metrics.get(t.metric_id) if t.binding_status == "bound" and t.metric_id else None
-        out[t.id] = Progress(t, m, effective_date(t.year, today), error=t.problem or "")
+        out[t.id] = p = Progress(t, m, effective_date(t.year, today), error=t.problem or "")
+        if m is not None and today < dt.date(t.year, 1, 1):  # a 2027 target in 2026
+            p.pace, p.status = Decimal(0), rules.not_started
+            continue
         if m is not None:
             by_metric.setdefault(m.id, []).append(t)
         elif t.binding_status == "bound":
@@ -192,8 +222,14 @@ def _fill(p: Progress, m: Metric, values, rules: StatusRules) -> None:
         return None if raw is None else convert(_dec(raw), m.unit, t.unit)
 
     goal = _dec(t.value)
-    p.current = v(e)
     frac = year_fraction(e) if e.year == t.year else Decimal(1)
+    # a level to hold (a ratio) is judged against the whole target; an amount against the days gone
+    level = m.aggregation == "ratio" or t.comparator in ("<=", "<")
+    p.pace = Decimal(1) if level else frac.quantize(Q4, ROUND_HALF_UP)
+    if m.window == "fiscal_year" and not has_value(values, code, e):
+        p.current = None  # the year's annual figures are not reported yet: no data, not zero
+    else:
+        p.current = v(e)
     prev_end, prev2_end, prev_same = v(dt.date(t.year - 1, 12, 31)), v(dt.date(t.year - 2, 12, 31)), v(_minus_year(e))
     if m.aggregation == "ratio" or t.comparator in ("<=", "<"):
         # a ratio or a ceiling is a level to hold, not an amount to accumulate
@@ -215,7 +251,8 @@ def _fill(p: Progress, m: Metric, values, rules: StatusRules) -> None:
         if prev_end and prev_end > 0 and prev_same is not None:
             seasonal = goal * min(prev_same / prev_end, Decimal(1))
     p.expected_seasonal = seasonal
-    p.expected = seasonal if (seasonal is not None and rules.prefer == "seasonal") else p.expected_linear
+    # what the status compares with: the target times the pace (the same for every region)
+    p.expected = goal * p.pace
     if p.current is not None:
         p.current = p.current.quantize(Decimal("0.000001"), ROUND_HALF_UP)
     for attr in ("expected", "expected_linear", "expected_seasonal", "baseline"):
@@ -299,7 +336,7 @@ def progress_report(session: Session, engine, *, region_code: str | None = None,
 COLUMNS = {
     "region": "地区", "region_code": "地区代码", "indicator": "指标(原文)", "metric_name": "对应指标",
     "period": "期限", "comparator": "比较", "target": "目标值", "unit": "单位", "current": "当前值",
-    "share": "完成率", "expected": "序时进度应达", "status": "状态", "as_of": "统计日期",
+    "share": "完成率", "pace": "序时进度", "expected": "序时进度应达", "status": "状态", "as_of": "统计日期",
     "source_doc": "来源文件", "source_quote": "原文",
 }
 
@@ -313,6 +350,6 @@ def progress_frame(rows: list[Progress]):
         j = p.to_json()
         j["source_doc"], j["source_quote"] = j["source"]["doc"], j["source"]["quote"]
         data.append({label: j.get(key) for key, label in COLUMNS.items()})
-    schema = {label: (pl.Float64 if key in ("target", "current", "share", "expected") else pl.Utf8)
+    schema = {label: (pl.Float64 if key in ("target", "current", "share", "pace", "expected") else pl.Utf8)
               for key, label in COLUMNS.items()}
     return pl.DataFrame(data, schema=schema, strict=False)

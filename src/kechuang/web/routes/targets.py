@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from ... import cache
 from ...targets.metrics import LedgerSource, MetricError, load_metrics, rows_behind
 from ...targets.overview import district_chart, progress_chart
-from ...targets.progress import history, progress_frame, progress_report
+from ...targets.progress import history, progress_frame, progress_report, status_rules
 from ...targets.store import TargetError, bind_target, dismiss_target, get_target, list_targets
 from ..deps import (CsrfChecked, CurrentUser, DbSession, region_code_param, render, render_cached, require_edit,
                     require_scope, scope_codes)
@@ -45,7 +45,7 @@ def targets_page(request: Request, session: DbSession, user: CurrentUser, region
     def build():
         code, today, rows = _progress(session, user, region, year, date)
         return {"rows": rows, "region_code": code, "year": year or today.year, "as_of": today,
-                **_progress_charts(rows, code)}
+                "rule": status_rules().describe(), **_progress_charts(rows, code)}
 
     return render_cached(request, "targets/index.html", build)
 

@@ -1,14 +1,14 @@
 """targets.problem: why a target cannot be measured yet (e.g. a unit the unit registry does not
 know), in Chinese; the target is kept and shown with this reason instead of being dropped.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -54,6 +54,7 @@ class Frame:
     title: str = ""
     parts: list[Part] = field(default_factory=list)
     given: tuple[str, ...] = ()  # fields fixed by the uploader or an officer
+    rewards: bool = False     # a meeting that sums up a year and hands out rewards
 
     @property
     def reviews(self) -> bool:
@@ -94,6 +95,7 @@ def _spec() -> dict:
     spec["national_title_rx"] = re.compile("|".join(spec["national_title"]))
     spec["province_voice_rx"] = re.compile("|".join(spec["province_voice"]))
     spec["scope_rx"] = re.compile("|".join(spec["title_scope"]))
+    spec["reward_meeting_rx"] = re.compile("|".join(spec["reward_meeting"]))
     return spec
 
 
@@ -317,6 +319,7 @@ def compute_frame(text: str, published: dt.date | None = None, priors: Priors | 
     frame.actor = issuer if issuer and not frame.actor else frame.actor
     frame.review_year = _review_year(kind, title, published, year)
     frame.parts = find_parts(text, year)
+    frame.rewards = bool(_spec()["reward_meeting_rx"].search(text, 0, b + 400))
     frame.given = tuple(given)
     return frame
 

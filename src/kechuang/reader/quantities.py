@@ -225,7 +225,7 @@ _FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
 _FW_EXPANSION = re.compile(r"“[^”\n]{1,12}”[\u4e00-\u9fff]{0,14}[,:,:]?\s*(?:即|包括|分别是|也就是|就是)")
 _HAS_NUMERAL = re.compile(rf"[\d{CN_NUMERAL_CHARS}+]")
 _NUMBERED_NAME = re.compile(rf"[\d{CN_NUMERAL_CHARS}]+[\u4e00-\u9fff]{{0,4}}")
-_GOAL_VERB = re.compile(r"力争|确保|争取")
+_GOAL_VERB = re.compile(r"力争|确保|争取|保证")
 _REVIEW_LEAD = re.compile(r"(?:介绍|通报|总结|回顾|发布)[^。;!?\n]{0,12}?(?P<y>(?:19|20)\d\d)年[^。;!?\n]{0,24}?(?:工作|情况|成效|成绩)[^。;!?\n]*")
 _PLAN_LEAD = re.compile(r"部署|安排|打算|谋划|展望|目标|任务|思路|计划")
 _AFTER_QUALIFIER = re.compile(r"^(?:以上|以内|以下|左右|余|多)")
@@ -243,6 +243,10 @@ _DATE_LEAD = re.compile(r"[ \t]*(?:1[0-2]|[1-9])月[1-3]?\d日(?:上午|下午|�
 _GRANT_AFTER = re.compile(r"[ \t]*(?:的)?(?:给予|予以)")
 _YEAR_CLOSING = frozenset({"今年", "全年", "本年", "本年度", "今年以来"})
 _YEAR_END_DATE = re.compile(r"(?<![\d.])(?:(?P<y>(?:19|20)\d\d)年)?1[12]月[0-3]?\d日")
+
+
+NEWS_KINDS = ("meeting", "interview", "news")
+_MEETING_NAME = re.compile(r"度?[^,,。;;!?\n\d]{0,18}?(?:会议|大会|表彰会|座谈会|推进会|誓师会)")
 
 
 class Positions:
@@ -264,6 +268,9 @@ class Positions:
         period = g.period.match
         self.periods = [(s, period(text, s)) for m in g.period_scan.finditer(text)
                         if (s := m.start()) == 0 or text[s - 1] not in base]
+        # "召开2017年工作总结表彰大会": the year in a meeting's name is not a statement's period
+        self.periods = [(s, m) for s, m in self.periods
+                        if not (m.group("year") and _MEETING_NAME.match(text, m.end()))]
         self.period_pos = [s for s, _ in self.periods]
         self.fw_parens = self._framework_parens(text)
         # a year-end document (dated in November or December, speaking of 明年): its
@@ -301,8 +308,12 @@ class Positions:
         without a period are of the document's year; a bulletin's title year is its year."""
         if frame.reviews:
             self.default_kind = "achievement"
-        if frame.kind == "progress" and doc_year:
+        if doc_year and (frame.kind == "progress" or (frame.published is not None and frame.kind in NEWS_KINDS)):
+            # a progress notice, or dated news: a figure without a period is of the document's year
             self.default_period = str(doc_year)
+        if frame.kind == "meeting" and frame.rewards:
+            # news of a meeting that sums up and rewards: what was handed out there happened
+            self.default_kind = "achievement"
         if frame.kind in ("bulletin", "summary") and frame.review_year and self.report_year is None \
                 and not _PLAN_LEAD.search(frame.title):
             self.report_year = frame.review_year

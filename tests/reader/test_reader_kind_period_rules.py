@@ -33,3 +33,37 @@ def test_period_bulletin_title_year_rules_its_figures():
     out = _rows("2021年全国研发经费统计公报\n国家统计局\n2022年8月31日\n\n一、经费情况\n\n"
                 "分类型看,基础研究经费1800亿元。\n")
     assert [(r["kind"], r["period"], r["region"]) for r in out] == [("achievement", "2021", "全国")]
+
+
+def test_kind_completion_rate_is_an_achievement_while_its_task_is_a_plan_word():
+    out = _rows("某县科技局2022年工作总结\n\n全县研发费用12亿元,年度任务完成率108%。"
+                "新增孵化企业60家,完成全年80家任务的75%。\n")
+    kinds = {r["value"]: r["kind"] for r in out}
+    assert kinds[108] == "achievement" and kinds[75] == "achievement"
+
+
+def test_period_comparison_base_is_last_year():
+    out = _rows("来源: http://example.cn/a/2020/0301/9.html\n某区召开2019年度总结表彰大会\n\n"
+                "会上兑现奖补资金2亿元,相比去年的1.5亿元,增长了33%。\n")
+    periods = {r["value"]: (r["kind"], r["period"]) for r in out}
+    assert periods[2] == ("achievement", "2020") and periods[1.5] == ("achievement", "2019")
+
+
+def test_period_year_of_recognition_is_not_the_period():
+    out = _rows("发布时间:2020-03-02\n某区召开大会\n\n会上补发2018年认定的30家企业奖励,金额900万元。\n")
+    assert {r["value"]: r["period"] for r in out} == {30: "2020", 900: "2020"}
+
+
+def test_period_undated_news_of_a_released_plan_takes_the_plan_start():
+    from kechuang.reader.extract import extract
+
+    ex = extract(load_bytes("某市召开科技创新大会\n\n大会发布了《某市科技创新行动方案(2026—2028年)》,"
+                            "提出到2028年建成中试平台50家。\n".encode("utf-8"), "a.txt"), ("quantities",))
+    assert ex.year == 2026
+
+
+def test_period_event_of_a_closed_year_in_the_lead_sets_the_document_year():
+    from kechuang.reader.extract import infer_doc_year
+
+    text = "3月20日,重点产业链2022年度评价交流活动举行。2022年,全省产业链营收增长15%。2022年新增链主企业8户。\n"
+    assert infer_doc_year(text) == 2023

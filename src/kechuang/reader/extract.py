@@ -20,7 +20,7 @@ _YEAR = re.compile(r"((?:19|20)\d\d)(?<!\d\d\d\d\d)年(?![\d]{0,2}(?:底|末|前
 _THIS_YEAR_IS = re.compile(r",?是[^。;!?\n]{0,40}?(?:之年|一年|开局年|攻坚年|关键年)")
 # "表彰2023年度先进…", "通报了2023年度…工作情况": a year already closed
 _PAST_YEAR_LEAD = re.compile(r"(?:表彰|通报|总结|回顾|考核)[^。;!?\n]{0,8}?$")
-_PAST_YEAR_TAIL = re.compile(r"[^。;!?\n]{0,16}?(?:先进|优秀|表彰|考核|评比)")
+_PAST_YEAR_TAIL = re.compile(r"[^。;!?\n]{0,16}?(?:先进|优秀|表彰|考核|评比|评价)")
 # "2024年泰州市人才工作会议召开", "召开2024年全市科技工作会议": the meeting's year is the document's
 _MEETING_TAIL = re.compile(r"[^。;!?\n,,0-9]{0,16}?(?:会议|大会|工作会)")
 
@@ -44,7 +44,8 @@ def infer_doc_year(text: str, published=None) -> int | None:
         # "总结2023年工作", "表彰2023年度…", "对2023年度先进集体…": a closed year, spoken of the next
         if _PAST_YEAR_LEAD.search(text, max(0, m.start() - 10), m.start()) or (
                 text.startswith("度", m.end()) and _PAST_YEAR_TAIL.match(text, m.end() + 1)):
-            years[y + 1] += 2
+            # (in the lead it names the event the document reports: "3月25日,…2023年度评价…举行")
+            years[y + 1] += 8 if m.start() < 300 else 2
         elif not text.startswith("度", m.end()) and _MEETING_TAIL.match(text, m.end()):
             years[y] += 2
         years[y] += 1

@@ -23,6 +23,7 @@ from kechuang.regions import context_for
 DATA_DIR = Path(__file__).parent / "data"
 HAN = r"\u4e00-\u9fff"
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
+_RELEASED_PLAN = re.compile(r"(?:发布|印发|出台)了?《[^》]{2,80}?[((]((?:19|20)\d\d)\s*[—\-–~～至到]\s*(?:19|20)\d\d年[))]》")
 _SPAN = re.compile(r"((?:19|20)\d\d)\s*[—\-–~～至到]\s*((?:19|20)\d\d)年")
 
 DOC_KIND_LABELS = {
@@ -310,6 +311,9 @@ def compute_frame(text: str, published: dt.date | None = None, priors: Priors | 
     issuer, level = _issuer(text, title)
     if year is None:
         year = published.year if published is not None else None
+    if year is None:  # undated news of a plan released then ("发布了《…方案(2025—2027年)》")
+        m = _RELEASED_PLAN.search(text, b, b + 600)
+        year = int(m.group(1)) if m is not None else None
     frame = Frame(issuer=issuer, published=published, kind=kind, year=year, title=title)
     subject = _subject(text, title, issuer, level, priors.region, kind)
     if subject is not None:

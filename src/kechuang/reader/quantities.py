@@ -141,6 +141,9 @@ class Grammar:
         # opens with plain words lets the regex engine skip to their first characters
         self.strong_scan = _MarkerScan(km["target"], km["achievement"])
         self.weak_scan = _MarkerScan(km["target_weak"], km["achievement_weak"])
+        self.completion_rate = re.compile(rf"(?:{_alt(spec['completion_rate_before'])})$")
+        self.base_value = re.compile(rf"(?:{_alt(spec['base_value_before'])})$")
+        self.year_attribute = re.compile(rf"度?(?:{_alt(spec['year_attribute_after'])})")
         pw = spec["period_words"]
         period_first = "12" + "".join(sorted({w[0] for v in pw.values() for w in v}))
         self.period = re.compile(
@@ -246,7 +249,7 @@ _YEAR_END_DATE = re.compile(r"(?<![\d.])(?:(?P<y>(?:19|20)\d\d)年)?1[12]月[0-3
 
 
 NEWS_KINDS = ("meeting", "interview", "news")
-_MEETING_NAME = re.compile(r"度?[^,,。;;!?\n\d]{0,18}?(?:会议|大会|表彰会|座谈会|推进会|誓师会)")
+_MEETING_NAME = re.compile(r"度?[^,,。;;!?\n\d]{0,30}?(?:会议|大会|表彰会|座谈会|推进会|誓师会)")
 
 
 class Positions:
@@ -271,6 +274,9 @@ class Positions:
         # "召开2017年工作总结表彰大会": the year in a meeting's name is not a statement's period
         self.periods = [(s, m) for s, m in self.periods
                         if not (m.group("year") and _MEETING_NAME.match(text, m.end()))]
+        # "2016年认定的95家企业": the year a thing was recognised is an attribute, not a period
+        self.periods = [(s, m) for s, m in self.periods
+                        if not (m.group("year") and g.year_attribute.match(text, m.end()))]
         self.period_pos = [s for s, _ in self.periods]
         self.fw_parens = self._framework_parens(text)
         # a year-end document (dated in November or December, speaking of 明年): its
@@ -869,6 +875,10 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
                 period = period or (str(doc_year) if doc_year else "")
         if g.goal_value.search(text, max(0, c0), n0) and text[n1:n1 + 1] == "的":
             kind = "target"  # "完成全年目标30亿元的22.7%": the goal itself
+        if c["unit"] == "%" and g.completion_rate.search(text, max(s0, n0 - 24), n0):
+            kind = "achievement"  # "年度任务完成率107%", "完成全年170家任务的71.8%": the share done
+        if doc_year and g.base_value.search(text, max(s0, n0 - 8), n0):
+            kind, period = "achievement", str(doc_year - 1)  # "相比去年的1.1亿元": the base of a comparison
         if (g.breakdown.match(text, s0) or g.breakdown.match(text, _paragraph_start(text, n0))) \
                 and _nearest_before(p.strong_pos, p.strong, s0, n0) is None \
                 and _nearest_before(p.period_pos, p.periods, s0, n0) is None:

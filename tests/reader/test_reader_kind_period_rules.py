@@ -67,3 +67,9 @@ def test_period_event_of_a_closed_year_in_the_lead_sets_the_document_year():
 
     text = "3月20日,重点产业链2022年度评价交流活动举行。2022年,全省产业链营收增长15%。2022年新增链主企业8户。\n"
     assert infer_doc_year(text) == 2023
+
+
+def test_period_as_of_now_after_an_old_year_is_the_document_year():
+    out = _rows("发布时间:2025-02-06\n某市科技创新大会举行\n\n自2022年获批建设创新中心以来,"
+                "成效明显。如今,全市高新技术企业突破1.6万家。\n")
+    assert [(r["kind"], r["period"]) for r in out] == [("achievement", "2025")]

@@ -56,6 +56,7 @@ class Frame:
     parts: list[Part] = field(default_factory=list)
     given: tuple[str, ...] = ()  # fields fixed by the uploader or an officer
     rewards: bool = False     # a meeting that sums up a year and hands out rewards
+    dated: bool = False       # the year comes from a date (or a dated event), not from counting years
 
     @property
     def reviews(self) -> bool:
@@ -311,10 +312,12 @@ def compute_frame(text: str, published: dt.date | None = None, priors: Priors | 
     issuer, level = _issuer(text, title)
     if year is None:
         year = published.year if published is not None else None
+    dated = year is not None
     if year is None:  # undated news of a plan released then ("发布了《…方案(2025—2027年)》")
         m = _RELEASED_PLAN.search(text, b, b + 600)
         year = int(m.group(1)) if m is not None else None
-    frame = Frame(issuer=issuer, published=published, kind=kind, year=year, title=title)
+        dated = year is not None
+    frame = Frame(issuer=issuer, published=published, kind=kind, year=year, title=title, dated=dated)
     subject = _subject(text, title, issuer, level, priors.region, kind)
     if subject is not None:
         frame.region, frame.region_code, frame.key_code, _r, how = subject

@@ -314,7 +314,7 @@ class Positions:
         without a period are of the document's year; a bulletin's title year is its year."""
         if frame.reviews:
             self.default_kind = "achievement"
-        if doc_year and (frame.kind == "progress" or (frame.published is not None and frame.kind in NEWS_KINDS)):
+        if doc_year and (frame.kind == "progress" or (frame.dated and frame.kind in NEWS_KINDS)):
             # a progress notice, or dated news: a figure without a period is of the document's year
             self.default_period = str(doc_year)
         if frame.kind == "meeting" and frame.rewards:

@@ -71,3 +71,35 @@ def test_frame_progress_notice_reports_achievements_of_its_year():
                  ("quantities",))
     (row,) = rows(ex, "quantities")
     assert (row["kind"], row["period"]) == ("achievement", "2019")
+
+
+def test_frame_uploader_region_is_the_default_subject():
+    from kechuang.reader.extract import extract, rows
+    from kechuang.reader.frame import Priors
+
+    doc = _load("县科技局2022年工作总结\n\n一、2022年工作总结\n\n全县研发费用16亿元。\n")
+    ex = extract(doc, ("quantities",), priors=Priors(region="320902"))  # 亭湖区
+    assert ex.frame.region == "盐城市亭湖区" and "region" in ex.frame.given
+    assert rows(ex, "quantities")[0]["region"] == "盐城市亭湖区"
+
+
+def test_frame_text_narrowing_the_uploader_region_keeps_the_narrower_place():
+    from kechuang.reader.extract import extract
+    from kechuang.reader.frame import Priors
+
+    doc = _load("亭湖区召开科技创新大会\n\n会上,亭湖区签约项目8个。\n")
+    ex = extract(doc, ("quantities",), priors=Priors(region="320900"))  # 盐城市
+    assert ex.frame.region == "盐城市亭湖区"
+
+
+def test_frame_officer_correction_is_final():
+    from kechuang.reader.extract import extract
+    from kechuang.reader.frame import Priors
+
+    doc = _load("亭湖区召开科技创新大会\n\n会上,亭湖区签约项目8个。\n")
+    ex = extract(doc, ("quantities",), priors=Priors(region="320900", kind="plan", strict=True))
+    assert (ex.frame.region, ex.frame.kind) == ("盐城市", "plan")
+
+
+def test_frame_text_alone_when_no_priors_are_given():
+    assert _frame("县科技局2022年工作总结\n\n全县研发费用16亿元。\n").given == ()

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .frame import Frame, Priors, compute_frame
+from .frame import Frame, Priors, compute_frame, prior_region
 from .load import LoadedDocument
 from .people import find_people, person_region
 from .quantities import Positions, Quantity, find_quantities, grammar
@@ -150,6 +150,28 @@ def _place_before(text: str, qs: list[Quantity], sections: SectionMap) -> None:
             break
 
 
+def _overrule(frame: Frame, priors: Priors) -> bool:
+    """Put the uploader's region into the frame unless the text's subject lies within it (more
+    specific: a town of the uploader's county). True when the frame changed."""
+    from kechuang.regions import registry
+
+    reg = registry()
+    prior = prior_region(priors)
+    if prior is None:
+        if priors.region != "全国" or frame.region == "全国":
+            return False
+        frame.region, frame.region_code, frame.key_code = "全国", "", ""
+        frame.given = (*frame.given, "region")
+        return True
+    code = frame.key_code or frame.region_code
+    if code and (code == prior.code or reg.is_within(code, prior.code)):
+        return False
+    ctx = context_for(prior)
+    frame.region, frame.region_code, frame.key_code = ctx.region, ctx.region_code, ctx.key_code
+    frame.given = (*frame.given, "region")
+    return True
+
+
 @dataclass
 class Extraction:
     doc: LoadedDocument
@@ -176,6 +198,8 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
     if not frame.region:
         ctx = sections.doc_ctx
         frame.region, frame.region_code, frame.key_code = ctx.region, ctx.region_code, ctx.key_code
+    if priors is not None and priors.region and not priors.strict and _overrule(frame, priors):
+        sections = SectionMap(text, doc.outlet, people, frame)
     result = Extraction(doc=doc, year=year, sections=sections, frame=frame)
     if "quantities" in what:
         positions = Positions(text)

@@ -74,10 +74,25 @@ class Frame:
 
 @dataclass(frozen=True)
 class Priors:
-    """What the uploader knows: the region (a registry code or name) and the publication date."""
+    """What the uploader knows: the region (a registry code or name, or 全国), the publication
+    date and the kind of document. An uploader's region is a default the text may narrow or
+    overrule (a 亭湖区 officer's upload is about 亭湖区 unless the text names another place as
+    its subject); an officer's correction of the frame (``strict``) is final."""
     region: str = ""
     published: dt.date | None = None
     kind: str = ""
+    strict: bool = False
+
+    def as_dict(self) -> dict:
+        return {"region": self.region, "published": self.published.isoformat() if self.published else "",
+                "kind": self.kind, "strict": self.strict}
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Priors":
+        d = d or {}
+        pub = d.get("published") or ""
+        return cls(region=d.get("region") or "", published=dt.date.fromisoformat(pub) if pub else None,
+                   kind=d.get("kind") or "", strict=bool(d.get("strict")))
 
 
 @lru_cache(maxsize=1)
@@ -205,6 +220,8 @@ def _subject(text: str, title: str, issuer: str, level: str, prior: str, kind: s
 
     reg = registry()
     spec = _spec()
+    if prior == spec["national_region"]:
+        return spec["national_region"], "", "", None, "prior"
     if prior:
         r = reg.get(prior) or reg.resolve(prior)
         if r is not None:
@@ -318,7 +335,8 @@ def compute_frame(text: str, published: dt.date | None = None, priors: Priors | 
         year = int(m.group(1)) if m is not None else None
         dated = year is not None
     frame = Frame(issuer=issuer, published=published, kind=kind, year=year, title=title, dated=dated)
-    subject = _subject(text, title, issuer, level, priors.region, kind)
+    # an uploader's region is weighed against the text in extract(); an officer's is final
+    subject = _subject(text, title, issuer, level, priors.region if priors.strict else "", kind)
     if subject is not None:
         frame.region, frame.region_code, frame.key_code, _r, how = subject
         if how == "prior":
@@ -329,6 +347,16 @@ def compute_frame(text: str, published: dt.date | None = None, priors: Priors | 
     frame.rewards = bool(_spec()["reward_meeting_rx"].search(text, 0, b + 400))
     frame.given = tuple(given)
     return frame
+
+
+def prior_region(priors: Priors):
+    """The registry region an uploader's prior names (None for 全国 or an unknown name)."""
+    from kechuang.regions import registry
+
+    if not priors.region or priors.region == _spec()["national_region"]:
+        return None
+    reg = registry()
+    return reg.get(priors.region) or reg.resolve(priors.region)
 
 
 def subject_region(frame: Frame):

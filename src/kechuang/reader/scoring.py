@@ -20,7 +20,7 @@ Quantities (the default): every document set of the reference corpus beside the 
 (`../shared/corpus`: the seeds and `real/`) is extracted and scored with the official scorer
 (`../shared/tools/score_extraction.py`), printing core / kind / full F1 per set.
 
-Usage: python -m kechuang.reader.scoring [--shared DIR] [--set seeds|real] [--show-errors]
+Usage: python -m kechuang.reader.scoring [--shared DIR] [--set seeds|real] [--priors] [--show-errors]
        python -m kechuang.reader.scoring --what frameworks --gold G --pred P [--docs DIR] [--show-errors]
 """
 
@@ -238,9 +238,46 @@ def default_shared() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[4] / "shared"
 
 
-def score_quantity_set(shared: Path, name: str, show_errors: bool = False) -> tuple[dict[str, float], str]:
+def source_priors(folder: Path) -> dict:
+    """What an uploader would know of each document of a set: its place and publication date,
+    from the set's SOURCES.md table ("| file | type | place | published |"); {} without one."""
+    import datetime as dt
+
+    from kechuang.regions import registry
+
+    from .frame import Priors
+
+    path = folder / "SOURCES.md"
+    if not path.exists():
+        return {}
+    reg = registry()
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or not cells[0].endswith(".txt"):
+            continue
+        place = re.sub(r"\(.*?\)", "", cells[2]).split()
+        region = ""
+        for token in reversed(place):
+            if token == "全国":
+                region = token
+                break
+            r = reg.resolve(token)
+            if r is not None:
+                region = r.code
+                break
+        m = re.match(r"((?:19|20)\d\d)-(\d\d)(?:-(\d\d))?", cells[3])
+        published = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)) if m else None
+        out[cells[0]] = Priors(region=region, published=published)
+    return out
+
+
+def score_quantity_set(shared: Path, name: str, show_errors: bool = False,
+                       priors: bool = False) -> tuple[dict[str, float], str]:
     """Extract one set of the reference corpus and score it with the official scorer:
-    ({"core": f1, "kind": f1, "full": f1}, the scorer's output)."""
+    ({"core": f1, "kind": f1, "full": f1}, the scorer's output). With ``priors`` each document
+    is read with what an uploader knows of it (SOURCES.md), as `kechuang ingest --region
+    --published` does; without, from its text alone, as `kechuang extract` does."""
     import subprocess
     import tempfile
 
@@ -252,8 +289,10 @@ def score_quantity_set(shared: Path, name: str, show_errors: bool = False) -> tu
     with tempfile.TemporaryDirectory() as tmp:
         pred = Path(tmp) / "pred.jsonl"
         with pred.open("w", encoding="utf-8") as fh:
+            known = source_priors(docs) if priors else {}
             for path in sorted(docs.glob("*.txt")):
-                for row in rows(extract(load_bytes(path.read_bytes(), path.name), ("quantities",)), "quantities"):
+                ex = extract(load_bytes(path.read_bytes(), path.name), ("quantities",), priors=known.get(path.name))
+                for row in rows(ex, "quantities"):
                     fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         cmd = [sys.executable, str(scorer), "--gold", str(gold_path), "--pred", str(pred), "--docs", str(docs)]
         out = subprocess.run(cmd + (["--show-errors"] if show_errors else []),
@@ -269,10 +308,11 @@ def _score_sets(args) -> int:
     for name, _folder, _gold in QUANTITY_SETS:
         if args.set and name != args.set:
             continue
-        f1, out = score_quantity_set(shared, name, args.show_errors)
+        f1, out = score_quantity_set(shared, name, args.show_errors, args.priors)
         if args.show_errors:
             print(out)
-        print(f"{name:6s} core F1={f1['core']:.3f} kind F1={f1['kind']:.3f} full F1={f1['full']:.3f}")
+        how = "with priors" if args.priors else "text only"
+        print(f"{name:6s} core F1={f1['core']:.3f} kind F1={f1['kind']:.3f} full F1={f1['full']:.3f}  ({how})")
     return 0
 
 
@@ -285,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, help="the reference corpus folder (default: ../shared)")
     ap.add_argument("--set", choices=[s[0] for s in QUANTITY_SETS], help="only this set (quantities)")
     ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--priors", action="store_true",
+                    help="read each document with its place and date from the set's SOURCES.md (quantities)")
     args = ap.parse_args(argv)
     if args.what == "quantities":
         return _score_sets(args)

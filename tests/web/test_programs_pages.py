@@ -77,16 +77,79 @@ def test_enterprise_page_shows_ladder(engine, client_as):
 
 
 def test_xiaoshenggao_lists_tech_smes_not_yet_hnte_closest_first(engine):
+    """Candidates exclude enterprises holding a valid 高企 certificate (ledgers.validity)."""
+    import polars as pl
+
+    from kechuang.ledgers.store import load_frame
+    from kechuang.ledgers.validity import valid_on
     from kechuang.programs.pipeline import xiaoshenggao
 
     recs = _evaluate(engine)
     tech = {r["uscc"] for r in recs if r["program"] == "tech_sme" and r["result"] == "pass"}
-    expected = {r["uscc"] for r in recs if r["program"] == "hnte" and r["result"] != "pass" and r["uscc"] in tech}
+    candidates = {r["uscc"] for r in recs if r["program"] == "hnte" and r["result"] != "pass" and r["uscc"] in tech}
     with engine.connect() as conn:
+        certs = load_frame(conn, "certification").filter(pl.col("cert_type") == "hnte").to_dicts()
         rows = xiaoshenggao(conn, TODAY)
         inside = xiaoshenggao(conn, TODAY, {"320902"})
+    held = {c["uscc"] for c in certs if valid_on(c, TODAY)}
+    expected = candidates - held
+    assert candidates & held, "the demo city should have certificate holders among the candidates"
     assert {r["uscc"] for r in rows} == expected and expected
     keys = [(not r["close"], r["failing"]) for r in rows]
     assert keys == sorted(keys)
     assert all(r["region_code"] == "320902" for r in inside)
     assert {r["uscc"] for r in inside} <= expected
+
+
+def _holder(engine):
+    import polars as pl
+
+    from kechuang.ledgers.store import load_frame
+    from kechuang.ledgers.validity import valid_on
+
+    with engine.connect() as conn:
+        certs = load_frame(conn, "certification").filter(pl.col("cert_type") == "hnte").to_dicts()
+    return next(c["uscc"] for c in certs if valid_on(c, TODAY))
+
+
+def test_lists_have_names_pages_region_names_and_no_default_region(engine, client_as):
+    recs = _evaluate(engine)
+    c = client_as("officer", "320900")
+    page = c.get("/programs/tech_sme")
+    assert page.status_code == 200
+    assert 'value="320900"' not in page.text and 'value=""' in page.text  # the region box is not pre-filled
+    assert "企业名称" in page.text and "【演示】" in page.text  # names, linked to the enterprise page
+    n = sum(1 for r in recs if r["program"] == "tech_sme")
+    assert n > 100 and "下一页" in page.text
+    second = c.get("/programs/tech_sme", params={"page": 2})
+    assert second.text.count('href="/enterprises/') == n - 100
+    named = c.get("/programs/tech_sme", params={"region": "亭湖区"})
+    assert named.status_code == 200 and "亭湖区" in named.text and "射阳县" not in named.text
+    assert c.get("/programs/tech_sme", params={"region": "不存在区"}).status_code == 404
+    xs = c.get("/programs/xiaoshenggao", params={"region": "亭湖区"})
+    assert xs.status_code == 200 and "【演示】" in xs.text and "术语说明" in xs.text
+    wb = openpyxl.load_workbook(io.BytesIO(c.get("/programs/xiaoshenggao", params={"format": "xlsx"}).content))
+    assert [x.value for x in wb.active[1]][:3] == ["序号", "企业名称", "统一社会信用代码"]
+
+
+def test_hnte_zero_pass_is_explained(engine, client_as):
+    recs = _evaluate(engine)
+    hnte = [r for r in recs if r["program"] == "hnte"]
+    assert not any(r["result"] == "pass" for r in hnte)
+    page = client_as("officer", "320900").get("/programs")
+    assert "“符合”为 0：高新技术企业" in page.text and "得分区间" in page.text
+
+
+def test_enterprise_ladder_starts_from_titles_held(engine, client_as):
+    _evaluate(engine)
+    uscc = _holder(engine)
+    page = client_as("admin").get(f"/enterprises/{uscc}")
+    assert page.status_code == 200
+    text = page.text
+    assert 'id="titles-held"' in text and "高新技术企业（有效期至" in text
+    row = text[text.index('data-program="hnte"'):]
+    assert "已持有" in row[:400]
+    nxt = text[text.index('id="next-step"'):]
+    nxt = nxt[:nxt.index("</p>")]
+    assert "高新技术企业" not in nxt and "科技型中小企业" not in nxt  # the next step is above the title held
+    assert "规则置信度" in text and "术语说明" in text

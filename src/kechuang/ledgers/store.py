@@ -146,6 +146,17 @@ def enterprise_regions(conn: Connection, usccs: Iterable[str]) -> dict[str, str]
     return out
 
 
+def enterprise_names(conn: Connection, usccs: Iterable[str]) -> dict[str, str]:
+    """USCC → enterprise name from the enterprise ledger (absent when not recorded)."""
+    usccs = sorted({u for u in usccs if u})
+    out: dict[str, str] = {}
+    for i in range(0, len(usccs), 900):
+        f = load_frame(conn, "enterprise", usccs=usccs[i:i + 900])
+        if f.height and "name" in f.columns:
+            out.update((u, n) for u, n in zip(f["uscc"].to_list(), f["name"].to_list()) if n)
+    return out
+
+
 def fetch_data(conn: Connection, ids: Sequence[int]) -> dict[int, dict]:
     out: dict[int, dict] = {}
     ids = list(ids)

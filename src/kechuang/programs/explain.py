@@ -11,13 +11,18 @@ import polars as pl
 
 from .engine import CODE_NAMES, Plan, Result
 from .fields import fields
-from .gaps import default_text, fmt_number, render
+from .gaps import default_text, fmt_amount, fmt_number, render
+
+
+from .model import RESULT_NAMES
 
 
 def public(rec: dict) -> dict:
-    """The record with only the contract keys (private helpers start with "_")."""
-    return {k: v for k, v in rec.items() if not k.startswith("_")}
-from .model import RESULT_NAMES
+    """The record with only the contract keys (private helpers start with "_", also inside gaps)."""
+    out = {k: v for k, v in rec.items() if not k.startswith("_")}
+    if "gaps" in out:
+        out["gaps"] = [{k: v for k, v in g.items() if not k.startswith("_")} for g in out["gaps"]]
+    return out
 
 OP_WORDS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 
@@ -154,7 +159,8 @@ def gaps_for(plan: Plan, row: dict) -> list[dict]:
         if g["_flip"]:
             g["text"] += ("（仅此一项即可使结果变为符合）" if g["_flip_to"] == 1
                           else "（仅此一项即可不再不符合，其余待专家评定）")
-        del g["_flip"], g["_flip_to"], g["_cost"], g["_src"]
+        g["_item"] = g.pop("_src")  # which condition or indicator the gap belongs to (not in the contract)
+        del g["_flip"], g["_flip_to"], g["_cost"]
     return items
 
 
@@ -238,3 +244,214 @@ def missing_importance(recs: list[dict]) -> list[tuple[str, int]]:
         for m in r["missing"]:
             counts[m] = counts.get(m, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+# ---------------------------------------------------------------- the page view of one record
+
+def required_conditions(p) -> set[str]:
+    """Conditions every path needs: the names joined by ``and`` at the top of the rule. A failing
+    one disqualifies; conditions under ``or`` are alternative paths."""
+    from . import expr as E
+
+    out: set[str] = set()
+
+    def walk(n):
+        if isinstance(n, E.Bin) and n.op == "and":
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, E.Name) and n.name in p.conditions:
+            out.add(n.name)
+
+    if p.rule is not None and p.rule.node is not None:
+        walk(p.rule.node)
+    return out
+
+
+def _unit(p, it) -> str:
+    """The unit of a condition's compared value: its own, a field's, 分 for scores."""
+    from . import expr as E
+
+    if it.unit:
+        return it.unit
+    node = it.node.left if isinstance(it.node, E.Bin) else None
+    while isinstance(node, E.Name):
+        name = node.name
+        if name in fields():
+            return fields()[name].unit
+        if name == "score" or name in p.indicators:
+            return "分"
+        v = p.values.get(name)
+        if v is None:
+            return ""
+        if v.unit:
+            return v.unit
+        node = v.node
+    return ""
+
+
+def _years(p, it, as_of: dt.date) -> str:
+    ys = sorted({as_of.year - fields()[f].year for f in p.item_fields(it) if f in fields() and fields()[f].year})
+    if not ys:
+        return ""
+    return f"{ys[0]}年" if len(ys) == 1 else f"{ys[0]}–{ys[-1]}年"
+
+
+def _fmt(v, unit: str) -> str:
+    if isinstance(v, list):
+        if v[0] == v[1]:
+            return fmt_amount(v[0], unit)
+        return f"{fmt_amount(v[0], unit)}–{fmt_amount(v[1], unit)}"
+    return fmt_amount(v, unit)
+
+
+def view(rec: dict, as_of: dt.date, held: dict | None = None) -> dict:
+    """Everything the enterprise page shows for one stored record: every condition and scored item
+    with value, threshold, result, reason, data year, citation and rule confidence — disqualifying
+    conditions first — and the gaps of the failing ones only."""
+    from .catalog import CONFIDENCE_NAMES, program_name, result_name, status_of
+    from .model import programs_by_id
+
+    versions = programs_by_id().get(rec["program"], [])
+    p = next((q for q in versions if q.version == rec["version"]), versions[-1] if versions else None)
+    required = required_conditions(p) if p else set()
+    missing = set(rec.get("missing") or [])
+    expert = p.expert_fields() if p else set()
+    gaps_by: dict[str, list[str]] = {}
+    for g in rec.get("gaps") or []:
+        item = g.get("_item")
+        if item is None and p is not None:  # results stored before gaps named their item
+            item = next((i for i, it in p.conditions.items() if g["field"] in p.item_fields(it)), "")
+        gaps_by.setdefault(item, []).append(g["text"])
+    res = rec.get("result")
+    rows = []
+    terms: set[str] = set()
+    for c in rec.get("conditions") or []:
+        it = (p.conditions.get(c["id"]) or p.indicators.get(c["id"])) if p else None
+        unit = _unit(p, it) if it is not None else ""
+        conf = (it.confidence if it is not None and it.confidence else (p.confidence if p else ""))
+        row = {"id": c["id"], "text": c["text"], "cite": c["cite"], "confidence": CONFIDENCE_NAMES.get(conf, conf),
+               "low": conf in ("low", "medium-low"), "note": it.note if it is not None and conf == "low" else "",
+               "years": _years(p, it, as_of) if it is not None else "", "gaps": []}
+        fids = sorted(p.item_fields(it)) if it is not None else []
+        lacking = [f for f in fids if f in missing]
+        if c["op"] == "points":
+            v = c["value"]
+            row.update(kind="indicator", group=(it.group if it is not None else "") or "评分项",
+                       value=("—" if v is None or (isinstance(v, list) and v[0] is None) else _fmt(v, "") + " 分"),
+                       threshold="", result=None, result_name="得分", hard=False)
+            if isinstance(v, list) and v[0] != v[1]:
+                row["reason"] = "须专家评定，给出可能的最低–最高分"
+                terms |= {"得分区间", "待专家评定"}
+            elif v is None or (isinstance(v, list) and v[0] is None):
+                row["reason"] = "缺少数据：" + "、".join(fields()[f].full_label for f in lacking if f in fields()) \
+                    if lacking else "缺少数据"
+            else:
+                row["reason"] = ""
+            if res != "pass":
+                row["gaps"] = gaps_by.get(c["id"], [])
+            rows.append(row)
+            continue
+        r = c["result"]
+        row.update(kind="condition", group="必备条件" if c["id"] in required else "可选路径（满足其一即可）",
+                   result=r, result_name={"pass": "满足", "fail": "不满足", "depends": "待专家评定",
+                                          "unknown": "数据缺失"}.get(r, "—"))
+        op = OP_WORDS.get(c["op"] or "", c["op"] or "")
+        row["value"] = "" if not c["op"] else "—" if c["value"] is None or (isinstance(c["value"], list) and c["value"][0] is None) \
+            else _fmt(c["value"], unit)
+        row["threshold"] = f"{op} {_fmt(c['threshold'], unit)}" if c["op"] and c["threshold"] is not None else ""
+        if r == "fail":
+            labels = "、".join(fields()[f].full_label for f in fids if f in fields() and f != "application_on")
+            row["reason"] = (f"{row['value']}，要求 {row['threshold']}" if row["threshold"] and row["value"] != "—"
+                             else f"按台账数据不成立（依据：{labels}）" if labels else "按台账数据不成立")
+            row["gaps"] = gaps_by.get(c["id"], [])
+        elif r == "unknown":
+            names = [fields()[f].full_label for f in lacking if f in fields()]
+            row["reason"] = "缺少数据：" + "、".join(names) if names else "缺少判定所需数据"
+            terms.add("数据缺失")
+        elif r == "depends":
+            judged = [fields()[f].label for f in fids if f in expert and f in fields()]
+            row["reason"] = "须专家评定" + (f"：{'、'.join(judged)}" if judged else "")
+            terms.add("待专家评定")
+        else:
+            row["reason"] = f"{row['value']}，要求 {row['threshold']}" if row["threshold"] and row["value"] != "—" else ""
+        row["hard"] = r == "fail" and c["id"] in required and not row["gaps"]
+        rows.append(row)
+    rank = {True: 0, False: 1}
+
+    def order(x):
+        if x["kind"] == "indicator":
+            return (6, 0)
+        req = x["group"] == "必备条件"
+        if x["result"] == "fail" and req:
+            return (0 if x["hard"] else 1, 0)
+        if x["result"] == "unknown" and req:
+            return (2, 0)
+        if x["result"] == "depends":
+            return (3, 0)
+        if not req and x["result"] != "pass":
+            return (4, 0)
+        return (5, rank[req])
+
+    if res == "pass":  # what made it pass first; alternatives not taken last
+        rows.sort(key=lambda x: (x["kind"] == "indicator", x["result"] != "pass", x["group"] != "必备条件"))
+    else:
+        rows.sort(key=order)
+    status = status_of(res, rec.get("close"))
+    if status == "close":
+        terms.add("一步之遥")
+    score = ""
+    if rec.get("score") is not None:
+        score = f"{fmt_number(rec['score'])} 分"
+    elif rec.get("score_min") is not None:
+        score = f"{fmt_number(rec['score_min'])}–{fmt_number(rec['score_max'])} 分"
+        terms.add("得分区间")
+    hard = [x for x in rows if x.get("hard")]
+    if held:
+        headline = f"已持有有效证书（认定日期 {held['issued_on']}，有效期至 {held['last_day']}）"
+        terms.add("已持有有效证书")
+    elif hard:
+        headline = "不符合：" + "；".join(f"{x['text']}（{x['reason']}）" for x in hard)
+    elif res == "fail":
+        first = next((g for x in rows if x["result"] == "fail" for g in x["gaps"]), "")
+        headline = "不符合" + (f"，下一步：{first}" if first else "")
+    elif res == "unknown":
+        lack = [fields()[f].full_label for f in rec.get("missing") or [] if f in fields()]
+        headline = "数据缺失：" + ("、".join(lack) if lack else "判定所需数据不全")
+    elif res == "depends":
+        headline = "待专家评定：台账能判断的条件都已满足，结果取决于专家评定项" + (f"（得分区间 {score}）" if score else "")
+    elif res == "pass":
+        headline = "符合"
+    else:
+        headline = score and f"积分 {score}"
+    expert_note = ""
+    if p is not None and p.id == "hnte":
+        expert_note = expert_share(p, rec)
+        if expert_note:
+            terms |= {"得分区间", "待专家评定"}
+    conf = p.confidence if p else ""
+    return {"program": rec["program"], "name": program_name(rec["program"]), "version": rec["version"],
+            "doc": (p.doc_number or p.document) if p else "", "confidence": CONFIDENCE_NAMES.get(conf, conf),
+            "low": conf in ("low", "medium-low"), "notes": p.notes if p and conf in ("low", "medium-low") else "",
+            "result": res, "result_name": result_name(res), "status": status, "score": score,
+            "headline": headline, "rows": rows, "held": held, "expert_note": expert_note, "terms": sorted(terms)}
+
+
+def expert_share(p, rec: dict) -> str:
+    """高企: how much of the 100-point score is expert-judged and what range this enterprise can reach."""
+    judged = 0.0
+    for c in rec.get("conditions") or []:
+        if c["op"] == "points" and isinstance(c["value"], list) and c["value"][0] is not None \
+                and c["value"][0] != c["value"][1]:
+            judged += c["value"][1] - c["value"][0]
+    lo, hi = rec.get("score_min"), rec.get("score_max")
+    if not judged:
+        return ""
+    head = ("创新能力评价满分 100 分，其中技术先进程度、核心支持作用、知识产权获得方式、研究开发组织管理水平等由专家评定，"
+            f"台账中没有这些评分，因此本企业有 {fmt_number(judged)} 分待专家评定")
+    if lo is None or hi is None:
+        return head + "；另有数据缺失，暂不能给出总分区间（总分须高于 70 分，国科发火〔2016〕32号 第十一条(七)）。"
+    need = "总分须高于 70 分"
+    verdict = ("即使专家评定项全部取最高分也达不到" if hi <= 70 else
+               "专家评定项取低分时仍可达到" if lo > 70 else "取决于专家评定")
+    return (f"{head}，得分区间 {fmt_number(lo)}–{fmt_number(hi)} 分；"
+            f"{need}（国科发火〔2016〕32号 第十一条(七)），{verdict}。")

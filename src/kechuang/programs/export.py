@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from .fields import fields
-from .model import RESULT_NAMES, programs_by_id
+from .catalog import program_names, result_name
 
 
 def _v(v):
@@ -15,13 +15,13 @@ def _v(v):
 
 
 def workbook_frames(recs: list[dict]) -> dict[str, pl.DataFrame]:
-    names = {pid: v[-1].name for pid, v in programs_by_id().items()}
+    names = program_names()
     summary, conds, gaps = [], [], []
     for r in recs:
         pname = names.get(r["program"], r["program"])
         summary.append({
             "统一社会信用代码": r["uscc"], "项目": pname, "规则版本": r["version"],
-            "结果": RESULT_NAMES.get(r["result"], r["result"] or "积分"),
+            "结果": result_name(r["result"]),
             "得分": r["score"], "最低分": r["score_min"], "最高分": r["score_max"],
             "一步之遥": "是" if r.get("_close") else "",
             "首要差距": r["gaps"][0]["text"] if r["gaps"] else "",
@@ -31,7 +31,7 @@ def workbook_frames(recs: list[dict]) -> dict[str, pl.DataFrame]:
             conds.append({"统一社会信用代码": r["uscc"], "项目": pname, "编号": c["id"], "条件/指标": c["text"],
                           "取值": str(_v(c["value"])) if c["value"] is not None else "", "比较": c["op"] or "",
                           "门槛": str(c["threshold"]) if c["threshold"] is not None else "",
-                          "结果": RESULT_NAMES.get(c["result"], "") if c["result"] else "", "依据": c["cite"]})
+                          "结果": result_name(c["result"]) if c["result"] else "", "依据": c["cite"]})
         for g in r["gaps"]:
             f = fields().get(g["field"])
             gaps.append({"统一社会信用代码": r["uscc"], "项目": pname, "字段": f.full_label if f else g["field"],

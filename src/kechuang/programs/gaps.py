@@ -282,3 +282,26 @@ def default_text(field_id: str, current, needed, delta) -> str:
     word = "增加" if (delta or 0) >= 0 else "减少"
     return (f"{label}现为 {fmt_number(current)}{unit}，需达到 {fmt_number(needed)}{unit}"
             f"（{word} {fmt_number(abs(delta or 0))}{unit}）")
+
+
+def fmt_amount(v, unit: str = "") -> str:
+    """A value with its unit as people write it: 31800 万元 → "3.18 亿元", 0.125 (%) → "12.5%",
+    thousands separated; "—" when missing."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if not isinstance(v, (int, float)):
+        return str(v)
+    if unit == "%":
+        return fmt_number(v, "%")
+    if unit == "万元" and abs(v) >= 10000:
+        from ..targets.units import convert
+
+        return f"{_plain(float(convert(v, '万元', '亿元')))} 亿元"
+    return f"{_plain(v)} {unit}".strip()
+
+
+def _plain(v) -> str:
+    s = f"{v:,.2f}".rstrip("0").rstrip(".")
+    return s

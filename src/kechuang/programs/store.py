@@ -53,11 +53,12 @@ def save(conn: Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[s
     rows = []
     for r in recs:
         close = bool(r.get("_close"))
+        r = dict(r, _next=next_step(r))
         rows.append(dict(as_of=as_of, uscc=r["uscc"], region_code=regions.get(r["uscc"]) or "",
                          program=r["program"], version=r["version"], result=r["result"],
                          score=_dec(r["score"]), score_min=_dec(r["score_min"]), score_max=_dec(r["score_max"]),
                          close=close, gap_count=len(r["gaps"]), gaps=r["gaps"], conditions=r["conditions"],
-                         next_step=(r["gaps"][0]["text"] if r["gaps"] else "")[:400],
+                         next_step=r["_next"][:400],
                          missing=r["missing"]))
     usccs = sorted({r["uscc"] for r in rows})
     progs = sorted(set(programs))
@@ -66,6 +67,32 @@ def save(conn: Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[s
     for i in range(0, len(rows), 1000):
         conn.execute(insert(T), rows[i:i + 1000])
     return len(rows)
+
+
+_REQUIRED: dict[tuple[str, str], set[str]] = {}
+
+
+def next_step(rec: dict) -> str:
+    """What a list shows as the first thing to know: a failing condition that every path needs and
+    no change of data can mend (e.g. sales over a ceiling) comes before any gap."""
+    if rec.get("result") == "fail":
+        key = (rec["program"], rec["version"])
+        if key not in _REQUIRED:
+            from .explain import required_conditions
+            from .model import programs_by_id
+
+            p = next((q for q in programs_by_id().get(rec["program"], []) if q.version == rec["version"]), None)
+            _REQUIRED[key] = required_conditions(p) if p else set()
+        mended = {g.get("_item") for g in rec.get("gaps") or []}
+        hard = [c["text"] for c in rec.get("conditions") or []
+                if c.get("result") == "fail" and c["id"] in _REQUIRED[key] and c["id"] not in mended]
+        if hard:
+            return "不符合：" + "；".join(hard)
+        failing = {c["id"] for c in rec.get("conditions") or [] if c.get("result") == "fail"}
+        first = next((g for g in rec.get("gaps") or [] if g.get("_item") in failing), None)
+        if first is not None:
+            return first["text"]
+    return rec["gaps"][0]["text"] if rec.get("gaps") else ""
 
 
 def latest_as_of(conn: Connection, program: str | None = None) -> dt.date | None:

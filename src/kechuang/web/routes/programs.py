@@ -1,6 +1,7 @@
 """企业培育 pages: per program counts (pass / close / far) by region with charts, program lists,
 the 小升高 list, and a ladder panel on the enterprise page. Reads stored results
-(``kechuang evaluate --region``); everything exports to Excel."""
+(``kechuang evaluate --region``) and the certification ledger (titles held); everything exports
+to Excel. Words (program names, statuses, glossary) come from ``programs.catalog``."""
 
 from __future__ import annotations
 
@@ -13,22 +14,16 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from ...programs import store
+from ...programs.catalog import (CONFIDENCE_NAMES, GLOSSARY, GROWTH, LADDER, STATUSES, program_name,
+                                 program_names, result_name, status_of)
 from ...programs.engine import PROGRAM_ORDER
-from ...programs.model import RESULT_NAMES, programs_by_id
+from ...programs.model import programs_by_id
 from ...regions import registry
 from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, render_cached, templates
 from .ledgers import ENTERPRISE_PANELS
 
 router = APIRouter()
-
-STATUS = [("pass", "符合"), ("close", "一步之遥"), ("far", "差距较大"), ("depends", "待专家评定"),
-          ("unknown", "数据缺失")]
-LADDER = ["tech_sme", "innovative_sme", "hnte", "srdi_sme", "little_giant"]
-GROWTH = ["js_gazelle", "js_potential_unicorn", "js_unicorn"]
-
-
-def _names() -> dict[str, str]:
-    return {pid: v[-1].name for pid, v in programs_by_id().items()}
+PER_PAGE = 100
 
 
 def _child_of(scope: str | None, code: str) -> str:
@@ -56,9 +51,26 @@ def _counts(session, codes: set[str] | None, scope: str | None, as_of: dt.date) 
     return df.with_columns(pl.col("region_code").replace_strict(mapping, default="").alias("area"))
 
 
+def _explain_zero(pid: str, total: dict) -> str:
+    """Why a program has no 符合 at all, in words (高企: expert-judged items decide)."""
+    p = programs_by_id()[pid][-1]
+    if total["pass"] or not p.expert_fields():
+        return ""
+    judged = "、".join(sorted({f.label for f in (_field(x) for x in p.expert_fields()) if f}))
+    return (f"“符合”为 0：{program_name(pid)}的判定含须由专家评定的项目（{judged}），台账中没有这些评分。"
+            f"由台账能判断的条件都已满足的 {total['depends']} 家企业列为“待专家评定”，并给出得分区间"
+            "（专家项取最低分与最高分时的总分）；最高分能过线的，才值得组织申报。")
+
+
+def _field(fid: str):
+    from ...programs.fields import fields
+
+    return fields().get(fid)
+
+
 def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> tuple[list[dict], list[dict]]:
     """Per program: counts by area (pass / close / far …), a chart option, and rows for export."""
-    names = _names()
+    names = program_names()
     cards, export = [], []
     df = _counts(session, codes, scope, day)
     for pid in [p for p in PROGRAM_ORDER if p in names] + sorted(set(names) - set(PROGRAM_ORDER)):
@@ -68,22 +80,29 @@ def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> 
         areas = sorted(sub["area"].unique().to_list())
         table = []
         for a in areas:
-            row = {k: int(sub.filter((pl.col("area") == a) & (pl.col("status") == k))["n"].sum()) for k, _ in STATUS}
+            row = {k: int(sub.filter((pl.col("area") == a) & (pl.col("status") == k))["n"].sum()) for k, _ in STATUSES}
             row["scored"] = int(sub.filter((pl.col("area") == a) & (pl.col("status") == "scored"))["n"].sum())
             table.append((a, _region_name(a), row))
-            export.append({"项目": names[pid], "地区": _region_name(a), **{lab: row[k] for k, lab in STATUS},
+            export.append({"项目": names[pid], "地区": _region_name(a), **{lab: row[k] for k, lab in STATUSES},
                            "积分企业数": row["scored"]})
-        total = {k: sum(r[k] for _, _, r in table) for k, _ in STATUS + [("scored", "")]}
+        total = {k: sum(r[k] for _, _, r in table) for k, _ in list(STATUSES) + [("scored", "")]}
         option = {
-            "tooltip": {"trigger": "axis"}, "legend": {"data": [lab for _, lab in STATUS[:3]]},
+            "tooltip": {"trigger": "axis"}, "legend": {"data": [lab for _, lab in STATUSES[:3]]},
             "grid": {"left": 60, "right": 20, "bottom": 40, "top": 40},
             "xAxis": {"type": "category", "data": [n for _, n, _ in table]}, "yAxis": {"type": "value"},
             "series": [{"name": lab, "type": "bar", "stack": "all", "data": [r[k] for _, _, r in table]}
-                       for k, lab in STATUS[:3]],
+                       for k, lab in STATUSES[:3]],
         }
+        versions = programs_by_id()[pid]
         cards.append({"id": pid, "name": names[pid], "rows": table, "total": total, "option": option,
-                      "scored": pid == "innovation_points"})
+                      "scored": pid == "innovation_points", "why_zero": _explain_zero(pid, total),
+                      "low": versions[-1].confidence in ("low", "medium-low")})
     return cards, export
+
+
+def _asked_name(rs) -> str:
+    """What the region box shows: the region the request named (never a default)."""
+    return _region_name(rs.asked) if rs.asked else ""
 
 
 @router.get("/programs", include_in_schema=False)
@@ -109,26 +128,25 @@ def programs_index(request: Request, session: DbSession, rs: Scope, as_of: str |
 
     def build():
         day, cards, _ = gather()
-        return {"cards": cards, "as_of": day, "region_code": scope, "status": STATUS}
+        return {"cards": cards, "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
+                "status": STATUSES, "glossary": GLOSSARY}
 
     return render_cached(request, "programs/index.html", build)
 
 
-def _list_frame(session, codes: set[str] | None, pid: str, day, result: str | None) -> pl.DataFrame:
-    df = store.load(session.connection(), day, pid, codes)
-    if df.height == 0:
-        return df
-    status = pl.when(pl.col("result") == "fail").then(
-        pl.when(pl.col("close")).then(pl.lit("close")).otherwise(pl.lit("far"))).otherwise(pl.col("result"))
-    df = df.with_columns(status.alias("status"))
-    if result:
-        df = df.filter(pl.col("status") == result)
-    return df
+def _names_of(conn, usccs) -> dict[str, str]:
+    from ...ledgers.store import enterprise_names
+
+    return enterprise_names(conn, usccs)
+
+
+def _pages(total: int) -> int:
+    return max(1, (total + PER_PAGE - 1) // PER_PAGE)
 
 
 @router.get("/programs/xiaoshenggao", include_in_schema=False)
-def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | None = None):
-    """小升高: 科技型中小企业 (passing) that are not yet 高企, closest first."""
+def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | None = None, page: int = 1):
+    """小升高: 科技型中小企业 (passing) without a valid 高企 certificate that are not yet 高企, closest first."""
     from ... import cache
     from ...programs.pipeline import xiaoshenggao as ranked
 
@@ -141,83 +159,133 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
             return []
         codes = rs.codes
         key = ("xiaoshenggao", str(session.get_bind().url), day, rs.key)
-        return [dict(r, region=_region_name(r["region_code"]))
-                for r in cache.cached(key, lambda: ranked(conn, day, codes))]
+        return cache.cached(key, lambda: ranked(conn, day, codes))
+
+    def named(rows):
+        names = _names_of(conn, [r["uscc"] for r in rows])
+        return [dict(r, region=_region_name(r["region_code"]), name=names.get(r["uscc"], ""),
+                     result_name=result_name(r["result"])) for r in rows]
 
     if format == "xlsx":
         from ...excel import xlsx_response
 
-        frame = pl.DataFrame([{"统一社会信用代码": r["uscc"], "地区": r["region"],
-                               "高企评价": RESULT_NAMES.get(r["result"], r["result"]),
+        frame = pl.DataFrame([{"序号": i, "企业名称": r["name"], "统一社会信用代码": r["uscc"], "地区": r["region"],
+                               "高企评价": r["result_name"], "得分区间": _range(r),
                                "不符合条件数": r["failing"], "一步之遥": "是" if r["close"] else "",
-                               "主要差距": "；".join(r["gaps"])} for r in ranked_rows()])
+                               "主要差距": "；".join(r["gaps"])} for i, r in enumerate(named(ranked_rows()), 1)])
         return xlsx_response({"小升高": frame}, "小升高名单.xlsx")
+
+    page = max(1, page)
 
     def build():
         rows = ranked_rows()
-        return {"rows": rows[:500], "total": len(rows), "as_of": day, "region_code": scope}
+        start = (page - 1) * PER_PAGE
+        return {"rows": named(rows[start:start + PER_PAGE]), "start": start, "total": len(rows), "page": page,
+                "pages": _pages(len(rows)), "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
+                "glossary": {k: GLOSSARY[k] for k in ("一步之遥", "得分区间", "待专家评定", "已持有有效证书")}}
 
     return render_cached(request, "programs/xiaoshenggao.html", build)
+
+
+def _range(r) -> str:
+    from ...programs.gaps import fmt_number
+
+    if r.get("score") is not None:
+        return fmt_number(r["score"])
+    if r.get("score_min") is not None:
+        return f"{fmt_number(r['score_min'])}–{fmt_number(r['score_max'])}"
+    return ""
 
 
 @router.get("/programs/{pid}", include_in_schema=False)
 def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
                  result: str | None = None, format: str | None = None, page: int = 1):
-    names = _names()
+    names = program_names()
     if pid not in names:
         raise HTTPException(status_code=404, detail=f"未知的培育项目“{pid}”")
+    if result and result not in dict(STATUSES):
+        raise HTTPException(status_code=400, detail=f"未知的结果筛选“{result}”，可选："
+                            + "、".join(f"{k}（{v}）" for k, v in STATUSES))
     scope = rs.code
     conn = session.connection()
     day = store.latest_as_of(conn, pid)
     codes = rs.codes
-    per = 100
     page = max(1, page)
     export = format == "xlsx"
-    found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * per,
-                               None if export else per) if day else ([], 0))
-    rows = [{"uscc": r["uscc"], "region": _region_name(r["region_code"]),
-             "status": ("close" if r["close"] else "far") if r["result"] == "fail" else r["result"],
-             "result": RESULT_NAMES.get(r["result"], r["result"] or "积分"), "version": r["version"],
-             "score": r["score"], "score_min": r["score_min"], "score_max": r["score_max"],
-             "gap": r["next_step"], "missing": 0} for r in found]
+    found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * PER_PAGE,
+                               None if export else PER_PAGE) if day else ([], 0))
+    names_of = _names_of(conn, [r["uscc"] for r in found])
+    held = _holders(session, pid, day, rs) if day else set()
+    rows = [{"uscc": r["uscc"], "name": names_of.get(r["uscc"], ""), "region": _region_name(r["region_code"]),
+             "status": status_of(r["result"], r["close"]), "result": result_name(r["result"]),
+             "version": r["version"], "score": _range(r), "gap": r["next_step"],
+             "held": r["uscc"] in held} for r in found]
     if export:
         from ...excel import xlsx_response
 
-        frame = pl.DataFrame([{"统一社会信用代码": r["uscc"], "地区": r["region"], "结果": r["result"],
-                               "版本": r["version"], "得分": r["score"], "最低分": r["score_min"],
-                               "最高分": r["score_max"], "首要差距": r["gap"]} for r in rows])
+        frame = pl.DataFrame([{"企业名称": r["name"], "统一社会信用代码": r["uscc"], "地区": r["region"],
+                               "结果": r["result"] + ("（一步之遥）" if r["status"] == "close" else ""),
+                               "已持有有效证书": "是" if r["held"] else "", "规则版本": r["version"],
+                               "得分/得分区间": r["score"], "首要问题 / 下一步": r["gap"]} for r in rows])
         return xlsx_response({names[pid]: frame}, f"{names[pid]}-{day}.xlsx")
+    versions = programs_by_id()[pid]
     return render(request, "programs/list.html", {
-        "pid": pid, "name": names[pid], "rows": rows, "total": total, "page": page,
-        "pages": max(1, (total + per - 1) // per), "as_of": day, "region_code": scope, "result": result or "",
-        "status": STATUS, "versions": programs_by_id()[pid]})
+        "pid": pid, "name": names[pid], "rows": rows, "total": total, "page": page, "start": (page - 1) * PER_PAGE,
+        "pages": _pages(total), "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
+        "result": result or "", "status": STATUSES, "versions": versions, "glossary": GLOSSARY,
+        "confidence_names": CONFIDENCE_NAMES})
+
+
+def _holders(session, pid: str, day, rs) -> set[str]:
+    from ... import cache
+    from ...programs.pipeline import holders
+
+    key = ("program_holders", str(session.get_bind().url), pid, day, rs.key)
+    return cache.cached(key, lambda: holders(session.connection(), pid, day, rs.codes))
 
 
 # ---------------------------------------------------------------- enterprise panel
 
-def program_ladder(request: Request, uscc: str) -> dict:
-    """Position of one enterprise on the ladders and its next step (for the enterprise page)."""
+def program_ladder(request: Request, uscc: str, records: dict | None = None) -> dict:
+    """One enterprise on the ladders: titles held (valid certificates from the ledger), each
+    program's full explanation, and the next step up from the highest title held."""
+    from ...programs.explain import view
+    from ...programs.pipeline import held_titles
+
     factory = request.app.state.session_factory
     with factory() as s:
         conn = s.connection()
         day = store.latest_as_of(conn)
         df = store.load(conn, day, None, None, uscc) if day else pl.DataFrame()
-    names = _names()
+    cert = (records or {}).get("certification")
+    today = day or dt.date.today()
+    held = held_titles(cert, today)
     by = {r["program"]: r for r in (df.iter_rows(named=True) if df.height else [])}
 
     def step(pid):
         r = by.get(pid)
+        h = held.get(pid)
         if r is None:
-            return {"id": pid, "name": names.get(pid, pid), "result": None, "label": "未评价", "gap": ""}
-        return {"id": pid, "name": names.get(pid, pid), "result": r["result"],
-                "label": RESULT_NAMES.get(r["result"], "积分"),
-                "score": r["score"], "score_min": r["score_min"], "score_max": r["score_max"],
-                "gap": r["gaps"][0]["text"] if r["gaps"] else "", "missing": r["missing"]}
+            v = {"program": pid, "name": program_name(pid), "result": None, "status": "none",
+                 "result_name": "未评价", "score": "", "rows": [], "terms": [], "held": h,
+                 "headline": "尚未评价" if not h else f"已持有有效证书（有效期至 {h['last_day']}）"}
+        else:
+            v = view(r, today, h)
+        v["id"] = pid
+        if h:
+            v["status"] = "held"
+            v["label"] = "已持有"
+        else:
+            v["label"] = v["result_name"] + ("（一步之遥）" if v.get("status") == "close" else "")
+        return v
 
-    ladder = [step(p) for p in LADDER if p in names]
-    growth = [step(p) for p in GROWTH if p in names]
-    nxt = next((s for s in ladder if s["result"] not in ("pass",)), None)
-    return {"as_of": day, "ladder": ladder, "growth": growth, "next": nxt,
+    ladder = [step(p) for p in LADDER if p in program_names()]
+    growth = [step(p) for p in GROWTH if p in program_names()]
+    top = max((i for i, s in enumerate(ladder) if s["held"]), default=-1)
+    nxt = next((s for s in ladder[top + 1:] if not s["held"]), None)
+    terms = sorted({t for s in ladder + growth for t in s["terms"]} | ({"已持有有效证书"} if held else set()))
+    return {"as_of": day, "ladder": ladder, "growth": growth, "next": nxt, "held": held,
+            "glossary": [(t, GLOSSARY[t]) for t in terms if t in GLOSSARY],
             "points": step("innovation_points") if "innovation_points" in by else None}
 
 

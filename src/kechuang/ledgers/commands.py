@@ -179,7 +179,7 @@ def template_cmd(
 
 
 def demo_data_cmd(
-    city: str = typer.Option("盐城市", "--city", help="城市名称或代码"),
+    city: str = typer.Option(..., "--city", help="城市名称或代码，如 扬州市"),
     enterprises: int = typer.Option(20000, "--enterprises", help="企业数"),
     seed: int = typer.Option(2026, "--seed", help="随机种子（相同种子生成相同数据）"),
     today: str = typer.Option("2026-11-25", "--today", help="“今天”的日期（决定年度数据与证书有效期）"),

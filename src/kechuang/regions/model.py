@@ -26,7 +26,7 @@ class Region:
 
     @property
     def is_official_code(self) -> bool:
-        """False for project codes such as 320900Z01."""
+        """False for project codes such as 321000Z01."""
         return self.code.isdigit()
 
     def to_dict(self) -> dict:

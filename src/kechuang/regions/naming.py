@@ -1,6 +1,6 @@
 """How a place is named in registers and attributed in documents.
 
-display_name: the customary full form used in registers (盐城市, 无锡市新吴区, 高邮市卸甲镇,
+display_name: the customary full form used in registers (扬州市, 无锡市新吴区, 高邮市卸甲镇,
 高邮高新区). context_for: a place as a statement is attributed to it — its display name, its
 official code when it has one, and the nearest code the registry knows (a zone's or a town's).
 """
@@ -28,7 +28,7 @@ def _registry():
 
 
 def display_name(region) -> str:
-    """The customary full form used in registers: 盐城市, 无锡市新吴区, 高邮市卸甲镇, 高邮高新区."""
+    """The customary full form used in registers: 扬州市, 无锡市新吴区, 高邮市卸甲镇, 高邮高新区."""
     reg = _registry()
     parent = reg.get(region.parent_code) if region.parent_code else None
     name = region.name

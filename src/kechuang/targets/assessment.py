@@ -103,6 +103,21 @@ def available_systems() -> list[str]:
     return sorted(p.stem.removeprefix("assessment-") for p in DATA_DIR.glob("assessment-*.yaml"))
 
 
+def default_system(region_code: str | None = None) -> str | None:
+    """The assessment system to show when none is asked for: the one of the region or its nearest
+    ancestor, else the only one installed; None when that does not decide it (no built-in city)."""
+    systems = available_systems()
+    if region_code:
+        from kechuang.regions import registry
+
+        reg = registry()
+        chain = [region_code] + ([a.code for a in reversed(reg.ancestors(region_code))] if reg.get(region_code) else [])
+        for code in chain:
+            if code in systems:
+                return code
+    return systems[0] if len(systems) == 1 else None
+
+
 def unit_codes(system: System) -> list[str]:
     if system.units != "children":
         return list(system.units)

@@ -225,7 +225,7 @@ def snapshot_cmd(
 
 @targets_app.command("demo")
 def demo_cmd(year: int = typer.Option(None, "--year", help="年度(默认今年)")) -> None:
-    """载入盐城市及各区县演示目标 Load demo targets for 盐城市."""
+    """载入演示城市及各区县演示目标 Load the demo city's targets."""
     from kechuang import db
 
     from .demo import load_demo_targets
@@ -237,7 +237,7 @@ def demo_cmd(year: int = typer.Option(None, "--year", help="年度(默认今年)
 
 @targets_app.command("assess")
 def assess_cmd(
-    city: str = typer.Option("320900", "--city", help="城市代码或名称(需有考核指标体系文件)"),
+    city: str = typer.Option(None, "--city", help="城市代码或名称(需有考核指标体系文件;只装有一个时可省略)"),
     as_of: str = typer.Option(None, "--date", help="统计日期(默认今天)"),
     fmt: str = typer.Option("table", "--format", help="table | jsonl | xlsx"),
     output: Path = typer.Option(None, "--output", "-o", help="xlsx 输出文件"),
@@ -248,7 +248,11 @@ def assess_cmd(
     from .assessment import assess, load_system, target_values
     from .metrics import LedgerSource, MetricError
 
-    code = _region(city)
+    from .assessment import default_system
+
+    code = _region(city) if city else default_system()
+    if code is None:
+        _fail("请用 --city 指定城市(名称或代码)")
     today = date_or_exit(as_of)
     try:
         system = load_system(code)

@@ -235,7 +235,7 @@ def _as_date(frame: pl.DataFrame, col: str) -> pl.Expr:
 # ---------------------------------------------------------------- region roll-up
 
 def _prefix_ancestors(code: str) -> list[str]:
-    """GB/T 2260 structure: 320902 -> 320900 -> 320000 (used when the registry has no entry)."""
+    """GB/T 2260 structure: 320205 -> 320200 -> 320000 (used when the registry has no entry)."""
     out = []
     if len(code) == 6 and code.isdigit():
         if code[4:] != "00":

@@ -61,9 +61,9 @@ def district_chart(rows: list[Progress], metric_id: str) -> dict | None:
 def overview_context(session, user) -> dict:
     """Context of templates/targets/overview_panel.html for the user's region (this year)."""
     today = dt.date.today()
-    code = user.region_code
-    if code is None:
-        code = "320900"  # unscoped users see the demo city
+    from .assessment import default_system
+
+    code = user.region_code or default_system()  # unscoped users: the installed assessment city, if one
     engine = session.get_bind()
     rows = progress_report(session, engine, region_code=code, year=today.year, today=today)
     own = [p for p in rows if p.target.region_code == code and p.target.binding_status == "bound"]

@@ -175,9 +175,13 @@ def rows_page(request: Request, target_id: int, session: DbSession, user: Curren
 @router.get("/assessment", include_in_schema=False)
 def assessment_page(request: Request, session: DbSession, user: CurrentUser, city: str | None = None,
                     date: str | None = None, format: str | None = None):
-    from ...targets.assessment import available_systems
+    from ...targets.assessment import available_systems, default_system
 
-    code = _region_param(user, city) or "320900"
+    code = _region_param(user, city) or default_system(user.region_code)
+    if code is None:
+        return render(request, "targets/assessment.html", {
+            "error": "请选择要查看考核排名的城市（填写城市名称或代码）", "systems": available_systems(),
+            "result": None, "city": ""})
     today = dt.date.fromisoformat(date) if date else dt.date.today()
     try:
         view = cache.cached(("assessment", str(session.get_bind().url), code, today),

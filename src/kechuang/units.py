@@ -187,5 +187,33 @@ def symbols() -> list[str]:
     return out
 
 
-__all__ = ["Unit", "UnitError", "compatible", "convert", "family", "family_label", "known", "quantity_key",
+def format_number(value, decimals: int = 2) -> str:
+    """A number as people write it: thousands separators, no trailing zeros (152.300000 → "152.3",
+    1234567 → "1,234,567"); ``decimals`` places at most (4 below 1, so 0.0012 亿元 stays visible);
+    "—" when missing."""
+    if value is None or value == "":
+        return "—"
+    try:
+        v = value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if not v.is_finite():
+        return "—"
+    places = decimals if abs(v) >= 1 or v == 0 else max(decimals, 4)
+    q = v.quantize(Decimal(1).scaleb(-places))
+    text = f"{q:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_quantity(value, symbol: str, decimals: int = 2) -> str:
+    """"152.3 亿元", "30%", "1,200 家"; "—" when missing."""
+    num = format_number(value, decimals)
+    if num == "—" or not symbol:
+        return num
+    return f"{num}{symbol}" if symbol == "%" else f"{num} {symbol}"
+
+
+__all__ = ["format_number", "format_quantity", "Unit", "UnitError", "compatible", "convert", "family", "family_label", "known", "quantity_key",
            "registry", "symbols", "base_symbols", "unit", "with_multiplier"]

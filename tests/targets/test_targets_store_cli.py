@@ -127,6 +127,8 @@ def test_cli_add_queue_bind_progress_jsonl(db_url):
                             "--unit", "家"])
     assert r.exit_code == 2 and "不是有效数字" in r.output
     r = runner.invoke(app, ["targets", "bind", "1", "hnte_valid", ])
+    assert r.exit_code == 2 and "不能绑定到存量指标" in r.output   # a 新招引 target counts what is added
+    r = runner.invoke(app, ["targets", "bind", "1", "tech_sme_registered"])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["targets", "bind", "1", "tech_contract_amount"])
     assert r.exit_code == 2 and "不兼容" in r.output
@@ -179,3 +181,59 @@ def test_cli_assess_unknown_city(db_url):
 
     r = runner.invoke(app, ["targets", "assess", "--city", "320200"])
     assert r.exit_code == 2 and "考核指标体系" in r.output
+
+
+def test_flow_target_never_binds_to_a_stock_metric(session):
+    """新增 (flow) against 有效/总数 (stock), by hand and automatically."""
+    t = add_target(session, region="320900", region_code="320900", indicator="新增科技企业孵化器", value="3",
+                   unit="个", year=2024)
+    assert t.metric_id is None  # 孵化器 alone would bind to the stock count of incubators
+    with pytest.raises(TargetError, match="期内新增量,不能绑定到存量指标"):
+        bind_target(session, t.id, "incubator_count", "alice")
+    s = add_target(session, region="320900", region_code="320900", indicator="有效高企总数", value="30",
+                   unit="家", year=2024)
+    assert s.metric_id == "hnte_valid"
+    with pytest.raises(TargetError, match="不能绑定到期内新增指标"):
+        bind_target(session, s.id, "hnte_new", "alice")
+    f = add_target(session, region="320900", region_code="320900", indicator="新增高企", value="30", unit="家",
+                   year=2024)
+    assert f.metric_id == "hnte_new"
+    from kechuang.targets.store import candidate_metrics
+
+    assert "hnte_valid" not in {m.id for m in candidate_metrics(f)}
+    assert {m.unit for m in candidate_metrics(f)} <= {"家", "个", "项", "件", "人", "人次", "名", "位"}
+
+
+def test_unbind_rebind_restore_are_audited_and_history_follows(session, ledgers):
+    from kechuang.targets.store import ImplausibleBinding, restore_target, unbind_target
+
+    src = dict_source(ledgers)
+    t = add_target(session, region="320900", region_code="320900", indicator="新认定高企", value="2", unit="家",
+                   year=2024, auto_bind=False)
+    bind_target(session, t.id, "hnte_new", "alice", source=src, today=dt.date(2024, 6, 30))
+    # history recorded at binding, from the dated ledger: one snapshot per month end and today
+    assert [s.as_of.month for s in history(session, t.id)] == [1, 2, 3, 4, 5, 6]
+    # a 新认定 target cannot be rebound to the count of valid certificates
+    with pytest.raises(TargetError, match="期内新增量"):
+        bind_target(session, t.id, "hnte_valid", "alice", source=src, today=dt.date(2024, 6, 30))
+    unbind_target(session, t.id, "alice")
+    assert t.binding_status == "unbound" and history(session, t.id) == []
+    dismiss_target(session, t.id, "alice")
+    restore_target(session, t.id, "alice")
+    assert t.binding_status == "unbound"
+    # a target of 0.5 家 bound to the 3 valid certificates of 30 June is 600 %: confirm first
+    small = add_target(session, region="320900", region_code="320900", indicator="高企", value="0.5",
+                       unit="家", year=2024, auto_bind=False)
+    with pytest.raises(ImplausibleBinding, match="完成率 600%,超过 300%"):
+        bind_target(session, small.id, "hnte_valid", "alice", source=src, today=dt.date(2024, 6, 30))
+    assert small.binding_status == "unbound"
+    bind_target(session, small.id, "hnte_valid", "alice", source=src, today=dt.date(2024, 6, 30), confirm=True)
+    bind_target(session, small.id, "tech_sme_registered", "bob", source=src, today=dt.date(2024, 6, 30))
+    session.commit()
+    trail = [(a.action, a.entity_id, (a.before or {}).get("metric_id"), (a.after or {}).get("metric_id"))
+             for a in session.scalars(select(AuditEntry).where(AuditEntry.entity == "target")
+                                      .order_by(AuditEntry.id))]
+    assert trail == [("bind", str(t.id), None, "hnte_new"), ("unbind", str(t.id), "hnte_new", None),
+                     ("dismiss", str(t.id), None, None), ("restore", str(t.id), None, None),
+                     ("bind", str(small.id), None, "hnte_valid"),
+                     ("rebind", str(small.id), "hnte_valid", "tech_sme_registered")]

@@ -110,3 +110,48 @@ def test_progress_page_states_the_rule_and_the_new_statuses(db_url, client_as, l
     assert "未开始" in row and "严重滞后" not in row
     api = {r["id"]: r for r in c.get("/api/targets/progress?year=2024&date=2024-06-30").json()}
     assert api[rd]["status"] == "暂无数据" and api[rd]["current"] is None
+
+
+def test_binding_must_be_chosen_checked_confirmed_and_can_be_undone(db_url, client_as, ledger):
+    """No metric is chosen for the officer; only metrics of the same unit family and time sense are
+    offered; an implausible rate asks for a confirmation; unbind and rebind are audited in Chinese."""
+    year = dt.date.today().year
+    flow = _add(db_url, region="盐城市", region_code="320900", indicator="新增孵化器", value="3", unit="个",
+                year=year, auto_bind=False)
+    small = _add(db_url, region="盐城市", region_code="320900", indicator="高企", value="0.5", unit="家",
+                 year=2024, auto_bind=False)
+    c = client_as("officer", "320900")
+    page = c.get("/targets/queue").text
+    row = re.search(rf'<tr data-target-id="{flow}".*?</tr>', page, re.S).group(0)
+    select = re.search(r"<select name=\"metric\" required.*?</select>", row, re.S).group(0)
+    first = re.search(r"<option[^>]*>", select).group(0)
+    assert 'value=""' in first and "selected" in first and "disabled" in first
+    assert 'value="incubator_count"' not in select and 'value="hnte_valid"' not in select  # stocks
+    assert 'value="hnte_new"' in select and 'value="tech_contract_amount"' not in select  # money
+    token = csrf_from(page)
+    assert c.post(f"/targets/{flow}/bind", data={"metric": "", "csrf_token": token}).status_code == 400
+    r = c.post(f"/targets/{flow}/bind", data={"metric": "incubator_count", "csrf_token": token})
+    assert r.status_code == 400 and "存量指标" in r.text
+    # 0.5 家 against the 3 valid certificates of the hand-made ledger at the end of 2024: 600 %
+    r = c.post(f"/targets/{small}/bind", data={"metric": "hnte_valid", "csrf_token": token})
+    assert r.status_code == 409 and "600%" in r.text and "确认绑定" in r.text
+    r = c.post(f"/targets/{small}/bind", data={"metric": "hnte_valid", "confirm": "1", "csrf_token": token,
+                                                "next": f"/targets/{small}"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/targets/{small}"
+    detail = c.get(f"/targets/{small}").text
+    assert "已绑定" in detail and "解除绑定" in detail and "改绑" in detail
+    page = c.get("/targets?year=2024&date=2024-12-31").text
+    row = re.search(rf'data-target-id="{small}".*?</tr>', page, re.S).group(0)
+    assert "600.0%" in row and "完成率异常" in row
+    assert '"value": 300.0' in page.replace("&#34;", '"') or "300.0" in page
+    r = c.post(f"/targets/{small}/unbind", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    r = c.post(f"/targets/{small}/bind", data={"metric": "tech_sme_registered", "csrf_token": token})
+    assert r.status_code == 200
+    detail = c.get(f"/targets/{small}").text
+    trail = re.search(r'id="binding-trail".*?</table>', detail, re.S).group(0)
+    assert trail.count("<tr>") == 1 + 3
+    assert "绑定指标" in trail and "解除绑定" in trail and "有效高新技术企业数" in trail and "hnte_valid" not in trail
+    admin = client_as("admin", None)
+    log = admin.get("/admin/audit?entity=target").text
+    assert "解除绑定" in log and "北京时间" in log and "\\u" not in log

@@ -54,6 +54,15 @@ class Metric:
         """A level (valid/cumulative on a date) rather than a flow counted from 1 January."""
         return self.window in ("as_of", "cumulative")
 
+    @property
+    def sense_label(self) -> str:
+        """How the metric counts, in Chinese: a level on the date, what was added in the period, a ratio."""
+        if self.aggregation == "ratio":
+            return "比率"
+        if self.window == "fiscal_year":
+            return "年度数据"
+        return "统计日总数" if self.is_stock else "期内新增"
+
     def fields(self) -> set[str]:
         out = {c["field"] for c in self.filter}
         if self.kind is None:

@@ -5,10 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from .progress import Progress, progress_report
+from .progress import Progress, progress_report, status_rules
 
 STATUS_COLORS = {"已完成": "#2e7d32", "正常": "#1565c0", "滞后": "#f9a825", "严重滞后": "#c62828",
                  "未开始": "#78909c", "暂无数据": "#b0bec5"}
+
+
+def _bar(p: Progress) -> dict:
+    """One completion bar; an implausible rate is cut at the limit (the real rate in its label), so one
+    wrong binding does not squash every other bar."""
+    real = round(float(p.share) * 100, 1)
+    bar = {"value": real, "itemStyle": {"color": STATUS_COLORS.get(p.status or "", "#90a4ae")}}
+    limit = status_rules().implausible_share
+    if p.implausible and limit is not None:
+        bar.update(value=float(limit) * 100, itemStyle={"color": "#8e24aa"},
+                   label={"show": True, "position": "insideRight", "formatter": f"{real:g}%(异常,请核对绑定)"})
+    return bar
 
 
 def progress_chart(rows: list[Progress]) -> dict:
@@ -16,8 +28,7 @@ def progress_chart(rows: list[Progress]) -> dict:
     rows = [p for p in rows if p.share is not None]
     names = [f"{p.target.region}·{p.target.indicator}" if len({r.target.region_code for r in rows}) > 1
              else p.target.indicator for p in rows]
-    bars = [{"value": round(float(p.share) * 100, 1),
-             "itemStyle": {"color": STATUS_COLORS.get(p.status or "", "#90a4ae")}} for p in rows]
+    bars = [_bar(p) for p in rows]
     pace = [None if (p.expected is None or not p.target.value) else
             round(float(p.expected / p.target.value) * 100, 1) for p in rows]
     return {
@@ -50,9 +61,7 @@ def district_chart(rows: list[Progress], metric_id: str) -> dict | None:
                   "axisLabel": {"interval": 0, "rotate": 30}},
         "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
         "series": [{"name": "完成率", "type": "bar",
-                    "data": [{"value": round(float(p.share) * 100, 1),
-                              "itemStyle": {"color": STATUS_COLORS.get(p.status or "", "#90a4ae")}}
-                             for p in rows],
+                    "data": [_bar(p) for p in rows],
                     "markLine": {"symbol": "none", "data": [{"yAxis": 100}], "label": {"formatter": "目标"}}}],
         "__click": {p.target.region: f"/targets/{p.target.id}/rows" for p in rows},
     }

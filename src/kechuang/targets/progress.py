@@ -32,6 +32,7 @@ class StatusRules:
     within_limit: str = "正常"
     not_started: str = "未开始"
     no_data: str = "暂无数据"
+    implausible_share: Decimal | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -61,7 +62,8 @@ def parse_status(raw: Any, path: Path = STATUS_FILE) -> StatusRules:
         bands = tuple(sorted(bands, key=lambda b: -b[1]))
         rules = StatusRules(str(raw["done"]), bands, str(raw.get("over_limit") or bands[-1][0]),
                             str(raw.get("within_limit") or bands[0][0]), str(raw.get("not_started") or "未开始"),
-                            str(raw.get("no_data") or "暂无数据"))
+                            str(raw.get("no_data") or "暂无数据"),
+                            Decimal(str(raw["implausible_share"])) if raw.get("implausible_share") else None)
     except (KeyError, TypeError, ValueError, ArithmeticError, IndexError) as exc:
         raise MetricError(f"状态阈值文件 {path.name} 格式错误:{exc!r}") from None
     if not rules.bands or rules.bands[-1][1] != 0:
@@ -124,6 +126,7 @@ class Progress:
     pace: Decimal | None = None
     status: str | None = None
     error: str = ""
+    implausible: bool = False  # completion rate above the plausible limit: check the binding
 
     def to_json(self) -> dict:
         t = self.target
@@ -145,6 +148,7 @@ class Progress:
             "expected_linear": _num(self.expected_linear),
             "expected_seasonal": _num(self.expected_seasonal),
             "status": self.status,
+            "implausible": self.implausible,
             "as_of": self.as_of.isoformat(),
             "source": {"doc": t.source_doc, "quote": t.source_quote},
             **({"error": self.error} if self.error else {}),
@@ -262,6 +266,8 @@ def _fill(p: Progress, m: Metric, values, rules: StatusRules) -> None:
     if p.current is not None and goal:
         p.share = (p.current / goal).quantize(Q4, ROUND_HALF_UP)
     p.status = judge(p, rules)
+    p.implausible = bool(p.share is not None and rules.implausible_share is not None
+                         and p.share > rules.implausible_share)
 
 
 # ---------------------------------------------------------------- snapshots
@@ -304,6 +310,48 @@ def backfill_snapshots(session: Session, targets: list[Target], source: FrameSou
         for d in month_ends(y, min(until, dt.date(y, 12, 31))):
             n += take_snapshots(session, compute_progress(ts, source, d))
     return n
+
+
+def record_history(session: Session, targets: list[Target], source: FrameSource, today: dt.date) -> int:
+    """Record the history of bound targets from the dated ledger, without any command: a snapshot at
+    each month end of the target's year not yet recorded, and today's (refreshed). Called when a
+    target is bound, when its page is opened and after a ledger import."""
+    bound = [t for t in targets if t.binding_status == "bound" and t.metric_id and today >= dt.date(t.year, 1, 1)]
+    if not bound:
+        return 0
+    have = {(s.target_id, s.as_of) for s in session.scalars(
+        select(TargetSnapshot).where(TargetSnapshot.target_id.in_([t.id for t in bound])))}
+    n = 0
+    for y in sorted({t.year for t in bound}):
+        ts = [t for t in bound if t.year == y]
+        for d in month_ends(y, min(today, dt.date(y, 12, 31))):
+            todo = [t for t in ts if (t.id, d) not in have or d == today]
+            if todo:
+                n += take_snapshots(session, compute_progress(todo, source, d))
+    return n
+
+
+def record_after_import(engine, kinds: Iterable[str], today: dt.date | None = None) -> int:
+    """After a ledger import: the history of this year's bound targets whose metrics read a changed
+    ledger kind (the enterprise ledger moves every enterprise-counted metric)."""
+    from kechuang import db
+
+    from .metrics import LedgerSource
+    from .store import list_targets
+
+    kinds = set(kinds)
+    today = today or dt.date.today()
+    metrics = load_metrics()
+
+    def reads(m: Metric) -> bool:
+        if m.ratio:
+            return any(reads(metrics[x]) for x in m.ratio)
+        return m.kind in kinds or ("enterprise" in kinds and m.region_by == "enterprise")
+
+    wanted = {m.id for m in metrics.values() if reads(m)}
+    with db.session_scope(engine) as session:
+        targets = [t for t in list_targets(session, year=today.year, binding="bound") if t.metric_id in wanted]
+        return record_history(session, targets, LedgerSource(engine), today)
 
 
 def history(session: Session, target_id: int) -> list[TargetSnapshot]:

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kechuang.db import Base
 
 from .metrics import MetricError, load_metrics
-from ..units import UnitError, compatible, known as known_unit
+from ..units import UnitError, compatible, family_label, format_number, known as known_unit
 
 COMPARATORS = (">=", "=", "<=", "~", ">", "<")
+# how screens write a comparator before the target value ("≥ 600 家", "约 3.9 亿元")
+COMPARATOR_LABELS = {">=": "≥", "=": "达", "<=": "≤", "~": "约", ">": ">", "<": "<"}
 BINDING = ("bound", "unbound", "dismissed")
 
 
@@ -95,15 +97,50 @@ def unit_problem(unit: str) -> str:
             "请改正目标的单位,或在单位表中补充该单位")
 
 
-def check_binding(metric_id: str, unit: str) -> None:
+def flow_or_stock(indicator: str) -> str | None:
+    """"flow" when the indicator counts what is added in the period (新增, 新认定 …), "stock" when it
+    counts a level (有效, 总数, 累计 …), None when it does not say (words in data/synonyms.yaml)."""
+    from .synonyms import synonyms
+
+    return synonyms().flow_or_stock(indicator)
+
+
+def check_binding(metric_id: str, unit: str, indicator: str = "") -> None:
+    """Refuse a binding that cannot measure the target: unknown metric, unit of another family, a
+    flow target (新增…) on a stock metric (valid/cumulative on a date) or the reverse."""
     metrics = load_metrics()
+    if not metric_id:
+        raise TargetError("请选择对应的台账指标")
     if metric_id not in metrics:
         raise TargetError(f"未知指标“{metric_id}”")
+    m = metrics[metric_id]
     if not known_unit(unit):
         raise TargetError(unit_problem(unit))
-    if not compatible(unit, metrics[metric_id].unit):
-        raise TargetError(
-            f"目标单位“{unit}”与指标“{metrics[metric_id].name}”的单位“{metrics[metric_id].unit}”不兼容")
+    if not compatible(unit, m.unit):
+        raise TargetError(f"目标单位“{unit}”({family_label(unit)})与指标“{m.name}”的单位“{m.unit}”"
+                          f"({family_label(m.unit)})不兼容,不能换算")
+    kind = flow_or_stock(indicator)
+    if m.aggregation == "ratio" or kind is None:
+        return
+    if kind == "flow" and m.is_stock:
+        alt = "、".join(f"“{x.name}”" for x in metrics.values()
+                       if x.kind == m.kind and not x.is_stock and x.aggregation != "ratio" and compatible(unit, x.unit))
+        raise TargetError(f"目标“{indicator}”是期内新增量,不能绑定到存量指标“{m.name}”(统计日的总数)"
+                          + (f";可选择{alt}" if alt else ""))
+    if kind == "stock" and not m.is_stock:
+        raise TargetError(f"目标“{indicator}”是统计日的总量,不能绑定到期内新增指标“{m.name}”")
+
+
+def candidate_metrics(t: Target) -> list:
+    """The metrics a target may be bound to (unit family and time sense agree), in file order."""
+    out = []
+    for m in load_metrics().values():
+        try:
+            check_binding(m.id, t.unit, t.indicator)
+        except TargetError:
+            continue
+        out.append(m)
+    return out
 
 
 def resolve_region(text: str) -> tuple[str, str]:
@@ -142,7 +179,7 @@ def add_target(session: Session, *, region: str, indicator: str, value, unit: st
     if problem:
         metric_id = None  # kept, flagged and left unbound: it cannot be converted to any metric
     elif metric_id:
-        check_binding(metric_id, unit)
+        check_binding(metric_id, unit, indicator)
     elif auto_bind:
         metric_id = bind_indicator(indicator, unit)
     t = Target(region_code=code, region=name, indicator=indicator.strip(), metric_id=metric_id,
@@ -162,15 +199,76 @@ def get_target(session: Session, target_id: int) -> Target:
     return t
 
 
-def bind_target(session: Session, target_id: int, metric_id: str, username: str) -> Target:
+class ImplausibleBinding(TargetError):
+    """The binding would give a completion rate no one should believe without checking (message in
+    Chinese); the caller may confirm and bind anyway."""
+
+
+def _binding(t: Target) -> dict:
+    return {"metric_id": t.metric_id, "binding_status": t.binding_status}
+
+
+def _forget_history(session: Session, t: Target) -> None:
+    """Snapshots belong to the metric they were taken with; a new binding starts a new history."""
+    from sqlalchemy import delete
+
+    session.execute(delete(TargetSnapshot).where(TargetSnapshot.target_id == t.id))
+
+
+def bind_target(session: Session, target_id: int, metric_id: str, username: str, *, source=None,
+                today: dt.date | None = None, confirm: bool = False) -> Target:
+    """Bind (or rebind) a target to a metric, audited. With a ledger ``source`` the binding's
+    completion rate is checked first: above the plausible limit (data/status.yaml) it raises
+    ImplausibleBinding unless ``confirm``. The target's history is then recorded from the ledger."""
     from kechuang.audit import record
 
     t = get_target(session, target_id)
-    check_binding(metric_id, t.unit)
-    before = {"metric_id": t.metric_id, "binding_status": t.binding_status}
+    check_binding(metric_id, t.unit, t.indicator)
+    if t.binding_status == "bound" and t.metric_id == metric_id:
+        return t
+    before = _binding(t)
+    action = "rebind" if t.binding_status == "bound" else "bind"
+    if source is not None and not confirm:
+        check_plausible(t, metric_id, source, today)
+    if action == "rebind":
+        _forget_history(session, t)
     t.metric_id, t.binding_status = metric_id, "bound"
-    record(session, username, "bind", "target", t.id, before,
-           {"metric_id": metric_id, "binding_status": "bound"}, t.region_code)
+    record(session, username, action, "target", t.id, before, _binding(t), t.region_code)
+    session.flush()
+    if source is not None:
+        from .progress import record_history
+
+        record_history(session, [t], source, today or dt.date.today())
+    return t
+
+
+def check_plausible(t: Target, metric_id: str, source, today: dt.date | None = None) -> None:
+    from .progress import compute_progress, status_rules
+
+    limit = status_rules().implausible_share
+    probe = Target(id=-1, region_code=t.region_code, region=t.region, indicator=t.indicator, metric_id=metric_id,
+                   period=t.period, year=t.year, comparator=t.comparator, value=t.value, unit=t.unit,
+                   binding_status="bound", problem="")
+    [p] = compute_progress([probe], source, today)
+    if p.share is not None and limit is not None and p.share > limit:
+        m = load_metrics()[metric_id]
+        raise ImplausibleBinding(
+            f"绑定到“{m.name}”后,当前值 {format_number(p.current)} {t.unit},完成率 {p.share * 100:.0f}%,"
+            f"超过 {limit * 100:.0f}%:很可能绑错了指标(如把新增目标绑到了总量指标)或目标单位有误。"
+            "请核对;确认无误可勾选“确认绑定”后再提交。")
+
+
+def unbind_target(session: Session, target_id: int, username: str) -> Target:
+    """Undo a binding (audited); the target waits in the queue again and its history is dropped."""
+    from kechuang.audit import record
+
+    t = get_target(session, target_id)
+    if t.binding_status != "bound":
+        raise TargetError(f"目标 {target_id} 尚未绑定指标")
+    before = _binding(t)
+    _forget_history(session, t)
+    t.metric_id, t.binding_status = None, "unbound"
+    record(session, username, "unbind", "target", t.id, before, _binding(t), t.region_code)
     return t
 
 
@@ -178,10 +276,23 @@ def dismiss_target(session: Session, target_id: int, username: str) -> Target:
     from kechuang.audit import record
 
     t = get_target(session, target_id)
-    before = {"metric_id": t.metric_id, "binding_status": t.binding_status}
+    before = _binding(t)
+    _forget_history(session, t)
     t.metric_id, t.binding_status = None, "dismissed"
-    record(session, username, "dismiss", "target", t.id, before,
-           {"metric_id": None, "binding_status": "dismissed"}, t.region_code)
+    record(session, username, "dismiss", "target", t.id, before, _binding(t), t.region_code)
+    return t
+
+
+def restore_target(session: Session, target_id: int, username: str) -> Target:
+    """Bring a dismissed target back into the queue (audited)."""
+    from kechuang.audit import record
+
+    t = get_target(session, target_id)
+    if t.binding_status != "dismissed":
+        raise TargetError(f"目标 {target_id} 未被忽略")
+    before = _binding(t)
+    t.binding_status = "unbound"
+    record(session, username, "restore", "target", t.id, before, _binding(t), t.region_code)
     return t
 
 

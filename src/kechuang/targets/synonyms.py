@@ -24,16 +24,32 @@ def normalise(phrase: str) -> str:
 class SynonymTable:
     phrases: tuple[tuple[str, str], ...]  # (normalised phrase, metric id), longest first
     ignore: tuple[str, ...]
+    flow_words: tuple[str, ...] = ()
+    stock_words: tuple[str, ...] = ()
+
+    def flow_or_stock(self, indicator: str) -> str | None:
+        """"flow" (新增 …), "stock" (有效, 总数 …) or None when the indicator does not say."""
+        text = normalise(indicator)
+        if any(w in text for w in self.flow_words):
+            return "flow"
+        if any(w in text for w in self.stock_words):
+            return "stock"
+        return None
 
     def match(self, indicator: str, unit: str | None = None) -> str | None:
-        """The metric an indicator phrase means, or None when unknown, ignored or of another unit."""
+        """The metric an indicator phrase means, or None when unknown, ignored, of another unit or of
+        the other time sense (a 新增 target never binds to a stock metric)."""
         text = normalise(indicator)
         if not text:
             return None
         blocked = [ig for ig in self.ignore if ig in text]
         metrics = load_metrics()
+        sense = self.flow_or_stock(indicator)
         for phrase, mid in self.phrases:
-            if phrase in text and (not unit or compatible(unit, metrics[mid].unit)):
+            m = metrics[mid]
+            if sense is not None and m.aggregation != "ratio" and m.is_stock != (sense == "stock"):
+                continue
+            if phrase in text and (not unit or compatible(unit, m.unit)):
                 # an ignored word binds only when the matched phrase itself names it
                 return None if any(ig not in phrase for ig in blocked) else mid
         return None
@@ -56,7 +72,9 @@ def parse_synonyms(raw, path: Path = SYNONYMS_FILE) -> SynonymTable:
             seen[n] = mid
     ordered = tuple(sorted(seen.items(), key=lambda kv: (-len(kv[0]), kv[0])))
     ignore = tuple(normalise(str(x)) for x in (raw.get("ignore") or []))
-    return SynonymTable(ordered, ignore)
+    flow = tuple(normalise(str(x)) for x in (raw.get("flow_words") or []))
+    stock = tuple(normalise(str(x)) for x in (raw.get("stock_words") or []))
+    return SynonymTable(ordered, ignore, flow, stock)
 
 
 @lru_cache(maxsize=2)

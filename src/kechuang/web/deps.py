@@ -3,6 +3,7 @@ rendering, scope checks and CSRF."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator
@@ -13,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from .. import cache, db
+from .. import audit, cache, db
 from ..accounts import Role, User
 from .security import CSRF_FIELD, CSRF_HEADER, csrf_token, csrf_valid
 
@@ -243,16 +244,17 @@ def _region_name(code: str | None) -> str:
 
 
 def _num(value: Any, digits: int = 2) -> str:
-    """Thousands separators; integers without decimals; blanks for missing."""
-    if value is None or value == "":
-        return "—"
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if f == int(f) and abs(f) < 1e15:
-        return f"{int(f):,}"
-    return f"{f:,.{digits}f}"
+    """A number as people write it (kechuang.units.format_number): 152.3, 1,234; "—" when missing."""
+    from ..units import format_number
+
+    return format_number(value, digits)
+
+
+def _qty(value: Any, unit: str = "") -> str:
+    """A number with its unit: "152.3 亿元", "30%"."""
+    from ..units import format_quantity
+
+    return format_quantity(value, unit)
 
 
 def _pct(value: Any, digits: int = 1) -> str:
@@ -264,3 +266,8 @@ def _pct(value: Any, digits: int = 1) -> str:
 templates.env.filters["region_name"] = _region_name
 templates.env.filters["num"] = _num
 templates.env.filters["pct"] = _pct
+templates.env.filters["qty"] = _qty
+templates.env.filters["local_time"] = audit.local_time
+templates.env.filters["action_label"] = audit.action_label
+templates.env.filters["entity_label"] = audit.entity_label
+templates.env.filters["json_zh"] = lambda v: "" if v is None else json.dumps(v, ensure_ascii=False, default=str)

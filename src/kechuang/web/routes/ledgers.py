@@ -212,10 +212,12 @@ def _refresh_dashboards_later(engine, kind: str) -> None:
     import threading
 
     from ...targets.metrics import warm
+    from ...targets.progress import record_after_import
 
     def work():
         try:
             warm(engine, [kind])
+            record_after_import(engine, [kind])  # the targets' history, without any command
         except Exception:  # only a head start
             import logging
 

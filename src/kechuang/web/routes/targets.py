@@ -12,11 +12,13 @@ from ... import cache
 from ...targets.metrics import LedgerSource, MetricError, load_metrics, rows_behind
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report, status_rules
-from ...targets.store import TargetError, bind_target, dismiss_target, get_target, list_targets
+from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
+                               dismiss_target, get_target, list_targets, restore_target, unbind_target)
 from ..deps import (CsrfChecked, CurrentUser, DbSession, region_code_param, render, render_cached, require_edit,
-                    require_scope, scope_codes)
+                    require_scope, scope_codes, templates)
 
 router = APIRouter()
+templates.env.filters["cmp"] = lambda c: COMPARATOR_LABELS.get(c, c)
 
 
 def _region_param(user, region: str | None) -> str | None:
@@ -70,7 +72,9 @@ def api_progress(session: DbSession, user: CurrentUser, region: str | None = Non
 @router.get("/targets/queue", include_in_schema=False)
 def queue_page(request: Request, session: DbSession, user: CurrentUser):
     items = [t for t in list_targets(session, binding="unbound") if user.can_see(t.region_code)]
-    return render(request, "targets/queue.html", {"items": items, "metrics": list(load_metrics().values())})
+    dismissed = [t for t in list_targets(session, binding="dismissed") if user.can_see(t.region_code)]
+    return render(request, "targets/queue.html", {
+        "items": items, "dismissed": dismissed, "candidates": {t.id: candidate_metrics(t) for t in items}})
 
 
 @router.post("/targets/import", include_in_schema=False, dependencies=[CsrfChecked])
@@ -84,26 +88,62 @@ def import_action(session: DbSession, user: CurrentUser):
     return RedirectResponse("/targets/queue", status_code=303)
 
 
-@router.post("/targets/{target_id}/bind", include_in_schema=False, dependencies=[CsrfChecked])
-def bind_action(target_id: int, session: DbSession, user: CurrentUser, metric: str = Form(...)):
+def _back(next_url: str | None, default: str) -> str:
+    """Where to go after a binding action: a page of the targets section only."""
+    return next_url if next_url and next_url.startswith("/targets") and "//" not in next_url else default
+
+
+def _editable(session, user, target_id):
     try:
         t = get_target(session, target_id)
-        require_edit(user, t.region_code)
-        bind_target(session, target_id, metric, user.username)
+    except TargetError as exc:
+        raise HTTPException(status_code=404, detail=str(exc))
+    require_edit(user, t.region_code)
+    return t
+
+
+@router.post("/targets/{target_id}/bind", include_in_schema=False, dependencies=[CsrfChecked])
+def bind_action(request: Request, target_id: int, session: DbSession, user: CurrentUser,
+                metric: str = Form(""), confirm: str = Form(""), next: str = Form("")):
+    """Bind or rebind (audited). An implausible completion rate asks for a confirmation first."""
+    t = _editable(session, user, target_id)
+    try:
+        bind_target(session, target_id, metric, user.username, source=LedgerSource(session.get_bind()),
+                    confirm=confirm == "1")
+    except ImplausibleBinding as exc:
+        m = load_metrics()[metric]
+        return render(request, "targets/confirm.html", {"t": t, "metric": m, "message": str(exc),
+                                                         "next": _back(next, "/targets/queue")}, status_code=409)
     except TargetError as exc:
         raise HTTPException(status_code=400, detail=str(exc))
-    return RedirectResponse("/targets/queue", status_code=303)
+    return RedirectResponse(_back(next, "/targets/queue"), status_code=303)
+
+
+@router.post("/targets/{target_id}/unbind", include_in_schema=False, dependencies=[CsrfChecked])
+def unbind_action(target_id: int, session: DbSession, user: CurrentUser, next: str = Form("")):
+    _editable(session, user, target_id)
+    try:
+        unbind_target(session, target_id, user.username)
+    except TargetError as exc:
+        raise HTTPException(status_code=400, detail=str(exc))
+    return RedirectResponse(_back(next, f"/targets/{target_id}"), status_code=303)
 
 
 @router.post("/targets/{target_id}/dismiss", include_in_schema=False, dependencies=[CsrfChecked])
-def dismiss_action(target_id: int, session: DbSession, user: CurrentUser):
+def dismiss_action(target_id: int, session: DbSession, user: CurrentUser, next: str = Form("")):
+    _editable(session, user, target_id)
+    dismiss_target(session, target_id, user.username)
+    return RedirectResponse(_back(next, "/targets/queue"), status_code=303)
+
+
+@router.post("/targets/{target_id}/restore", include_in_schema=False, dependencies=[CsrfChecked])
+def restore_action(target_id: int, session: DbSession, user: CurrentUser, next: str = Form("")):
+    _editable(session, user, target_id)
     try:
-        t = get_target(session, target_id)
-        require_edit(user, t.region_code)
-        dismiss_target(session, target_id, user.username)
+        restore_target(session, target_id, user.username)
     except TargetError as exc:
         raise HTTPException(status_code=400, detail=str(exc))
-    return RedirectResponse("/targets/queue", status_code=303)
+    return RedirectResponse(_back(next, "/targets/queue"), status_code=303)
 
 
 def _target(session, user, target_id):
@@ -117,29 +157,45 @@ def _target(session, user, target_id):
 
 @router.get("/targets/{target_id}", include_in_schema=False)
 def target_page(request: Request, target_id: int, session: DbSession, user: CurrentUser):
-    from ...targets.progress import compute_progress
+    from ... import audit
+    from ...targets.progress import compute_progress, record_history
 
     t = _target(session, user, target_id)
+    source = LedgerSource(session.get_bind())
+    try:  # the history is recorded from the dated ledger as the page is opened, no command needed
+        record_history(session, [t], source, dt.date.today())
+    except (MetricError, ImportError):
+        pass
+    [p] = compute_progress([t], source)
+    snaps = history(session, t.id)
+    option = None
+    if snaps:
+        option = {
+            "tooltip": {"trigger": "axis"}, "legend": {"data": ["当前值", "序时应达"]},
+            "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
+            "xAxis": {"type": "category", "data": [s.as_of.isoformat() for s in snaps]},
+            "yAxis": {"type": "value", "name": t.unit},
+            "series": [{"name": "当前值", "type": "line", "data": [float(s.current or 0) for s in snaps]},
+                       {"name": "序时应达", "type": "line", "lineStyle": {"type": "dashed"},
+                        "data": [None if s.expected is None else float(s.expected) for s in snaps],
+                        "markLine": {"symbol": "none", "data": [{"yAxis": float(t.value), "name": "目标"}],
+                                     "label": {"formatter": "目标"}}}],
+        }
+    metrics = load_metrics()
+    trail = [{"at": audit.local_time(e.at), "who": e.username, "what": audit.action_label(e.action),
+              "before": _metric_name(metrics, (e.before or {}).get("metric_id")),
+              "after": _metric_name(metrics, (e.after or {}).get("metric_id"))}
+             for e in audit.of_entity(session, "target", str(t.id))]
+    return render(request, "targets/detail.html", {
+        "t": t, "p": p, "snaps": snaps, "option": option, "trail": trail,
+        "candidates": [m for m in candidate_metrics(t) if m.id != t.metric_id],
+        "can_edit": user.can_edit(t.region_code)})
 
-    def build():
-        [p] = compute_progress([t], LedgerSource(session.get_bind()))
-        snaps = history(session, t.id)
-        option = None
-        if snaps:
-            option = {
-                "tooltip": {"trigger": "axis"}, "legend": {"data": ["当前值", "序时应达"]},
-                "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
-                "xAxis": {"type": "category", "data": [s.as_of.isoformat() for s in snaps]},
-                "yAxis": {"type": "value", "name": t.unit},
-                "series": [{"name": "当前值", "type": "line", "data": [float(s.current or 0) for s in snaps]},
-                           {"name": "序时应达", "type": "line", "lineStyle": {"type": "dashed"},
-                            "data": [None if s.expected is None else float(s.expected) for s in snaps],
-                            "markLine": {"symbol": "none", "data": [{"yAxis": float(t.value), "name": "目标"}],
-                                         "label": {"formatter": "目标"}}}],
-            }
-        return {"t": t, "p": p, "snaps": snaps, "option": option}
 
-    return render_cached(request, "targets/detail.html", build)
+def _metric_name(metrics, mid: str | None) -> str:
+    if not mid:
+        return "—"
+    return metrics[mid].name if mid in metrics else mid
 
 
 @router.get("/targets/{target_id}/rows", include_in_schema=False)

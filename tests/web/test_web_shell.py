@@ -97,7 +97,8 @@ def test_admin_only_pages(client_as):
     admin = client_as("admin")
     r = admin.get("/admin/audit")
     assert r.status_code == 200
-    assert "login" in r.text  # the logins above are audited
+    assert "<td>登录</td>" in r.text  # the logins above are audited, in Chinese
+    assert "<td>login</td>" not in r.text
 
 
 def test_admin_adds_user_and_is_audited(client_as):

@@ -161,7 +161,7 @@ def region_page(code: str, request: Request, user: CurrentUser):
 @router.get("/admin/audit", include_in_schema=False)
 def audit_page(request: Request, session: DbSession, user: AdminUser, entity: str | None = None):
     return render(request, "audit.html", {"entries": audit.recent(session, 500, entity or None),
-                                          "entity": entity or ""})
+                                          "entity": entity or "", "entity_labels": audit.ENTITY_LABELS})
 
 
 @router.get("/admin/users", include_in_schema=False)

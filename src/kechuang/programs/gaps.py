@@ -296,7 +296,7 @@ def fmt_amount(v, unit: str = "") -> str:
     if unit == "%":
         return fmt_number(v, "%")
     if unit == "万元" and abs(v) >= 10000:
-        from ..targets.units import convert
+        from ..units import convert
 
         return f"{_plain(float(convert(v, '万元', '亿元')))} 亿元"
     return f"{_plain(v)} {unit}".strip()

@@ -77,3 +77,11 @@ def test_registry_file_errors_are_chinese():
     with pytest.raises(units.UnitError, match="换算系数"):
         units.parse_registry({"families": {"area": "面积"}, "prefixes": {},
                               "units": {"亩": {"family": "area", "factor": "a/b"}}})
+
+
+@pytest.mark.parametrize("value, unit, want", [
+    (D("152.300000"), "亿元", "152.3 亿元"), (1234567, "家", "1,234,567 家"), ("30", "%", "30%"),
+    (D("0.150075"), "亿元", "0.1501 亿元"), (None, "家", "—"), (D("2.50"), "万元", "2.5 万元"), (D("-0.0000"), "家", "0 家"),
+])
+def test_one_number_format(value, unit, want):
+    assert units.format_quantity(value, unit) == want

@@ -155,3 +155,24 @@ def test_binding_must_be_chosen_checked_confirmed_and_can_be_undone(db_url, clie
     admin = client_as("admin", None)
     log = admin.get("/admin/audit?entity=target").text
     assert "解除绑定" in log and "北京时间" in log and "\\u" not in log
+
+
+def test_rows_behind_a_number_are_readable(db_url, client_as, ledger):
+    tid = _add(db_url, region="盐城市", region_code="320900", indicator="有效高企", value="6", unit="家",
+               year=2024, metric_id="hnte_valid")
+    c = client_as("officer", "320900")
+    page = c.get(f"/targets/{tid}/rows?date=2024-06-30").text
+    table = re.search(r'id="ledger-rows".*?</table>', page, re.S).group(0)
+    assert "<th>企业名称</th>" in table and "<th>资质类型</th>" in table and "高新技术企业" in table
+    assert 'href="/enterprises/B"' in table
+    for raw in ("hnte", "cert_type", "issued_on", "320903", "national"):
+        assert raw not in table, raw
+    rec = re.search(r'id="reconciliation".*?</section>', page, re.S).group(0)
+    assert "3 家企业,3 条资质荣誉记录" in rec and "当前值 3 家" in rec
+    xlsx = c.get(f"/targets/{tid}/rows?date=2024-06-30&format=xlsx")
+    import io
+
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in ws[1]][:3] == ["企业名称", "统一社会信用代码", "所属地区"]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from ... import cache
-from ...targets.metrics import LedgerSource, MetricError, load_metrics, rows_behind
+from ...targets.metrics import LedgerSource, MetricError, load_metrics
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report, status_rules
 from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
@@ -198,19 +198,24 @@ def _metric_name(metrics, mid: str | None) -> str:
     return metrics[mid].name if mid in metrics else mid
 
 
+ROWS_PAGE = 200
+
+
 @router.get("/targets/{target_id}/rows", include_in_schema=False)
 def rows_page(request: Request, target_id: int, session: DbSession, user: CurrentUser,
-              date: str | None = None, format: str | None = None):
+              date: str | None = None, format: str | None = None, page: int = 1):
+    """数字背后的台账记录: readable records and the reconciliation with the number."""
+    from ...targets.progress import effective_date
+    from ...targets.provenance import explain
+
     t = _target(session, user, target_id)
     if t.binding_status != "bound":
         raise HTTPException(status_code=404, detail="该目标尚未绑定指标,没有对应的台账记录")
-    from ...targets.progress import effective_date
-
     when = dt.date.fromisoformat(date) if date else effective_date(t.year, dt.date.today())
 
-    def rows():
+    def prov():
         try:
-            return rows_behind(t.metric_id, t.region_code, when, LedgerSource(session.get_bind()))
+            return explain(t, when, LedgerSource(session.get_bind()))
         except (MetricError, ImportError) as exc:
             raise HTTPException(status_code=503,
                                 detail=str(exc) if isinstance(exc, MetricError) else "台账尚不可用")
@@ -218,12 +223,13 @@ def rows_page(request: Request, target_id: int, session: DbSession, user: Curren
     if format == "xlsx":
         from ...excel import xlsx_response
 
-        return xlsx_response({"台账记录": rows()}, f"台账记录-{t.indicator}-{when}.xlsx")
+        return xlsx_response({"台账记录": prov().export_frame()}, f"台账记录-{t.indicator}-{when}.xlsx")
 
     def build():
-        frame = rows()
-        return {"t": t, "metric": load_metrics()[t.metric_id], "when": when, "columns": frame.columns,
-                "rows": frame.head(500).rows(), "total": frame.height}
+        p = prov()
+        pages = max(1, -(-p.total // ROWS_PAGE))
+        number = min(max(page, 1), pages)
+        return {"t": t, "p": p, "when": when, "rows": p.page(number, ROWS_PAGE), "page": number, "pages": pages}
 
     return render_cached(request, "targets/rows.html", build)
 

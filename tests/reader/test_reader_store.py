@@ -66,3 +66,46 @@ def test_list_filters(session, tmp_path):
     assert len(list_statements(session, indicator="高企")) == 1
     assert len(list_statements(session, region_codes={"320900"})) == 3
     assert list_statements(session, region_codes={"320200"}) == []
+
+
+def test_frame_priors_stored_and_an_officer_correction_rederives_and_is_audited(session, tmp_path):
+    import datetime as dt
+
+    from kechuang.reader.frame import Priors
+    from kechuang.reader.store import correct_frame, document_frame
+
+    f = tmp_path / "summary.txt"
+    f.write_text("县科技局工作总结\n\n全县新增高新技术企业30家。\n", encoding="utf-8")
+    doc, _ = ingest_file(session, f, "alice", "320900", Priors(region="320900", published=dt.date(2024, 1, 20)))
+    session.commit()
+    assert doc.published_on == dt.date(2024, 1, 20) and doc.region_code == "320900"
+    assert [(s.region, s.period) for s in doc.statements] == [("盐城市", "2023")]
+    with pytest.raises(StatementError, match="发布日期"):
+        correct_frame(session, doc, {"published": "2024-13-01"}, "bob")
+    correct_frame(session, doc, {"region": "亭湖区"}, "bob")
+    session.commit()
+    assert [s.region for s in doc.statements] == ["盐城市亭湖区"]
+    assert document_frame(doc).given == ("published", "region")
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "correct_frame"))
+    assert entry.before["region"] == "盐城市" and entry.after["region"] == "盐城市亭湖区"
+
+
+def test_cli_ingest_passes_region_and_date_as_priors(engine, tmp_path):
+    from typer.testing import CliRunner
+
+    from kechuang.cli import app
+
+    f = tmp_path / "summary.txt"
+    f.write_text("县科技局工作总结\n\n全县新增高新技术企业30家。\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["ingest", str(f), "--region", "320902", "--published", "2024-01-20"])
+    assert r.exit_code == 0, r.output
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        doc = s.scalar(select(Document))
+        assert [(st.region, st.period) for st in doc.statements] == [("盐城市亭湖区", "2023")]
+    bad = CliRunner().invoke(app, ["ingest", str(f), "--published", "2024/01/20"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    # extract still reads the text alone
+    out = CliRunner().invoke(app, ["extract", str(f)])
+    assert '"region": "盐城市亭湖区"' not in out.stdout

@@ -48,3 +48,37 @@ def test_bad_upload_and_scope(client_as):
     other = client_as("officer", "320200")
     assert other.get("/docs/statements", params={"region": "320900"}).status_code == 403
     assert "高企总数" not in other.get("/docs/statements").text
+
+
+def test_frame_shown_and_corrected_on_the_document_page(client_as, db_url):
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from kechuang.audit import AuditEntry
+    from kechuang.reader.store import Document
+
+    c = client_as("officer", "320900")
+    text = "县科技局2023年工作总结\n\n一、2023年工作总结\n\n全县新增高新技术企业30家。\n"
+    r = _upload(c, "summary.txt", text.encode())
+    page = c.get(r.headers["location"])
+    # the officer's region is the default subject of a text that names no place
+    assert "文件要素" in page.text and "盐城市" in page.text and "工作总结" in page.text
+    doc_id = r.headers["location"].rsplit("/", 1)[1]
+    token = csrf_from(page.text)
+    bad = c.post(f"/docs/{doc_id}/frame", data={"csrf_token": token, "region": "不存在的地方"},
+                 follow_redirects=False)
+    assert bad.status_code == 303 and "error=" in bad.headers["location"]
+    outside = c.post(f"/docs/{doc_id}/frame", data={"csrf_token": token, "region": "320200"},
+                     follow_redirects=False)
+    assert "error=" in outside.headers["location"]  # 无锡市 is outside the officer's region
+    ok = c.post(f"/docs/{doc_id}/frame", data={"csrf_token": token, "region": "320902",
+                                               "published": "2024-01-20"}, follow_redirects=False)
+    assert ok.status_code == 303 and "error" not in ok.headers["location"]
+    page = c.get(f"/docs/{doc_id}")
+    assert "盐城市亭湖区" in page.text and "已指定" in page.text
+    with Session(create_engine(db_url)) as s:
+        doc = s.get(Document, int(doc_id))
+        assert {st.region for st in doc.statements} == {"盐城市亭湖区"}
+        assert {st.period for st in doc.statements} == {"2023"}
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "correct_frame"))
+        assert entry is not None and entry.username

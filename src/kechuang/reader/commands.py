@@ -78,7 +78,9 @@ def register(app: typer.Typer) -> None:
     def ingest_cmd(
         paths: list[Path] = typer.Argument(..., help="文件或文件夹"),
         user: str = typer.Option(None, "--user", help="以该用户身份导入(文件归属其所辖地区)"),
-        region: str = typer.Option(None, "--region", help="文件归属的地区(名称或代码;同名文件按归属地区分别管理版本)"),
+        region: str = typer.Option(None, "--region", help="文件归属的地区(名称或代码;同名文件按归属地区分别管理版本);"
+                                   "也作为文件所述地区的默认值(正文另有所指时以正文为准)"),
+        published: str = typer.Option(None, "--published", help="发布日期 YYYY-MM-DD(正文未写明日期时据此判断年份)"),
     ) -> None:
         """将政策文件及其量化表述存入数据库 Store documents and their statements."""
         from rich.progress import Progress
@@ -88,8 +90,18 @@ def register(app: typer.Typer) -> None:
         from .load import ReaderError
         from .store import ingest_file
 
+        import datetime as dt
+
+        from .frame import Priors
+
+        try:
+            day = dt.date.fromisoformat(published) if published else None
+        except ValueError:
+            err.print(f"[red]错误:[/]--published 的值“{published}”无效,应为 YYYY-MM-DD", highlight=False)
+            raise typer.Exit(2) from None
         db.upgrade()
         user, owner = writer_scope(user, region)
+        priors = Priors(region=owner or "", published=day) if (owner or day) else None
         files = expand_paths(paths)
         failed = created = unchanged = 0
         with Progress(console=err, transient=True) as progress:
@@ -97,7 +109,7 @@ def register(app: typer.Typer) -> None:
             for path in files:
                 try:
                     with db.session_scope() as s:
-                        doc, new = ingest_file(s, path, user, owner)
+                        doc, new = ingest_file(s, path, user, owner, priors)
                         n = len(doc.statements)
                         label = f"第 {doc.version} 版" if doc.version > 1 else ""
                     if new:

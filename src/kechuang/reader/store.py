@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 from .. import units
 from ..audit import record
 from ..db import Base
+from .frame import Frame, Priors
 from .load import LoadedDocument, ReaderError, load_file
 
 
@@ -33,6 +35,8 @@ class Document(Base):
     owner_region: Mapped[str | None] = mapped_column(String(16), nullable=True)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ingested_by: Mapped[str] = mapped_column(String(64), default="")
+    # what the uploader or an officer fixed of the document frame (JSON of reader.frame.Priors)
+    frame_priors: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
     statements: Mapped[list["Statement"]] = relationship(
         back_populates="document", order_by="Statement.seq", cascade="all, delete-orphan")
@@ -84,12 +88,28 @@ def all_units() -> list[str]:
     return units.symbols()
 
 
-def _statement_rows(doc: LoadedDocument):
+def _statement_rows(doc: LoadedDocument, priors: Priors | None = None):
     from .extract import extract
 
-    ex = extract(doc, ("quantities",))
-    region_code = ex.sections.doc_region.code if ex.sections and ex.sections.doc_region else None
+    ex = extract(doc, ("quantities",), priors=priors)
+    region_code = ex.frame.key_code or ex.frame.region_code or None
     return ex.quantities, region_code
+
+
+def document_priors(document: Document) -> Priors:
+    return Priors.from_dict(json.loads(document.frame_priors or "{}"))
+
+
+def _loaded(document: Document) -> LoadedDocument:
+    return LoadedDocument(filename=document.filename, text=document.text, checksum=document.checksum,
+                          title=document.title, outlet=document.outlet, published_on=document.published_on)
+
+
+def document_frame(document: Document) -> Frame:
+    """The frame of a stored document (derived from its text and the priors kept with it)."""
+    from .extract import extract
+
+    return extract(_loaded(document), (), priors=document_priors(document)).frame
 
 
 def _make_statements(quantities) -> list[Statement]:
@@ -155,16 +175,19 @@ MAX_STATEMENTS = 5000  # per document: more is not a policy text but a dump, ref
 
 
 def ingest_loaded(session: Session, loaded: LoadedDocument, username: str,
-                  owner_region: str | None = None) -> tuple[Document, bool]:
+                  owner_region: str | None = None, priors: Priors | None = None) -> tuple[Document, bool]:
     """Store a document for the office ``owner_region`` (None = an administrator). The same name
-    from another office is another document: names and versions never cross owners."""
+    from another office is another document: names and versions never cross owners. ``priors``:
+    what the uploader knows (region, publication date), weighed against the text."""
     same = session.scalar(select(Document).where(Document.checksum == loaded.checksum,
                                                  Document.filename == loaded.filename,
                                                  _owned_by(owner_region)).limit(1))
     if same is not None:
         return same, False
     previous = latest_version(session, loaded.filename, owner_region)
-    quantities, region_code = _statement_rows(loaded)
+    if priors is not None and priors.published is not None:
+        loaded.published_on = priors.published
+    quantities, region_code = _statement_rows(loaded, priors)
     if len(quantities) > MAX_STATEMENTS:
         raise ReaderError(f"文件“{loaded.filename}”抽取出 {len(quantities):,} 条量化表述，超过每个文件 "
                           f"{MAX_STATEMENTS:,} 条的上限；请拆分文件后再导入")
@@ -177,7 +200,7 @@ def ingest_loaded(session: Session, loaded: LoadedDocument, username: str,
                    version=(previous.version + 1) if previous else 1,
                    supersedes_id=previous.id if previous else None, text=loaded.text,
                    region_code=region_code, owner_region=owner_region, ingested_at=_now(), ingested_by=username,
-                   statements=statements)
+                   statements=statements, frame_priors=json.dumps((priors or Priors()).as_dict(), ensure_ascii=False))
     session.add(doc)
     session.flush()
     record(session, username, "ingest", "document", doc.id,
@@ -187,17 +210,17 @@ def ingest_loaded(session: Session, loaded: LoadedDocument, username: str,
 
 
 def ingest_file(session: Session, path: str | Path, username: str,
-                owner_region: str | None = None) -> tuple[Document, bool]:
+                owner_region: str | None = None, priors: Priors | None = None) -> tuple[Document, bool]:
     """Store a file and its statements. Same file again: nothing changes (returns created=False).
     Changed content under the same name (same owner): a new version that supersedes the old one."""
-    return ingest_loaded(session, load_file(path), username, owner_region)
+    return ingest_loaded(session, load_file(path), username, owner_region, priors)
 
 
 def reextract(session: Session, document: Document, username: str) -> Document:
-    """Run extraction again over the stored text; corrected statements are kept as they are."""
-    loaded = LoadedDocument(filename=document.filename, text=document.text, checksum=document.checksum,
-                            title=document.title, outlet=document.outlet, published_on=document.published_on)
-    quantities, _ = _statement_rows(loaded)
+    """Run extraction again over the stored text (with the document's frame priors); corrected
+    statements are kept as they are."""
+    quantities, region_code = _statement_rows(_loaded(document), document_priors(document))
+    document.region_code = region_code
     corrected = [s for s in document.statements if s.corrected]
     fresh = _make_statements(quantities)
     for s in list(document.statements):
@@ -323,10 +346,58 @@ def correct_statement(session: Session, statement_id: int, changes: dict, userna
     return st
 
 
+def correct_frame(session: Session, document: Document, changes: dict, username: str,
+                  allowed: set[str] | None = None) -> Document:
+    """An officer's correction of a document's frame (``region``: a name or code, or 全国;
+    ``published``: YYYY-MM-DD; ``kind``: a document kind): kept as final priors, the document's
+    statements are derived again (corrected statements stay), audited."""
+    from ..regions import registry
+    from .frame import DOC_KIND_LABELS
+
+    old = document_priors(document)
+    region, published, kind = old.region, old.published, old.kind
+    if "region" in changes:
+        value = str(changes["region"] or "").strip()
+        if value and value != "全国":
+            r = registry().get(value) or registry().resolve(value)
+            if r is None:
+                raise StatementError(f"字段“主题地区”的值“{value}”不是已知的地区名称或代码")
+            owner = document.owner_region
+            if (allowed is not None and r.code not in allowed) or (owner and not registry().is_within(r.code, owner)):
+                raise StatementError(f"字段“主题地区”的值“{value}”({r.full_name})不在您的管辖范围内")
+            value = r.code
+        region = value
+    if "published" in changes:
+        value = str(changes["published"] or "").strip()
+        try:
+            published = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            raise StatementError(f"字段“发布日期”的值“{value}”无效,应为 YYYY-MM-DD") from None
+    if "kind" in changes:
+        kind = str(changes["kind"] or "").strip()
+        if kind and kind not in DOC_KIND_LABELS:
+            raise StatementError(f"字段“文件类型”的值“{kind}”无效(可选:{'、'.join(DOC_KIND_LABELS.values())})")
+    new = Priors(region=region, published=published, kind=kind, strict=True)
+    if new == old:
+        return document
+    before = document_frame(document).as_dict()
+    document.frame_priors = json.dumps(new.as_dict(), ensure_ascii=False)
+    if published is not None:
+        document.published_on = published
+    reextract(session, document, username)
+    after = document_frame(document).as_dict()
+    keep = ("region", "region_code", "published", "kind", "year")
+    record(session, username, "correct_frame", "document", document.id,
+           before={k: before[k] for k in keep}, after={k: after[k] for k in keep},
+           region_code=document.region_code)
+    return document
+
+
 def _jsonable(v):
     return str(v) if isinstance(v, Decimal) else v
 
 
 __all__ = ["Document", "Statement", "ingest_file", "ingest_loaded", "list_statements", "count_statements",
            "correct_statement", "reader_owners", "can_read", "MAX_STATEMENTS",
-           "reextract", "current_documents", "StatementError", "ReaderError", "KINDS", "EDITABLE", "all_units"]
+           "reextract", "correct_frame", "document_frame", "document_priors", "current_documents",
+           "StatementError", "ReaderError", "KINDS", "EDITABLE", "all_units"]

@@ -9,9 +9,11 @@ import polars as pl
 from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
+from ...reader.frame import DOC_KIND_LABELS, PART_LABELS, Priors
 from ...reader.load import ReaderError, load_bytes
 from ...reader.store import (COMPARATORS, EDITABLE, KINDS, Document, Statement, StatementError, all_units, can_read,
-                             correct_statement, count_statements, current_documents, ingest_loaded,
+                             correct_frame, correct_statement, count_statements, current_documents,
+                             document_frame, ingest_loaded,
                              list_statements, reader_owners)
 from ..deps import CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, render, scope_codes
 
@@ -81,7 +83,9 @@ async def upload_document(request: Request, session: DbSession, user: CurrentUse
 
     def read_and_store():  # decoding and extraction take a while on large files: off the event loop
         loaded = load_bytes(data, file.filename or "upload.txt")
-        doc, _created = ingest_loaded(session, loaded, user.username, _owner(user))
+        # the officer's region is what the upload is about unless the text says otherwise
+        priors = Priors(region=user.region_code) if user.region_code and not user.is_admin else None
+        doc, _created = ingest_loaded(session, loaded, user.username, _owner(user), priors)
         session.commit()
         return doc.id
 
@@ -156,8 +160,32 @@ def document_page(request: Request, doc_id: int, session: DbSession, user: Curre
         raise HTTPException(status_code=403, detail="无权访问该地区的数据")
     return render(request, "documents/detail.html", {
         "doc": doc, "segments": _segments(doc), "kinds": KINDS, "comparators": COMPARATORS,
+        "frame": document_frame(doc), "doc_kinds": DOC_KIND_LABELS, "part_labels": PART_LABELS,
         "units": all_units(), "labels": LABELS, "error": request.query_params.get("error"),
         "can_edit": user.can_edit(doc.owner_region) or user.is_admin})
+
+
+@router.post("/docs/{doc_id}/frame", include_in_schema=False, dependencies=[CsrfChecked])
+async def correct_document_frame(request: Request, doc_id: int, session: DbSession, user: CurrentUser):
+    """An officer corrects the document frame; its statements are derived again (audited)."""
+    doc = session.get(Document, doc_id)
+    if doc is None:
+        raise HTTPException(status_code=404, detail="文件不存在")
+    if not (user.is_admin or user.can_edit(doc.owner_region)):
+        raise HTTPException(status_code=403, detail="无权修改该地区的数据(只能更正本单位导入的文件)")
+    form = await request.form()
+    frame = document_frame(doc)
+    shown = {"region": frame.region_code or frame.key_code or frame.region,
+             "published": frame.published.isoformat() if frame.published else "", "kind": frame.kind}
+    changes = {f: str(form[f]).strip() for f in shown if f in form and str(form[f]).strip() != shown[f]}
+    try:
+        correct_frame(session, doc, changes, user.username, allowed=scope_codes(user))
+    except StatementError as exc:
+        session.rollback()
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/docs/{doc_id}?error={quote(str(exc))}#frame", status_code=303)
+    return RedirectResponse(f"/docs/{doc_id}#frame", status_code=303)
 
 
 @router.post("/docs/statements/{statement_id}/correct", include_in_schema=False, dependencies=[CsrfChecked])

@@ -94,3 +94,16 @@ def test_whole_pipeline_on_grammar_like_text(text):
     for row in rows(ex, "quantities"):
         assert doc.text[row["start"]:row["end"]] == row["quote"]
         assert row["kind"] in ("target", "achievement")
+
+
+def test_tables_and_script_traditional_text_is_read_with_quotes_kept_as_written():
+    from kechuang.reader.extract import extract, rows
+    from kechuang.reader.load import load_bytes
+
+    text = "南開區2009年工作回顧\n\n2009年,全區生產總值達到120億元,增長12%。科技型企業新增30家。\n"
+    out = rows(extract(load_bytes(text.encode("utf-8"), "t.txt"), ("quantities",)), "quantities")
+    values = {(r["value"], r["unit"]) for r in out}
+    assert {(120, "亿元"), (12, "%"), (30, "家")} <= values
+    assert all(r["quote"] == text[r["start"]:r["end"]] for r in out)
+    assert any("億元" in r["quote"] for r in out)
+    assert {r["period"] for r in out} == {"2009"}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .frame import Frame, Priors, compute_frame, prior_region
 from .load import LoadedDocument
+from .script import simplified_view
 from .people import find_people, person_region
 from .quantities import Positions, Quantity, find_quantities, grammar
 from .sections import Context, SectionMap, context_for
@@ -187,7 +188,9 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
             priors: Priors | None = None, frame: Frame | None = None) -> Extraction:
     """Statements of one document; the frame is computed first (from the text and the
     uploader's priors) unless an officer's corrected frame is given."""
-    text = doc.text
+    original = doc.text
+    # traditional characters are read through a simplified view (one character for one)
+    text = simplified_view(original) or original
     if frame is None:
         frame = compute_frame(text, doc.published_on, priors)
     if frame.year is None:
@@ -218,6 +221,11 @@ def extract(doc: LoadedDocument, what: tuple[str, ...] = ("quantities", "framewo
         from .frameworks import find_frameworks
 
         result.frameworks = find_frameworks(text, sections)
+    if text is not original:  # quotes as the original writes them
+        for q in result.quantities:
+            q.quote = original[q.start:q.end]
+        for f in result.frameworks:
+            f["quote"] = original[f["start"]:f["end"]]
     if "people" in what:
         for name, p in people.items():
             result.people.append({"name": name, "titles": p.titles, "region": person_region(p, sections)})

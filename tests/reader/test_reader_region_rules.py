@@ -26,3 +26,18 @@ def test_region_province_short_name_before_a_bracketed_figure_in_a_national_bull
                 "投入超过千亿元的省有广东(3000亿元)、江苏(2800亿元)。\n")
     regions = {r["value"]: r["region"] for r in out}
     assert regions[20000] == "全国" and regions[3000] == "广东省" and regions[2800] == "江苏省"
+
+
+def test_region_bare_short_name_heading_with_a_space_inside():
+    out = _rows("无锡各地科技创新成绩单\n\n江 阴\n\n全市新增高新技术企业120家。\n\n宜 兴\n\n新增科技型企业300家。\n")
+    assert [(r["value"], r["region"]) for r in out] == [(120, "江阴市"), (300, "宜兴市")]
+
+
+def test_region_short_name_with_a_colon_opening_a_paragraph():
+    out = _rows("浙江各地部署科技创新工作\n\n杭州:今年将新增高新技术企业1000家。\n\n宁波:力争新增科技型企业2000家。\n")
+    assert [(r["value"], r["region"]) for r in out] == [(1000, "杭州市"), (2000, "宁波市")]
+
+
+def test_region_short_heading_that_is_no_place_changes_nothing():
+    out = _rows("无锡市科技创新成绩单\n\n目 标\n\n全市新增高新技术企业120家。\n")
+    assert [r["region"] for r in out] == ["无锡市"]

@@ -403,7 +403,9 @@ class SectionMap:
                 continue
             elif len(stripped) <= 40 and not _SENTENCE_END.search(stripped):
                 compact = _SPACES.sub("", stripped)
-                if reg is not None and 2 <= len(compact) <= 14 and _PLACE_HEADING.search(compact):
+                if reg is not None and len(compact) <= 3:  # a bare short name as a heading ("江 阴")
+                    new = self._short_place(compact)
+                if new is None and reg is not None and 2 <= len(compact) <= 14 and _PLACE_HEADING.search(compact):
                     name = _PAREN_TAIL.sub("", compact)
                     r = self._resolve_org(name)
                     if r is not None and r.name.startswith(name[:2]) or (r is not None and name in r.aliases):
@@ -455,9 +457,21 @@ class SectionMap:
         return None
 
     def _place_mark(self, name: str) -> Context | None:
-        if not _PLACE_HEADING.search(name) or _NOT_SUBJECT.match(name):
+        if _NOT_SUBJECT.match(name):
             return None
+        if not _PLACE_HEADING.search(name):
+            return self._short_place(name)  # "杭州:…", a heading "江 阴"
         return self._place(name)
+
+    def _short_place(self, name: str) -> Context | None:
+        """A city or county named by its short form alone ("江阴", "杭州")."""
+        if not 2 <= len(name) <= 3:
+            return None
+        r = self._resolve_org(name)
+        if r is None or r.level not in ("province", "prefecture", "county") or r.short_name != name:
+            return None
+        ctx = context_for(r)
+        return Context(ctx.region, ctx.region_code, ctx.region, ctx.key_code)
 
     def _loose_subtitle(self, rest: str) -> Context | None:
         for piece in _offices_first(_LIST_SEP.split(rest)):

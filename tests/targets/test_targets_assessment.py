@@ -50,9 +50,31 @@ def test_ratio_to_target_and_z_score(ledgers):
     sc = {r["region_code"]: r for r in a.scores.iter_rows(named=True)}
     assert sc["320904"]["z"] == pytest.approx(0.5)          # the middle value has z = 0
     assert sc["320903"]["z"] > 0.5 > sc["320902"]["z"]
-    # 320904 lacks a target: its score is the z-score alone (missing is not zero)
+    # 320904 lacks a target: that indicator is shown missing and scores 0; its weight is not handed to
+    # the z-score (no silent renormalisation), so the components add up to the score
     t = {r["region_code"]: r for r in a.table.iter_rows(named=True)}
-    assert t["320904"]["score"] == pytest.approx(0.5)
+    assert t["320904"]["score"] == pytest.approx(0.25)
+    for u in UNITS:
+        parts = a.explain(u)
+        assert sum(e["contribution"] for e in parts) == pytest.approx(t[u]["score"], abs=1e-4)
+    missing = {e["indicator"]: e for e in a.explain("320904")}["r"]
+    assert missing["missing"] and missing["contribution"] == 0 and missing["goal"] is None
+    shown = {e["indicator"]: e for e in a.explain("320903")}["r"]
+    assert (shown["actual"], shown["goal"], shown["raw"]) == (1, 2, 0.5)   # 1 new of a target of 2
+
+
+def test_export_has_chinese_headers_and_reproduces_the_score(ledgers):
+    a = assess(system(), dict_source(ledgers), dt.date(2024, 12, 31))
+    sheets = a.export_frames()
+    assert list(sheets) == ["排名", "得分明细", "指标与权重", "权重敏感性", "计算规则"]
+    for frame in sheets.values():
+        assert all(not c.isascii() for c in frame.columns), frame.columns
+    for row in sheets["得分明细"].to_dicts():
+        parts = sum(v for k, v in row.items() if k.endswith("·贡献"))
+        assert parts == pytest.approx(row["综合得分(各项贡献之和)"], abs=1e-4)
+    params = {p["id"]: p for p in a.parameters()}
+    assert params["a"]["figures"] == "最小值 0,最大值 2" and params["a"]["weight"] == 0.5
+    assert a.rank_of("320904")["rank"] == 3 and a.rank_of("320904")["of"] == 3
 
 
 def test_lower_is_better_inverts():

@@ -176,3 +176,34 @@ def test_rows_behind_a_number_are_readable(db_url, client_as, ledger):
 
     ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert [c.value for c in ws[1]][:3] == ["企业名称", "统一社会信用代码", "所属地区"]
+
+
+def test_assessment_is_reproducible_and_a_district_sees_its_rank(db_url, client_as, ledger):
+    admin = client_as("admin", None)
+    page = admin.get("/assessment?city=盐城市&date=2024-12-31").text
+    assert 'id="weights"' in page and "极差标准化" in page and "计 0 分" in page
+    comp = re.search(r'id="components".*?</table>', page, re.S).group(0)
+    for row in re.findall(r"<tr data-region=.*?</tr>", comp, re.S):
+        parts = [float(x) for x in re.findall(r'class="contribution">([\d.]+)<', row)]
+        total = float(re.search(r'class="total"><strong>([\d.]+)<', row).group(1))
+        assert abs(sum(parts) - total) < 1e-3, row
+    assert "缺数据,计 0" in comp   # e.g. R&D intensity has no 2024 annual figures in the hand-made ledger
+    xlsx = admin.get("/assessment?city=320900&date=2024-12-31&format=xlsx")
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert wb.sheetnames == ["排名", "得分明细", "指标与权重", "权重敏感性", "计算规则"]
+    for ws in wb.worksheets:
+        assert all(c.value is None or not str(c.value).isascii() for c in ws[1]), [c.value for c in ws[1]]
+    # a 亭湖区 officer: no city given, sees the city's ranking with 亭湖区's own rank and only its details
+    officer = client_as("officer", "320902")
+    r = officer.get("/assessment?date=2024-12-31")
+    assert r.status_code == 200
+    own = re.search(r'id="own-rank".*?</section>', r.text, re.S).group(0)
+    assert "亭湖区:第" in own and "名(共" in own
+    comp = re.search(r'id="components".*?</table>', r.text, re.S).group(0)
+    assert comp.count("<tr data-region=") == 1 and 'data-region="320902"' in comp
+    assert officer.get("/assessment?city=盐城市&date=2024-12-31").status_code == 200
+    assert officer.get("/assessment?city=扬州市").status_code == 403

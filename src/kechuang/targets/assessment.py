@@ -1,6 +1,10 @@
 """Assessment (考核): rank the districts/zones of a city on an indicator system kept as data
 (data/assessment-<city>.yaml), explain each rank by its indicators, and show how ranks move under
-alternative weights."""
+alternative weights.
+
+The score is reproducible by hand: 综合得分 = Σ 权重 × 标准化得分, where each indicator's score comes
+from its raw value by the stated normalisation; an indicator without data scores 0 (its weight is
+not handed to the others), so the components shown always add up to the score."""
 
 from __future__ import annotations
 
@@ -17,6 +21,14 @@ import yaml
 from .metrics import DATA_DIR, FrameSource, MetricError, compute, load_metrics, value_of
 
 NORMALISATIONS = ("min_max", "ratio_to_target", "z_score")
+NORMALISATION_LABELS = {
+    "min_max": "极差标准化:(原始值 − 最小值) ÷ (最大值 − 最小值);各地区相同时均计 1",
+    "ratio_to_target": "目标完成率:原始值 ÷ 本地区目标值,超过 1 按 1 计",
+    "z_score": "标准分:(原始值 − 平均值) ÷ 标准差,再按正态分布换算为 0–1",
+}
+DIRECTION_LABELS = {"higher": "越大越好", "lower": "越小越好(得分取 1 − 标准化值)"}
+MISSING_RULE = ("缺少数据的指标计 0 分,其权重不分给其他指标(不重新归一),"
+                "因此各项贡献之和就是综合得分;请补齐台账后重新计算。")
 
 
 @dataclass(frozen=True)
@@ -129,8 +141,9 @@ def unit_codes(system: System) -> list[str]:
 # ---------------------------------------------------------------- computation
 
 def raw_values(system: System, units: list[str], source: FrameSource, as_of: dt.date,
-               targets: Mapping[tuple[str, str], Decimal] | None = None) -> pl.DataFrame:
-    """Wide frame: unit code + one Float64 column per indicator (null = missing)."""
+               targets: Mapping[tuple[str, str], Decimal] | None = None, ratio: bool = True) -> pl.DataFrame:
+    """Wide frame: unit code + one Float64 column per indicator (null = missing); with ``ratio``
+    the ratio_to_target indicators hold value ÷ target."""
     metrics = load_metrics()
     cols: dict[str, list] = {"region_code": units}
     cache: dict[str, pl.DataFrame] = {}
@@ -139,7 +152,7 @@ def raw_values(system: System, units: list[str], source: FrameSource, as_of: dt.
         if ind.metric not in cache:
             cache[ind.metric] = compute(m, [as_of], source, metrics)
         vals = [value_of(cache[ind.metric], m, u, as_of) for u in units]
-        if ind.normalisation == "ratio_to_target":
+        if ratio and ind.normalisation == "ratio_to_target":
             goal = [(targets or {}).get((u, ind.metric)) for u in units]
             vals = [None if (v is None or not g) else Decimal(str(v)) / Decimal(str(g)) for v, g in zip(vals, goal)]
         cols[ind.id] = [None if v is None else float(v) for v in vals]
@@ -173,11 +186,9 @@ def normalise(system: System, raw: pl.DataFrame) -> pl.DataFrame:
 
 
 def composite(system: System, scores: pl.DataFrame, weights: Mapping[str, float]) -> pl.Series:
-    """Weighted mean of the available scores (missing indicators drop out, weights renormalised)."""
-    num = pl.sum_horizontal([pl.col(i.id).fill_null(0) * weights.get(i.id, 0) for i in system.indicators])
-    den = pl.sum_horizontal([pl.col(i.id).is_not_null().cast(pl.Float64) * weights.get(i.id, 0)
-                             for i in system.indicators])
-    return scores.select(pl.when(den > 0).then(num / den).alias("score")).get_column("score")
+    """Σ weight × score; a missing indicator scores 0 (MISSING_RULE: no renormalisation)."""
+    return scores.select(pl.sum_horizontal([pl.col(i.id).fill_null(0) * weights.get(i.id, 0)
+                                            for i in system.indicators]).alias("score")).get_column("score")
 
 
 def _ranks(score: pl.Series) -> pl.Series:
@@ -193,6 +204,57 @@ class Assessment:
     scores: pl.DataFrame
     sensitivity: pl.DataFrame    # region_code, region, one rank column per weighting, rank_min, rank_max
     names: dict[str, str] = field(default_factory=dict)
+    actual: pl.DataFrame | None = None   # metric values before ratio_to_target (same shape as raw)
+    goals: pl.DataFrame | None = None    # the target each ratio_to_target value is divided by
+
+    def parameters(self) -> list[dict]:
+        """Each indicator as the page states it: weight, direction, normalisation and its figures."""
+        metrics = load_metrics()
+        out = []
+        for ind in self.system.indicators:
+            col = self.raw.get_column(ind.id).drop_nulls()
+            figures = ""
+            if col.len() and ind.normalisation == "min_max":
+                figures = f"最小值 {_fmt(col.min())},最大值 {_fmt(col.max())}"
+            elif col.len() and ind.normalisation == "z_score":
+                figures = f"平均值 {_fmt(col.mean())},标准差 {_fmt(col.std(ddof=0))}"
+            out.append({"id": ind.id, "name": ind.name, "metric": metrics[ind.metric].name,
+                        "unit": "完成率" if ind.normalisation == "ratio_to_target" else metrics[ind.metric].unit,
+                        "weight": ind.weight, "direction": DIRECTION_LABELS[ind.direction],
+                        "normalisation": NORMALISATION_LABELS[ind.normalisation], "figures": figures,
+                        "missing": self.raw.height - col.len()})
+        return out
+
+    def rank_of(self, region_code: str) -> dict | None:
+        hit = self.table.filter(pl.col("region_code") == region_code)
+        return None if hit.height == 0 else {**hit.row(0, named=True), "of": self.table.height}
+
+    def export_frames(self, visible: set[str] | None = None) -> dict[str, pl.DataFrame]:
+        """The workbook: every sheet with Chinese headers; the detail sheet reproduces each score (for
+        the ``visible`` regions only, when given)."""
+        table = self.table.select(pl.col("rank").alias("名次"), pl.col("region").alias("地区"),
+                                  pl.col("region_code").alias("行政区划代码"), pl.col("score").alias("综合得分"),
+                                  pl.col("relative").alias("相对均值"), pl.col("group").alias("分组"))
+        params = pl.DataFrame([{"指标": p["name"], "台账指标": p["metric"], "单位": p["unit"], "权重": p["weight"],
+                                "方向": p["direction"], "标准化方法": p["normalisation"], "计算参数": p["figures"],
+                                "缺数据地区数": p["missing"]} for p in self.parameters()])
+        detail = []
+        for r in self.table.iter_rows(named=True):
+            if visible is not None and r["region_code"] not in visible:
+                continue
+            row = {"名次": r["rank"], "地区": r["region"]}
+            for e in self.explain(r["region_code"]):
+                row[f"{e['name']}·原始值"] = e["raw"]
+                row[f"{e['name']}·标准化得分"] = e["score"]
+                row[f"{e['name']}·权重"] = e["weight"]
+                row[f"{e['name']}·贡献"] = e["contribution"]
+            row["综合得分(各项贡献之和)"] = r["score"]
+            detail.append(row)
+        sens = self.sensitivity.rename({"region": "地区"}).drop("region_code")
+        rule = pl.DataFrame({"说明": ["综合得分 = Σ 权重 × 标准化得分。", MISSING_RULE,
+                                      *[f"{p['name']}:{p['normalisation']}" for p in self.parameters()]]})
+        return {"排名": table, "得分明细": pl.DataFrame(detail), "指标与权重": params, "权重敏感性": sens,
+                "计算规则": rule}
 
     def explain(self, region_code: str) -> list[dict]:
         """Each indicator's raw value, score, weight, contribution and gap to the average score."""
@@ -201,14 +263,17 @@ class Assessment:
         if row.height == 0:
             return []
         out = []
+        idx = self.scores.get_column("region_code").to_list().index(region_code)
         for ind in self.system.indicators:
-            s, mean = row.item(0, ind.id), self.scores.get_column(ind.id).mean()
+            s, mean = row.item(0, ind.id), self.scores.get_column(ind.id).fill_null(0).mean()
             ranks = _ranks(self.scores.get_column(ind.id).fill_null(-1))
-            idx = self.scores.get_column("region_code").to_list().index(region_code)
+            actual = self.actual.item(idx, ind.id) if self.actual is not None else raw.item(0, ind.id)
+            goal = self.goals.item(idx, ind.id) if self.goals is not None else None
             out.append({"indicator": ind.id, "name": ind.name, "metric": ind.metric, "raw": raw.item(0, ind.id),
-                        "score": s, "weight": ind.weight,
-                        "contribution": None if s is None else s * ind.weight,
-                        "vs_average": None if s is None or mean is None else s - mean,
+                        "actual": actual, "goal": goal, "normalisation": ind.normalisation,
+                        "score": s, "weight": ind.weight, "missing": s is None,
+                        "contribution": (s or 0.0) * ind.weight,
+                        "vs_average": None if mean is None else (s or 0.0) - mean,
                         "rank": None if s is None else int(ranks[idx])})
         return out
 
@@ -233,6 +298,10 @@ def assess(system: System, source: FrameSource, as_of: dt.date,
     units = units or unit_codes(system)
     names = _names(units)
     raw = raw_values(system, units, source, as_of, targets)
+    actual = raw_values(system, units, source, as_of, None, ratio=False)
+    goals = pl.DataFrame({"region_code": units, **{
+        i.id: [None if (g := (targets or {}).get((u, i.metric))) is None else float(g) for u in units]
+        for i in system.indicators}}, schema={"region_code": pl.Utf8, **{i.id: pl.Float64 for i in system.indicators}})
     scores = normalise(system, raw)
     base = composite(system, scores, system.weights)
     mean = base.mean() or 0
@@ -257,7 +326,7 @@ def assess(system: System, source: FrameSource, as_of: dt.date,
     sensitivity = sensitivity.with_columns(pl.min_horizontal(rank_cols).alias("最好名次"),
                                            pl.max_horizontal(rank_cols).alias("最差名次"))
     sensitivity = sensitivity.join(table.select("region_code", "rank"), on="region_code").sort("rank").drop("rank")
-    return Assessment(system, as_of, table, raw, scores, sensitivity, names)
+    return Assessment(system, as_of, table, raw, scores, sensitivity, names, actual, goals)
 
 
 def target_values(session, year: int) -> dict[tuple[str, str], Decimal]:
@@ -271,6 +340,12 @@ def target_values(session, year: int) -> dict[tuple[str, str], Decimal]:
         if t.metric_id in metrics:
             out[(t.region_code, t.metric_id)] = convert(t.value, t.unit, metrics[t.metric_id].unit)
     return out
+
+
+def _fmt(v) -> str:
+    from ..units import format_number
+
+    return format_number(v, 4)
 
 
 def _names(codes: list[str]) -> dict[str, str]:

@@ -269,8 +269,7 @@ def assess_cmd(
         from kechuang.excel import write_xlsx
 
         path = output or Path("考核排名.xlsx")
-        write_xlsx(path, {"排名": result.table, "指标得分": result.scores, "原始值": result.raw,
-                          "敏感性": result.sensitivity})
+        write_xlsx(path, result.export_frames())
         console.print(f"已导出到 {path}")
         return
     table = Table("名次", "地区", "综合得分", "相对均值", "分组", "优势", "短板", title=f"{system.name}({today})")

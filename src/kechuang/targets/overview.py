@@ -80,12 +80,14 @@ def overview_context(session, user) -> dict:
     counts = Counter(p.status for p in rows if p.status)
     metric = own[0].target.metric_id if own else (below[0].target.metric_id if below else None)
     ranking = None
+    city = default_system(code)  # a district sees its place in its city's ranking
     try:
         from .assessment import assess, load_system, target_values
         from .metrics import LedgerSource
 
-        result = assess(load_system(code), LedgerSource(engine), today, target_values(session, today.year))
-        ranking = result.table.to_dicts()
+        if city:
+            result = assess(load_system(city), LedgerSource(engine), today, target_values(session, today.year))
+            ranking = result.table.to_dicts()
     except Exception:  # no indicator system for this region, or ledgers not loaded
         ranking = None
     return {
@@ -94,5 +96,5 @@ def overview_context(session, user) -> dict:
             1 for p in rows if p.target.binding_status == "unbound"),
         "chart": progress_chart(own) if own else None,
         "district_chart": district_chart(below, metric) if metric else None,
-        "district_metric": metric, "ranking": ranking,
+        "district_metric": metric, "ranking": ranking, "assessment_city": city,
     }

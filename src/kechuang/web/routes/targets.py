@@ -234,45 +234,78 @@ def rows_page(request: Request, target_id: int, session: DbSession, user: Curren
     return render_cached(request, "targets/rows.html", build)
 
 
+def _assessment_city(user, city: str | None) -> str | None:
+    """The city whose assessment to show: the one named (a district officer may name the city above
+    them: the ranking is published to every district, their own details only to them), else the
+    system of the user's region or its nearest ancestor."""
+    from ...regions import AmbiguousRegion, RegionError, lookup, registry
+    from ...targets.assessment import default_system
+
+    if not (city or "").strip():
+        return default_system(user.region_code)
+    try:
+        code = lookup(city.strip()).code
+    except AmbiguousRegion as exc:
+        raise HTTPException(status_code=400, detail=str(exc))
+    except RegionError:
+        raise HTTPException(status_code=404, detail=f"未知地区“{city}”:请填写城市名称(如 盐城市)或行政区划代码")
+    if user.region_code and not user.can_see(code):
+        ancestors = {a.code for a in registry().ancestors(user.region_code)}
+        if code not in ancestors:
+            require_scope(user, code)
+    return default_system(code) or code
+
+
 @router.get("/assessment", include_in_schema=False)
 def assessment_page(request: Request, session: DbSession, user: CurrentUser, city: str | None = None,
                     date: str | None = None, format: str | None = None):
-    from ...targets.assessment import available_systems, default_system
+    """考核: ranking, weights, raw values, normalisation and components that add up to each score.
+    Every district's rank and score is shown; raw values and components only within the user's scope."""
+    from ...targets.assessment import MISSING_RULE, available_systems
 
-    code = _region_param(user, city) or default_system(user.region_code)
+    code = _assessment_city(user, city)
     if code is None:
         return render(request, "targets/assessment.html", {
-            "error": "请选择要查看考核排名的城市（填写城市名称或代码）", "systems": available_systems(),
+            "error": "请选择要查看考核排名的城市(填写城市名称或代码)", "systems": available_systems(),
             "result": None, "city": ""})
     today = dt.date.fromisoformat(date) if date else dt.date.today()
     try:
-        view = cache.cached(("assessment", str(session.get_bind().url), code, today),
-                            lambda: _assessment_view(session, code, today))
+        result = cache.cached(("assessment", str(session.get_bind().url), code, today),
+                              lambda: _assess(session, code, today))
     except (MetricError, ImportError) as exc:
         return render(request, "targets/assessment.html", {"error": str(exc), "systems": available_systems(),
                                                            "result": None, "city": code})
-    result = view["result"]
+    rows = result.to_json()
+    visible = {r["region_code"] for r in rows if user.can_see(r["region_code"])}
     if format == "xlsx":
         from ...excel import xlsx_response
 
-        return xlsx_response({"排名": result.table, "指标得分": result.scores, "原始值": result.raw,
-                              "敏感性": result.sensitivity}, f"考核排名-{code}-{today}.xlsx")
-    return render(request, "targets/assessment.html", {**view, "city": code, "as_of": today, "error": None})
+        return xlsx_response(result.export_frames(visible), f"考核排名-{code}-{today}.xlsx")
+    own = result.rank_of(user.region_code) if user.region_code else None
+    detail = [r for r in rows if r["region_code"] in visible]
+    return render(request, "targets/assessment.html", {
+        "result": result, "rows": rows, "detail": detail, "visible": visible, "own": own,
+        "params": result.parameters(), "missing_rule": MISSING_RULE, "option": _assessment_chart(result, rows, visible),
+        "sens_cols": result.sensitivity.columns, "sens_rows": result.sensitivity.rows(),
+        "city": code, "as_of": today, "error": None})
 
 
-def _assessment_view(session, code: str, today: dt.date) -> dict:
+def _assess(session, code: str, today: dt.date):
     from ...targets.assessment import assess, load_system, target_values
 
-    result = assess(load_system(code), LedgerSource(session.get_bind()), today, target_values(session, today.year))
-    rows = result.to_json()
-    option = {
-        "tooltip": {"trigger": "axis"}, "legend": {},
-        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
-        "xAxis": {"type": "value", "max": 1}, "yAxis": {"type": "category", "inverse": True,
-                                                        "data": [r["region"] for r in rows]},
-        "series": [{"name": i.name, "type": "bar", "stack": "score",
-                    "data": [round(next(e["contribution"] or 0 for e in r["indicators"] if e["indicator"] == i.id), 4)
-                             for r in rows]} for i in result.system.indicators],
-    }
-    return {"result": result, "rows": rows, "option": option,
-            "sens_cols": result.sensitivity.columns, "sens_rows": result.sensitivity.rows()}
+    return assess(load_system(code), LedgerSource(session.get_bind()), today, target_values(session, today.year))
+
+
+def _assessment_chart(result, rows: list[dict], visible: set[str]) -> dict:
+    """Stacked contributions for the regions the user may see; the others as their total only."""
+    names = [r["region"] for r in rows]
+    series = [{"name": i.name, "type": "bar", "stack": "score",
+               "data": [round(next(e["contribution"] for e in r["indicators"] if e["indicator"] == i.id), 4)
+                        if r["region_code"] in visible else None for r in rows]} for i in result.system.indicators]
+    if len(visible) < len(rows):
+        series.append({"name": "综合得分(其他地区)", "type": "bar", "stack": "score", "itemStyle": {"color": "#b0bec5"},
+                       "data": [None if r["region_code"] in visible else round(r["score"] or 0, 4) for r in rows]})
+    return {"tooltip": {"trigger": "axis"}, "legend": {},
+            "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
+            "xAxis": {"type": "value", "max": 1}, "yAxis": {"type": "category", "inverse": True, "data": names},
+            "series": series}

@@ -73,3 +73,35 @@ def test_period_as_of_now_after_an_old_year_is_the_document_year():
     out = _rows("发布时间:2025-02-06\n某市科技创新大会举行\n\n自2022年获批建设创新中心以来,"
                 "成效明显。如今,全市高新技术企业突破1.6万家。\n")
     assert [(r["kind"], r["period"]) for r in out] == [("achievement", "2025")]
+
+
+def test_kind_estimate_in_an_unnumbered_review_part_is_an_achievement():
+    out = _rows("某区政府工作报告\n发布时间:2010-01-20\n\n2009年工作回顾\n\n预计,地区增加值同比增长20%。\n\n"
+                "2010年工作安排\n\n地区增加值增长15%。\n")
+    assert [(r["value"], r["kind"], r["period"]) for r in out] == [(20, "achievement", "2009"), (15, "target", "2010")]
+
+
+def test_period_undated_plan_speaks_from_its_first_year():
+    out = _rows("某区科技企业倍增行动方案(2023—2027年)\n\n到2025年,全区高新技术企业突破75家。"
+                "到2027年,科技型企业超过870家。每年新增科技型企业100家。\n")
+    assert [(r["value"], r["kind"], r["period"]) for r in out] == [
+        (75, "target", "2025"), (870, "target", "2027"), (100, "target", "每年")]
+
+
+def test_period_work_report_review_and_plan_parts():
+    out = _rows("某区人民政府工作报告\n发布时间:2021-01-29\n\n一、2020年工作回顾\n\n过去一年,全区地区生产总值增长5%。\n\n"
+                "二、2021年主要目标\n\n地区生产总值增长6%左右。\n")
+    assert [(r["value"], r["kind"], r["period"]) for r in out] == [(5, "achievement", "2020"), (6, "target", "2021")]
+
+
+def test_period_review_published_early_in_a_year_is_about_the_year_before():
+    out = _rows("新吴科创丨成绩单来了!\n发布时间:2024-01-10\n\n新增高新技术企业300家,研发投入超100亿元。\n")
+    assert {(r["kind"], r["period"]) for r in out} == {("achievement", "2023")}
+
+
+def test_region_rank_among_the_country_is_not_a_national_document():
+    from kechuang.reader.extract import extract
+
+    ex = extract(load_bytes("无锡高新区进入全国20强\n发布时间:2022-02-25\n\n截至2021年底,研发投入强度达到4.84%。\n"
+                            .encode("utf-8"), "a.txt"), ("quantities",))
+    assert ex.frame.region != "全国"

@@ -235,8 +235,9 @@ def _subject(text: str, title: str, issuer: str, level: str, prior: str, kind: s
             name = context_for(parent).region + m.group("name")
             return name, "", parent.code, parent, "title"
     # the whole country: the title says so, or a national body issues it, and no province is named
-    if spec["national_title_rx"].search(title) and not any(
-            r.level in ("province", "prefecture") for _s, _e, r in reg.find_in_text(title)) \
+    # (not a place's rank among the country's: "某高新区进入全国20强")
+    if spec["national_title_rx"].search(title) and not reg.find_in_text(title) \
+            and kind not in ("meeting", "interview", "news") \
             or (issuer in spec["national_issuers"] and "全国" in text[:1500]):
         return spec["national_region"], "", "", None, "national"
     # a bureau or a scope word gives the level; the most named place of that level is the subject
@@ -330,10 +331,14 @@ def compute_frame(text: str, published: dt.date | None = None, priors: Priors | 
     if year is None:
         year = published.year if published is not None else None
     dated = year is not None
+    if year is None and kind == "plan" and (span := _SPAN.search(title)) is not None:
+        year = int(span.group(1))  # an undated plan speaks from its first year ("(2023—2027年)")
     if year is None:  # undated news of a plan released then ("发布了《…方案(2025—2027年)》")
         m = _RELEASED_PLAN.search(text, b, b + 600)
         year = int(m.group(1)) if m is not None else None
         dated = year is not None
+    if year is None and kind == "plan" and (span := _SPAN.search(title)) is not None:
+        year = int(span.group(1))  # an undated plan speaks from its first year ("(2023—2027年)")
     frame = Frame(issuer=issuer, published=published, kind=kind, year=year, title=title, dated=dated)
     # an uploader's region is weighed against the text in extract(); an officer's is final
     subject = _subject(text, title, issuer, level, priors.region if priors.strict else "", kind)

@@ -222,7 +222,8 @@ _LEADIN = re.compile(r"[::][ \t]*\n")
 # a numbered top-level heading line ("二、2024年主要目标"), found from the newline before it
 _MONTH = re.compile(r"\d{1,2}月")  # a date line ("2024年1月30日 宜兴发布") scopes nothing
 _PARA_OPEN = re.compile(r"[ \t■▶▷►●◆◇•·*]*")
-_HEADING = re.compile(r"\n[ \t]*[一二三四五六七八九十]{1,3}、(?P<h>[^\n。;;!?,]{1,36})(?=\n|$)")
+_HEADING = re.compile(r"\n[ \t]*(?:[一二三四五六七八九十]{1,3}、(?P<h>[^\n。;;!?,]{1,36})"
+                      r"|(?P<u>(?:19|20)\d\d年[^\n。;;!?,,]{0,12}))[ \t]*(?=\n|$)")
 _FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
 # "“1+3+N”科技创新平台体系,即1个…、3个…和N个…": the expansion of a named structure
 _FW_EXPANSION = re.compile(r"“[^”\n]{1,12}”[\u4e00-\u9fff]{0,14}[,:,:]?\s*(?:即|包括|分别是|也就是|就是)")
@@ -330,8 +331,10 @@ class Positions:
         g = grammar()
         out = []
         for m in _HEADING.finditer(text):  # a heading opening the text is a title, not a part
-            h = m.group("h")
+            h = m.group("h") or m.group("u")  # (an unnumbered one: "2009年工作回顾" on its own line)
             cues = list(g.heading_cue.finditer(h))
+            if m.group("u") and not cues:
+                continue
             kind, year = "", ""
             if cues:
                 last = cues[-1]

@@ -105,3 +105,17 @@ def test_region_rank_among_the_country_is_not_a_national_document():
     ex = extract(load_bytes("无锡高新区进入全国20强\n发布时间:2022-02-25\n\n截至2021年底,研发投入强度达到4.84%。\n"
                             .encode("utf-8"), "a.txt"), ("quantities",))
     assert ex.frame.region != "全国"
+
+
+def test_kind_headline_figure_after_page_furniture_echoes_its_body_twin():
+    out = _rows("政府信息公开\n\n我市新增国家高新技术企业13家\n\n发布机构: 市科技局 发布时间: 2020-01-14\n\n"
+                "2019年我市认定通过国家高新技术企业13家。目前全市国家高新技术企业达44家。\n")
+    assert [(r["value"], r["kind"], r["period"]) for r in out] == [
+        (13, "achievement", "2019"), (13, "achievement", "2019"), (44, "achievement", "2020")]
+
+
+def test_period_undated_summary_with_next_year_plan_is_written_in_its_review_year():
+    out = _rows("区科技局2024年工作总结和2025年工作计划\n\n一、工作完成情况\n\n今年以来入库科技型中小企业19家,完成率63%。\n\n"
+                "二、2025年工作计划\n\n力争新增高新技术企业10家。\n")
+    assert [(r["value"], r["kind"], r["period"]) for r in out] == [
+        (19, "achievement", "2024"), (63, "achievement", "2024"), (10, "target", "2025")]

@@ -333,12 +333,16 @@ def compute_frame(text: str, published: dt.date | None = None, priors: Priors | 
     dated = year is not None
     if year is None and kind == "plan" and (span := _SPAN.search(title)) is not None:
         year = int(span.group(1))  # an undated plan speaks from its first year ("(2023—2027年)")
+    if year is None and kind in ("work_report", "summary") and (ys := _YEAR.findall(title)):
+        year = int(min(ys))  # an undated "2024年工作总结和2025年工作计划" is written in its review year
     if year is None:  # undated news of a plan released then ("发布了《…方案(2025—2027年)》")
         m = _RELEASED_PLAN.search(text, b, b + 600)
         year = int(m.group(1)) if m is not None else None
         dated = year is not None
     if year is None and kind == "plan" and (span := _SPAN.search(title)) is not None:
         year = int(span.group(1))  # an undated plan speaks from its first year ("(2023—2027年)")
+    if year is None and kind in ("work_report", "summary") and (ys := _YEAR.findall(title)):
+        year = int(min(ys))  # an undated "2024年工作总结和2025年工作计划" is written in its review year
     frame = Frame(issuer=issuer, published=published, kind=kind, year=year, title=title, dated=dated)
     # an uploader's region is weighed against the text in extract(); an officer's is final
     subject = _subject(text, title, issuer, level, priors.region if priors.strict else "", kind)

@@ -308,11 +308,15 @@ class Positions:
         # defaults the document frame sets (see apply_frame)
         self.default_kind = "target"
         self.default_period = ""
+        self.title_span: tuple[int, int] | None = None
 
     def apply_frame(self, frame, doc_year: int | None) -> None:
         """Take the document frame's defaults: a report of what was done (bulletin, summary,
         progress notice) makes unmarked figures achievements; a progress notice's figures
         without a period are of the document's year; a bulletin's title year is its year."""
+        from .frame import find_title
+
+        self.title_span = find_title(self.text)
         if frame.reviews:
             self.default_kind = "achievement"
         if doc_year and (frame.kind == "progress" or (frame.dated and frame.kind in NEWS_KINDS)):
@@ -894,7 +898,7 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
             indicator=indicator[:128], kind=kind, comparator=comparator, period=period,
             num_start=n0, num_end=n1,
         ))
-    _headline_echo(text, out)
+    _headline_echo(text, out, p.title_span)
     if g.table_header.search(text):
         out = sorted(out + _table_rows(text, p, doc_year), key=lambda q: (q.num_start, q.start))
         slash = _slash_rows(text, p, doc_year)
@@ -905,10 +909,13 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
     return out
 
 
-def _headline_echo(text: str, out: list[Quantity]) -> None:
+def _headline_echo(text: str, out: list[Quantity], title: tuple[int, int] | None = None) -> None:
     """A figure in the headline repeats one of the body ("江苏高新技术企业突破5.7万家" then
-    "2024年全省高新技术企业数量突破5.7万家"): it takes that statement's kind and period."""
+    "2024年全省高新技术企业数量突破5.7万家"): it takes that statement's kind and period.
+    ``title``: the frame's title span (past page furniture), else the first line."""
     a, b = _title_line(text)
+    if title is not None and title[1] > title[0]:
+        a, b = title
     for q in out:
         if not a <= q.num_start < b:
             continue

@@ -58,11 +58,16 @@ def test_close_change_leaving_missing_data_is_not_close():
 
 
 def test_one_step_means_a_modest_change():
-    from kechuang.programs.explain import _modest
+    import polars as pl
 
-    assert _modest(300, 400)          # R&D expense from 300 to 400 万元: a third of the way left
-    assert _modest(0, 1)              # one more patent
-    assert not _modest(0, 500)        # equity financing from nothing to 500 万元
-    assert not _modest(100, 400)      # three quarters of the way still to go
-    assert not _modest(None, 10)      # unknown current value
-    assert not _modest(True, False)   # a yes/no flag is not an amount
+    from kechuang.programs.engine import modest
+
+    pairs = [(300, 400, True),     # R&D expense from 300 to 400 万元: a third of the way left
+             (0, 1, True),         # one more patent
+             (0, 500, False),      # equity financing from nothing to 500 万元
+             (100, 400, False),    # three quarters of the way still to go
+             (None, 10, False)]    # unknown current value
+    df = pl.DataFrame({"cur": [p[0] for p in pairs], "need": [p[1] for p in pairs]},
+                      schema={"cur": pl.Float64, "need": pl.Float64})
+    got = df.select(modest(pl.col("cur"), pl.col("need")))[:, 0].to_list()
+    assert got == [p[2] for p in pairs]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -31,17 +31,20 @@ def _load_rules():
 
 
 def evaluate_cmd(
-    input: Path = typer.Option(None, "--input", "-i", help="企业画像文件 (CSV / xlsx)"),
+    input: Path = typer.Option(None, "--input", "-i", help="企业画像文件 (CSV / xlsx)，按批读取"),
     region: str = typer.Option(None, "--region", help="按台账评价某地区(代码或名称)，结果按评价日期保存"),
     program: str = typer.Option("all", "--program", "-p", help="项目编号，如 hnte、tech_sme；all 为全部"),
-    format: str = typer.Option("jsonl", "--format", "-f", help="jsonl | xlsx | table | summary(各项目结果汇总)"),
+    format: str = typer.Option("jsonl", "--format", "-f",
+                               help="jsonl | xlsx | parquet(供程序读取) | table | summary(各项目结果汇总)"),
     out: Path = typer.Option(None, "--out", "-o", help="输出文件（默认：jsonl 输出到屏幕）"),
     as_of: str = typer.Option(None, "--as-of", help="评价日期 YYYY-MM-DD（默认今天；申报日期缺省时用它选择规则版本）"),
+    engine: str = typer.Option("polars", "--engine", help="计算引擎：polars（单机，默认）"),
+    batch_rows: int = typer.Option(100_000, "--batch-rows", min=1, hidden=True, help="每批读取的企业数"),
 ) -> None:
     """评价企业是否符合培育项目条件 Evaluate enterprises against cultivation programs."""
-    from .engine import evaluate, program_ids
-    from .explain import public, records
-    from .profiles import ProfileError, read_profiles
+    from .engine import program_ids
+    from .profiles import ProfileError
+    from .run import ENGINES, FORMATS, evaluate_batches, evaluate_file, missing_counts
 
     _load_rules()
     day = date_or_exit(as_of)
@@ -53,16 +56,15 @@ def evaluate_cmd(
     except KeyError as exc:
         err.print(f"[red]{exc.args[0]}[/]")
         raise typer.Exit(2)
-    if format not in ("jsonl", "xlsx", "table", "summary"):
-        err.print(f"[red]不支持的输出格式“{format}”，可选 jsonl、xlsx、table、summary[/]")
+    if format not in FORMATS:
+        err.print(f"[red]不支持的输出格式“{format}”，可选 {'、'.join(FORMATS)}[/]")
+        raise typer.Exit(2)
+    if engine not in ENGINES:
+        err.print(f"[red]不支持的计算引擎“{engine}”，可选 {'、'.join(ENGINES)}[/]")
         raise typer.Exit(2)
     regions: dict[str, str] = {}
     if input:
-        try:
-            frame = read_profiles(input)
-        except ProfileError as exc:
-            err.print(f"[red]{exc}[/]")
-            raise typer.Exit(2)
+        batches = evaluate_file(input, ids, day, engine=engine, batch_rows=batch_rows)
     else:
         from .. import db
         from ..ledgers import build_profiles
@@ -76,16 +78,41 @@ def evaluate_cmd(
         frame = build_profiles(db.get_engine(), code, day)
         if "region_code" in frame.columns:
             regions = dict(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
-    if frame.height == 0:
-        err.print("[yellow]没有可评价的企业[/]")
-    with console.status(f"正在评价 {frame.height} 家企业 × {len(ids)} 个项目…"):
-        results = evaluate(frame, ids, day, with_inputs=True)
-        recs = list(records(results))
-    from .explain import missing_importance
-    from .fields import fields as _fields
+        if frame.height == 0:
+            err.print("[yellow]没有可评价的企业[/]")
+        batches = evaluate_batches([frame], ids, day)
+    target = out or (Path(f"evaluation-{day}.{format}") if format in ("xlsx", "parquet") else None)
+    tmp = target.with_name(f".{target.name}.part") if target else None
+    writer, stream = _writer(format, tmp)
+    missing, recs = Counter(), []
+    try:
+        with console.status(f"正在评价 {len(ids)} 个项目…") as status:
+            for results in batches:
+                writer.add(results)
+                missing += missing_counts(results)
+                if region:
+                    from .explain import records
 
-    top = missing_importance(recs)[:5]
+                    recs += records(results)
+                status.update(f"正在评价 {len(ids)} 个项目：已得出 {writer.rows:,} 条结果…")
+        writer.close()
+    except (ProfileError, ValueError) as exc:
+        if stream is not None and stream is not sys.stdout:
+            stream.close()
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2)
+    if stream is not None and stream is not sys.stdout:
+        stream.close()
+    if tmp is not None:
+        tmp.replace(target)
+    if writer.rows == 0 and input:
+        err.print("[yellow]没有可评价的企业[/]")
+    top = sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
     if top:
+        from .fields import fields as _fields
+
         err.print("[yellow]数据缺失导致无法判定的结果，补齐以下字段影响最大：[/]"
                   + "、".join(f"{_fields()[f].full_label if f in _fields() else f}（{n} 项）" for f, n in top),
                   soft_wrap=True)
@@ -96,47 +123,44 @@ def evaluate_cmd(
         with db.get_engine().begin() as conn:
             n = save(conn, day, recs, regions, ids)
         err.print(f"[green]已保存 {n} 条评价结果（评价日期 {day}）[/]")
+    if format == "summary":
+        _print_summary(writer)
+    elif format == "table":
+        _print_table(writer.recs)
+    elif target is not None:
+        err.print(f"[green]已写出 {writer.rows:,} 条结果：{target}[/]")
+
+
+def _writer(format: str, path: Path | None):
+    from .run import JsonlWriter, ParquetWriter, SummaryWriter, TableWriter, XlsxWriter
+
     if format == "jsonl":
-        stream = open(out, "w", encoding="utf-8") if out else sys.stdout
-        try:
-            for r in recs:
-                stream.write(json.dumps(public(r), ensure_ascii=False) + "\n")
-        finally:
-            if out:
-                stream.close()
-        if out:
-            err.print(f"[green]已写出 {len(recs)} 条结果：{out}[/]")
-    elif format == "xlsx":
-        from ..excel import write_xlsx
-        from .export import workbook_frames
+        stream = open(path, "w", encoding="utf-8") if path else sys.stdout
+        return JsonlWriter(stream), stream
+    if format == "parquet":
+        return ParquetWriter(path), None
+    if format == "xlsx":
+        return XlsxWriter(path), None
+    if format == "summary":
+        return SummaryWriter(), None
 
-        target = out or Path(f"evaluation-{day}.xlsx")
-        write_xlsx(target, workbook_frames(recs))
-        err.print(f"[green]已写出 Excel：{target}[/]")
-    elif format == "summary":
-        _print_summary(recs)
-    else:
-        _print_table(recs)
+    return TableWriter(), None
 
 
-def _print_summary(recs: list[dict]) -> None:
+def _print_summary(w) -> None:
     """Counts of results per program: what an office reads first after evaluating a region."""
-    from collections import Counter
-
     from .model import RESULT_NAMES, programs_by_id
 
     names = {pid: v[-1].name for pid, v in programs_by_id().items()}
-    counts = Counter((r["program"], r["result"]) for r in recs)
-    close = Counter(r["program"] for r in recs if r.get("_close"))
     order = ("pass", "depends", "fail", "unknown")
     t = Table(title="评价结果汇总")
     t.add_column("项目", no_wrap=True)
     for head in (*(RESULT_NAMES.get(k, k) for k in order), "其中一步之遥", "积分排名"):
         t.add_column(head, justify="right")
-    for pid in dict.fromkeys(r["program"] for r in recs):
-        scored = counts.get((pid, None), 0)
-        t.add_row(names.get(pid, pid), *(f"{counts.get((pid, k), 0):,}" for k in order),
-                  f"{close.get(pid, 0):,}", f"{scored:,}" if scored else "")
+    for pid in w.order:
+        scored = w.counts.get((pid, None), 0)
+        t.add_row(names.get(pid, pid), *(f"{w.counts.get((pid, k), 0):,}" for k in order),
+                  f"{w.counts.get((pid, 'close'), 0):,}", f"{scored:,}" if scored else "")
     console.print(t)
 
 

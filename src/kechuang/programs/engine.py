@@ -391,6 +391,22 @@ def _build_index_plan(p: Program, as_of: dt.date, c: E.Compiler) -> Plan:
     return plan
 
 
+def modest(current: pl.Expr, needed: pl.Expr) -> pl.Expr:
+    """Whether a single change is a step an enterprise can take: at least halfway there already,
+    or one more unit of a count (one more patent). Raising equity financing from nothing to
+    5 million yuan flips a result but is not "one step away"."""
+    return ((needed - current).abs() <= pl.max_horizontal(0.5 * needed.abs(), pl.lit(1.0))).fill_null(False)
+
+
+def close_expr(plan: Plan) -> pl.Expr:
+    """一步之遥: a failing result that one modest change of an amount turns into pass (or depends)."""
+    terms = [pl.col(f"flip.{src}.{fid}") & modest(pl.col(fid), pl.col(f"{src}.gap.{fid}"))
+             for src, fid in plan.flips if fields()[fid].kind == "num"]
+    if not terms:
+        return pl.lit(False).alias("close")
+    return ((pl.col("result_code") == FAIL) & pl.any_horizontal(terms)).fill_null(False).alias("close")
+
+
 def _null_if_any(exprs: list[pl.Expr], value: pl.Expr) -> pl.Expr:
     return pl.when(pl.any_horizontal([e.is_null() for e in exprs])).then(None).otherwise(value)
 
@@ -466,7 +482,9 @@ def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | Non
             q = q.with_columns(plan.exprs)
             if plan.post:
                 q = q.with_columns(plan.post)
+            q = q.with_columns(close_expr(plan))
             names = [k for k in keep] + plan.keep_extra + [e.meta.output_name() for e in plan.exprs + plan.post]
+            names.append("close")
             q = q.select(names).with_columns(
                 pl.lit(p.id).alias("program"), pl.lit(p.version).alias("version"))
             jobs.append((pid, plan, q))
@@ -495,14 +513,12 @@ class Result:
         """uscc, program, version, result, score, score_min, score_max, close."""
         frames = []
         for plan, df in self.parts:
-            flip_cols = [c for c in df.columns if c.startswith("flip.")]
-            close = pl.any_horizontal(flip_cols) if flip_cols else pl.lit(False)
             cols = [pl.col("uscc"), pl.col("program"), pl.col("version"),
                     pl.col("result_code").replace_strict(CODE_NAMES, default=None, return_dtype=pl.String)
                     .alias("result")]
             for k in ("score", "score_min", "score_max"):
                 cols.append(pl.col(k) if k in df.columns else pl.lit(None, dtype=pl.Float64).alias(k))
-            cols.append(close.alias("close"))
+            cols.append(pl.col("close"))
             frames.append(df.select(cols))
         if not frames:
             return pl.DataFrame(schema={"uscc": pl.String, "program": pl.String, "version": pl.String,

@@ -105,25 +105,10 @@ def record(plan: Plan, row: dict) -> dict:
         out["conditions"].append({"id": it.id, "text": text, "value": pts, "op": "points", "threshold": None,
                                   "result": None, "cite": it.cite})
     out["gaps"] = gaps_for(plan, row)
-    out["_close"] = out["result"] == "fail" and any(
-        row.get(f"flip.{src}.{fid}") and _modest(row.get(fid), row.get(f"{src}.gap.{fid}"))
-        for src, fid in plan.flips)
+    out["_close"] = bool(row.get("close"))
     if unknown_items or out["result"] == "unknown":
         out["missing"] = _missing(p, unknown_items or list(p.conditions.values()), row)
     return out
-
-
-def _modest(current, needed) -> bool:
-    """Whether a single change is a step an enterprise can take: at least halfway there already,
-    or one more unit of a count (one more patent). Raising equity financing from nothing to
-    5 million yuan flips a result but is not "one step away"."""
-    if current is None or needed is None or isinstance(current, bool) or isinstance(needed, bool):
-        return False
-    try:
-        cur, need = float(current), float(needed)
-    except (TypeError, ValueError):
-        return False
-    return abs(need - cur) <= max(0.5 * abs(need), 1.0)
 
 
 def _missing(p, items, row) -> list[str]:

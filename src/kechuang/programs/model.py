@@ -98,6 +98,12 @@ class Program:
     def env(self, as_of: dt.date) -> "ProgramEnv":
         return ProgramEnv(self, as_of)
 
+    @property
+    def pooled(self) -> bool:
+        """Whether a result depends on the whole population evaluated together (pool ranks and
+        normalisation), so the population cannot be evaluated in separate batches."""
+        return self.kind == "index"
+
     def fields_used(self) -> set[str]:
         """Profile columns referenced anywhere in the program."""
         names: set[str] = set()

@@ -1,12 +1,15 @@
-"""Read enterprise profile files (CSV or xlsx; English ids or Chinese labels)."""
+"""Read enterprise profile files (CSV or xlsx; English ids or Chinese labels), whole or in
+batches of rows: cells are typed and checked column by column (Polars), so a million-row file
+streams through in bounded memory."""
 
 from __future__ import annotations
 
-import datetime as dt
+import codecs
 import io
-import re
-from decimal import Decimal, InvalidOperation
+import os
+import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import polars as pl
 
@@ -15,98 +18,173 @@ from .fields import Field, column_for, fields
 TRUE = {"是", "有", "true", "yes", "y", "1", "√", "✓", "t"}
 FALSE = {"否", "无", "false", "no", "n", "0", "×", "f"}
 MAX_ERRORS = 20
+BATCH_ROWS = 100_000
+_EXCEL = (".xlsx", ".xlsm", ".xls")
 
 
 class ProfileError(ValueError):
     """Bad input in a profile file; the message names file, row, column and value."""
 
 
-def read_table(path: Path) -> pl.DataFrame:
-    path = Path(path)
-    name = path.name
+def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise ProfileError(f"文件“{name}”不存在")
-    data = path.read_bytes()
-    if not data.strip():
-        raise ProfileError(f"文件“{name}”是空文件")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            return pl.read_excel(io.BytesIO(data), infer_schema_length=0)
-        except Exception as exc:  # malformed workbook
-            raise ProfileError(f"文件“{name}”不是有效的 Excel 工作簿：{exc}") from None
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ProfileError(f"文件“{name}”的编码无法识别（应为 UTF-8 或 GB18030）")
+        raise ProfileError(f"文件“{path.name}”不存在")
+    with path.open("rb") as fh:
+        start = fh.read(4096)
+        if not start.strip() and not fh.read(1 << 20).strip():
+            raise ProfileError(f"文件“{path.name}”是空文件")
+
+
+def _read_excel(path: Path) -> pl.DataFrame:
     try:
-        return pl.read_csv(io.StringIO(text), infer_schema=False)
-    except Exception as exc:
-        raise ProfileError(f"文件“{name}”不是有效的 CSV：{exc}") from None
+        return pl.read_excel(path, infer_schema_length=0)
+    except Exception as exc:  # malformed workbook
+        raise ProfileError(f"文件“{path.name}”不是有效的 Excel 工作簿：{exc}") from None
 
 
-def _parse(f: Field, raw: str):
-    s = str(raw).strip()
-    if f.type == "enum" and s in f.values:  # an enum value such as "none" is a value, not missing
-        return s
-    if s == "" or s.lower() in ("null", "none", "nan", "—", "-"):
-        return None
+def _csv_encoding(path: Path) -> str:
+    """utf-8 when the file decodes as UTF-8 (checked incrementally), else gb18030."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(1 << 22):
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+    try:
+        with path.open("rb") as fh:
+            dec = codecs.getincrementaldecoder("gb18030")()
+            while chunk := fh.read(1 << 22):
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ProfileError(f"文件“{path.name}”的编码无法识别（应为 UTF-8 或 GB18030）") from None
+    return "gb18030"
+
+
+def _utf8_copy(path: Path) -> Path:
+    """A temporary UTF-8 copy of a GB18030 file, written in pieces."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="kechuang-")
+    with path.open("r", encoding="gb18030", newline="") as src, os.fdopen(fd, "w", encoding="utf-8",
+                                                                          newline="") as dst:
+        while chunk := src.read(1 << 22):
+            dst.write(chunk)
+    return Path(tmp)
+
+
+def raw_batches(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+    """The file's cells as text, ``batch_rows`` rows at a time (CSV is read lazily; a workbook is
+    read once by the Excel reader and then cut into batches)."""
+    path = Path(path)
+    _check_exists(path)
+    if path.suffix.lower() in _EXCEL:
+        frame = _read_excel(path)
+        for off in range(0, max(frame.height, 1), batch_rows):
+            yield frame.slice(off, batch_rows)
+        return
+    source, tmp = path, None
+    if _csv_encoding(path) != "utf-8":
+        source = tmp = _utf8_copy(path)
+    try:
+        try:
+            # a UTF-8 BOM is taken off the first header by the reader
+            lf = pl.scan_csv(source, infer_schema=False, raise_if_empty=False)
+            names = lf.collect_schema().names()
+            if names and names[0].startswith("\ufeff"):
+                lf = lf.rename({names[0]: names[0][1:]})
+            batches = lf.collect_batches(chunk_size=batch_rows)
+            first = True
+            for b in batches:
+                first = False
+                yield b
+            if first:
+                yield pl.DataFrame(schema={n: pl.String for n in lf.collect_schema().names()})
+        except pl.exceptions.PolarsError as exc:
+            raise ProfileError(f"文件“{path.name}”不是有效的 CSV：{exc}") from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """The whole file's cells as text."""
+    return pl.concat(list(raw_batches(path, 1 << 62)), how="vertical")
+
+
+NULL_WORDS = ["null", "none", "nan", "—", "-"]
+_DATE_RE = r"^(-?\d+)-(-?\d+)-(-?\d+)$"
+
+
+def _cell_exprs(f: Field, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, reason in Chinese or null) for one text column of field ``f``.
+    Blank cells and the words in NULL_WORDS are missing, never zero."""
+    s = raw.str.strip_chars()
+    blank = s.is_null() | (s == "") | s.str.to_lowercase().is_in(NULL_WORDS)
+    if f.type == "enum":  # an enum value such as "none" is a value, not missing
+        blank = blank & ~s.is_in(list(f.values))
+    s = pl.when(blank).then(None).otherwise(s)
+    none = pl.lit(None, dtype=pl.String)
     if f.kind == "num":
-        s2 = s.replace(",", "").replace("，", "")
-        if s2.endswith("%"):
-            s2 = s2[:-1]
-        try:
-            d = Decimal(s2)
-        except InvalidOperation:
-            raise ValueError("不是数字") from None
-        if not d.is_finite():
-            raise ValueError("不是有限数字")
-        if d < 0 and not f.signed:
-            raise ValueError("不能为负数")
-        if f.type == "count" and d != d.to_integral_value():
-            raise ValueError("应为整数")
-        return float(d)
+        t = s.str.replace_all("[,，]", "")
+        t = pl.when(t.str.ends_with("%")).then(t.str.slice(0, t.str.len_chars() - 1)).otherwise(t)
+        x = t.cast(pl.Float64, strict=False)
+        err = (pl.when(s.is_null()).then(none)
+               .when(x.is_null()).then(pl.lit("不是数字"))
+               .when(~x.is_finite()).then(pl.lit("不是有限数字")))
+        if not f.signed:
+            err = err.when(x < 0).then(pl.lit("不能为负数"))
+        if f.type == "count":
+            err = err.when(x != x.floor()).then(pl.lit("应为整数"))
+        err = err.otherwise(none)
+        return pl.when(err.is_null()).then(x), err
     if f.kind == "date":
-        s2 = re.sub(r"[年月/.]", "-", s).replace("日", "").split(" ")[0].split("T")[0]
-        try:
-            y, m, d = (int(x) for x in s2.split("-"))
-            return dt.date(y, m, d)
-        except (ValueError, TypeError):
-            raise ValueError("不是有效日期（应为 YYYY-MM-DD）") from None
+        t = s.str.replace_all("[年月/.]", "-").str.replace_all("日", "")
+        t = t.str.split(" ").list.first().str.split("T").list.first()
+        parts = t.str.extract_groups(_DATE_RE)
+        iso = pl.concat_str([parts.struct.field("1").str.zfill(4), parts.struct.field("2").str.zfill(2),
+                             parts.struct.field("3").str.zfill(2)], separator="-")
+        d = iso.str.to_date("%Y-%m-%d", strict=False)
+        return d, pl.when(s.is_not_null() & d.is_null()).then(pl.lit("不是有效日期（应为 YYYY-MM-DD）")).otherwise(none)
     if f.kind == "bool":
-        low = s.lower()
-        if low in TRUE:
-            return True
-        if low in FALSE:
-            return False
-        raise ValueError("应为 是/否")
+        low = s.str.to_lowercase()
+        b = pl.when(low.is_in(sorted(TRUE))).then(True).when(low.is_in(sorted(FALSE))).then(False)
+        return b, pl.when(s.is_not_null() & b.is_null()).then(pl.lit("应为 是/否")).otherwise(none)
     if f.type == "enum":
-        if s in f.values:
-            return s
-        if s in f.aliases:
-            return f.aliases[s]
-        if s.upper() in f.values:
-            return s.upper()
-        raise ValueError(f"应为 {'/'.join(list(f.values) + list(f.aliases))} 之一")
+        values, aliases = list(f.values), dict(f.aliases)
+        up = s.str.to_uppercase()
+        v = (pl.when(s.is_in(values)).then(s)
+             .when(s.is_in(list(aliases))).then(s.replace_strict(aliases, default=None, return_dtype=pl.String))
+             .when(up.is_in(values)).then(up))
+        why = f"应为 {'/'.join(values + list(aliases))} 之一"
+        return v, pl.when(s.is_not_null() & v.is_null()).then(pl.lit(why)).otherwise(none)
     if f.id == "uscc":
-        from ..ledgers.uscc import normalize, problem
+        from ..ledgers.uscc import normalize_expr, problems_series
 
-        s = normalize(s)
-        why = problem(s)
-        if why:
-            raise ValueError(why)
-    return s
+        code = normalize_expr(s)
+        err = code.map_batches(problems_series, return_dtype=pl.String)
+        return pl.when(err.is_null()).then(code), err
+    return s, none
 
 
 def read_profiles(path: Path) -> pl.DataFrame:
     """The profile file as a typed frame in DESIGN columns. Raises ProfileError listing
     every bad cell (file, row, column, value) up to a limit."""
+    return pl.concat(list(profile_batches(path, 1 << 62)), how="vertical")
+
+
+def profile_batches(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+    """Typed profiles, ``batch_rows`` at a time; a bad cell or a credit code repeated anywhere
+    in the file raises ProfileError when its batch is reached."""
     path = Path(path)
-    return profiles_from_table(read_table(path), path.name)
+    checker = None
+    row = 2  # row 1 holds the headers
+    for raw in raw_batches(path, batch_rows):
+        if checker is None:
+            checker = _Checker(raw.columns, path.name)
+        yield checker.typed(raw, row)
+        row += raw.height
 
 
 def profiles_from_records(records: list[dict], name: str = "请求") -> pl.DataFrame:
@@ -122,44 +200,49 @@ def profiles_from_records(records: list[dict], name: str = "请求") -> pl.DataF
 def profiles_from_table(raw: pl.DataFrame, name: str) -> pl.DataFrame:
     """A table of text cells (columns as English ids or Chinese labels) as typed profiles;
     `name` is what error messages call the source (a file name, or the API request)."""
-    mapping: dict[str, str] = {}
-    for col in raw.columns:
-        fid = column_for(col)
-        if fid is None:
-            continue
-        if fid in mapping.values():
-            raise ProfileError(f"文件“{name}”中列“{col}”与另一列重复（都对应 {fid}）")
-        mapping[col] = fid
-    if "uscc" not in mapping.values():
-        raise ProfileError(f"文件“{name}”缺少“统一社会信用代码 / uscc”列")
-    errors: list[str] = []
-    out: dict[str, list] = {}
-    rows = raw.rows()
-    idx = {c: i for i, c in enumerate(raw.columns)}
-    for col, fid in mapping.items():
-        f = fields()[fid]
-        vals = []
-        i = idx[col]
-        for r, row in enumerate(rows, start=2):
-            v = row[i]
-            try:
-                vals.append(_parse(f, v) if v is not None else None)
-            except ValueError as exc:
-                vals.append(None)
-                if len(errors) < MAX_ERRORS:
-                    errors.append(f"{name} 第{r}行，列“{col}”，值“{v}”：{exc}")
-        out[fid] = vals
-    seen: dict[str, int] = {}
-    bad_rows = {int(e.split("第")[1].split("行")[0]) for e in errors if "统一社会信用代码" in e}
-    for r, u in enumerate(out["uscc"], start=2):
-        if u is None and r in bad_rows:
-            continue
-        if u is None:
-            errors.append(f"{name} 第{r}行：统一社会信用代码为空")
-        elif u in seen:
-            errors.append(f"{name} 第{r}行：统一社会信用代码“{u}”与第{seen[u]}行重复")
-        else:
-            seen[u] = r
-    if errors:
-        raise ProfileError("\n".join(errors[:MAX_ERRORS]))
-    return pl.DataFrame({fid: pl.Series(fid, vals, dtype=fields()[fid].dtype) for fid, vals in out.items()})
+    return _Checker(raw.columns, name).typed(raw, 2)
+
+
+class _Checker:
+    """Types batches of one source; remembers credit codes across batches (duplicates)."""
+
+    def __init__(self, columns: list[str], name: str):
+        self.name = name
+        self.mapping: dict[str, str] = {}
+        for col in columns:
+            fid = column_for(col)
+            if fid is None:
+                continue
+            if fid in self.mapping.values():
+                raise ProfileError(f"文件“{name}”中列“{col}”与另一列重复（都对应 {fid}）")
+            self.mapping[col] = fid
+        if "uscc" not in self.mapping.values():
+            raise ProfileError(f"文件“{name}”缺少“统一社会信用代码 / uscc”列")
+        self.seen = pl.DataFrame(schema={"uscc": pl.String, "__first": pl.Int64})
+
+    def typed(self, raw: pl.DataFrame, first_row: int) -> pl.DataFrame:
+        exprs = []
+        for col, fid in self.mapping.items():
+            val, err = _cell_exprs(fields()[fid], pl.col(col).cast(pl.String))
+            exprs += [val.cast(fields()[fid].dtype).alias(fid), err.alias(f"__err.{fid}")]
+        work = raw.with_row_index("__row", offset=first_row).with_columns(exprs)
+        errors: list[str] = []
+        for col, fid in self.mapping.items():
+            if len(errors) >= MAX_ERRORS:
+                break
+            bad = work.filter(pl.col(f"__err.{fid}").is_not_null()).head(MAX_ERRORS - len(errors))
+            for r, v, why in bad.select("__row", col, f"__err.{fid}").iter_rows():
+                errors.append(f"{self.name} 第{r}行，列“{col}”，值“{v}”：{why}")
+        empty = work.filter(pl.col("uscc").is_null() & pl.col("__err.uscc").is_null()).head(MAX_ERRORS)
+        errors += [f"{self.name} 第{r}行：统一社会信用代码为空" for r in empty["__row"]]
+        codes = work.select("uscc", pl.col("__row").cast(pl.Int64).alias("__r")).filter(pl.col("uscc").is_not_null())
+        dup = codes.with_columns(pl.col("__r").min().over("uscc").alias("__first")).filter(
+            pl.col("__r") != pl.col("__first"))
+        again = codes.join(self.seen, on="uscc", how="inner")
+        for u, r, first in pl.concat([again.select("uscc", "__r", "__first"), dup], how="vertical") \
+                .sort("__r").head(MAX_ERRORS).iter_rows():
+            errors.append(f"{self.name} 第{r}行：统一社会信用代码“{u}”与第{first}行重复")
+        if errors:
+            raise ProfileError("\n".join(errors[:MAX_ERRORS]))
+        self.seen = pl.concat([self.seen, codes.rename({"__r": "__first"})], how="vertical")
+        return work.select(list(self.mapping.values()))

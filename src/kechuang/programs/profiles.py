@@ -225,13 +225,14 @@ class _Checker:
         for col, fid in self.mapping.items():
             val, err = _cell_exprs(fields()[fid], pl.col(col).cast(pl.String))
             exprs += [val.cast(fields()[fid].dtype).alias(fid), err.alias(f"__err.{fid}")]
-        work = raw.with_row_index("__row", offset=first_row).with_columns(exprs)
+        work = raw.with_row_index("__row", offset=first_row).select(
+            "__row", *[pl.col(c).alias(f"__raw.{c}") for c in self.mapping], *exprs)
         errors: list[str] = []
         for col, fid in self.mapping.items():
             if len(errors) >= MAX_ERRORS:
                 break
             bad = work.filter(pl.col(f"__err.{fid}").is_not_null()).head(MAX_ERRORS - len(errors))
-            for r, v, why in bad.select("__row", col, f"__err.{fid}").iter_rows():
+            for r, v, why in bad.select("__row", f"__raw.{col}", f"__err.{fid}").iter_rows():
                 errors.append(f"{self.name} 第{r}行，列“{col}”，值“{v}”：{why}")
         empty = work.filter(pl.col("uscc").is_null() & pl.col("__err.uscc").is_null()).head(MAX_ERRORS)
         errors += [f"{self.name} 第{r}行：统一社会信用代码为空" for r in empty["__row"]]

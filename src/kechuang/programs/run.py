@@ -76,7 +76,7 @@ class Writer:
 
 
 class JsonlWriter(Writer):
-    """One JSON object per enterprise and program (the DESIGN.md ``evaluate`` contract)."""
+    """One JSON object per enterprise and program (the keys of the ``evaluate`` contract)."""
 
     def __init__(self, stream: IO[str]):
         self.stream = stream

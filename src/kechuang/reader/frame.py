@@ -113,6 +113,8 @@ def _spec() -> dict:
     spec["province_voice_rx"] = re.compile("|".join(spec["province_voice"]))
     spec["scope_rx"] = re.compile("|".join(spec["title_scope"]))
     spec["reward_meeting_rx"] = re.compile("|".join(spec["reward_meeting"]))
+    spec["review_head_rx"] = re.compile("|".join(spec["review_heads"]))
+    spec["plan_head_rx"] = re.compile("|".join(spec["plan_heads"]))
     return spec
 
 
@@ -269,8 +271,16 @@ def _subject(text: str, title: str, issuer: str, level: str, prior: str, kind: s
 
 # ------------------------------------------------------------------ parts and years
 
-_REVIEW_HEAD = re.compile(r"回顾|总结|成绩|完成情况|执行情况|过去一年|过去五年|工作情况|成效")
-_PLAN_HEAD = re.compile(r"思路|打算|计划|目标|任务|安排|部署|展望|重点工作|工作要点")
+
+
+def review_head() -> re.Pattern:
+    return _spec()["review_head_rx"]
+
+
+def plan_head() -> re.Pattern:
+    """Words of a plan ahead in a title, heading or lead ("…和2024年工作思路")."""
+    return _spec()["plan_head_rx"]
+
 _HEADING = re.compile(r"(?:^|\n)[ \t]*(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十]部分)(?P<h>[^\n。;;!?]{1,30})")
 
 
@@ -279,7 +289,7 @@ def find_parts(text: str, year: int | None) -> list[Part]:
     heads = []
     for m in _HEADING.finditer(text):
         h = m.group("h")
-        r, p = _REVIEW_HEAD.search(h), _PLAN_HEAD.search(h)
+        r, p = review_head().search(h), plan_head().search(h)
         if r is None and p is None:
             continue
         kind = "review" if r is not None and (p is None or r.start() > p.start()) else "plan"
@@ -323,7 +333,7 @@ def compute_frame(text: str, published: dt.date | None = None, priors: Priors | 
     title = text[a:b]
     lead = text[b:b + 400]
     kind = priors.kind or classify(title, lead)
-    if kind in ("summary", "progress") and not priors.kind and _PLAN_HEAD.search(title):
+    if kind in ("summary", "progress") and not priors.kind and plan_head().search(title):
         kind = "work_report"  # "…2023年工作总结和2024年工作思路": a review and a plan
     if priors.kind:
         given.append("kind")

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from .. import units
+from .frame import find_title, plan_head
 from .numbers import CN_NUMERAL_CHARS, MULTIPLIER, parse_number, to_json_number
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -181,6 +182,7 @@ class Grammar:
         self.goal_value = re.compile(rf"(?:{_alt(spec['goal_value_before'])})$")
         self.growth_markers = set(spec["growth_markers"])
         self.goal_word = re.compile(rf"(?:{_alt(spec['goal_words'])})")
+        self.goal_verb = re.compile(_alt(spec["goal_verbs"]))
         self.goal_before = re.compile(rf"(?:{_alt(spec['goal_words'])})$")
         self.this_year_rx = re.compile(rf"(?:{_alt(pw['this_year'])})")
         self.threshold_after = re.compile(rf"(?:{_alt(spec['threshold_after'])})")
@@ -229,9 +231,7 @@ _FW_PAREN = re.compile(r"”[\u4e00-\u9fff]{0,12}[(\[]")
 _FW_EXPANSION = re.compile(r"“[^”\n]{1,12}”[\u4e00-\u9fff]{0,14}[,:,:]?\s*(?:即|包括|分别是|也就是|就是)")
 _HAS_NUMERAL = re.compile(rf"[\d{CN_NUMERAL_CHARS}+]")
 _NUMBERED_NAME = re.compile(rf"[\d{CN_NUMERAL_CHARS}]+[\u4e00-\u9fff]{{0,4}}")
-_GOAL_VERB = re.compile(r"力争|确保|争取|保证")
 _REVIEW_LEAD = re.compile(r"(?:介绍|通报|总结|回顾|发布)[^。;!?\n]{0,12}?(?P<y>(?:19|20)\d\d)年[^。;!?\n]{0,24}?(?:工作|情况|成效|成绩)[^。;!?\n]*")
-_PLAN_LEAD = re.compile(r"部署|安排|打算|谋划|展望|目标|任务|思路|计划")
 _AFTER_QUALIFIER = re.compile(r"^(?:以上|以内|以下|左右|余|多)")
 _NOUN_HEAD = re.compile(r"[\u4e00-\u9fffA-Za-z“”\"]{2,}")
 _NOT_NOUN = re.compile(r"(?:以上|以内|左右|以下|的|是|和|及|增长|提高|提升)")
@@ -292,7 +292,7 @@ class Positions:
         # a lead presenting last year's work ("介绍2024年全市科技创新工作情况"): its unmarked
         # statements report that year (the year is checked against the document's in find_quantities)
         review = _REVIEW_LEAD.search(text, 0, 400)
-        self.review_year = int(review.group("y")) if review is not None and not _PLAN_LEAD.search(review.group()) else None
+        self.review_year = int(review.group("y")) if review is not None and not plan_head().search(review.group()) else None
         # a title naming a closed year's report ("…2024年…统计公报"): checked in find_quantities
         self.report_year = _report_title_year(text)
         self.headings = self._headings(text)
@@ -314,8 +314,6 @@ class Positions:
         """Take the document frame's defaults: a report of what was done (bulletin, summary,
         progress notice) makes unmarked figures achievements; a progress notice's figures
         without a period are of the document's year; a bulletin's title year is its year."""
-        from .frame import find_title
-
         self.title_span = find_title(self.text)
         if frame.reviews:
             self.default_kind = "achievement"
@@ -326,7 +324,7 @@ class Positions:
             # news of a meeting that sums up and rewards: what was handed out there happened
             self.default_kind = "achievement"
         if frame.kind in ("bulletin", "summary") and frame.review_year and self.report_year is None \
-                and not _PLAN_LEAD.search(frame.title):
+                and not plan_head().search(frame.title):
             self.report_year = frame.review_year
 
     @staticmethod
@@ -434,7 +432,7 @@ def _report_title_year(text: str) -> int | None:
     """The year of a report named by the title ("宜兴市2024年国民经济和社会发展统计公报")."""
     a, b = _title_line(text)
     m = _TITLE_YEAR.search(text, a, b)
-    if m is None or not grammar().report_title.search(text, m.end(), b) or _PLAN_LEAD.search(text, a, b):
+    if m is None or not grammar().report_title.search(text, m.end(), b) or plan_head().search(text, a, b):
         return None
     return int(m.group(1))
 
@@ -602,7 +600,7 @@ def decide_period(p: Positions, num_start: int, doc_year: int | None, clause_tex
         part = p.heading(num_start)
         if part is not None and part[2]:  # the year of the report's part ("一、2023年工作回顾")
             return part[2]
-        if _GOAL_VERB.search(head):
+        if grammar().goal_verb.search(head):
             # "2025年工作目标:力争…;确保…": a coming year named earlier in the paragraph
             later = _nearest_year_before(p, para, s0)
             if later is not None and doc_year and int(later[1].group("year")) > doc_year \

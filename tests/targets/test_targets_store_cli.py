@@ -130,6 +130,10 @@ def test_cli_add_queue_bind_progress_jsonl(db_url):
     assert r.exit_code == 2 and "不能绑定到存量指标" in r.output   # a 新招引 target counts what is added
     r = runner.invoke(app, ["targets", "bind", "1", "tech_sme_registered"])
     assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["targets", "unbind", "1"])
+    assert r.exit_code == 0 and "已解除绑定" in r.output
+    r = runner.invoke(app, ["targets", "bind", "1", "tech_sme_registered"])
+    assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["targets", "bind", "1", "tech_contract_amount"])
     assert r.exit_code == 2 and "不兼容" in r.output
 
@@ -237,3 +241,20 @@ def test_unbind_rebind_restore_are_audited_and_history_follows(session, ledgers)
                      ("dismiss", str(t.id), None, None), ("restore", str(t.id), None, None),
                      ("bind", str(small.id), None, "hnte_valid"),
                      ("rebind", str(small.id), "hnte_valid", "tech_sme_registered")]
+
+
+def test_history_is_recorded_after_a_ledger_import_without_a_command(engine, session):
+    """A bound target of this year gets its month-end history as soon as its ledger changes."""
+    from kechuang.ledgers.demo import generate_city
+    from kechuang.targets.progress import record_after_import
+
+    today = dt.date(2026, 5, 20)
+    t = add_target(session, region="320900", region_code="320900", indicator="新认定高企", value="50", unit="家",
+                   year=2026)
+    other = add_target(session, region="320900", region_code="320900", indicator="技术合同交易额", value="3",
+                       unit="亿元", year=2026)
+    session.commit()
+    generate_city(engine, "320900", enterprises=300, seed=3, today=today)
+    assert record_after_import(engine, ["certification"], today) == 5   # Jan–Apr month ends and today
+    assert [s.as_of for s in history(session, t.id)][-1] == today
+    assert history(session, other.id) == []   # its ledger did not change

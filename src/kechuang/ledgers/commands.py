@@ -104,9 +104,11 @@ def import_cmd(
 def _refresh_dashboards(engine, kind: str) -> None:
     """Decode the changed ledger for the dashboards here, so their next view does not wait for it."""
     from ..targets.metrics import warm
+    from ..targets.progress import record_after_import
 
     with err.status("更新看板数据缓存……"):
         warm(engine, [kind])
+        record_after_import(engine, [kind])  # the targets' history, without any command
 
 
 def _write_problems(problems, path: Path) -> None:

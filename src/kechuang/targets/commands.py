@@ -144,18 +144,35 @@ def add_cmd(
 
 @targets_app.command("bind")
 def bind_cmd(target_id: int = typer.Argument(..., help="目标 ID"),
-             metric: str = typer.Argument(..., help="指标 id(见 kechuang targets metrics)")) -> None:
-    """把目标绑定到指标 Bind a target to a metric."""
+             metric: str = typer.Argument(..., help="指标 id(见 kechuang targets metrics)"),
+             confirm: bool = typer.Option(False, "--confirm", help="完成率超过 300% 时仍然绑定")) -> None:
+    """把目标绑定(或改绑)到指标 Bind or rebind a target to a metric."""
     from kechuang import db
 
+    from .metrics import LedgerSource
     from .store import TargetError, bind_target
 
     try:
         with db.session_scope() as s:
-            bind_target(s, target_id, metric, "cli")
+            bind_target(s, target_id, metric, "cli", source=LedgerSource(db.get_engine()), confirm=confirm)
     except TargetError as exc:
         _fail(str(exc))
     console.print(f"目标 {target_id} 已绑定指标 {metric}")
+
+
+@targets_app.command("unbind")
+def unbind_cmd(target_id: int = typer.Argument(..., help="目标 ID")) -> None:
+    """解除目标与指标的绑定 Undo a binding (the target waits in the queue again)."""
+    from kechuang import db
+
+    from .store import TargetError, unbind_target
+
+    try:
+        with db.session_scope() as s:
+            unbind_target(s, target_id, "cli")
+    except TargetError as exc:
+        _fail(str(exc))
+    console.print(f"目标 {target_id} 已解除绑定")
 
 
 @targets_app.command("dismiss")

@@ -248,7 +248,7 @@ def _assessment_city(user, city: str | None) -> str | None:
     except AmbiguousRegion as exc:
         raise HTTPException(status_code=400, detail=str(exc))
     except RegionError:
-        raise HTTPException(status_code=404, detail=f"未知地区“{city}”:请填写城市名称(如 盐城市)或行政区划代码")
+        raise HTTPException(status_code=404, detail=f"未知地区“{city}”:请填写城市名称或行政区划代码")
     if user.region_code and not user.can_see(code):
         ancestors = {a.code for a in registry().ancestors(user.region_code)}
         if code not in ancestors:

@@ -83,3 +83,14 @@ def test_held_certificate_is_the_headline():
     rec = _recs(BIG, ["tech_sme"])["tech_sme"]
     v = view(rec, AS_OF, {"issued_on": dt.date(2024, 1, 1), "last_day": dt.date(2026, 12, 31)})
     assert v["headline"].startswith("已持有有效证书") and "2026-12-31" in v["headline"]
+
+
+def test_rule_years_differing_from_data_years_are_stated():
+    from kechuang.programs.explain import year_note
+
+    note = year_note("路径三：2019年及以后注册，2023年营业收入5亿元以上", "2025年")
+    assert "2023年" in note and "2025年" in note and "后移 2 年" in note
+    assert year_note("路径一：2010年及以后注册，2020年营业收入1000万元以上，2020-2023年营业收入复合增长率20%以上",
+                     "2022–2025年").startswith("规则原文按 2020–2023年数据")
+    assert year_note("2018年及以后成立，估值0.5亿美元以上", "") == ""
+    assert year_note("上年度科技活动费用占营业收入比例超过4%", "2025年") == ""

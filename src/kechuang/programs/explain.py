@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Iterator
 
 import polars as pl
@@ -281,6 +282,24 @@ def _years(p, it, as_of: dt.date) -> str:
     return f"{ys[0]}年" if len(ys) == 1 else f"{ys[0]}–{ys[-1]}年"
 
 
+# a data year named in a rule's wording (not a registration or founding limit such as 2010年及以后注册)
+_TEXT_YEAR = re.compile(r"(20\d\d)(?:-(20\d\d))?年(?!及|以后|以前|至|起|成立|注册|度)")
+
+
+def year_note(text: str, years: str) -> str:
+    """When a rule's wording names data years other than those the evaluation used (a rule of an
+    earlier application round applied to the latest data), say so."""
+    named = sorted({int(y) for m in _TEXT_YEAR.finditer(text) for y in m.groups() if y})
+    if not named or not years:
+        return ""
+    used = [int(y) for y in re.findall(r"20\d\d", years)]
+    if named[-1] == used[-1]:
+        return ""
+    shift = used[-1] - named[-1]
+    span = f"{named[0]}年" if len(named) == 1 else f"{named[0]}–{named[-1]}年"
+    return f"规则原文按 {span}数据（该申报年度）；此处按最近完整年度 {years}数据套用，年份整体后移 {shift} 年"
+
+
 def _fmt(v, unit: str) -> str:
     if isinstance(v, list):
         if v[0] == v[1]:
@@ -317,6 +336,9 @@ def view(rec: dict, as_of: dt.date, held: dict | None = None) -> dict:
         row = {"id": c["id"], "text": c["text"], "cite": c["cite"], "confidence": CONFIDENCE_NAMES.get(conf, conf),
                "low": conf in ("low", "medium-low"), "note": it.note if it is not None and conf == "low" else "",
                "years": _years(p, it, as_of) if it is not None else "", "gaps": []}
+        row["year_note"] = year_note(c["text"], row["years"])
+        if row["year_note"]:
+            terms.add("数据年度")
         fids = sorted(p.item_fields(it)) if it is not None else []
         lacking = [f for f in fids if f in missing]
         if c["op"] == "points":

@@ -146,3 +146,21 @@ def test_duplicate_in_a_later_batch_names_both_rows(tmp_path):
     assert r.exit_code == 2
     assert "p.csv 第32行" in r.output and "与第3行重复" in r.output
     assert not out.exists()  # nothing half-written
+
+
+def test_plain_and_written_out_cells_type_alike():
+    """A column of plain numbers/dates takes the reader's fast parse; the same values written with
+    separators, blanks, percent signs or 年月日 go through the text steps and come out equal."""
+    from kechuang.programs.profiles import profiles_from_table
+
+    codes = [make("91", "320281", f"MB{i:07d}") for i in range(4)]
+    plain = pl.DataFrame({"uscc": codes, "revenue_y1": ["1200.5", "", "0", "30000"],
+                          "market_share": ["12.5", "3", None, "0"],
+                          "registered_on": ["2019-03-01", "2020-12-31", "", "2001-01-09"]})
+    written = pl.DataFrame({"uscc": codes, "revenue_y1": ["1,200.5", "null", " 0 ", "30，000"],
+                            "market_share": ["12.5%", " 3", "—", "0"],
+                            "registered_on": ["2019年3月1日", "2020/12/31", "-", "2001.1.9"]})
+    assert profiles_from_table(plain, "a").equals(profiles_from_table(written, "b"))
+    with pytest.raises(Exception) as exc:
+        profiles_from_table(plain.with_columns(pl.Series("revenue_y1", ["1", "-2", "3", "4"])), "c")
+    assert "c 第3行，列“revenue_y1”，值“-2”：不能为负数" in str(exc.value)

@@ -114,22 +114,28 @@ def read_table(path: Path) -> pl.DataFrame:
 
 
 NULL_WORDS = ["null", "none", "nan", "—", "-"]
+_BLANKS = sorted({""} | {"".join(c.upper() if m >> i & 1 else c for i, c in enumerate(w))
+                         for w in NULL_WORDS for m in range(1 << len(w))})  # any letter case
 _DATE_RE = r"^(-?\d+)-(-?\d+)-(-?\d+)$"
 
 
-def _cell_exprs(f: Field, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(typed value, reason in Chinese or null) for one text column of field ``f``.
-    Blank cells and the words in NULL_WORDS are missing, never zero."""
-    s = raw.str.strip_chars()
-    blank = s.is_null() | (s == "") | s.str.to_lowercase().is_in(NULL_WORDS)
+def _cell_stages(f: Field, col: str) -> list[pl.Expr]:
+    """Four steps for one text column of field ``f``, each a column referring to the previous
+    (small expressions): cleaned text ``__s.<id>`` (blank cells and the words in NULL_WORDS are
+    missing, never zero), parsed value ``__x.<id>``, reason ``__err.<id>`` (Chinese, or null),
+    and the checked value ``<id>``."""
+    fid = f.id
+    raw = pl.col(col).cast(pl.String).str.strip_chars()
+    blank = raw.is_null() | raw.is_in(_BLANKS)
     if f.type == "enum":  # an enum value such as "none" is a value, not missing
-        blank = blank & ~s.is_in(list(f.values))
-    s = pl.when(blank).then(None).otherwise(s)
+        blank = blank & ~raw.is_in(list(f.values))
+    clean = pl.when(blank).then(None).otherwise(raw)
+    s, x = pl.col(f"__s.{fid}"), pl.col(f"__x.{fid}")
     none = pl.lit(None, dtype=pl.String)
+    err = None
     if f.kind == "num":
-        t = s.str.replace_all("[,，]", "")
-        t = pl.when(t.str.ends_with("%")).then(t.str.slice(0, t.str.len_chars() - 1)).otherwise(t)
-        x = t.cast(pl.Float64, strict=False)
+        t = s.str.replace_all("[,，]", "", literal=False)
+        parsed = pl.when(t.str.ends_with("%")).then(t.str.strip_suffix("%")).otherwise(t).cast(pl.Float64, strict=False)
         err = (pl.when(s.is_null()).then(none)
                .when(x.is_null()).then(pl.lit("不是数字"))
                .when(~x.is_finite()).then(pl.lit("不是有限数字")))
@@ -138,34 +144,76 @@ def _cell_exprs(f: Field, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         if f.type == "count":
             err = err.when(x != x.floor()).then(pl.lit("应为整数"))
         err = err.otherwise(none)
-        return pl.when(err.is_null()).then(x), err
-    if f.kind == "date":
-        t = s.str.replace_all("[年月/.]", "-").str.replace_all("日", "")
+    elif f.kind == "date":
+        t = s.str.replace_all("[年月/.]", "-").str.replace_all("日", "", literal=True)
         t = t.str.split(" ").list.first().str.split("T").list.first()
         parts = t.str.extract_groups(_DATE_RE)
         iso = pl.concat_str([parts.struct.field("1").str.zfill(4), parts.struct.field("2").str.zfill(2),
                              parts.struct.field("3").str.zfill(2)], separator="-")
-        d = iso.str.to_date("%Y-%m-%d", strict=False)
-        return d, pl.when(s.is_not_null() & d.is_null()).then(pl.lit("不是有效日期（应为 YYYY-MM-DD）")).otherwise(none)
-    if f.kind == "bool":
+        parsed = iso.str.to_date("%Y-%m-%d", strict=False)
+        why = "不是有效日期（应为 YYYY-MM-DD）"
+    elif f.kind == "bool":
         low = s.str.to_lowercase()
-        b = pl.when(low.is_in(sorted(TRUE))).then(True).when(low.is_in(sorted(FALSE))).then(False)
-        return b, pl.when(s.is_not_null() & b.is_null()).then(pl.lit("应为 是/否")).otherwise(none)
-    if f.type == "enum":
+        parsed = pl.when(low.is_in(sorted(TRUE))).then(True).when(low.is_in(sorted(FALSE))).then(False)
+        why = "应为 是/否"
+    elif f.type == "enum":
         values, aliases = list(f.values), dict(f.aliases)
         up = s.str.to_uppercase()
-        v = (pl.when(s.is_in(values)).then(s)
-             .when(s.is_in(list(aliases))).then(s.replace_strict(aliases, default=None, return_dtype=pl.String))
-             .when(up.is_in(values)).then(up))
+        parsed = (pl.when(s.is_in(values)).then(s)
+                  .when(s.is_in(list(aliases))).then(s.replace_strict(aliases, default=None, return_dtype=pl.String))
+                  .when(up.is_in(values)).then(up))
         why = f"应为 {'/'.join(values + list(aliases))} 之一"
-        return v, pl.when(s.is_not_null() & v.is_null()).then(pl.lit(why)).otherwise(none)
-    if f.id == "uscc":
+    elif fid == "uscc":
         from ..ledgers.uscc import normalize_expr, problems_series
 
-        code = normalize_expr(s)
-        err = code.map_batches(problems_series, return_dtype=pl.String)
-        return pl.when(err.is_null()).then(code), err
-    return s, none
+        parsed = normalize_expr(s)
+        err = x.map_batches(problems_series, return_dtype=pl.String)
+    else:
+        parsed, err = s, none
+    if err is None:
+        err = pl.when(s.is_not_null() & x.is_null()).then(pl.lit(why)).otherwise(none)
+    return [clean.alias(f"__s.{fid}"), parsed.alias(f"__x.{fid}"), err.alias(f"__err.{fid}"),
+            pl.when(pl.col(f"__err.{fid}").is_null()).then(x).cast(f.dtype).alias(fid)]
+
+
+def _plain_columns(raw: pl.DataFrame, mapping: dict[str, str]) -> set[str]:
+    """Number and date columns in which the reader's own parse takes every non-empty cell (no
+    blanks to strip, separators, percent signs or words for missing): they skip the text steps."""
+    checks = []
+    for col, fid in mapping.items():
+        f = fields()[fid]
+        c = pl.col(col).cast(pl.String)
+        if f.kind == "num":
+            x = c.cast(pl.Float64, strict=False)
+            ok = (c.is_null() | (x.is_not_null() & x.is_finite())).all() & ~c.str.contains(r"^\s|\s$").any()
+        elif f.kind == "date":
+            ok = (c.is_null() | c.str.contains(r"^\d{4}-\d{2}-\d{2}$")).all()
+        else:
+            continue
+        checks.append(ok.alias(col))
+    if not checks:
+        return set()
+    row = raw.select(checks).row(0, named=True)
+    return {c for c, ok in row.items() if ok}
+
+
+def _plain_stages(f: Field, col: str) -> list[pl.Expr]:
+    """The four steps of ``_cell_stages`` for a column ``_plain_columns`` found plain."""
+    fid = f.id
+    c = pl.col(col).cast(pl.String)
+    parsed = c.cast(pl.Float64, strict=False) if f.kind == "num" else c.str.to_date("%Y-%m-%d", strict=False)
+    x, none = pl.col(f"__x.{fid}"), pl.lit(None, dtype=pl.String)
+    if f.kind == "num":
+        err = pl.when(x.is_null()).then(none)
+        if not f.signed:
+            err = err.when(x < 0).then(pl.lit("不能为负数"))
+        if f.type == "count":
+            err = err.when(x != x.floor()).then(pl.lit("应为整数"))
+        err = err.otherwise(none)
+    else:
+        err = pl.when(c.is_not_null() & x.is_null()).then(pl.lit("不是有效日期（应为 YYYY-MM-DD）")).otherwise(none)
+    return [c.alias(f"__s.{fid}"), parsed.alias(f"__x.{fid}"), err.alias(f"__err.{fid}"),
+            pl.when(pl.col(f"__err.{fid}").is_null()).then(x).cast(f.dtype).alias(fid)]
 
 
 def read_profiles(path: Path) -> pl.DataFrame:
@@ -221,20 +269,24 @@ class _Checker:
         self.seen = pl.DataFrame(schema={"uscc": pl.String, "__first": pl.Int64})
 
     def typed(self, raw: pl.DataFrame, first_row: int) -> pl.DataFrame:
-        exprs = []
-        for col, fid in self.mapping.items():
-            val, err = _cell_exprs(fields()[fid], pl.col(col).cast(pl.String))
-            exprs += [val.cast(fields()[fid].dtype).alias(fid), err.alias(f"__err.{fid}")]
-        work = raw.with_row_index("__row", offset=first_row).select(
-            "__row", *[pl.col(c).alias(f"__raw.{c}") for c in self.mapping], *exprs)
+        plain = _plain_columns(raw, self.mapping)
+        steps = [_plain_stages(fields()[fid], col) if col in plain else _cell_stages(fields()[fid], col)
+                 for col, fid in self.mapping.items()]
+        work = raw.with_row_index("__row", offset=first_row)
+        for k in range(4):
+            work = work.with_columns([st[k] for st in steps])
+        errs = [f"__err.{fid}" for fid in self.mapping.values()]
         errors: list[str] = []
-        for col, fid in self.mapping.items():
-            if len(errors) >= MAX_ERRORS:
-                break
-            bad = work.filter(pl.col(f"__err.{fid}").is_not_null()).head(MAX_ERRORS - len(errors))
-            for r, v, why in bad.select("__row", f"__raw.{col}", f"__err.{fid}").iter_rows():
-                errors.append(f"{self.name} 第{r}行，列“{col}”，值“{v}”：{why}")
-        empty = work.filter(pl.col("uscc").is_null() & pl.col("__err.uscc").is_null()).head(MAX_ERRORS)
+        if work.select(pl.any_horizontal([pl.col(e).is_not_null().any() for e in errs])).item():
+            for col, fid in self.mapping.items():
+                if len(errors) >= MAX_ERRORS:
+                    break
+                bad = work.select("__row", raw.get_column(col).cast(pl.String).alias("__v"), f"__err.{fid}") \
+                    .filter(pl.col(f"__err.{fid}").is_not_null())
+                for r, v, why in bad.head(MAX_ERRORS - len(errors)).iter_rows():
+                    errors.append(f"{self.name} 第{r}行，列“{col}”，值“{v}”：{why}")
+        empty = work.select("__row", "uscc", "__err.uscc").filter(
+            pl.col("uscc").is_null() & pl.col("__err.uscc").is_null()).head(MAX_ERRORS)
         errors += [f"{self.name} 第{r}行：统一社会信用代码为空" for r in empty["__row"]]
         codes = work.select("uscc", pl.col("__row").cast(pl.Int64).alias("__r")).filter(pl.col("uscc").is_not_null())
         dup = codes.with_columns(pl.col("__r").min().over("uscc").alias("__first")).filter(

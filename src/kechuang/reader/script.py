@@ -5,18 +5,19 @@ opencc-purepy package."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
-# a text is read through the view when this share of its Chinese characters are traditional
-# (and at least MIN_TRADITIONAL of them): a simplified text with a stray 著 or 乾 stays as it is
+# a text is read through the view when this share of its characters are traditional (at least
+# MIN_TRADITIONAL of them, MIN_DISTINCT different ones): a simplified text with a stray 著 or 乾
+# stays as it is
 SHARE = 0.01
 MIN_TRADITIONAL = 5
+MIN_DISTINCT = 3
 
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[dict[int, int], re.Pattern]:
+def _table() -> tuple[dict[int, int], frozenset[str]]:
     import opencc_purepy
 
     path = Path(opencc_purepy.__file__).parent / "dicts" / "TSCharacters.txt"
@@ -28,17 +29,17 @@ def _table() -> tuple[dict[int, int], re.Pattern]:
         src, dst = parts[0], parts[1].split(" ")[0]
         if len(src) == 1 and len(dst) == 1 and src != dst:
             table[ord(src)] = ord(dst)
-    chars = "".join(chr(c) for c in table)
-    return table, re.compile(f"[{re.escape(chars)}]")
-
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+    return table, frozenset(chr(c) for c in table)
 
 
 def simplified_view(text: str) -> str | None:
     """The text with traditional characters replaced one for one, or None when it is simplified."""
-    table, rx = _table()
-    found = rx.findall(text, 0, 20000)
-    if len(found) < MIN_TRADITIONAL or len(found) < SHARE * len(_CJK.findall(text, 0, 20000)):
+    table, traditional = _table()
+    sample = text[:3000]  # traditional text is traditional throughout: its opening decides
+    seen = traditional.intersection(sample)  # (a set of the sample's characters: fast)
+    if len(seen) < MIN_DISTINCT:
+        return None
+    found = sum(sample.count(c) for c in seen)
+    if found < MIN_TRADITIONAL or found < SHARE * len(sample):
         return None
     return text.translate(table)

@@ -6,13 +6,16 @@ Public API: ``load_frame``, ``build_profiles``, ``get_kind``, ``all_kinds``, ``i
 """
 
 from .kinds import Kind, KindError, all_kinds, get_kind
-from .store import LedgerRecord, load_frame
 
 __all__ = ["Kind", "KindError", "LedgerRecord", "all_kinds", "build_profiles", "get_kind",
            "import_bytes", "import_file", "load_frame"]
 
 
-def __getattr__(name):  # lazy: keep `import kechuang.ledgers` light
+def __getattr__(name):  # lazy: keep `import kechuang.ledgers` light (the CLI starts through it)
+    if name in ("LedgerRecord", "load_frame"):
+        from . import store
+
+        return getattr(store, name)
     if name == "build_profiles":
         from .profiles import build_profiles
 

@@ -65,3 +65,20 @@ def test_demo_setup_loads_a_city_and_readies_its_dashboards(db_url, engine):
 
         assert c.execute(text("SELECT COUNT(*) FROM program_results")).scalar() > 0
         assert c.execute(text("SELECT COUNT(*) FROM targets")).scalar() > 0
+
+
+def test_command_line_imports_only_what_a_command_uses():
+    """Start-up: registering every command imports no data frame, web or database library;
+    a command imports them when it runs."""
+    import subprocess
+    import sys
+
+    heavy = ("polars", "fastapi", "sqlalchemy", "numpy", "uvicorn")
+    code = ("import sys, kechuang.cli; print(' '.join(m for m in %r if m in sys.modules))" % (heavy,))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+    code = ("import sys; from typer.testing import CliRunner; from kechuang.cli import app; "
+            "r = CliRunner().invoke(app, ['regions', 'find', '江阴']); assert '320281' in r.output, r.output; "
+            "print(' '.join(m for m in %r if m in sys.modules))" % (heavy,))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

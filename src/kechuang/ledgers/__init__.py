@@ -5,13 +5,15 @@ Public API: ``load_frame``, ``build_profiles``, ``get_kind``, ``all_kinds``, ``i
 ``import_bytes``, ``LedgerRecord``.
 """
 
-from .kinds import Kind, KindError, all_kinds, get_kind
-
 __all__ = ["Kind", "KindError", "LedgerRecord", "all_kinds", "build_profiles", "get_kind",
            "import_bytes", "import_file", "load_frame"]
 
 
-def __getattr__(name):  # lazy: keep `import kechuang.ledgers` light (the CLI starts through it)
+def __getattr__(name):  # lazy: keep `import kechuang.ledgers` light (the command line starts fast)
+    if name in ("Kind", "KindError", "all_kinds", "get_kind"):
+        from . import kinds
+
+        return getattr(kinds, name)
     if name in ("LedgerRecord", "load_frame"):
         from . import store
 

@@ -125,8 +125,9 @@ def _respective(text: str, qs: list[Quantity], positions: Positions, sections: S
 
 
 # a place written right before its figure: "滨海新区(3487家)", "南开区386家", "广东(4411.9亿元)"
-_PLACE_BEFORE = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?(?:区|县|市|镇|省|旗)[((]?|[\u4e00-\u9fff]{2,3}[((])$")
+# (not "全市", "各区", a bare "新区"; unlike a sentence's subject a province may open with a numeral: 四川)
 _NOT_PLACE_BEFORE = re.compile(r"^(?:全|我|本|各|该|城|市区|县区|地区|园区|社区|新区|高新区|开发区)")
+_PLACE_BEFORE = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?(?:区|县|市|镇|省|旗)[((]?|[\u4e00-\u9fff]{2,3}[((])$")
 
 
 def _place_before(text: str, qs: list[Quantity], sections: SectionMap) -> None:

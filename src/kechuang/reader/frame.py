@@ -20,6 +20,8 @@ import yaml
 
 from kechuang.regions import context_for
 
+from .sections import place_words
+
 DATA_DIR = Path(__file__).parent / "data"
 HAN = r"\u4e00-\u9fff"
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
@@ -208,7 +210,7 @@ def _title_place(reg, title: str):
     return None
 
 
-_TITLE_TOWN = re.compile(rf"^(?P<name>[{HAN}]{{2,6}}?(?:镇|乡|街道))(?:[::]|召开|举行|举办|部署|推进|以|“|\s)")
+_TITLE_TOWN = re.compile(rf"^(?P<name>[{HAN}]{{2,6}}?(?:{place_words()['town_tails']}))(?:[::]|召开|举行|举办|部署|推进|以|“|\s)")
 
 
 def _region_ctx(r):

@@ -24,6 +24,18 @@ DATA_DIR = Path(__file__).parent / "data"
 HAN = r"\u4e00-\u9fff"
 
 
+def place_words() -> dict[str, str]:
+    """The place words of places.yaml, each list as a regular-expression alternation."""
+    import yaml
+
+    spec = yaml.safe_load((DATA_DIR / "places.yaml").read_text(encoding="utf-8"))
+    return {k: "|".join(sorted(v, key=len, reverse=True)) for k, v in spec.items()}
+
+
+_P = place_words()
+_PARKS, _TOWNS = _P["park_tails"], _P["town_tails"]
+
+
 # "——访涟水县高沟镇党委书记刘强" (no space before the name): the chain of places it opens with
 _SUBTITLE_LOOSE = re.compile(r"^[ \t]*——[ \t]*访(?P<rest>[^\n]+)$")
 _ORG_CHAIN = re.compile(rf"(?:[{HAN}]{{1,6}}?(?:省|市|县|区))*(?:[{HAN}]{{1,8}}?(?:街道|镇|乡|开发区|高新区|园区))?")
@@ -31,11 +43,11 @@ _ORG_CHAIN = re.compile(rf"(?:[{HAN}]{{1,6}}?(?:省|市|县|区))*(?:[{HAN}]{{1,
 # "宿豫区表示,今年将…", "碾庄镇要新增…"
 _INLINE_SUBJECT = re.compile(
     rf"(?:^|[。;;!?\n,])[ \t]*(?:其中,?)?"
-    rf"(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:工业园|科技园|产业园)(?!区)))(?=[{HAN},])", re.M)
+    rf"(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:{_PARKS})(?!区)))(?=[{HAN},])", re.M)
 # the same without the line-start alternative, so that it opens with a character class (fast
 # scan); a place opening the text is matched separately with _INLINE_HEAD
 _INLINE_SCAN = re.compile(
-    rf"[。;;!?\n,][ \t]*(?:其中,?)?(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:工业园|科技园|产业园)(?!区)))(?=[{HAN},])")
+    rf"[。;;!?\n,][ \t]*(?:其中,?)?(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:{_PARKS})(?!区)))(?=[{HAN},])")
 # a city or county named by its short form opening a sentence ("苏州作为制造业大市,今年将…",
 # "其中,苏州…;无锡则提出,…") or before 全省/全市 ("…,江苏全省…"); checked against the registry
 _BARE_LEVELS = ("province", "prefecture", "county")
@@ -56,8 +68,9 @@ def _bare_subject(reg, province: str) -> re.Pattern | None:
         return None
     alt = "|".join(sorted(names))
     return re.compile(rf"[。;;!?\n][ \t]*(?:其中,)?(?P<name>{alt})(?=[{HAN}])|,[ \t]*(?P<whole>{alt})(?=全省|全市|全县|全区)")
-_INLINE_HEAD = re.compile(rf"[ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:工业园|科技园|产业园)(?!区)))(?=[{HAN},])")
-_NOT_SUBJECT = re.compile(r"^(?:全|我|本|各|该|两|三|四|五|六|七|八|九|十|多|城|市区|县区|地区|园区|社区|景区|片区|新区|高新区|开发区)|^.*[年的在将已要]")
+_INLINE_HEAD = re.compile(rf"[ \t]*(?P<name>[{HAN}]{{2,10}}?(?:街道|区|县|市|镇|乡|园区|(?:{_PARKS})(?!区)))(?=[{HAN},])")
+# names that are no place of their own ("全市", "各区", "新区"), or read as a phrase ("…年的…")
+NOT_SUBJECT = re.compile(r"^(?:全|我|本|各|该|两|三|四|五|六|七|八|九|十|多|城|市区|县区|地区|园区|社区|景区|片区|新区|高新区|开发区)|^.*[年的在将已要]")
 # the scope of a sentence-opening place ends at the sentence end or where a counted subject
 # opens a new clause ("东港镇创成…,3家企业入选…": the firms are the whole district's)
 _SUBJECT_END = re.compile(r"[。!?\n]|,(?=\d+(?:家|个|名|位|项|所))")
@@ -67,8 +80,8 @@ _LIST_SEP = re.compile(r"[、,]")
 _SENTENCE_END = re.compile(r"[。;!?]$")
 # a title opened by a town ("长江镇召开上半年经济运行分析会"): the whole report is the town's
 # a zone opening the title speaks for it before any verb ("常州高新区加快建设…")
-_TITLE_TOWN = re.compile(rf"\s*(?:(?P<name>[{HAN}]{{2,8}}?(?:镇|乡|街道))(?:召开|举行|举办|部署|推进|打响|吹响|以|:|“|\s)"
-                         rf"|(?P<zone>[{HAN}]{{2,8}}?(?:高新区|开发区|经开区|工业园区))(?=[{HAN}:“\s]))")
+_TITLE_TOWN = re.compile(rf"\s*(?:(?P<name>[{HAN}]{{2,8}}?(?:{_TOWNS}))(?:召开|举行|举办|部署|推进|打响|吹响|以|:|“|\s)"
+                         rf"|(?P<zone>[{HAN}]{{2,8}}?(?:{_P['zone_heads']}))(?=[{HAN}:“\s]))")
 _SPACES = re.compile(r"\s+")
 _PLACE_HEADING = re.compile(r"(?:区|县|市|镇|街道|园区|开发区|高新区)(?:\(.*\))?$")
 _PAREN_TAIL = re.compile(r"\(.*\)$")
@@ -85,10 +98,10 @@ _COMMITTEE_TAIL = re.compile(r"(?<=[市区县])(?:委|政府)$")
 _PLACE_MARK = re.compile(rf"^[ \t]*(?:【[ \t]*(?P<a>[{HAN}]{{2,12}})[ \t]*】|(?P<b>[{HAN}]{{2,12}})[::])")
 # a place followed by its party committee or government ("海安市委常委…"): an official's title
 _ORGAN_AFTER = re.compile(r"[市县区]?(?:委|政府|人大|政协)")
-_BARE_ZONE = re.compile(r"高新区|开发区|经开区|工业园区|园区|新区|经济开发区|高新技术产业开发区|经济技术开发区")
+_BARE_ZONE = re.compile(_P["zone_bare"])
 # "镇党委书记": the town opening the text's title, as 开发区 is for a zone
-_BARE_TOWN = ("镇", "乡", "街道")
-_SUBUNIT = re.compile(r"(?:(?P<town>镇|乡|街道)|(?P<zone>高新区|开发区|经开区|工业园区|园区|新区|工业园|科技园|产业园))$")
+_BARE_TOWN = tuple(_TOWNS.split("|"))
+_SUBUNIT = re.compile(rf"(?:(?P<town>{_TOWNS})|(?P<zone>{_P['zone_tails']}))$")
 
 
 def _heads_title(name: str, head: str) -> bool:
@@ -218,7 +231,7 @@ class SectionMap:
         first = next((line for line in self.text[:400].split("\n") if line.strip()), "")
         m = _TITLE_TOWN.match(first)
         name = m and (m.group("name") or m.group("zone"))
-        if m is None or _NOT_SUBJECT.match(name):
+        if m is None or NOT_SUBJECT.match(name):
             return None
         # a zone opening the title ("淮安高新区召开…") speaks for the whole text at any level;
         # a town only under its county
@@ -457,7 +470,7 @@ class SectionMap:
         return None
 
     def _place_mark(self, name: str) -> Context | None:
-        if _NOT_SUBJECT.match(name):
+        if NOT_SUBJECT.match(name):
             return None
         if not _PLACE_HEADING.search(name):
             return self._short_place(name)  # "杭州:…", a heading "江 阴"
@@ -495,7 +508,7 @@ class SectionMap:
             verb = lead.match(name)
             if verb is not None and len(name) - verb.end() >= 2:  # "支持合德镇…": the place after the verb
                 name, a = name[verb.end():], a + verb.end()
-            if _NOT_SUBJECT.match(name) or _ORGAN_AFTER.match(text, m.end("name")):
+            if NOT_SUBJECT.match(name) or _ORGAN_AFTER.match(text, m.end("name")):
                 continue  # "海安市委常委、…书记X表示": an official's title, his own words decide
             ctx = self._place(name)
             if ctx is None:
@@ -512,7 +525,7 @@ class SectionMap:
         for m in bare_rx.finditer(text) if bare_rx is not None else ():
             name = m.group("name") or m.group("whole")
             a = m.start("name") if m.group("name") else m.start("whole")
-            if a in taken or _NOT_SUBJECT.match(name) or _ORGAN_AFTER.match(text, a + len(name)):
+            if a in taken or NOT_SUBJECT.match(name) or _ORGAN_AFTER.match(text, a + len(name)):
                 continue
             r = self._resolve_org(name)
             # short forms are ordinary words too ("新建"): only places of the document's province

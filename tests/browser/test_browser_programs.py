@@ -76,6 +76,9 @@ def test_officer_works_the_cultivation_pages(live_server, page, engine, tmp_path
     assert first.startswith("【演示】")
     assert all(r == "亭湖区" for r in page.locator("#program-list tbody tr td:nth-child(4)").all_inner_texts())
     page.goto(f"{live_server}/programs/tech_sme")
+    assert "已排除持有有效科技型中小企业证书" in page.locator("#held-note").inner_text()
+    with page.expect_navigation():
+        page.click("#held-note a")  # 显示全部
     total = sum(1 for r in recs if r["program"] == "tech_sme")
     assert page.locator("#program-list tbody tr").count() == 100 and total > 100
     with page.expect_navigation():

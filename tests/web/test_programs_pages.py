@@ -46,11 +46,11 @@ def test_programs_pages_and_exports(engine, client_as):
     assert x.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(x.content))
     assert "企业培育" in wb.sheetnames
-    lst = c.get("/programs/tech_sme", params={"result": "pass"})
+    lst = c.get("/programs/tech_sme", params={"result": "pass", "held": 1})
     assert lst.status_code == 200
     assert lst.text.count("/enterprises/") == min(passes, 100)
     assert c.get("/programs/nope").status_code == 404
-    ex = c.get("/programs/tech_sme", params={"result": "pass", "format": "xlsx"})
+    ex = c.get("/programs/tech_sme", params={"result": "pass", "format": "xlsx", "held": 1})
     assert ex.status_code == 200
     assert openpyxl.load_workbook(io.BytesIO(ex.content)).active.max_row == passes + 1
     xs = c.get("/programs/xiaoshenggao")
@@ -115,13 +115,13 @@ def _holder(engine):
 def test_lists_have_names_pages_region_names_and_no_default_region(engine, client_as):
     recs = _evaluate(engine)
     c = client_as("officer", "320900")
-    page = c.get("/programs/tech_sme")
+    page = c.get("/programs/tech_sme", params={"held": 1})
     assert page.status_code == 200
     assert 'value="320900"' not in page.text and 'value=""' in page.text  # the region box is not pre-filled
     assert "企业名称" in page.text and "【演示】" in page.text  # names, linked to the enterprise page
     n = sum(1 for r in recs if r["program"] == "tech_sme")
     assert n > 100 and "下一页" in page.text
-    second = c.get("/programs/tech_sme", params={"page": 2})
+    second = c.get("/programs/tech_sme", params={"page": 2, "held": 1})
     assert second.text.count('href="/enterprises/') == n - 100
     named = c.get("/programs/tech_sme", params={"region": "亭湖区"})
     assert named.status_code == 200 and "亭湖区" in named.text and "射阳县" not in named.text
@@ -153,3 +153,17 @@ def test_enterprise_ladder_starts_from_titles_held(engine, client_as):
     nxt = nxt[:nxt.index("</p>")]
     assert "高新技术企业" not in nxt and "科技型中小企业" not in nxt  # the next step is above the title held
     assert "规则置信度" in text and "术语说明" in text
+
+
+def test_program_lists_leave_out_certificate_holders_unless_asked(engine, client_as):
+    _evaluate(engine)
+    holder = _holder(engine)
+    c = client_as("admin")
+    candidates = c.get("/programs/hnte")
+    assert holder not in candidates.text and "已排除持有有效高新技术企业证书" in candidates.text
+    everyone = c.get("/programs/hnte", params={"held": 1, "result": ""})
+    import re
+
+    pages = int(re.search(r"第 1 / (\d+) 页", everyone.text).group(1)) if "第 1 /" in everyone.text else 1
+    found = any(holder in c.get("/programs/hnte", params={"held": 1, "page": p}).text for p in range(1, pages + 1))
+    assert found

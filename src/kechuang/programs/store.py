@@ -133,18 +133,20 @@ def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = Non
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     rows = conn.execute(q).all()
     out = []
+    from .catalog import status_of
+
     for prog, region, result, close, n in rows:
-        status = result or "scored"
-        if result == "fail":
-            status = "close" if close else "far"
+        status = status_of(result, close)
         out.append({"program": prog, "region_code": region, "status": status, "n": int(n)})
     return pl.DataFrame(out, schema={"program": pl.String, "region_code": pl.String, "status": pl.String,
                                      "n": pl.Int64})
 
 
 def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] | None = None,
-         status: str | None = None, offset: int = 0, limit: int | None = 100) -> tuple[list[dict], int]:
-    """One page of a program's results (no JSON decoding), best first, and the total count."""
+         status: str | None = None, offset: int = 0, limit: int | None = 100,
+         exclude: set[str] | None = None) -> tuple[list[dict], int]:
+    """One page of a program's results (no JSON decoding), best first, and the total count;
+    ``exclude``: credit codes left out (e.g. holders of a valid certificate)."""
     where = [T.c.as_of == as_of, T.c.program == program]
     if region_codes is not None:
         where.append(T.c.region_code.in_(sorted(region_codes)))
@@ -159,6 +161,15 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
     order = [T.c.result, T.c.close.desc(), T.c.score_max.desc(), T.c.uscc]
     key = ("program_order", as_of, program, frozenset(region_codes) if region_codes is not None else None, status)
     ids = cache.ordered_ids(conn, key, select(T.c.id).where(*where).order_by(*order))
+    if exclude:
+        import numpy as np
+
+        codes = sorted(exclude)
+        left_out = []
+        for i in range(0, len(codes), 900):
+            left_out += conn.execute(select(T.c.id).where(T.c.as_of == as_of, T.c.program == program,
+                                                          T.c.uscc.in_(codes[i:i + 900]))).scalars().all()
+        ids = ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
     total = len(ids)
     wanted = [int(i) for i in (ids[offset:offset + limit] if limit is not None else ids[offset:])]
     cols = (T.c.id, T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,

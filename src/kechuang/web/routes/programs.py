@@ -199,7 +199,9 @@ def _range(r) -> str:
 
 @router.get("/programs/{pid}", include_in_schema=False)
 def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
-                 result: str | None = None, format: str | None = None, page: int = 1):
+                 result: str | None = None, format: str | None = None, page: int = 1, held: int = 0):
+    """A program's results, best first; holders of a valid certificate of the program are left
+    out (candidates only) unless ``held=1``."""
     names = program_names()
     if pid not in names:
         raise HTTPException(status_code=404, detail=f"未知的培育项目“{pid}”")
@@ -212,14 +214,15 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
     codes = rs.codes
     page = max(1, page)
     export = format == "xlsx"
+    holders = _holders(session, pid, day, rs) if day else set()
     found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * PER_PAGE,
-                               None if export else PER_PAGE) if day else ([], 0))
+                               None if export else PER_PAGE, exclude=None if held else holders)
+                    if day else ([], 0))
     names_of = _names_of(conn, [r["uscc"] for r in found])
-    held = _holders(session, pid, day, rs) if day else set()
     rows = [{"uscc": r["uscc"], "name": names_of.get(r["uscc"], ""), "region": _region_name(r["region_code"]),
              "status": status_of(r["result"], r["close"]), "result": result_name(r["result"]),
              "version": r["version"], "score": _range(r), "gap": r["next_step"],
-             "held": r["uscc"] in held} for r in found]
+             "held": r["uscc"] in holders} for r in found]
     if export:
         from ...excel import xlsx_response
 
@@ -233,6 +236,7 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
         "pid": pid, "name": names[pid], "rows": rows, "total": total, "page": page, "start": (page - 1) * PER_PAGE,
         "pages": _pages(total), "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
         "result": result or "", "status": STATUSES, "versions": versions, "glossary": GLOSSARY,
+        "with_held": bool(held), "holders": len(holders),
         "confidence_names": CONFIDENCE_NAMES})
 
 

@@ -1,4 +1,4 @@
-"""Shared by the tests written after each held-out set (test_reader_heldout*.py, test_reader_rules*.py)."""
+"""Shared by the rule tests (test_reader_kind.py, _period, _region, _tables, _values) and the held-out tests."""
 
 from __future__ import annotations
 

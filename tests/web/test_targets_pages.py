@@ -207,3 +207,12 @@ def test_assessment_is_reproducible_and_a_district_sees_its_rank(db_url, client_
     assert comp.count("<tr data-region=") == 1 and 'data-region="320902"' in comp
     assert officer.get("/assessment?city=盐城市&date=2024-12-31").status_code == 200
     assert officer.get("/assessment?city=扬州市").status_code == 403
+
+
+def test_region_box_shows_a_name_that_filters_again(db_url, client_as, ledger):
+    c = client_as("officer", "320902")
+    page = c.get("/targets?year=2024").text
+    value = re.search(r'<input name="region"[^>]*value="([^"]*)"', page).group(1)
+    assert value == "江苏省盐城市亭湖区"
+    assert c.get(f"/targets?year=2024&region={value}").status_code == 200
+    assert c.get("/targets?year=2024&region=亭湖区").status_code == 200

@@ -47,9 +47,17 @@ def targets_page(request: Request, session: DbSession, user: CurrentUser, region
     def build():
         code, today, rows = _progress(session, user, region, year, date)
         return {"rows": rows, "region_code": code, "year": year or today.year, "as_of": today,
-                "rule": status_rules().describe(), **_progress_charts(rows, code)}
+                "rule": status_rules().describe(), "region_text": _full_name(code), **_progress_charts(rows, code)}
 
     return render_cached(request, "targets/index.html", build)
+
+
+def _full_name(code: str | None) -> str:
+    """A region as the filter box shows it: its full name, never a bare code."""
+    from ...regions import registry
+
+    r = registry().get(code) if code else None
+    return r.full_name if r else (code or "")
 
 
 def _progress_charts(rows, code: str | None) -> dict:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import IntegrityError
 
 from ... import cache
 from ...targets.metrics import LedgerSource, MetricError, load_metrics
@@ -171,8 +172,9 @@ def target_page(request: Request, target_id: int, session: DbSession, user: Curr
     t = _target(session, user, target_id)
     source = LedgerSource(session.get_bind())
     try:  # the history is recorded from the dated ledger as the page is opened, no command needed
-        record_history(session, [t], source, dt.date.today())
-    except (MetricError, ImportError):
+        with session.begin_nested():  # a concurrent view recording the same day only loses its copy
+            record_history(session, [t], source, dt.date.today())
+    except (MetricError, ImportError, IntegrityError):
         pass
     [p] = compute_progress([t], source)
     snaps = history(session, t.id)

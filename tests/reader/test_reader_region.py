@@ -122,3 +122,16 @@ def test_region_short_name_with_a_colon_opening_a_paragraph():
 def test_region_short_heading_that_is_no_place_changes_nothing():
     out = _rows("无锡市科技创新成绩单\n\n目 标\n\n全市新增高新技术企业120家。\n")
     assert [r["region"] for r in out] == ["无锡市"]
+
+
+def test_region_respective_list_of_short_city_names():
+    out = _rows("上半年某市高新技术产业稳步增长\n发布时间:2015-08-12\n\n1-6月份,全省高新技术产业产值同比增长10%。"
+                "产值总量前三名为烟台、青岛、东营,产值分别为3468.98亿元、3327.05亿元、2198.67亿元。\n")
+    regions = {r["value"]: r["region"] for r in out}
+    assert (regions[3468.98], regions[3327.05], regions[2198.67]) == ("烟台市", "青岛市", "东营市")
+
+
+def test_region_city_bulletin_is_about_its_city_and_year():
+    out = _rows("宜兴市2023年国民经济和社会发展统计公报\n\n宜兴市统计局\n2024年3月15日\n\n十、科学技术\n\n"
+                "全年专利授权量5000件。年末全市高新技术企业达1000家。\n")
+    assert {(r["kind"], r["period"], r["region"]) for r in out} == {("achievement", "2023", "宜兴市")}

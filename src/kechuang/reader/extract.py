@@ -96,6 +96,29 @@ _LIST_LEVELS = ("province", "prefecture", "county", "town", "zone")
 _RUN_END = re.compile(r"[,;。!?:\n]")
 
 
+_LIST_TAIL = re.compile(r"([\u4e00-\u9fff]{2,3}(?:[、和及与][\u4e00-\u9fff]{2,3})+)[,,]?[^、,,]{0,12}$")
+
+
+def _short_list(reg, clause: str, sections: SectionMap) -> list:
+    """The places of a list of short names ending the clause ("烟台、青岛、东营"), all or none."""
+    m = _LIST_TAIL.search(clause)
+    if m is None:
+        return []
+    within = sections.province.code if sections.province is not None else None
+    out = []
+    for i, item in enumerate(re.split(r"[、和及与]", m.group(1))):
+        found = None
+        for name in (item, item[1:]) if i == 0 else (item,):  # ("为烟台": the list opens after a verb)
+            r = (reg.resolve(name, within=within) if within else None) or reg.resolve(name)
+            if r is not None and r.level in ("province", "prefecture", "county") and r.short_name == name:
+                found = r
+                break
+        if found is None:
+            return []
+        out.append(found)
+    return out
+
+
 def _respective(text: str, qs: list[Quantity], positions: Positions, sections: SectionMap) -> None:
     """"南京、苏州、无锡…分别为9836家、16800家、6520家": the n-th number after 分别 is about
     the n-th place listed before it; "同比分别增长12.3%和15.6%" reuses the sentence's list."""
@@ -110,6 +133,8 @@ def _respective(text: str, qs: list[Quantity], positions: Positions, sections: S
         c0 = max(text.rfind(ch, s0, m.start()) for ch in ",;:") + 1
         c0 = max(c0, s0)
         places = [r for _a, _b, r in reg.find_in_text(text[c0:m.start()]) if r.level in _LIST_LEVELS]
+        if len(places) < 2:  # places named by their short forms: "前三名为烟台、青岛、东营,产值分别为…"
+            places = _short_list(reg, text[s0:m.start()], sections)
         if len(places) < 2:
             places = last_list[1] if last_list[0] == s0 else []
         else:

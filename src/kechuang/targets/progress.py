@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .metrics import DATA_DIR, FrameSource, Metric, MetricError, compute, has_value, load_metrics, value_of
-from .store import Target, TargetSnapshot
+from .store import COMPARATOR_LABELS, Target, TargetSnapshot
 from ..units import UnitError, convert
 
 STATUS_FILE = DATA_DIR / "status.yaml"
@@ -232,6 +232,7 @@ def _fill(p: Progress, m: Metric, values, rules: StatusRules) -> None:
     p.pace = Decimal(1) if level else frac.quantize(Q4, ROUND_HALF_UP)
     if m.window == "fiscal_year" and not has_value(values, code, e):
         p.current = None  # the year's annual figures are not reported yet: no data, not zero
+        p.error = f"台账尚无 {e.year} 年度数据(年度数据在次年报送)"
     else:
         p.current = v(e)
     prev_end, prev2_end, prev_same = v(dt.date(t.year - 1, 12, 31)), v(dt.date(t.year - 2, 12, 31)), v(_minus_year(e))
@@ -397,6 +398,7 @@ def progress_frame(rows: list[Progress]):
     for p in rows:
         j = p.to_json()
         j["source_doc"], j["source_quote"] = j["source"]["doc"], j["source"]["quote"]
+        j["comparator"] = COMPARATOR_LABELS.get(j["comparator"], j["comparator"])
         data.append({label: j.get(key) for key, label in COLUMNS.items()})
     schema = {label: (pl.Float64 if key in ("target", "current", "share", "pace", "expected") else pl.Utf8)
               for key, label in COLUMNS.items()}

@@ -41,7 +41,10 @@ def test_programs_pages_and_exports(engine, client_as):
     page = c.get("/programs")
     assert page.status_code == 200 and "高新技术企业" in page.text and 'class="chart"' in page.text
     passes = sum(1 for r in recs if r["program"] == "tech_sme" and r["result"] == "pass")
-    assert f"符合 {passes} ·" in page.text
+    held = _holders_of(engine, "tech_sme")
+    candidates = sum(1 for r in recs if r["program"] == "tech_sme" and r["result"] == "pass" and r["uscc"] not in held)
+    assert held and f"符合 {candidates} ·" in page.text  # holders of a valid certificate counted apart
+    assert f"已持有有效证书 {len(held)}" in page.text
     x = c.get("/programs", params={"format": "xlsx"})
     assert x.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(x.content))
@@ -167,3 +170,14 @@ def test_program_lists_leave_out_certificate_holders_unless_asked(engine, client
     pages = int(re.search(r"第 1 / (\d+) 页", everyone.text).group(1)) if "第 1 /" in everyone.text else 1
     found = any(holder in c.get("/programs/hnte", params={"held": 1, "page": p}).text for p in range(1, pages + 1))
     assert found
+
+
+def _holders_of(engine, cert_type):
+    import polars as pl
+
+    from kechuang.ledgers.store import load_frame
+    from kechuang.ledgers.validity import valid_on
+
+    with engine.connect() as conn:
+        certs = load_frame(conn, "certification").filter(pl.col("cert_type") == cert_type).to_dicts()
+    return {c["uscc"] for c in certs if valid_on(c, TODAY)}

@@ -53,6 +53,21 @@ def holders(conn: Connection, program: str, as_of: dt.date, region_codes: set[st
     return set(hit["uscc"].to_list())
 
 
+def holders_by_program(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None
+                       ) -> dict[str, set[str]]:
+    """Per program that confers a certificate: credit codes holding a valid one on ``as_of``."""
+    cert = load_frame(conn, "certification", region_codes)
+    if cert.height == 0:
+        return {}
+    valid = cert.with_columns(pl.col("cert_type").cast(pl.String)).filter(valid_on_expr(as_of))
+    by_type = {t: pid for pid, t in CERT_TYPES.items()}
+    out: dict[str, set[str]] = {}
+    for t, u in zip(valid["cert_type"].to_list(), valid["uscc"].to_list()):
+        if t in by_type:
+            out.setdefault(by_type[t], set()).add(u)
+    return out
+
+
 def xiaoshenggao(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> list[dict]:
     """小升高: enterprises that qualify as 科技型中小企业 but not (yet) as 高新技术企业 on `as_of` and
     hold no valid 高企 certificate, closest first: one step away, then fewest failing conditions,

@@ -125,8 +125,10 @@ def load(conn: Connection, as_of: dt.date | None = None, program: str | None = N
                          for k, v in data.items()})
 
 
-def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> pl.DataFrame:
-    """program, region_code, status (pass/close/far/depends/unknown), n — by SQL aggregation."""
+def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None,
+           held: dict[str, set[str]] | None = None) -> pl.DataFrame:
+    """program, region_code, status (pass/close/far/depends/unknown, or held), n — by SQL aggregation.
+    ``held``: per program, credit codes holding its valid certificate; their results count as held."""
     q = select(T.c.program, T.c.region_code, T.c.result, T.c.close, func.count().label("n")).where(
         T.c.as_of == as_of).group_by(T.c.program, T.c.region_code, T.c.result, T.c.close)
     if region_codes is not None:
@@ -138,6 +140,17 @@ def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = Non
     for prog, region, result, close, n in rows:
         status = status_of(result, close)
         out.append({"program": prog, "region_code": region, "status": status, "n": int(n)})
+    for prog, codes in (held or {}).items():
+        codes = sorted(codes)
+        for i in range(0, len(codes), 900):
+            hq = select(T.c.region_code, T.c.result, T.c.close, func.count()).where(
+                T.c.as_of == as_of, T.c.program == prog, T.c.uscc.in_(codes[i:i + 900])).group_by(
+                T.c.region_code, T.c.result, T.c.close)
+            if region_codes is not None:
+                hq = hq.where(T.c.region_code.in_(sorted(region_codes)))
+            for region, result, close, n in conn.execute(hq).all():
+                out.append({"program": prog, "region_code": region, "status": status_of(result, close), "n": -int(n)})
+                out.append({"program": prog, "region_code": region, "status": "held", "n": int(n)})
     return pl.DataFrame(out, schema={"program": pl.String, "region_code": pl.String, "status": pl.String,
                                      "n": pl.Int64})
 

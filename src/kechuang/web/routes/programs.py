@@ -44,7 +44,10 @@ def _region_name(code: str) -> str:
 
 
 def _counts(session, codes: set[str] | None, scope: str | None, as_of: dt.date) -> pl.DataFrame:
-    df = store.counts(session.connection(), as_of, codes)
+    from ...programs.pipeline import holders_by_program
+
+    conn = session.connection()
+    df = store.counts(conn, as_of, codes, holders_by_program(conn, as_of, codes))
     if df.height == 0:
         return df.with_columns(pl.lit("").alias("area"))
     mapping = {c: _child_of(scope, c) for c in df["region_code"].unique().to_list()}
@@ -81,11 +84,12 @@ def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> 
         table = []
         for a in areas:
             row = {k: int(sub.filter((pl.col("area") == a) & (pl.col("status") == k))["n"].sum()) for k, _ in STATUSES}
-            row["scored"] = int(sub.filter((pl.col("area") == a) & (pl.col("status") == "scored"))["n"].sum())
+            for extra in ("scored", "held"):
+                row[extra] = int(sub.filter((pl.col("area") == a) & (pl.col("status") == extra))["n"].sum())
             table.append((a, _region_name(a), row))
             export.append({"项目": names[pid], "地区": _region_name(a), **{lab: row[k] for k, lab in STATUSES},
-                           "积分企业数": row["scored"]})
-        total = {k: sum(r[k] for _, _, r in table) for k, _ in list(STATUSES) + [("scored", "")]}
+                           "已持有有效证书": row["held"], "积分企业数": row["scored"]})
+        total = {k: sum(r[k] for _, _, r in table) for k, _ in list(STATUSES) + [("scored", ""), ("held", "")]}
         option = {
             "tooltip": {"trigger": "axis"}, "legend": {"data": [lab for _, lab in STATUSES[:3]]},
             "grid": {"left": 60, "right": 20, "bottom": 40, "top": 40},

@@ -144,6 +144,17 @@ def test_binding_chosen_checked_confirmed_and_undone(live_server, page, engine, 
     assert "hnte" not in trail and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", trail)
     page.screenshot(path=str(tmp_path / "binding.png"), full_page=True)
 
+    # the administrator reads the same trail in the audit log: Chinese verbs, Beijing time, no escapes
+    with db.session_scope(engine) as s:
+        add_user(s, "shiju", PASSWORD, "admin", None, "市局管理员")
+    with page.expect_navigation():
+        page.click("form[action='/logout'] button")
+    _login(page, live_server, "shiju")
+    page.goto(f"{live_server}/admin/audit?entity=target")
+    log = page.locator("table.data").inner_text()
+    assert "北京时间" in log and "绑定指标" in log and "解除绑定" in log and "目标" in log
+    assert "unbind" not in log and "\\u" not in log
+
 
 def test_records_behind_a_number(live_server, page, engine, tmp_path):
     _demo_city(engine, ("yancheng", "320900", "盐城市科技局"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -84,9 +85,13 @@ def add_user(
 ) -> User:
     from .regions import registry
 
-    role = Role(role)
-    if len(password) < 8:
-        raise AccountError("密码至少需要 8 个字符")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(f"角色“{role}”无效,应为 admin(管理员)、officer(业务人员)或 viewer(只读用户)") from None
+    username = check_username(username)
+    check_password(password, username)
+    display_name = (display_name or "").strip()[:128]
     if session.scalar(select(User).where(User.username == username)):
         raise AccountError(f"用户名“{username}”已存在")
     if role != Role.admin:
@@ -106,6 +111,60 @@ def add_user(
     session.add(user)
     session.flush()
     return user
+
+
+_USERNAME = re.compile(r"[A-Za-z0-9_.@\-\u4e00-\u9fff]{1,64}")
+# the most common passwords in published leak lists, and the obvious ones of this platform
+_COMMON = frozenset("""
+password passw0rd password1 password123 p@ssw0rd p@ssword qwerty qwerty123 qwertyuiop asdfghjkl
+iloveyou abc12345 abcd1234 a1b2c3d4 admin123 admin1234 administrator root1234 welcome1 welcome123
+letmein1 football baseball 1q2w3e4r 1qaz2wsx zaq12wsx qazwsxedc sunshine princess dragon123
+woaini1314 woaini520 kechuang kechuang123 changeme changeme1 default1 test1234 guest123 user1234
+""".split())
+
+
+def check_username(username: str) -> str:
+    """The user name, stripped; refused (Chinese) when blank or with unusual characters."""
+    name = (username or "").strip()
+    if not name:
+        raise AccountError("用户名不能为空")
+    if not _USERNAME.fullmatch(name):
+        raise AccountError("用户名应为 1–64 个字符,只能包含汉字、字母、数字和 _ . @ -")
+    return name
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Refuse passwords that are short or among the first an attacker tries (Chinese message)."""
+    pw = password or ""
+    low = pw.lower()
+    if len(pw) < 8:
+        raise AccountError("密码至少需要 8 个字符")
+    if len(pw) > 256:
+        raise AccountError("密码不能超过 256 个字符")
+    if low in _COMMON:
+        raise AccountError("密码过于常见,请换一个不易猜到的密码")
+    if len(set(pw)) <= 2:
+        raise AccountError("密码不能由同一两个字符重复组成")
+    if pw.isdigit():
+        raise AccountError("密码不能全是数字")
+    steps = {ord(b) - ord(a) for a, b in zip(low, low[1:])}
+    if len(steps) == 1 and steps <= {1, -1}:
+        raise AccountError("密码不能是连续的字母或数字(如 abcdefgh)")
+    if username and username.lower() in low:
+        raise AccountError("密码不能包含用户名")
+    kinds = sum((any(c.isalpha() for c in pw), any(c.isdigit() for c in pw),
+                 any(not c.isalnum() for c in pw)))
+    if kinds < 2:
+        raise AccountError("密码至少要包含字母、数字、符号中的两类")
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change a password (checked like a new one); every open session of the user ends."""
+    check_password(password, user.username)
+    user.password_hash = hash_password(password)
+    from .sessions import revoke_all
+
+    revoke_all(session, user.id, "password")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -43,7 +43,8 @@ def serve(
     os.environ.setdefault("KECHUANG_WARM", "1")  # workers decode the dashboards' ledgers at start
     console.print(f"[green]科创 kechuang 已启动:[/] http://{host}:{port}")
     uvicorn.run("kechuang.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")  # uvloop + httptools when installed
+                workers=workers, log_level="warning",
+                proxy_headers=False)  # X-Forwarded-For only from KECHUANG_TRUSTED_PROXIES (see web.security)  # uvloop + httptools when installed
 
 
 @db_app.command("upgrade")
@@ -51,7 +52,7 @@ def db_upgrade() -> None:
     """升级数据库结构到最新版本 Apply migrations."""
     from . import db
 
-    db.upgrade()
+    db.upgrade(create=True)
     console.print(f"[green]数据库已是最新版本[/] ({db.current_revision()})")
 
 

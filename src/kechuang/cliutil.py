@@ -57,3 +57,47 @@ def writer_scope(username: str | None, region: str | None) -> tuple[str, str | N
     if root is not None and own is not None and not registry().is_within(root, own):
         fail(f"地区 {root} 不在用户“{username}”的管辖范围内")
     return username, root or own
+
+
+def explain(exc: BaseException) -> str:
+    """A Chinese line for an error no command caught (files, permissions, the database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db import DatabaseError, explain_error
+
+    name = getattr(exc, "filename", None)
+    if isinstance(exc, IsADirectoryError):
+        return f"“{name}”是文件夹,这里需要一个文件"
+    if isinstance(exc, NotADirectoryError):
+        return f"路径“{name}”中有一段不是文件夹"
+    if isinstance(exc, PermissionError):
+        return f"没有权限读写“{name}”"
+    if isinstance(exc, FileNotFoundError):
+        return f"文件或目录“{name}”不存在"
+    if isinstance(exc, OSError) and exc.errno == 28:
+        return "磁盘空间不足"
+    if isinstance(exc, OSError):
+        return f"读写“{name}”失败:{exc.strerror or exc}"
+    if isinstance(exc, (DatabaseError, SQLAlchemyError)):
+        return explain_error(exc)
+    if isinstance(exc, UnicodeError):
+        return "文件编码无法识别,请另存为 UTF-8 编码"
+    return f"程序内部错误({type(exc).__name__}),请联系管理员并附上所用的命令"
+
+
+def main() -> None:
+    """The `kechuang` command: every error ends in a Chinese line and a non-zero exit code."""
+    import logging
+    import sys
+
+    from .cli import app
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("[yellow]已中断[/]")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for the command line
+        logging.getLogger("kechuang").debug("命令失败", exc_info=exc)
+        err_console.print(f"[red]错误:{explain(exc)}[/]", highlight=False)
+        sys.exit(1)

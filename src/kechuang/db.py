@@ -82,11 +82,79 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class DatabaseError(RuntimeError):
+    """The database cannot be used as configured (message in Chinese)."""
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def ensure_location(url: str | None = None) -> None:
+    """Create the directory of a SQLite database (only `db upgrade` and `demo-setup` do this:
+    elsewhere a missing directory means a mistyped path, and is an error)."""
+    path = _sqlite_path(url or get_settings().database_url)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"无法创建数据库目录“{path.parent}”:{exc.strerror or exc}") from None
+
+
+def explain_error(exc: BaseException, url: str | None = None) -> str:
+    """What a database fault means, in Chinese, without a traceback."""
+    text = str(getattr(exc, "orig", None) or exc)
+    low = text.lower()
+    where = ""
+    try:
+        path = _sqlite_path(url or get_settings().database_url)
+        where = f"“{path}”" if path else ""
+    except Exception:
+        pass
+    if isinstance(exc, DatabaseError):
+        return str(exc)
+    if "readonly" in low or "read-only" in low:
+        return f"数据库文件只读{where},无法写入:请检查文件及其目录的写权限"
+    if "unable to open database" in low:
+        return f"无法打开数据库文件{where}:目录不存在或没有访问权限"
+    if "database is locked" in low:
+        return "数据库正被其他进程占用(已锁定),请稍后重试"
+    if "disk i/o" in low or "disk is full" in low or "database or disk is full" in low:
+        return "数据库所在磁盘已满或读写出错"
+    if "file is not a database" in low or "malformed" in low:
+        return f"数据库文件{where}已损坏或不是数据库文件"
+    if "no such table" in low or ("relation" in low and "does not exist" in low):
+        return "数据库结构不是最新版本,请先运行 kechuang db upgrade"
+    if "password authentication failed" in low:
+        return "数据库用户名或密码错误"
+    if "could not connect" in low or "connection refused" in low or "could not translate host" in low:
+        return "无法连接数据库服务器,请检查 KECHUANG_DATABASE_URL 中的地址和端口"
+    if "database" in low and "does not exist" in low:
+        return "数据库不存在,请先创建数据库再运行 kechuang db upgrade"
+    if "could not parse" in low or "can't load plugin" in low:
+        return "数据库地址 KECHUANG_DATABASE_URL 格式不正确(例如 sqlite:///var/kechuang.db)"
+    return f"数据库出错({type(exc).__name__}),请联系管理员"
+
+
 def _make_engine(url: str) -> Engine:
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        return _create(url)
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        raise DatabaseError("数据库地址 KECHUANG_DATABASE_URL 格式不正确(例如 sqlite:///var/kechuang.db "
+                            "或 postgresql+psycopg://用户:密码@主机/库名)") from None
+
+
+def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_path(url)
+        if path is not None and not path.parent.is_dir():
+            raise DatabaseError(f"数据库目录“{path.parent}”不存在:请检查 KECHUANG_DATABASE_URL,"
+                                "或先运行 kechuang db upgrade 创建数据库")
         # requests run in a thread pool of 40 and may open a second connection for ledger reads
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                pool_size=20, max_overflow=60)
@@ -146,10 +214,16 @@ def alembic_config(url: str):
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str | None = None, revision: str = "head", create: bool = False) -> None:
+    """Apply migrations; ``create`` makes a missing SQLite directory first (`db upgrade`, `demo-setup`)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url or get_settings().database_url), revision)
+    url = url or get_settings().database_url
+    if create:
+        ensure_location(url)
+    else:
+        engine_for(url)  # a missing directory or a bad URL is an error, not a new empty database
+    command.upgrade(alembic_config(url), revision)
 
 
 def current_revision(url: str | None = None) -> str | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .limits import Limits, limits
 
 
 def _var_dir() -> Path:
@@ -23,6 +25,9 @@ class Settings:
     request_threads: int = 8
     # decode the ledgers behind the dashboards in the background when a server starts
     warm_on_start: bool = False
+    limits: Limits = field(default_factory=limits)
+    # addresses of reverse proxies whose X-Forwarded-For is believed (none by default)
+    trusted_proxies: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -32,7 +37,9 @@ class Settings:
         secure = os.environ.get("KECHUANG_SECURE_COOKIES", "0") == "1"
         threads = int(os.environ.get("KECHUANG_THREADS", "8"))
         return cls(database_url=url, var_dir=var, secret_key=secret, secure_cookies=secure,
-                   request_threads=max(1, threads), warm_on_start=os.environ.get("KECHUANG_WARM", "0") == "1")
+                   request_threads=max(1, threads), warm_on_start=os.environ.get("KECHUANG_WARM", "0") == "1",
+                   trusted_proxies=frozenset(p.strip() for p in os.environ.get("KECHUANG_TRUSTED_PROXIES", "").split(",")
+                                             if p.strip()))
 
 
 def _persistent_secret(var: Path) -> str:

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         from ..cli import app as root
         from . import DEMO_PASSWORD, ensure_demo_users
 
-        db.upgrade()
+        db.upgrade(create=True)
         cmd = get_command(root)
         names = set(cmd.commands)  # type: ignore[attr-defined]
 

@@ -239,7 +239,11 @@ def _raw_sheets(data: bytes, kind_of_file: str, fname: str, problems: list[Probl
                 loaded.append((name, str(getattr(sheet, "visible", "visible")), sheet.to_polars()))
             except Exception:
                 problems.append(Problem(fname, name, None, None, None, "无法读取该工作表，内容可能已损坏"))
-        infos = scan.result() if scan is not None else []
+        try:
+            infos = scan.result() if scan is not None else []
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError):  # a part bigger than declared, or torn
+            problems.append(Problem(fname, None, None, None, None, "Excel 文件内部结构损坏,无法读取"))
+            return []
     out = []
     for name, visible, frame in loaded:
         info = next((i for i in infos if i.name == name), None) or SheetInfo(name, "visible", None)
@@ -299,8 +303,18 @@ def read_ledger_file(kind: Kind, data: bytes, filename: str) -> ReadResult:
     if len(data) == 0:
         res.problems.append(Problem(fname, None, None, None, None, "文件为空（0 字节）"))
         return res
+    from ..limits import limits, too_large, zip_problem
+
+    big = too_large(len(data), limits().ledger_upload_mb)
+    if big:
+        res.problems.append(Problem(fname, None, None, None, None, big))
+        return res
     ftype = _sniff(data, fname)
     suffix = Path(fname).suffix.lower()
+    bomb = zip_problem(data, fname) if ftype == "xlsx" else None
+    if bomb:
+        res.problems.append(Problem(fname, None, None, None, None, bomb))
+        return res
     if ftype == "bad" or (ftype == "csv" and suffix in (".xlsx", ".xlsm", ".xls")):
         res.problems.append(Problem(fname, None, None, None, None,
                                     "文件不是有效的 Excel 文件（.xlsx/.xls）或 CSV 文件，请检查文件格式"))

@@ -288,6 +288,14 @@ def load_bytes(data: bytes, name: str) -> LoadedDocument:
     suffix = Path(name).suffix.lower()
     if not data:
         raise ReaderError(f"文件“{name}”为空,没有可读取的文字")
+    from ..limits import limits, too_large, zip_problem
+
+    cap = limits()
+    problem = too_large(len(data), cap.document_upload_mb, f"文件“{name}”")
+    if problem is None and suffix == ".docx":
+        problem = zip_problem(data, name)
+    if problem:
+        raise ReaderError(problem)
     meta: dict = {}
     encoding = ""
     if suffix in (".html", ".htm", ".xhtml"):
@@ -302,7 +310,13 @@ def load_bytes(data: bytes, name: str) -> LoadedDocument:
         raw, encoding = decode_bytes(data, name)
     else:
         raise ReaderError(f"文件“{name}”的类型“{suffix}”不受支持(支持 .txt .html .docx .pdf)")
+    if len(raw) > cap.document_chars * 2:  # normalising does not shrink text by more than half
+        raise ReaderError(f"文件“{name}”有 {len(raw):,} 个字符,超过每个文件 {cap.document_chars:,} 个字符的上限;"
+                          "请拆分后再导入")
     text = normalize(raw)
+    if len(text) > cap.document_chars:
+        raise ReaderError(f"文件“{name}”有 {len(text):,} 个字符,超过每个文件 {cap.document_chars:,} 个字符的上限;"
+                          "请拆分后再导入")
     if not text.strip():
         raise ReaderError(f"文件“{name}”去除页面附属内容后没有正文")
     published = _detect_date(text, raw)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 from .. import units
 from ..audit import record
 from ..db import Base
+from ..limits import limits
 from .frame import Frame, Priors
 from .load import LoadedDocument, ReaderError, load_file
 
@@ -171,9 +172,6 @@ def can_read(document: Document, region_code: str | None) -> bool:
     return owners is None or document.owner_region is None or document.owner_region in owners
 
 
-MAX_STATEMENTS = 5000  # per document: more is not a policy text but a dump, refused with a message
-
-
 def ingest_loaded(session: Session, loaded: LoadedDocument, username: str,
                   owner_region: str | None = None, priors: Priors | None = None) -> tuple[Document, bool]:
     """Store a document for the office ``owner_region`` (None = an administrator). The same name
@@ -188,9 +186,10 @@ def ingest_loaded(session: Session, loaded: LoadedDocument, username: str,
     if priors is not None and priors.published is not None:
         loaded.published_on = priors.published
     quantities, region_code = _statement_rows(loaded, priors)
-    if len(quantities) > MAX_STATEMENTS:
+    cap = limits().statements_per_document
+    if len(quantities) > cap:
         raise ReaderError(f"文件“{loaded.filename}”抽取出 {len(quantities):,} 条量化表述，超过每个文件 "
-                          f"{MAX_STATEMENTS:,} 条的上限；请拆分文件后再导入")
+                          f"{cap:,} 条的上限；请拆分文件后再导入")
     statements = _make_statements(quantities)
     if previous is not None:
         corrected = [s for s in previous.statements if s.corrected]
@@ -398,6 +397,6 @@ def _jsonable(v):
 
 
 __all__ = ["Document", "Statement", "ingest_file", "ingest_loaded", "list_statements", "count_statements",
-           "correct_statement", "reader_owners", "can_read", "MAX_STATEMENTS",
+           "correct_statement", "reader_owners", "can_read",
            "reextract", "correct_frame", "document_frame", "document_priors", "current_documents",
            "StatementError", "ReaderError", "KINDS", "EDITABLE", "all_units"]

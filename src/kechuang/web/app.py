@@ -6,15 +6,18 @@ import importlib
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from urllib.parse import quote
 
 from .. import __version__, cache, db
 from ..settings import Settings, get_settings
+from . import errors
 from .deps import LoginRequired, render
 from .security import LoginRateLimiter
 
@@ -87,10 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="科创 kechuang API",
         version=__version__,
         description="区域科技创新工作平台的 JSON 接口。除 /healthz 外均需登录。",
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url=None,  # served below, to logged-in users only
+        openapi_url=None,
         redoc_url=None,
-        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
     )
     engine = db.engine_for(settings.database_url)
     app.state.settings = settings
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(errors.SecurityHeaders)
+    app.add_middleware(errors.BodyLimit, limits=settings.limits)
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir()), check_dir=False), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
@@ -112,21 +116,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _login_required(request: Request, exc: LoginRequired):
         return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException):
+    def error_response(request: Request, status: int, detail, headers=None, extra: dict | None = None):
+        """A Chinese error as JSON (API and non-browser clients) or as a page."""
         if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
-        return render(request, "error.html", {"status": exc.status_code, "detail": exc.detail},
-                      status_code=exc.status_code)
+            return JSONResponse({"detail": detail, **(extra or {})}, status_code=status, headers=headers)
+        return render(request, "error.html", {"status": status, "detail": detail}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        return error_response(request, exc.status_code, errors.chinese_detail(exc.status_code, exc.detail),
+                              headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
-        problems = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
-            problems.append({"field": loc, "value": err.get("input"), "reason": err.get("msg")})
-        return JSONResponse({"detail": "请求参数有误", "problems": problems}, status_code=422)
+        problems = errors.validation_problems(exc.errors())
+        detail = "请求参数有误:" + ";".join(f"{p['field'] or '请求体'} {p['reason']}" for p in problems[:5])
+        return error_response(request, 422, detail, extra={"problems": problems})
+
+    @app.exception_handler(ValueError)
+    @app.exception_handler(OverflowError)
+    async def _bad_value(request: Request, exc: Exception):
+        # a value a route could not use (a date, a number out of range) that no check caught first
+        return error_response(request, 400, "请求参数格式不正确或超出范围(日期应为 YYYY-MM-DD,数字不能过大)")
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError):
+        import logging
+
+        logging.getLogger("kechuang").error("数据库错误", exc_info=exc)
+        return error_response(request, 503, db.explain_error(exc))
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception):
+        return error_response(request, 500, "服务器内部错误,已记录;请稍后重试或联系管理员")
+
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    from .deps import CurrentUser
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def _openapi(user: CurrentUser):
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def _docs(user: CurrentUser):
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title=f"{app.title} 接口文档")
 
     from .routes import core
 

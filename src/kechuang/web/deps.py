@@ -53,11 +53,17 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+SESSION_KEY = "sid"  # the cookie carries only this random token; the record lives in user_sessions
+
+
 def optional_user(request: Request, session: DbSession) -> User | None:
-    user_id = request.session.get("user_id")
-    if not user_id:
+    from ..sessions import user_id_for
+
+    token = request.session.get(SESSION_KEY)
+    if not token:
         return None
-    user = session.get(User, user_id)
+    user_id = user_id_for(session, token if isinstance(token, str) else None)
+    user = session.get(User, user_id) if user_id else None
     if user is None or not user.active:
         request.session.clear()
         return None
@@ -174,6 +180,17 @@ def region_scope(user: Annotated[User, Depends(current_user)],
 Scope = Annotated[RegionScope, Depends(region_scope)]
 
 
+async def read_upload(file, limit_mb: int) -> bytes:
+    """The bytes of an uploaded file, refused with 413 (naming the limit) past ``limit_mb``."""
+    from ..limits import MB, too_large
+
+    data = await file.read(limit_mb * MB + 1)
+    problem = too_large(len(data), limit_mb, f"文件“{file.filename or '上传文件'}”")
+    if problem:
+        raise HTTPException(status_code=413, detail=problem.replace(f"({len(data) / MB:,.1f} MB)", ""))
+    return data
+
+
 async def verify_csrf(request: Request) -> None:
     supplied = request.headers.get(CSRF_HEADER)
     if not supplied:
@@ -200,13 +217,13 @@ def _page_context(request: Request, token: str) -> dict[str, Any]:
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
-           status_code: int = 200):
+           status_code: int = 200, headers: dict[str, str] | None = None):
     ctx = _page_context(request, csrf_token(request.session))
     if context:
         ctx.update(context)
         if ctx.get("user") is None and "current_user" in context:
             ctx["user"] = context["current_user"]
-    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
 
 
 _TOKEN_SLOT = "kc-csrf-slot-3f9a1c"  # stands for the session's CSRF token inside cached pages

@@ -14,8 +14,9 @@ from sqlalchemy import select, text
 from ... import audit
 from ...accounts import Role, User, authenticate
 from ...regions import registry
-from ..deps import AdminUser, CsrfChecked, CurrentUser, DbSession, render, render_cached, require_scope
-from ..security import csrf_token
+from ..deps import (SESSION_KEY, AdminUser, CsrfChecked, CurrentUser, DbSession, render, render_cached,
+                    require_scope)
+from ..security import client_address, csrf_token
 
 router = APIRouter()
 
@@ -42,34 +43,70 @@ def login_form(request: Request, next: str = "/"):
 def login(
     request: Request,
     session: DbSession,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ):
+    from ...sessions import open_session
+
     limiter = request.app.state.login_limiter
-    client = request.client.host if request.client else "unknown"
-    keys = (f"user:{username}", f"ip:{client}")
-    if limiter.blocked(*keys):
+    address = client_address(request, request.app.state.settings.trusted_proxies)
+    wait = limiter.wait_seconds(username, address)
+    if wait > 0:
         return render(request, "login.html",
-                      {"next": _safe_next(next), "error": "登录失败次数过多,请 5 分钟后再试"},
-                      status_code=429)
-    user = authenticate(session, username, password)
+                      {"next": _safe_next(next),
+                       "error": f"登录失败次数过多,请 {max(1, round(wait))} 秒后再试(其他设备不受影响)"},
+                      status_code=429, headers={"Retry-After": str(max(1, round(wait)))})
+    user = authenticate(session, username.strip(), password)
     if user is None:
-        limiter.fail(*keys)
+        limiter.fail(username, address)
         return render(request, "login.html",
                       {"next": _safe_next(next), "error": "用户名或密码错误"}, status_code=401)
-    limiter.reset(f"user:{username}")
+    limiter.succeed(username, address)
+    token = open_session(session, user.id, address, request.headers.get("user-agent", ""))
     request.session.clear()  # new session id material on login
-    request.session["user_id"] = user.id
+    request.session[SESSION_KEY] = token
     csrf_token(request.session)
     audit.record(session, user.username, "login", "session", user.username)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[CsrfChecked])
-def logout(request: Request):
+def logout(request: Request, session: DbSession):
+    from ...sessions import revoke
+
+    token = request.session.get(SESSION_KEY)
+    revoke(session, token if isinstance(token, str) else None, "logout")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/account", include_in_schema=False)
+def account_page(request: Request, user: CurrentUser):
+    return render(request, "account.html", {"error": None, "done": request.query_params.get("done")})
+
+
+@router.post("/account/password", include_in_schema=False, dependencies=[CsrfChecked])
+def change_password(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    current: Annotated[str, Form(max_length=1000)],
+    new: Annotated[str, Form(max_length=1000)],
+):
+    """A new password ends every session of the user (this one too): log in again with it."""
+    from ...accounts import AccountError, set_password, verify_password
+
+    me = session.get(User, user.id)
+    if not verify_password(me.password_hash, current):
+        return render(request, "account.html", {"error": "当前密码不正确", "done": None}, status_code=400)
+    try:
+        set_password(session, me, new)
+    except AccountError as exc:
+        return render(request, "account.html", {"error": str(exc), "done": None}, status_code=400)
+    audit.record(session, me.username, "password", "user", me.username)
+    request.session.clear()
+    return RedirectResponse("/login?changed=1", status_code=303)
 
 
 def _overview_panels(session, user) -> list[tuple[str, dict]]:
@@ -166,9 +203,14 @@ def audit_page(request: Request, session: DbSession, user: AdminUser, entity: st
 
 @router.get("/admin/users", include_in_schema=False)
 def users_page(request: Request, session: DbSession, user: AdminUser):
+    from ...sessions import open_sessions
+
     users = list(session.scalars(select(User).order_by(User.username)))
+    counts: dict[int, int] = {}
+    for rec in open_sessions(session):
+        counts[rec.user_id] = counts.get(rec.user_id, 0) + 1
     return render(request, "users.html", {"users": users, "roles": list(Role), "error": None,
-                                          "regions": registry()})
+                                          "regions": registry(), "sessions": counts})
 
 
 @router.post("/admin/users", include_in_schema=False, dependencies=[CsrfChecked])
@@ -204,8 +246,24 @@ def users_disable(username: str, session: DbSession, admin: AdminUser):
     if u.id == admin.id:
         raise HTTPException(status_code=400, detail="不能停用自己")
     u.active = False
+    from ...sessions import revoke_all
+
+    revoke_all(session, u.id, "disabled")
     audit.record(session, admin.username, "disable", "user", username,
                  before={"active": True}, after={"active": False})
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{username}/sessions/revoke", include_in_schema=False, dependencies=[CsrfChecked])
+def users_revoke_sessions(username: str, session: DbSession, admin: AdminUser):
+    """End every open session of a user (a lost laptop, a copied cookie)."""
+    from ...sessions import revoke_all
+
+    u = session.scalar(select(User).where(User.username == username))
+    if u is None:
+        raise HTTPException(status_code=404, detail="用户不存在")
+    n = revoke_all(session, u.id, "admin")
+    audit.record(session, admin.username, "revoke_sessions", "user", username, after={"sessions": n})
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -15,7 +15,8 @@ from ...reader.store import (COMPARATORS, EDITABLE, KINDS, Document, Statement, 
                              correct_frame, correct_statement, count_statements, current_documents,
                              document_frame, ingest_loaded,
                              list_statements, reader_owners)
-from ..deps import CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, render, scope_codes
+from ...limits import limits
+from ..deps import CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, read_upload, render, scope_codes
 
 router = APIRouter()
 
@@ -79,7 +80,7 @@ async def upload_document(request: Request, session: DbSession, user: CurrentUse
         raise HTTPException(status_code=403, detail="无权导入文件")
     from starlette.concurrency import run_in_threadpool
 
-    data = await file.read()
+    data = await read_upload(file, limits().document_upload_mb)
 
     def read_and_store():  # decoding and extraction take a while on large files: off the event loop
         loaded = load_bytes(data, file.filename or "upload.txt")

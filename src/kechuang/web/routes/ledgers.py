@@ -20,14 +20,14 @@ from ...ledgers import store
 from ...ledgers.excel_io import display_frame, write_template
 from ...ledgers.importer import import_bytes
 from ...ledgers.kinds import Kind, KindError, all_kinds, get_kind
-from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, render_cached, scope_codes
+from ...limits import limits
+from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, read_upload, render, render_cached, scope_codes
 
 router = APIRouter()
 
 ENTERPRISE_PANELS: list[str] = []
 PAGE_SIZES = (20, 50, 100, 200)
 MAX_COLUMNS = 12
-MAX_UPLOAD = 100 * 1024 * 1024
 
 
 def _kind(name: str) -> Kind:
@@ -192,9 +192,7 @@ async def ledger_import(kind: str, request: Request, session: DbSession, user: C
     k = _kind(kind)
     if not user.can_write:
         raise HTTPException(status_code=403, detail="只读用户不能导入台账")
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise HTTPException(status_code=413, detail="文件过大（超过 100 MB）")
+    data = await read_upload(file, limits().ledger_upload_mb)
     scope_root = None if (user.is_admin or not user.region_code) else user.region_code
     from starlette.concurrency import run_in_threadpool
 

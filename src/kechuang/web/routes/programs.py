@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from ...limits import limits
 from ...programs import store
 from ...programs.catalog import (CONFIDENCE_NAMES, GLOSSARY, GROWTH, LADDER, STATUSES, program_name,
                                  program_names, result_name, status_of)
@@ -307,7 +308,7 @@ if "programs/ladder_panel.html" not in ENTERPRISE_PANELS:
 class EvaluateIn(BaseModel):
     as_of: dt.date | None = Field(None, description="评价日期(默认今天;申报日期缺省时据此选择规则版本)")
     program: str = Field("all", description="项目编号,如 hnte、tech_sme;all 为全部")
-    profiles: list[dict[str, Any]] = Field(..., min_length=1, max_length=20_000,
+    profiles: list[dict[str, Any]] = Field(..., min_length=1, max_length=limits().evaluate_profiles,
                                            description="企业画像,键为字段编号或中文名(与 evaluate --input 相同)")
 
 
@@ -319,6 +320,10 @@ def api_evaluate(body: EvaluateIn, user: CurrentUser) -> list[dict[str, Any]]:
     from ...programs.explain import public, records
     from ...programs.profiles import ProfileError, profiles_from_records
 
+    cap = limits().evaluate_profiles if user.can_write else limits().evaluate_profiles_viewer
+    if len(body.profiles) > cap:
+        raise HTTPException(status_code=413, detail=f"一次最多评价 {cap:,} 个企业画像(本次 {len(body.profiles):,} 个),"
+                                                    "请分批提交")
     try:
         ids = program_ids(body.program)
     except KeyError as exc:

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from .. import __version__, cache, db
 from ..settings import Settings, get_settings
 from . import errors
-from .deps import LoginRequired, render
+from .deps import CurrentUser, LoginRequired, render
 from .security import LoginRateLimiter
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -151,8 +151,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return error_response(request, 500, "服务器内部错误,已记录;请稍后重试或联系管理员")
 
     from fastapi.openapi.docs import get_swagger_ui_html
-
-    from .deps import CurrentUser
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def _openapi(user: CurrentUser):

@@ -1,0 +1,130 @@
+"""Sessions and logins: server-side records, back-off that locks nobody out, proxies trusted only
+when configured, weak passwords refused, security headers, API documentation behind login."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kechuang import db
+from kechuang.accounts import AccountError, add_user
+from sec_helpers import TINGHU, token
+from web_helpers import PASSWORD, csrf_from, login
+
+
+def _copy(app, client) -> TestClient:
+    """Another browser holding a copy of the client's cookie."""
+    other = TestClient(app)
+    other.cookies.update(client.cookies)
+    return other
+
+
+def test_logout_ends_the_session_for_a_copied_cookie(app, client_as):
+    c = client_as("officer", TINGHU)
+    thief = _copy(app, c)
+    assert thief.get("/api/me").status_code == 200
+    r = c.post("/logout", data={"csrf_token": token(c)["X-CSRF-Token"]}, follow_redirects=False)
+    assert r.status_code == 303
+    assert thief.get("/api/me").status_code == 401
+
+
+def test_password_change_ends_every_session(app, client_as, make_user):
+    make_user("zhang", "officer", TINGHU)
+    a, b = TestClient(app), TestClient(app)
+    assert login(a, "zhang").status_code == 303 and login(b, "zhang").status_code == 303
+    r = a.post("/account/password", data={"csrf_token": token(a)["X-CSRF-Token"], "current": PASSWORD,
+                                          "new": "12345678"})
+    assert r.status_code == 400 and "数字" in r.text
+    r = a.post("/account/password", data={"csrf_token": token(a)["X-CSRF-Token"], "current": PASSWORD,
+                                          "new": "new-horse-77"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert a.get("/api/me").status_code == 401 and b.get("/api/me").status_code == 401
+    assert login(a, "zhang", "new-horse-77").status_code == 303
+
+
+def test_administrator_revokes_and_disables(app, client_as, make_user):
+    make_user("li", "officer", TINGHU)
+    victim = TestClient(app)
+    assert login(victim, "li").status_code == 303
+    admin = client_as("admin")
+    page = admin.get("/admin/users").text
+    assert "全部注销" in page
+    r = admin.post("/admin/users/li/sessions/revoke", data={"csrf_token": csrf_from(page)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert victim.get("/api/me").status_code == 401
+
+
+def test_wrong_passwords_slow_the_guesser_but_never_lock_out_the_user(app, make_user):
+    make_user("wang", "officer", TINGHU)
+    guesser = TestClient(app, client=("203.0.113.9", 5000))
+    for _ in range(5):
+        assert login(guesser, "wang", "wrong-guess-1").status_code == 401
+    r = login(guesser, "wang", PASSWORD)
+    assert r.status_code == 429 and "秒后再试" in r.text and int(r.headers["retry-after"]) >= 1
+    owner = TestClient(app, client=("198.51.100.7", 5000))  # the real user, elsewhere
+    assert login(owner, "wang").status_code == 303
+
+
+def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(app, make_user):
+    make_user("zhao", "officer", TINGHU)
+    c = TestClient(app, client=("203.0.113.9", 5000))
+    for i in range(5):  # a new X-Forwarded-For each time does not reset the count
+        page = c.get("/login")
+        c.post("/login", data={"username": "zhao", "password": "bad-guess-1", "csrf_token": csrf_from(page.text)},
+               headers={"X-Forwarded-For": f"10.0.0.{i}"})
+    page = c.get("/login")
+    r = c.post("/login", data={"username": "zhao", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+               headers={"X-Forwarded-For": "10.0.0.99"}, follow_redirects=False)
+    assert r.status_code == 429
+
+
+def test_client_address_behind_a_trusted_proxy():
+    from starlette.requests import Request
+
+    from kechuang.web.security import client_address
+
+    def req(peer, xff):
+        return Request({"type": "http", "client": (peer, 1), "headers": [(b"x-forwarded-for", xff.encode())]})
+
+    assert client_address(req("10.0.0.1", "1.2.3.4"), frozenset()) == "10.0.0.1"
+    assert client_address(req("10.0.0.1", "6.6.6.6, 1.2.3.4"), frozenset({"10.0.0.1"})) == "1.2.3.4"
+
+
+@pytest.mark.parametrize("password", ["12345678", "password", "11111111", "abcdefgh", "87654321", "qwerty123",
+                                      "aaaaaaaaaa", "Password", "longlonglong"])
+def test_weak_passwords_are_refused(session, password):
+    with pytest.raises(AccountError):
+        add_user(session, "someone", password, "officer", TINGHU)
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a b", "x" * 65, "<script>"])
+def test_bad_user_names_are_refused(session, name):
+    with pytest.raises(AccountError):
+        add_user(session, name, "good-horse-42", "officer", TINGHU)
+
+
+def test_bad_role_is_a_chinese_error(session):
+    with pytest.raises(AccountError, match="角色“boss”无效"):
+        add_user(session, "boss", "good-horse-42", "boss", TINGHU)
+
+
+def test_security_headers_on_pages_api_and_errors(anon, client_as):
+    c = client_as("officer", TINGHU)
+    for r in (anon.get("/login"), c.get("/"), c.get("/api/me"), anon.get("/nowhere"), anon.get("/healthz")):
+        csp = r.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_api_documentation_needs_a_login(anon, client_as):
+    assert anon.get("/api/openapi.json").status_code == 401
+    assert anon.get("/api/docs").status_code == 401
+    c = client_as("viewer", TINGHU)
+    assert c.get("/api/openapi.json").json()["info"]["title"]
+    assert "swagger" in c.get("/api/docs").text.lower()
+
+
+@pytest.fixture
+def session(engine):
+    with db.session_scope(engine) as s:
+        yield s

@@ -149,13 +149,13 @@ def _writer(format: str, path: Path | None):
 
 def _print_summary(w) -> None:
     """Counts of results per program: what an office reads first after evaluating a region."""
-    from .model import RESULT_NAMES, programs_by_id
+    from .catalog import program_names, result_name
 
-    names = {pid: v[-1].name for pid, v in programs_by_id().items()}
+    names = program_names()
     order = ("pass", "depends", "fail", "unknown")
     t = Table(title="评价结果汇总")
     t.add_column("项目", no_wrap=True)
-    for head in (*(RESULT_NAMES.get(k, k) for k in order), "其中一步之遥", "积分排名"):
+    for head in (*(result_name(k) for k in order), "其中一步之遥", "积分排名"):
         t.add_column(head, justify="right")
     for pid in w.order:
         scored = w.counts.get((pid, None), 0)
@@ -165,15 +165,15 @@ def _print_summary(w) -> None:
 
 
 def _print_table(recs: list[dict]) -> None:
-    from .model import RESULT_NAMES, programs_by_id
+    from .catalog import program_names, result_name
 
-    names = {pid: v[-1].name for pid, v in programs_by_id().items()}
+    names = program_names()
     t = Table("统一社会信用代码", "项目", "版本", "结果", "得分", "差距")
     for r in recs:
         score = "" if r["score_min"] is None else (
             f"{r['score']:g}" if r["score"] is not None else f"{r['score_min']:g}–{r['score_max']:g}")
         t.add_row(r["uscc"], names.get(r["program"], r["program"]), r["version"],
-                  RESULT_NAMES.get(r["result"], r["result"] or "积分"), score,
+                  result_name(r["result"]), score,
                   r["gaps"][0]["text"] if r["gaps"] else "")
     console.print(t)
 

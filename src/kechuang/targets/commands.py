@@ -246,9 +246,19 @@ def demo_cmd(year: int = typer.Option(None, "--year", help="年度(默认今年)
     from kechuang import db
 
     from .demo import load_demo_targets
+    from .metrics import LedgerSource, MetricError
+    from .progress import record_history
+    from .store import list_targets
 
+    y = year or dt.date.today().year
     with db.session_scope() as s:
-        n = load_demo_targets(s, year or dt.date.today().year)
+        n = load_demo_targets(s, y)
+    try:  # their history from the dated demo ledgers, so the progress curves show at once
+        with db.session_scope() as s:
+            record_history(s, list_targets(s, year=y, binding="bound"), LedgerSource(db.get_engine()),
+                           dt.date.today())
+    except (MetricError, ImportError):
+        pass
     console.print(f"已载入演示目标 {n} 个")
 
 

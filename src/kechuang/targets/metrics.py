@@ -511,6 +511,26 @@ def value_of(values: pl.DataFrame, metric: Metric, region_code: str, d: dt.date)
     return v
 
 
+class ValueTable:
+    """A `compute` result as a dictionary, for many look-ups (the same answers as `value_of` and
+    `has_value`)."""
+
+    def __init__(self, values: pl.DataFrame, metric: Metric):
+        self.metric = metric
+        self.map = {(r, d): v for r, d, v in values.select("region_code", "as_of", "value").iter_rows()}
+
+    def has(self, region_code: str, d: dt.date) -> bool:
+        return (region_code, d) in self.map
+
+    def value(self, region_code: str, d: dt.date) -> Any:
+        if (region_code, d) not in self.map:
+            return zero(self.metric)
+        v = self.map[(region_code, d)]
+        if isinstance(v, Decimal):
+            return v.normalize() if v == v.to_integral_value() else v
+        return v
+
+
 def has_value(values: pl.DataFrame, region_code: str, d: dt.date) -> bool:
     """Whether a `compute` result has records for the region and date (absent is not the same as zero
     for annual data not reported yet)."""

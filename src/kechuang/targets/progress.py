@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .metrics import DATA_DIR, FrameSource, Metric, MetricError, compute, has_value, load_metrics, value_of
+from .metrics import DATA_DIR, FrameSource, Metric, MetricError, ValueTable, compute, load_metrics
 from .store import COMPARATOR_LABELS, Target, TargetSnapshot
 from ..units import UnitError, convert
 
@@ -181,48 +181,55 @@ def compute_progress(targets: Iterable[Target], source: FrameSource, today: dt.d
                      rules: StatusRules | None = None) -> list[Progress]:
     """Progress of each target on `today` (clipped into the target's year)."""
     today = today or dt.date.today()
+    return progress_series(targets, source, [today], rules)[today]
+
+
+def progress_series(targets: Iterable[Target], source: FrameSource, days: Iterable[dt.date],
+                    rules: StatusRules | None = None) -> dict[dt.date, list[Progress]]:
+    """Progress of each target on each of ``days``; every metric is computed once for all of them."""
     rules = rules or status_rules()
     metrics = load_metrics()
-    targets = list(targets)
-    out: dict[int, Progress] = {}
-    by_metric: dict[str, list[Target]] = {}
-    for t in targets:
-        m = metrics.get(t.metric_id) if t.binding_status == "bound" and t.metric_id else None
-        out[t.id] = p = Progress(t, m, effective_date(t.year, today), error=t.problem or "")
-        if m is not None and today < dt.date(t.year, 1, 1):  # a 2027 target in 2026
-            p.pace, p.status = Decimal(0), rules.not_started
-            continue
-        if m is not None:
-            by_metric.setdefault(m.id, []).append(t)
-        elif t.binding_status == "bound":
-            out[t.id].error = f"指标“{t.metric_id}”不存在"
-    for mid, ts in by_metric.items():
+    targets, days = list(targets), sorted(set(days))
+    out: dict[dt.date, dict[int, Progress]] = {d: {} for d in days}
+    by_metric: dict[str, list[tuple[dt.date, Target]]] = {}
+    for today in days:
+        for t in targets:
+            m = metrics.get(t.metric_id) if t.binding_status == "bound" and t.metric_id else None
+            out[today][t.id] = p = Progress(t, m, effective_date(t.year, today), error=t.problem or "")
+            if m is not None and today < dt.date(t.year, 1, 1):  # a 2027 target in 2026
+                p.pace, p.status = Decimal(0), rules.not_started
+                continue
+            if m is not None:
+                by_metric.setdefault(m.id, []).append((today, t))
+            elif t.binding_status == "bound":
+                p.error = f"指标“{t.metric_id}”不存在"
+    for mid, pairs in by_metric.items():
         m = metrics[mid]
         dates: set[dt.date] = set()
-        for t in ts:
+        for today, t in pairs:
             e = effective_date(t.year, today)
             dates |= {e, _minus_year(e), dt.date(t.year - 1, 12, 31), dt.date(t.year - 2, 12, 31)}
         try:
-            values = compute(m, dates, source, metrics)
+            values = ValueTable(compute(m, dates, source, metrics), m)
         except (MetricError, ImportError) as exc:
-            for t in ts:
-                out[t.id].error = str(exc) if isinstance(exc, MetricError) else "台账尚不可用"
+            for today, t in pairs:
+                out[today][t.id].error = str(exc) if isinstance(exc, MetricError) else "台账尚不可用"
             continue
-        for t in ts:
-            p = out[t.id]
+        for today, t in pairs:
+            p = out[today][t.id]
             try:
                 _fill(p, m, values, rules)
             except UnitError as exc:
                 p.error = str(exc)
-    return [out[t.id] for t in targets]
+    return {d: [out[d][t.id] for t in targets] for d in days}
 
 
-def _fill(p: Progress, m: Metric, values, rules: StatusRules) -> None:
+def _fill(p: Progress, m: Metric, values: ValueTable, rules: StatusRules) -> None:
     t, e = p.target, p.as_of
     code = t.region_code
 
     def v(d: dt.date) -> Decimal | None:
-        raw = value_of(values, m, code, d)
+        raw = values.value(code, d)
         return None if raw is None else convert(_dec(raw), m.unit, t.unit)
 
     goal = _dec(t.value)
@@ -230,7 +237,7 @@ def _fill(p: Progress, m: Metric, values, rules: StatusRules) -> None:
     # a level to hold (a ratio) is judged against the whole target; an amount against the days gone
     level = m.aggregation == "ratio" or t.comparator in ("<=", "<")
     p.pace = Decimal(1) if level else frac.quantize(Q4, ROUND_HALF_UP)
-    if m.window == "fiscal_year" and not has_value(values, code, e):
+    if m.window == "fiscal_year" and not values.has(code, e):
         p.current = None  # the year's annual figures are not reported yet: no data, not zero
         p.error = f"台账尚无 {e.year} 年度数据(年度数据在次年报送)"
     else:
@@ -320,15 +327,25 @@ def record_history(session: Session, targets: list[Target], source: FrameSource,
     bound = [t for t in targets if t.binding_status == "bound" and t.metric_id and today >= dt.date(t.year, 1, 1)]
     if not bound:
         return 0
-    have = {(s.target_id, s.as_of) for s in session.scalars(
+    have = {(s.target_id, s.as_of): s for s in session.scalars(
         select(TargetSnapshot).where(TargetSnapshot.target_id.in_([t.id for t in bound])))}
     n = 0
     for y in sorted({t.year for t in bound}):
         ts = [t for t in bound if t.year == y]
-        for d in month_ends(y, min(today, dt.date(y, 12, 31))):
-            todo = [t for t in ts if (t.id, d) not in have or d == today]
-            if todo:
-                n += take_snapshots(session, compute_progress(todo, source, d))
+        days = month_ends(y, min(today, dt.date(y, 12, 31)))
+        todo = [t for t in ts if today in days or any((t.id, d) not in have for d in days)]
+        series = progress_series(todo, source, days) if todo else {}
+        for d, rows in series.items():
+            for p in rows:
+                if p.current is None or ((p.target.id, d) in have and d != today):
+                    continue
+                snap = have.get((p.target.id, d))
+                if snap is None:
+                    snap = have[(p.target.id, d)] = TargetSnapshot(target_id=p.target.id, as_of=d)
+                    session.add(snap)
+                snap.current, snap.expected, snap.share, snap.status = p.current, p.expected, p.share, p.status
+                n += 1
+    session.flush()
     return n
 
 

@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 KC := $(VENV)/bin/kechuang
-PYTEST_ARGS ?= -n 2 -q
+PYTEST_ARGS ?= -n 2 -q --dist loadgroup
 VENDOR := src/kechuang/web/static/vendor
 
 .PHONY: demo test install assets system-deps serve clean bench

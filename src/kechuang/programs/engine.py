@@ -13,12 +13,13 @@ code after the change. Result codes: 0 fail, 1 pass, 2 depends, 3 unknown.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+import operator
 from dataclasses import dataclass, field
 
-import polars as pl
-
 from . import expr as E
+from .columns import pl
 from .fields import fields
 from .gaps import Solver, comparisons
 from .model import (Item, Program, compile_indicator, compile_item, programs_by_id,
@@ -374,7 +375,9 @@ def _build_index_plan(p: Program, as_of: dt.date, c: E.Compiler) -> Plan:
     sums = [pl.any_horizontal([x.is_null() for _, x in parts]).alias("__anynull")]
     for s in ("startup", "growth", "mature"):
         wsum = sum(it.weights[s] for it, _ in parts) or 1.0
-        sums.append(pl.sum_horizontal([x * (100 * it.weights[s] / wsum) for it, x in parts]).alias(f"__sum.{s}"))
+        # a plain left-to-right sum (nulls are handled by __anynull): the same on every engine
+        terms = [x * (100 * it.weights[s] / wsum) for it, x in parts]
+        sums.append(functools.reduce(operator.add, terms).alias(f"__sum.{s}"))
     stages.append(sums)
     total = pl.when(pl.col("__anynull")).then(None)
     for s in ("startup", "growth", "mature"):

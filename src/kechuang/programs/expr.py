@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-import polars as pl
+from .columns import pl
 
 # Relative tolerance for comparisons: absorbs binary rounding of decimal inputs
 # (e.g. 182.25/135 = 1.35) without ever changing a genuine decimal difference.
@@ -361,7 +361,8 @@ def lit(v, kind: str) -> Val:
     return Val(kind, pl.lit(v, dtype=dtype), const=v, is_const=True)
 
 
-NULL = Val("null", pl.lit(None), const=None, is_const=True)
+def null() -> Val:
+    return Val("null", pl.lit(None), const=None, is_const=True)
 
 
 @dataclass
@@ -479,7 +480,7 @@ class Compiler:
 
     def c_Const(self, n: Const) -> Val:
         if n.value is None:
-            return NULL
+            return null()
         return lit(n.value, "bool")
 
     def c_Name(self, n: Name) -> Val:
@@ -704,7 +705,7 @@ def _f_if(c, n):
     b = c.compile(n.args[2])
     kind = a.kind if a.kind != "null" else b.kind
     if kind == "null":
-        return NULL
+        return null()
     a = c._need(a, (kind,), n.args[1].pos, "if 的两个分支")
     b = c._need(b, (kind,), n.args[2].pos, "if 的两个分支")
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 import re
 
-import polars as pl
-
 from . import expr as E
+from .columns import pl
 from .fields import fields
 
 
@@ -50,8 +49,12 @@ def _add(p: Poly, q: Poly, sign: float = 1.0) -> Poly:
     return Poly(a, p.b + q.b * sign)
 
 
-ONE = pl.lit(1.0)
-ZERO = pl.lit(0.0)
+def one():
+    return pl.lit(1.0)
+
+
+def zero():
+    return pl.lit(0.0)
 
 
 class Solver:
@@ -88,10 +91,10 @@ class Solver:
             v = self.c.compile(node)
             if v.kind != "num" or v.ranged:
                 raise NotLinear
-            return Poly(None, v.lo), Poly(None, ONE)
+            return Poly(None, v.lo), Poly(None, one())
         if isinstance(node, E.Name):
             if node.name == self.x:
-                return Poly(ONE, ZERO), Poly(None, ONE)
+                return Poly(one(), zero()), Poly(None, one())
             it = self.p.values.get(node.name)
             if it is None:
                 raise NotLinear
@@ -116,8 +119,8 @@ class Solver:
             def pick(u, v):
                 if u is None and v is None:
                     return None
-                u = ZERO if u is None else u
-                v = ZERO if v is None else v
+                u = zero() if u is None else u
+                v = zero() if v is None else v
                 return pl.when(cond.is_null()).then(None).when(cond).then(u).otherwise(v)
 
             return Poly(pick(n1.a, n2.a), pick(n1.b, n2.b)), Poly(pick(d1.a, d2.a), pick(d1.b, d2.b))

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import polars as pl
-
 from . import expr as E
+from .columns import pl
 from .fields import Field, fields
 from .yamlmarks import MarkedDict, load_marked
 

@@ -1,0 +1,167 @@
+"""Evaluate programs on Apache Spark: the same plans as the Polars engine, as Spark columns.
+
+Each program version's plan is built by ``engine.build_plan`` with the Spark column API
+swapped in (``columns.using``); the stages, gap candidates, results and flips become
+``withColumns`` steps on a Spark DataFrame with the same column names as the Polars frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from .. import engine as PE
+from ..columns import using
+from ..fields import column_for, fields
+from ..model import programs_by_id, version_windows
+from . import columns as SC
+
+DEFAULT_MASTER = "local[2]"
+_SPARK_TYPES = {"num": "double", "date": "date", "bool": "boolean", "str": "string"}
+
+
+def session(master: str | None = None, app_name: str = "kechuang") -> SparkSession:
+    """The active Spark session, or a new one. Under ``spark-submit`` its master is used;
+    otherwise ``master``, then ``SPARK_MASTER``, then local mode with two cores."""
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
+    b = SparkSession.builder.appName(app_name)
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # started by spark-submit
+    m = master or os.environ.get("SPARK_MASTER") or (None if submitted else DEFAULT_MASTER)
+    if m:
+        b = b.master(m)
+    if m and m.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        b = b.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+    s = b.getOrCreate()
+    # the compiled columns rely on null (not an error) for an impossible cast
+    s.conf.set("spark.sql.ansi.enabled", "false")
+    return s
+
+
+def read(spark: SparkSession, path: str | None = None, table: str | None = None) -> DataFrame:
+    """Profiles from a CSV or Parquet file (or directory) or a Spark table; Chinese column
+    labels are accepted as in the Polars reader."""
+    if table:
+        df = spark.table(table)
+    elif str(path).lower().rstrip("/").endswith(".csv"):
+        df = spark.read.option("header", True).option("encoding", "UTF-8").csv(str(path))
+    else:
+        df = spark.read.parquet(str(path))
+    renames = {}
+    for c in df.columns:
+        fid = column_for(c)
+        if fid and fid != c and fid not in df.columns:
+            renames[c] = fid
+    return df.withColumnsRenamed(renames) if renames else df
+
+
+def prepare(df: DataFrame, needed: set[str]) -> DataFrame:
+    """Absent columns as null (missing, never zero); others cast to the engine's types."""
+    types = dict(df.dtypes)
+    cols = {}
+    for fid in sorted(needed | {"uscc", "application_on"}):
+        f = fields().get(fid)
+        if f is None:
+            continue
+        want = _SPARK_TYPES[f.kind]
+        if fid not in types:
+            cols[fid] = F.lit(None).cast(want)
+        elif types[fid] != want:
+            cols[fid] = F.col(f"`{fid}`").cast(want)
+    return df.withColumns(cols) if cols else df
+
+
+@dataclass
+class SparkResult:
+    """Evaluation of one program on Spark: one DataFrame per rule version applied."""
+
+    program: str
+    parts: list[tuple[PE.Plan, DataFrame]]
+
+    def summary(self) -> DataFrame | None:
+        """uscc, program, version, result, score, score_min, score_max, close (as Polars)."""
+        out = None
+        for _, df in self.parts:
+            flips = [F.col(f"`{c}`") for c in df.columns if c.startswith("flip.")]
+            close = flips[0] if flips else F.lit(False)
+            for c in flips[1:]:
+                close = close | c
+            code = F.col("result_code")
+            result = F.when(code.isNull(), None)
+            for k, name in PE.CODE_NAMES.items():
+                result = result.when(code == k, name)
+            cols = [F.col("uscc"), F.col("program"), F.col("version"), result.alias("result")]
+            for k in ("score", "score_min", "score_max"):
+                cols.append(F.col(k).cast("double") if k in df.columns else F.lit(None).cast("double").alias(k))
+            cols.append(close.alias("close"))
+            part = df.select(cols)
+            out = part if out is None else out.unionByName(part)
+        return out
+
+    def to_polars(self) -> PE.Result:
+        """Collect to the Polars engine's result (the same plans, the same columns)."""
+        import polars as pl
+
+        types = {"double": pl.Float64, "string": pl.String, "date": pl.Date, "boolean": pl.Boolean,
+                 "tinyint": pl.Int8, "int": pl.Int32, "bigint": pl.Int64, "void": pl.Null}
+        parts = []
+        for plan, df in self.parts:
+            schema = {name: types[t] for name, t in df.dtypes}
+            parts.append((plan, pl.DataFrame([tuple(r) for r in df.collect()], schema=schema, orient="row")))
+        return PE.Result(self.program, parts)
+
+
+def _with_stages(q: DataFrame, stages: list[list[SC.Expr]], build: SC.Build) -> DataFrame:
+    """Add each stage's columns, after the hidden columns they use (level by level)."""
+    aux = {name: (sql, deps) for name, sql, deps in build.aux}
+    level: dict[str, int] = {}
+    for name, (_, deps) in aux.items():  # creation order is a topological order
+        level[name] = 1 + max((level[d] for d in deps if d != name), default=-1)
+    done: set[str] = set()
+    for stage in stages:
+        if not stage:
+            continue
+        todo = sorted({a for e in stage for a in e.aux} - done, key=lambda a: (level[a], int(a.split(".")[1])))
+        for L in sorted({level[a] for a in todo}):
+            q = q.withColumns({a: F.expr(aux[a][0]) for a in todo if level[a] == L})
+        done.update(todo)
+        q = q.withColumns({e.name: F.expr(e.sql) for e in stage})
+    return q
+
+
+def evaluate(df: DataFrame, programs: str | list[str] | None = "all", as_of: dt.date | None = None, *,
+             gaps: bool = True, flips: bool = True, keep: tuple[str, ...] = ("uscc",),
+             with_inputs: bool = False) -> dict[str, SparkResult]:
+    """Like ``engine.evaluate`` on a Spark DataFrame; nothing runs until a result is used."""
+    as_of = as_of or dt.date.today()
+    ids = PE.program_ids(programs)
+    needed: set[str] = set(keep)
+    for pid in ids:
+        for p in programs_by_id()[pid]:
+            needed |= p.fields_used()
+    if with_inputs:
+        keep = tuple(["uscc"] + sorted(needed - {"uscc"}))
+    sdf = prepare(df, needed)
+    app = F.coalesce(F.col("application_on"), F.lit(as_of))
+    lo, hi = sdf.agg(F.min(app), F.max(app)).first()
+    out: dict[str, SparkResult] = {pid: SparkResult(pid, []) for pid in ids}
+    for pid in ids:
+        for p, start, end in version_windows(programs_by_id()[pid]):
+            if lo is not None and (hi < start or (end is not None and lo > end)):
+                continue
+            whole = lo is not None and lo >= start and (end is None or hi <= end)
+            sub = sdf if whole else sdf.filter((app >= F.lit(start)) & (app <= F.lit(end) if end else F.lit(True)))
+            with using(SC), SC.building() as build:
+                plan = PE.build_plan(p, as_of, gaps=gaps, flips=flips)
+            q = _with_stages(sub, [*plan.stages, plan.pre, plan.exprs, plan.post], build)
+            names = list(keep) + plan.keep_extra + [e.name for e in plan.exprs + plan.post]
+            q = q.select([F.col(f"`{n}`") for n in names]).withColumns(
+                {"program": F.lit(p.id), "version": F.lit(p.version)})
+            out[pid].parts.append((plan, q))
+    return out

@@ -12,6 +12,7 @@ import shutil
 import polars as pl
 import pytest
 
+from kechuang.ledgers.uscc import check_char
 from kechuang.programs.engine import evaluate
 from kechuang.programs.explain import records
 from kechuang.programs.fields import fields
@@ -75,12 +76,17 @@ def _value(rng: random.Random, fid: str):
     return rng.choice(REGIONS)
 
 
+def _uscc(i: int) -> str:
+    s = f"91320900MA1{i:06d}"
+    return s + check_char(s)
+
+
 def population(n: int, seed: int = 12) -> pl.DataFrame:
     """Random profiles, then moved onto the thresholds: where the engine reports the value a
     field needs (a gap), set it to that value, one step below or one step above."""
     rng = random.Random(seed)
     cols = _used()
-    rows = [{c: _value(rng, c) for c in cols} | {"uscc": f"S{i:05d}"} for i in range(n)]
+    rows = [{c: _value(rng, c) for c in cols} | {"uscc": _uscc(i)} for i in range(n)]
     df = pl.DataFrame({c: pl.Series(c, [r[c] for r in rows], dtype=fields()[c].dtype) for c in cols})
     res = evaluate(df, "all", AS_OF)
     edges: dict[str, list[tuple[str, float]]] = {}
@@ -150,15 +156,24 @@ def test_spark_matches_polars_row_for_row(spark, tmp_path):
         assert a == b, _key(a)
 
 
-def test_spark_reads_csv_and_tables(spark, tmp_path):
+def test_cli_engine_spark_reads_csv_and_tables(spark, tmp_path):
+    from typer.testing import CliRunner
+
+    from kechuang.cli import app
     from kechuang.programs import spark as engine
 
-    df = population(200, seed=3)
-    want = evaluate(df, "tech_sme", AS_OF)["tech_sme"].summary().sort("uscc")
-    df.write_csv(tmp_path / "profiles.csv")
-    from_csv = engine.read(spark, str(tmp_path / "profiles.csv"))
-    from_csv.createOrReplaceTempView("kc_profiles")
-    for src in (from_csv, engine.read(spark, table="kc_profiles")):
-        got = engine.evaluate(src, "tech_sme", AS_OF)["tech_sme"].summary()
-        got = pl.DataFrame([tuple(r) for r in got.collect()], schema=want.schema, orient="row").sort("uscc")
-        assert got.equals(want)
+    csv = tmp_path / "profiles.csv"
+    population(300, seed=3).write_csv(csv)
+
+    def run(*args: str) -> list[str]:
+        r = CliRunner().invoke(app, ["evaluate", "-p", "tech_sme", "--as-of", str(AS_OF), "-f", "jsonl", *args])
+        assert r.exit_code == 0, r.output
+        return sorted(line for line in r.stdout.splitlines() if line.startswith("{"))
+
+    want = run("--input", str(csv))
+    assert len(want) > 100
+    assert run("--input", str(csv), "--engine", "spark") == want
+    engine.read(spark, str(csv)).createOrReplaceTempView("kc_profiles")
+    assert run("--table", "kc_profiles", "--engine", "spark") == want
+    r = CliRunner().invoke(app, ["evaluate", "--table", "kc_profiles"])
+    assert r.exit_code == 2 and "--engine spark" in r.output

@@ -38,7 +38,9 @@ def evaluate_cmd(
                                help="jsonl | xlsx | parquet(供程序读取) | table | summary(各项目结果汇总)"),
     out: Path = typer.Option(None, "--out", "-o", help="输出文件（默认：jsonl 输出到屏幕）"),
     as_of: str = typer.Option(None, "--as-of", help="评价日期 YYYY-MM-DD（默认今天；申报日期缺省时用它选择规则版本）"),
-    engine: str = typer.Option("polars", "--engine", help="计算引擎：polars（单机，默认）"),
+    engine: str = typer.Option("polars", "--engine", help="计算引擎：polars（单机，默认）| spark（Apache Spark，需 Java）"),
+    table: str = typer.Option(None, "--table", help="Spark 表名（--engine spark 时代替 --input）"),
+    master: str = typer.Option(None, "--master", help="Spark master（默认 SPARK_MASTER 或 local[2]；spark-submit 时由其指定）"),
     batch_rows: int = typer.Option(100_000, "--batch-rows", min=1, hidden=True, help="每批读取的企业数"),
 ) -> None:
     """评价企业是否符合培育项目条件 Evaluate enterprises against cultivation programs."""
@@ -48,8 +50,14 @@ def evaluate_cmd(
 
     _load_rules()
     day = date_or_exit(as_of)
-    if bool(input) == bool(region):
-        err.print("[red]请指定 --input 文件或 --region 地区（二者选一）[/]")
+    if (table or master) and engine != "spark":
+        err.print("[red]--table 与 --master 仅用于 --engine spark[/]")
+        raise typer.Exit(2)
+    if (bool(input) + bool(region) + bool(table)) != 1:
+        err.print("[red]请指定 --input 文件、--region 地区或 --table 表（三者选一）[/]")
+        raise typer.Exit(2)
+    if region and engine != "polars":
+        err.print("[red]按台账评价地区（--region）只用 polars 引擎[/]")
         raise typer.Exit(2)
     try:
         ids = program_ids(program)
@@ -63,8 +71,9 @@ def evaluate_cmd(
         err.print(f"[red]不支持的计算引擎“{engine}”，可选 {'、'.join(ENGINES)}[/]")
         raise typer.Exit(2)
     regions: dict[str, str] = {}
-    if input:
-        batches = evaluate_file(input, ids, day, engine=engine, batch_rows=batch_rows)
+    if input or table:
+        options = {"table": table, "master": master} if engine == "spark" else {}
+        batches = evaluate_file(input, ids, day, engine=engine, batch_rows=batch_rows, **options)
     else:
         from .. import db
         from ..ledgers import build_profiles
@@ -107,7 +116,7 @@ def evaluate_cmd(
         stream.close()
     if tmp is not None:
         tmp.replace(target)
-    if writer.rows == 0 and input:
+    if writer.rows == 0 and (input or table):
         err.print("[yellow]没有可评价的企业[/]")
     top = sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
     if top:

@@ -53,12 +53,24 @@ def polars_file(path: Path, ids: list[str], as_of: dt.date, batch_rows: int = BA
     return evaluate_batches(profile_batches(path, batch_rows), ids, as_of)
 
 
-ENGINES: dict[str, Callable[..., Iterator[Results]]] = {"polars": polars_file}
+def spark_file(path: Path | None, ids: list[str], as_of: dt.date, batch_rows: int = BATCH_ROWS, *,
+               table: str | None = None, master: str | None = None) -> Iterator[Results]:
+    """Evaluate on Spark (CSV/Parquet path or a Spark table); results reach the writers one
+    program at a time. Rows are not batched: Spark spreads them over its executors."""
+    from .spark import evaluate, read, session
+
+    res = evaluate(read(session(master), path and str(path), table), ids, as_of, with_inputs=True)
+    for pid in ids:
+        yield {pid: res[pid].to_polars()}
 
 
-def evaluate_file(path: Path, ids: list[str], as_of: dt.date, *, engine: str = "polars",
-                  batch_rows: int = BATCH_ROWS) -> Iterator[Results]:
-    return ENGINES[engine](Path(path), ids, as_of, batch_rows)
+ENGINES: dict[str, Callable[..., Iterator[Results]]] = {"polars": polars_file, "spark": spark_file}
+
+
+def evaluate_file(path: Path | None, ids: list[str], as_of: dt.date, *, engine: str = "polars",
+                  batch_rows: int = BATCH_ROWS, **options) -> Iterator[Results]:
+    """``options`` go to the engine (Spark: ``table``, ``master``)."""
+    return ENGINES[engine](path and Path(path), ids, as_of, batch_rows, **options)
 
 
 # ---------------------------------------------------------------- writers

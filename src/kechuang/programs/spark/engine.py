@@ -47,12 +47,23 @@ def session(master: str | None = None, app_name: str = "kechuang") -> SparkSessi
 def read(spark: SparkSession, path: str | None = None, table: str | None = None) -> DataFrame:
     """Profiles from a CSV or Parquet file (or directory) or a Spark table; Chinese column
     labels are accepted as in the Polars reader."""
-    if table:
-        df = spark.table(table)
-    elif str(path).lower().rstrip("/").endswith(".csv"):
-        df = spark.read.option("header", True).option("encoding", "UTF-8").csv(str(path))
-    else:
-        df = spark.read.parquet(str(path))
+    from pyspark.errors import AnalysisException
+
+    where = f"表“{table}”" if table else f"文件“{path}”"
+    kind = str(path).lower().rstrip("/").rsplit(".", 1)[-1] if path else ""
+    if path and kind not in ("csv", "parquet", "pq") and "." in str(path).rsplit("/", 1)[-1]:
+        raise ValueError(f"Spark 引擎读取 CSV 或 Parquet 文件（或 Spark 表），{where}不是这两种格式")
+    try:
+        if table:
+            df = spark.table(table)
+        elif kind == "csv":
+            df = spark.read.option("header", True).option("encoding", "UTF-8").csv(str(path))
+        else:
+            df = spark.read.parquet(str(path))
+    except AnalysisException as exc:
+        raise ValueError(f"Spark 无法读取{where}：{str(exc).splitlines()[0]}") from None
+    if "uscc" not in df.columns and not any(column_for(c) == "uscc" for c in df.columns):
+        raise ValueError(f"{where}缺少“统一社会信用代码”（uscc）列")
     renames = {}
     for c in df.columns:
         fid = column_for(c)
@@ -88,10 +99,6 @@ class SparkResult:
         """uscc, program, version, result, score, score_min, score_max, close (as Polars)."""
         out = None
         for _, df in self.parts:
-            flips = [F.col(f"`{c}`") for c in df.columns if c.startswith("flip.")]
-            close = flips[0] if flips else F.lit(False)
-            for c in flips[1:]:
-                close = close | c
             code = F.col("result_code")
             result = F.when(code.isNull(), None)
             for k, name in PE.CODE_NAMES.items():
@@ -99,7 +106,7 @@ class SparkResult:
             cols = [F.col("uscc"), F.col("program"), F.col("version"), result.alias("result")]
             for k in ("score", "score_min", "score_max"):
                 cols.append(F.col(k).cast("double") if k in df.columns else F.lit(None).cast("double").alias(k))
-            cols.append(close.alias("close"))
+            cols.append(F.col("close"))
             part = df.select(cols)
             out = part if out is None else out.unionByName(part)
         return out
@@ -159,8 +166,9 @@ def evaluate(df: DataFrame, programs: str | list[str] | None = "all", as_of: dt.
             sub = sdf if whole else sdf.filter((app >= F.lit(start)) & (app <= F.lit(end) if end else F.lit(True)))
             with using(SC), SC.building() as build:
                 plan = PE.build_plan(p, as_of, gaps=gaps, flips=flips)
-            q = _with_stages(sub, [*plan.stages, plan.pre, plan.exprs, plan.post], build)
-            names = list(keep) + plan.keep_extra + [e.name for e in plan.exprs + plan.post]
+                close = PE.close_expr(plan)
+            q = _with_stages(sub, [*plan.stages, plan.pre, plan.exprs, plan.post, [close]], build)
+            names = list(keep) + plan.keep_extra + [e.name for e in plan.exprs + plan.post] + ["close"]
             q = q.select([F.col(f"`{n}`") for n in names]).withColumns(
                 {"program": F.lit(p.id), "version": F.lit(p.version)})
             out[pid].parts.append((plan, q))

@@ -47,6 +47,8 @@ bench: install
 	$(VENV)/bin/python benchmarks/reader.py
 	$(VENV)/bin/python benchmarks/ledgers.py
 	$(VENV)/bin/python benchmarks/programs.py
+	$(VENV)/bin/python benchmarks/evaluate_cli.py
+	$(VENV)/bin/python benchmarks/startup.py
 	$(VENV)/bin/python benchmarks/dashboards.py
 	$(VENV)/bin/python benchmarks/web.py --enterprises 20000
 

@@ -7,7 +7,6 @@ import pytest
 from kechuang import units
 from kechuang.reader.extract import extract, rows
 from kechuang.reader.load import load_bytes
-from kechuang.reader.numbers import MULTIPLIER
 from kechuang.reader.quantities import _table_unit, grammar
 
 
@@ -46,16 +45,17 @@ def test_same_quantity_is_stricter_than_same_family():
 
 
 def _reader_units() -> set[str]:
-    """Every unit the reader can put in a statement, from its grammar: each unit word it matches
-    after a number, with each numeral multiplier it accepts, in prose and in table headers."""
-    g = grammar()
+    """Every unit the reader can put in a statement: each unit word the registry gives the reader,
+    with each numeral multiplier the registry lists, in prose and in table headers."""
+    words, mults = units.reader_units(), ["", *units.multipliers()]
+    assert grammar().unit_class == words  # the reader matches the registry's words, no others
     out = set()
-    for word in g.unit_class:
-        for mult in MULTIPLIER:
+    for word in words:
+        for mult in mults:
             sample = f"2024年全市力争新增3{mult}{word}。"
             for row in rows(extract(load_bytes(sample.encode(), "u.txt"), ("quantities",)), "quantities"):
                 out.add(row["unit"])
-            got = _table_unit(mult[-1:] + word if mult in ("万", "亿") else word, D(3))
+            got = _table_unit(mult + word if mult in units.prefixes() else word, D(3))
             if got is not None:
                 out.add(got[1])
     return out
@@ -85,3 +85,21 @@ def test_registry_file_errors_are_chinese():
 ])
 def test_one_number_format(value, unit, want):
     assert units.format_quantity(value, unit) == want
+
+
+def test_reader_grammar_names_only_registry_units():
+    from kechuang.reader.grammar import Grammar
+    spec = dict(grammar().spec, not_unit_before={"斤": "两"})
+    with pytest.raises(units.UnitError, match="斤"):
+        Grammar(spec)
+    with pytest.raises(units.UnitError, match="reader_classes"):
+        units.parse_registry({"families": {"count": "数量"}, "prefixes": {}, "units": {"家": {"family": "count"}},
+                              "reader_classes": {"count": ["money"]}})
+
+
+def test_reader_takes_multipliers_and_classes_from_the_registry():
+    reg = units.registry()
+    assert set(reg.prefixes) <= set(units.multipliers())
+    assert "年" not in units.reader_units() and units.reader_units()["亿美元"[1:]] == "money"
+    assert units.with_multiplier(D("2.4"), "万", "人") == (D("24000.0"), "人")
+    assert units.with_multiplier(D(3), "千万", "元") == (D(3000), "万元")

@@ -51,6 +51,8 @@ class Registry:
     prefixes: dict[str, int]             # 万 -> 10000
     bases: dict[str, _Base]
     no_multiplier: frozenset[str]        # families without 万/亿 (%, 倍 …)
+    multipliers: dict[str, int]          # numeral multipliers before a unit, the prefixes included
+    reader_classes: dict[str, str]       # family -> the reader's class (count, money, area, ratio)
 
     def parse(self, symbol: str) -> Unit:
         s = (symbol or "").strip()
@@ -100,7 +102,16 @@ def parse_registry(raw) -> Registry:
     no_mult = frozenset(map(str, raw.get("no_multiplier") or ()))
     if no_mult - set(families):
         raise UnitError(f"单位表 {UNITS_FILE.name}:no_multiplier 中的类别 {sorted(no_mult - set(families))} 未声明")
-    return Registry(families, prefixes, bases, no_mult)
+    multipliers = dict(prefixes)
+    for word, factor in (raw.get("multipliers") or {}).items():
+        multipliers[str(word)] = int(factor)
+    reader_classes: dict[str, str] = {}
+    for cls, fams in (raw.get("reader_classes") or {}).items():
+        for fam in fams or ():
+            if fam not in families:
+                raise UnitError(f"单位表 {UNITS_FILE.name}:reader_classes 中“{cls}”的类别“{fam}”未在 families 中声明")
+            reader_classes[str(fam)] = str(cls)
+    return Registry(families, prefixes, bases, no_mult, multipliers, reader_classes)
 
 
 @lru_cache(maxsize=1)
@@ -155,21 +166,44 @@ def quantity_key(value, symbol: str) -> tuple[str, Decimal]:
     return u.measure, v * u.factor
 
 
-def with_multiplier(value: Decimal, mult: Decimal, mult_word: str, base: str) -> tuple[Decimal, str] | None:
+def with_multiplier(value: Decimal, mult_word: str, base: str) -> tuple[Decimal, str] | None:
     """A number written with a numeral multiplier before a unit ("3.9亿元", "2.4万人", "50万平方米"):
     (value, unit) as statements carry it — the 万/亿 stays in the unit where the unit is written with
-    it (亿元, 万平方米), otherwise it multiplies the value (24000 人). ``mult`` is the multiplier's
-    value and ``mult_word`` its spelling ("千万"); None when the unit takes no multiplier (5万%)."""
+    it (亿元, 万平方米), otherwise it multiplies the value (24000 人). ``mult_word`` is one of
+    ``multipliers()`` ("千万") or ""; None when the unit takes no multiplier (5万%)."""
     reg = registry()
     b = reg.bases[base]
     if not mult_word:
         return value, b.alias_of or base
     if b.family in reg.no_multiplier:
         return None
+    mult = _multiplier_value(mult_word)
     last = mult_word[-1]
     if last in b.prefixed:
         return value * mult / reg.prefixes[last], last + base
     return value * mult, b.alias_of or base
+
+
+@lru_cache(maxsize=32)
+def _multiplier_value(word: str) -> Decimal:
+    return Decimal(registry().multipliers[word])
+
+
+def multipliers() -> dict[str, int]:
+    """Numeral multipliers a number may carry before a unit (万, 亿, 千万 …) and their values."""
+    return dict(registry().multipliers)
+
+
+def prefixes() -> list[str]:
+    """The 万/亿 prefixes a unit may be written with (万元, 亿美元, 万平方米)."""
+    return list(registry().prefixes)
+
+
+def reader_units() -> dict[str, str]:
+    """The unit words the reader reads after a number, in the registry's order, each with the
+    reader's class (count, money, area, ratio)."""
+    reg = registry()
+    return {sym: reg.reader_classes[b.family] for sym, b in reg.bases.items() if b.family in reg.reader_classes}
 
 
 def base_symbols() -> list[str]:
@@ -216,4 +250,4 @@ def format_quantity(value, symbol: str, decimals: int = 2) -> str:
 
 
 __all__ = ["format_number", "format_quantity", "Unit", "UnitError", "compatible", "convert", "family", "family_label", "known", "quantity_key",
-           "registry", "symbols", "base_symbols", "unit", "with_multiplier"]
+           "multipliers", "prefixes", "reader_units", "registry", "symbols", "base_symbols", "unit", "with_multiplier"]

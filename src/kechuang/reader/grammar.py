@@ -46,14 +46,22 @@ class Grammar:
 
     def __init__(self, spec: dict):
         self.spec = spec
-        fam_class = {f: cls for cls, fams in spec["unit_classes"].items() for f in fams}
-        self.unit_class = {u: fam_class[f] for u in units.base_symbols() if (f := units.family(u)) in fam_class}
+        # unit words, their classes, prefixes and multipliers: the unit registry (units.yaml)
+        self.unit_class = units.reader_units()
+        # the unit character starting an ordinary word instead ("项目", "所以", "家庭")
+        self.not_unit = {str(u): str(chars) for u, chars in spec["not_unit_before"].items()}
+        self.cn_end_units = set(map(str, spec["cn_numeral_clause_end_units"]))
+        strange = sorted((set(self.not_unit) | self.cn_end_units) - set(self.unit_class))
+        if strange:
+            raise units.UnitError(f"grammar.yaml:单位 {'、'.join(strange)} 不在单位表 units.yaml 的可读单位中")
         # 万美元/亿元 are built from the multiplier + 元/美元, so the plain forms suffice here.
         unit_re = _alt(self.unit_class)
+        prefix_re = _alt(units.prefixes())
+        mult_re = _alt(units.multipliers())
         num_ar = r"\d+(?:,\d{3})*(?:\.\d+)?"
         num_cn = rf"[一二两三四五六七八九十][{CN_NUMERAL_CHARS}]*"
         # bare 百/千 ("近百个", "千余家"); accepted in code only after an approximating word
-        num_bare = r"[百千](?=[余多万亿]|[\u4e00-\u9fff%])"
+        num_bare = rf"[百千](?=[余多{''.join(units.prefixes())}]|[\u4e00-\u9fff%])"
         rng = _alt(re.escape(w) for w in spec["range_separators"])
         starts = r"\d一二两三四五六七八九十百千"
         not_after = rf"A-Za-z0-9.+\-/_#第{CN_NUMERAL_CHARS}"
@@ -62,14 +70,11 @@ class Grammar:
         self.number_start = re.compile(rf"[{starts}](?<![{not_after}].)")
         self.number = re.compile(
             rf"(?=[{starts}])(?<![{not_after}])"
-            rf"(?:(?P<lo>{num_ar}|{num_cn})(?P<lomult>万|亿)?(?P<lounit>{unit_re})?\s*(?:{rng})\s*)?"
-            rf"(?P<num>{num_ar}|{num_cn}|{num_bare})(?P<q1>余|多)?(?P<mult>千亿|万亿|百万|千万|十万|万|亿|千|百)?(?P<q2>余|多)?"
+            rf"(?:(?P<lo>{num_ar}|{num_cn})(?P<lomult>{prefix_re})?(?P<lounit>{unit_re})?\s*(?:{rng})\s*)?"
+            rf"(?P<num>{num_ar}|{num_cn}|{num_bare})(?P<q1>余|多)?(?P<mult>{mult_re})?(?P<q2>余|多)?"
             rf"(?P<unit>{unit_re})"
             r"(?!个?月|个?工作日|个?小时|[A-Za-z0-9+])"
         )
-        # the unit character starting an ordinary word instead ("项目", "所以", "家庭")
-        self.not_unit = {"项": "目", "所": "有以属在谓", "家": "庭族乡具电居长万", "场": "景地所馆域合", "名": "单称义录", "位": "于置",
-                         "台": "阶湾州", "座": "谈", "套": "路"}
         self.rank = re.compile(
             r"(?P<verb>位列|位居|名列|排名|排在|跃居|稳居|居于|居|列)(?P<scope>[\u4e00-\u9fff“”\"()、]{0,12}?)"
             r"第(?P<num>[一二三四五六七八九十]+|\d+)(?:位|名)?(?![\u4e00-\u9fff]{0,1}(?:方阵|动力|支撑|要务|责任|资源|生产力|梯队|方队|批|次|届|个|轮|阶段|步|流))"
@@ -79,7 +84,6 @@ class Grammar:
         self.cmp_before = [(op, re.compile(rf"(?:{_alt(d['before'])})$")) for op, d in cmp.items()]
         self.cmp_after = [(op, re.compile(rf"^(?:{_alt(d['after'])})")) for op, d in cmp.items()]
         self.cn_verbs = re.compile(rf"(?:{_alt(spec['cn_numeral_verbs'])})$")
-        self.cn_end_units = set(spec["cn_numeral_clause_end_units"])
         self.cn_award = re.compile(rf"^企业(?:{_alt(spec['cn_numeral_award_verbs'])})")
         self.bare_before = [(op, re.compile(rf"(?:{_alt(ws)})$")) for op, ws in spec["bare_hundred_before"].items()]
         # "由2020年的2.31%提高到2023年的2.68%": the new value may carry its own year
@@ -130,10 +134,10 @@ class Grammar:
         # "完成值/目标值/完成率" and rows "指标：86家/100家/86%" (one value per column)
         col = _alt(self.table_col)
         self.slash_header = re.compile(rf"(?:{col})(?:[ \t]*/[ \t]*(?:{col}))+")
-        val = rf"\d+(?:\.\d+)?(?:万|亿)?(?:{unit_re})"
+        val = rf"\d+(?:\.\d+)?(?:{prefix_re})?(?:{unit_re})"
         self.slash_row = re.compile(
             rf"[ \t]*(?P<name>[^\s:：/\d][^\n:：/]{{1,30}}?)[ \t]*[:：][ \t]*(?P<vals>{val}(?:[ \t]*/[ \t]*{val})+)[ \t]*")
-        self.slash_value = re.compile(rf"(?P<num>\d+(?:\.\d+)?)(?P<unit>(?:万|亿)?(?:{unit_re}))")
+        self.slash_value = re.compile(rf"(?P<num>\d+(?:\.\d+)?)(?P<unit>(?:{prefix_re})?(?:{unit_re}))")
         self.commend = re.compile(_alt(spec["commendation_words"]))
         self.report_title = re.compile(_alt(spec["report_title_words"]))
         self.present_event = re.compile(_alt(spec["present_event_words"]))

@@ -55,12 +55,6 @@ def parse_number(s: str) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
-MULTIPLIER = {"": Decimal(1), "十": Decimal(10), "百": Decimal(100), "千": Decimal(1000),
-              "万": Decimal(10_000), "十万": Decimal(100_000), "百万": Decimal(1_000_000),
-              "千万": Decimal(10_000_000), "亿": Decimal(100_000_000), "千亿": Decimal(100_000_000_000),
-              "万亿": Decimal(1_000_000_000_000)}
-
-
 def to_json_number(d: Decimal) -> int | float:
     """A Decimal as the plainest JSON number (integers without a fraction)."""
     if d == d.to_integral_value():

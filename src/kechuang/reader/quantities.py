@@ -15,7 +15,7 @@ from decimal import Decimal
 from .. import units
 from .frame import find_title, plan_head
 from .grammar import grammar
-from .numbers import CN_NUMERAL_CHARS, MULTIPLIER, parse_number, to_json_number
+from .numbers import CN_NUMERAL_CHARS, parse_number, to_json_number
 
 @dataclass
 class Quantity:
@@ -623,7 +623,7 @@ def find_quantities(text: str, doc_year: int | None = None, positions: Positions
         if g.threshold_after.match(text, n1) and "对" in text[c0:n0] and g.grant.search(text, n1, p.sentence(n0)[1]):
             continue  # "对…超过1000万元的企业,给予…": who gets the award, not a statement
         cls = g.unit_class[unit]
-        written = units.with_multiplier(value, MULTIPLIER[mult], mult, unit)
+        written = units.with_multiplier(value, mult, unit)
         if written is None:
             continue
         value, unit = written
@@ -802,11 +802,11 @@ _TABLE_VALUE = re.compile(r"\d[\d.,]*")
 
 def _table_unit(unit: str, value: Decimal):
     """("亿元", 28.6) → (28.6, "亿元"); ("万人", 3.2) → (32000, "人"); None for an unknown unit."""
-    mult = unit[0] if unit[:1] in ("万", "亿") and len(unit) > 1 else ""
+    mult = unit[0] if unit[:1] in units.registry().prefixes and len(unit) > 1 else ""
     base = unit[len(mult):]
     if base not in grammar().unit_class:
         return None
-    return units.with_multiplier(value, MULTIPLIER[mult], mult, base)
+    return units.with_multiplier(value, mult, base)
 
 
 def _table_rows(text: str, p: "Positions", doc_year: int | None) -> list[Quantity]:

@@ -27,7 +27,7 @@ def test_uscc_single_change_is_caught(body, pos, ch):
 def test_all_shipped_kinds_load_and_resolve():
     kinds = all_kinds()
     assert list(kinds) == ["enterprise", "enterprise_year", "ip", "certification", "talent", "carrier",
-                           "project", "tech_contract", "cooperation"]
+                           "project", "tech_contract", "cooperation", "demand", "supply"]
     for k in kinds.values():
         assert get_kind(k.name) is k
         assert all(normalize_header(f.label) in k.header_lookup() for f in k.fields)

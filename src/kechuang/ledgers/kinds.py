@@ -258,7 +258,7 @@ def all_kinds(directory: str | None = None) -> dict[str, Kind]:
     """Every kind declared in the kinds directory, by id, in a stable order."""
     folder = Path(directory) if directory else KINDS_DIR
     order = ["enterprise", "enterprise_year", "ip", "certification", "talent", "carrier",
-             "project", "tech_contract", "cooperation"]
+             "project", "tech_contract", "cooperation", "demand", "supply"]
     kinds = {k.id: k for k in (_load_kind(p) for p in sorted(folder.glob("*.yaml")))}
     return {k: kinds[k] for k in sorted(kinds, key=lambda x: (order.index(x) if x in order else 99, x))}
 

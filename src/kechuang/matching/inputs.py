@@ -1,0 +1,64 @@
+"""Demand and supply files for ``kechuang match``: read and checked by the ledgers' own reader and
+validation (the ``demand`` and ``supply`` kinds), so the columns, Chinese labels and errors are the
+ledgers'; columns the kind does not know are ignored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from ..ledgers.excel_io import read_path
+from ..ledgers.kinds import get_kind
+from ..ledgers.validate import validate
+
+
+class MatchInputError(ValueError):
+    """A bad demand or supply file; ``problems`` are Chinese texts naming file, row, column, value."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def records(frame: pl.DataFrame, kind: str) -> list[dict]:
+    """Typed frame → one dict per record (field id → value; Decimal, date, bool or text)."""
+    ids = get_kind(kind).field_ids
+    return frame.select([c for c in ids if c in frame.columns]).to_dicts()
+
+
+def read_records(path: str | Path, kind: str, *, today: dt.date | None = None) -> list[dict]:
+    """Every record of a demand (``kind="demand"``) or supply file; MatchInputError with every
+    problem when any row is bad (nothing is half-read)."""
+    k = get_kind(kind)
+    res = read_path(k, path)
+    if res.problems or res.frame is None:
+        raise MatchInputError([p.text() for p in res.problems])
+    typed, problems = validate(k, res.frame, file=Path(path).name, headers=res.columns, today=today)
+    if problems:
+        raise MatchInputError([p.text() for p in problems])
+    return records(typed, kind)
+
+
+def read_demands(path: str | Path, **kw) -> list[dict]:
+    return read_records(path, "demand", **kw)
+
+
+def read_supplies(path: str | Path, **kw) -> list[dict]:
+    return read_records(path, "supply", **kw)
+
+
+def stored(engine, region_code: str, as_of: dt.date) -> tuple[list[dict], list[dict], set[str]]:
+    """(demands of the region's subtree, every stored supply, credit codes holding a 高新技术企业
+    certificate valid on ``as_of`` by the certification ledger's one validity rule)."""
+    from ..ledgers import load_frame
+    from ..ledgers.importer import scope_codes
+    from ..ledgers.validity import valid_on_expr
+
+    demands = records(load_frame(engine, "demand", scope_codes(region_code)), "demand")
+    supplies = records(load_frame(engine, "supply"), "supply")
+    certs = load_frame(engine, "certification")
+    hnte = set(certs.filter((pl.col("cert_type") == "hnte") & valid_on_expr(as_of))
+               .get_column("uscc").drop_nulls().to_list()) if certs.height else set()
+    return demands, supplies, hnte

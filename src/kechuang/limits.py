@@ -25,7 +25,7 @@ class Limits:
     document_upload_mb: int = 20       # a policy document (.txt/.html/.docx/.pdf)
     json_body_mb: int = 20             # a JSON request body (API imports, evaluation)
     zip_uncompressed_mb: int = 512     # everything inside one .xlsx/.docx once unpacked
-    document_chars: int = 2_000_000    # characters of text in one document
+    document_chars: int = 600_000      # characters of text in one document (a long plan has ~200,000)
     statements_per_document: int = 5_000
     evaluate_profiles: int = 2_000     # profiles per /api/evaluate request (officers, administrators)
     evaluate_profiles_viewer: int = 200

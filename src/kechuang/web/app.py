@@ -76,6 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         import anyio.to_thread
 
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        import sys
+
+        # a long import or document extraction holds the GIL in a worker thread: hand it over
+        # more often so short requests (/healthz, pages) are not queued behind it
+        sys.setswitchinterval(0.001)
         _calm_garbage_collector()
         if settings.warm_on_start:
             import threading

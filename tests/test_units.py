@@ -6,8 +6,9 @@ import pytest
 
 from kechuang import units
 from kechuang.reader.extract import extract, rows
+from kechuang.reader.grammar import grammar
 from kechuang.reader.load import load_bytes
-from kechuang.reader.quantities import _table_unit, grammar
+from kechuang.reader.tables import table_unit
 
 
 @pytest.mark.parametrize("value, a, b, want", [
@@ -55,7 +56,7 @@ def _reader_units() -> set[str]:
             sample = f"2024年全市力争新增3{mult}{word}。"
             for row in rows(extract(load_bytes(sample.encode(), "u.txt"), ("quantities",)), "quantities"):
                 out.add(row["unit"])
-            got = _table_unit(mult + word if mult in units.prefixes() else word, D(3))
+            got = table_unit(mult + word if mult in units.prefixes() else word, D(3))
             if got is not None:
                 out.add(got[1])
     return out

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from kechuang.reader.people import bylines, vocab
-from kechuang.reader.quantities import grammar
+from kechuang.reader.grammar import grammar
 
 g = grammar()
 v = vocab()

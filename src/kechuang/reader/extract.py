@@ -11,7 +11,9 @@ from .frame import Frame, Priors, compute_frame, prior_region
 from .load import LoadedDocument
 from .script import simplified_view
 from .people import find_people, person_region
-from .quantities import Positions, Quantity, find_quantities, grammar
+from .grammar import grammar
+from .positions import Positions
+from .quantities import Quantity, find_quantities
 from .sections import Context, SectionMap, context_for
 
 # "(?<!\d\d\d\d\d)" after the four digits: no digit before them (a pattern that opens

@@ -4,6 +4,7 @@ and values at, just below and just above the rules' thresholds (all programs, al
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import math
 import os
 import random
@@ -28,7 +29,12 @@ def _java() -> bool:
     return bool(shutil.which("java") or os.environ.get("JAVA_HOME"))
 
 
+def _pyspark() -> bool:
+    return importlib.util.find_spec("pyspark") is not None
+
+
 pytestmark = [
+    pytest.mark.skipif(not _pyspark(), reason="未安装 PySpark（pip install 'kechuang[spark]'）"),
     pytest.mark.skipif(not _java(), reason="Spark 引擎需要 Java（apt-get install default-jre-headless）"),
     # no database is read here: CI's second pass (PostgreSQL) would repeat the first one exactly
     pytest.mark.skipif(bool(os.environ.get("KECHUANG_TEST_DATABASE_URL")), reason="与数据库无关，已在 SQLite 一轮运行"),

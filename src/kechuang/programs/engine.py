@@ -453,6 +453,18 @@ def program_ids(spec: str | list[str] | None) -> list[str]:
     return ids
 
 
+def fields_needed(ids: list[str], keep: tuple[str, ...],
+                  with_inputs: bool) -> tuple[set[str], tuple[str, ...]]:
+    """The input columns every version of ``ids`` reads, and the columns to keep beside results."""
+    needed: set[str] = set(keep)
+    for pid in ids:
+        for p in programs_by_id()[pid]:
+            needed |= p.fields_used()
+    if with_inputs:
+        keep = tuple(["uscc"] + sorted(needed - {"uscc"}))
+    return needed, keep
+
+
 def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | None = "all",
              as_of: dt.date | None = None, *, gaps: bool = True, flips: bool = True,
              keep: tuple[str, ...] = ("uscc",), with_inputs: bool = False) -> dict[str, "Result"]:
@@ -460,12 +472,7 @@ def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | Non
     ``with_inputs`` keeps every input column the programs read (for explanations)."""
     as_of = as_of or dt.date.today()
     ids = program_ids(programs)
-    needed: set[str] = set(keep)
-    for pid in ids:
-        for p in programs_by_id()[pid]:
-            needed |= p.fields_used()
-    if with_inputs:
-        keep = tuple(["uscc"] + sorted(needed - {"uscc"}))
+    needed, keep = fields_needed(ids, keep, with_inputs)
     lf = prepare(frame, needed).collect().lazy()  # once, shared by every program's query
     app = pl.coalesce([pl.col("application_on"), pl.lit(as_of, dtype=pl.Date)])
     bounds = lf.select(app.min().alias("lo"), app.max().alias("hi")).collect().row(0)

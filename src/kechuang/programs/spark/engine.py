@@ -148,12 +148,7 @@ def evaluate(df: DataFrame, programs: str | list[str] | None = "all", as_of: dt.
     """Like ``engine.evaluate`` on a Spark DataFrame; nothing runs until a result is used."""
     as_of = as_of or dt.date.today()
     ids = PE.program_ids(programs)
-    needed: set[str] = set(keep)
-    for pid in ids:
-        for p in programs_by_id()[pid]:
-            needed |= p.fields_used()
-    if with_inputs:
-        keep = tuple(["uscc"] + sorted(needed - {"uscc"}))
+    needed, keep = PE.fields_needed(ids, keep, with_inputs)
     sdf = prepare(df, needed)
     app = F.coalesce(F.col("application_on"), F.lit(as_of))
     lo, hi = sdf.agg(F.min(app), F.max(app)).first()

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from urllib.parse import quote
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ValueError)
     @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)  # PostgreSQL refusing a value, e.g. an id beyond bigint
     async def _bad_value(request: Request, exc: Exception):
         # a value a route could not use (a date, a number out of range) that no check caught first
         return error_response(request, 400, "请求参数格式不正确或超出范围(日期应为 YYYY-MM-DD,数字不能过大)")

@@ -49,14 +49,13 @@ def read_supplies(path: str | Path, **kw) -> list[dict]:
     return read_records(path, "supply", **kw)
 
 
-def stored(engine, region_code: str, as_of: dt.date) -> tuple[list[dict], list[dict], set[str]]:
-    """(demands of the region's subtree, every stored supply, credit codes holding a 高新技术企业
-    certificate valid on ``as_of`` by the certification ledger's one validity rule)."""
+def stored(engine, region_codes: set[str] | None, as_of: dt.date) -> tuple[list[dict], list[dict], set[str]]:
+    """(demands of the given regions — None: all —, every stored supply, credit codes holding a
+    高新技术企业 certificate valid on ``as_of`` by the certification ledger's one validity rule)."""
     from ..ledgers import load_frame
-    from ..ledgers.importer import scope_codes
     from ..ledgers.validity import valid_on_expr
 
-    demands = records(load_frame(engine, "demand", scope_codes(region_code)), "demand")
+    demands = records(load_frame(engine, "demand", region_codes), "demand")
     supplies = records(load_frame(engine, "supply"), "supply")
     certs = load_frame(engine, "certification")
     hnte = set(certs.filter((pl.col("cert_type") == "hnte") & valid_on_expr(as_of))

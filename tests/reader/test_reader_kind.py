@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from rule_helpers import by_value as _by_value, quantity_rows as _rows
-
-PRESSER = """南通市举行全市科技创新工作新闻发布会
-
-2025年1月16日,南通市政府新闻办举行新闻发布会,市科技局局长陈建华介绍2024年全市科技创新工作情况,海门区科技局副局长黄建回答记者提问。
-
-陈建华:崇川区新认定高新技术企业186家,海门区新增省级专精特新中小企业37家。
-
-记者:海门区有哪些举措?
-
-海门区科技局副局长黄建:2024年,海门区新招引科技型项目63个。今年我们计划新招引科技型项目80个。
-
-陈建华:2025年,全市力争高新技术企业总数突破4700家。
-"""
+from rule_helpers import PRESSER, by_value as _by_value, quantity_rows as _rows
 
 
 def test_policy_awards_are_offers_without_year():

@@ -183,10 +183,8 @@ async def correct_document_frame(request: Request, doc_id: int, session: DbSessi
         correct_frame(session, doc, changes, user.username, allowed=scope_codes(user))
     except StatementError as exc:
         session.rollback()
-        from urllib.parse import quote
-
-        return RedirectResponse(f"/docs/{doc_id}?error={quote(str(exc))}#frame", status_code=303)
-    return RedirectResponse(f"/docs/{doc_id}#frame", status_code=303)
+        return _back_to_document(doc_id, "frame", exc)
+    return _back_to_document(doc_id, "frame")
 
 
 @router.post("/docs/statements/{statement_id}/correct", include_in_schema=False, dependencies=[CsrfChecked])
@@ -202,10 +200,16 @@ async def correct(request: Request, statement_id: int, session: DbSession, user:
         correct_statement(session, statement_id, changes, user.username, allowed=scope_codes(user))
     except StatementError as exc:
         session.rollback()
-        from urllib.parse import quote
+        return _back_to_document(st.document_id, f"s{statement_id}", exc)
+    return _back_to_document(st.document_id, f"s{statement_id}")
 
-        return RedirectResponse(f"/docs/{st.document_id}?error={quote(str(exc))}#s{statement_id}", status_code=303)
-    return RedirectResponse(f"/docs/{st.document_id}#s{statement_id}", status_code=303)
+
+def _back_to_document(doc_id: int, anchor: str, error: Exception | None = None) -> RedirectResponse:
+    """Back to the document page at `anchor`, with the refusal shown there when there is one."""
+    from urllib.parse import quote
+
+    query = f"?error={quote(str(error))}" if error else ""
+    return RedirectResponse(f"/docs/{doc_id}{query}#{anchor}", status_code=303)
 
 
 def _as_form(v) -> str:

@@ -62,3 +62,16 @@ def result_name(result: str | None) -> str:
 
 def confidence_name(code: str) -> str:
     return CONFIDENCE_NAMES.get(code, code)
+
+
+def why_no_pass(pid: str, passing: int, depends: int) -> str:
+    """Why a program has no 符合 at all, in words: expert-judged items decide it (高企)."""
+    from .fields import fields
+
+    p = programs_by_id()[pid][-1]
+    if passing or not p.expert_fields():
+        return ""
+    judged = "、".join(sorted({f.label for f in (fields().get(x) for x in p.expert_fields()) if f}))
+    return (f"“符合”为 0：{program_name(pid)}的判定含须由专家评定的项目（{judged}），台账中没有这些评分。"
+            f"由台账能判断的条件都已满足的 {depends} 家企业列为“待专家评定”，并给出得分区间"
+            "（专家项取最低分与最高分时的总分）；最高分能过线的，才值得组织申报。")

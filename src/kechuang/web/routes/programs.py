@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from ...limits import limits
 from ...programs import store
 from ...programs.catalog import (CONFIDENCE_NAMES, GLOSSARY, GROWTH, LADDER, STATUSES, program_name,
-                                 program_names, result_name, status_of)
+                                 program_names, result_name, status_of, why_no_pass)
 from ...programs.engine import PROGRAM_ORDER
 from ...programs.model import programs_by_id
 from ...regions import registry
@@ -55,23 +55,6 @@ def _counts(session, codes: set[str] | None, scope: str | None, as_of: dt.date) 
     return df.with_columns(pl.col("region_code").replace_strict(mapping, default="").alias("area"))
 
 
-def _explain_zero(pid: str, total: dict) -> str:
-    """Why a program has no 符合 at all, in words (高企: expert-judged items decide)."""
-    p = programs_by_id()[pid][-1]
-    if total["pass"] or not p.expert_fields():
-        return ""
-    judged = "、".join(sorted({f.label for f in (_field(x) for x in p.expert_fields()) if f}))
-    return (f"“符合”为 0：{program_name(pid)}的判定含须由专家评定的项目（{judged}），台账中没有这些评分。"
-            f"由台账能判断的条件都已满足的 {total['depends']} 家企业列为“待专家评定”，并给出得分区间"
-            "（专家项取最低分与最高分时的总分）；最高分能过线的，才值得组织申报。")
-
-
-def _field(fid: str):
-    from ...programs.fields import fields
-
-    return fields().get(fid)
-
-
 def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> tuple[list[dict], list[dict]]:
     """Per program: counts by area (pass / close / far …), a chart option, and rows for export."""
     names = program_names()
@@ -100,7 +83,8 @@ def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> 
         }
         versions = programs_by_id()[pid]
         cards.append({"id": pid, "name": names[pid], "rows": table, "total": total, "option": option,
-                      "scored": pid == "innovation_points", "why_zero": _explain_zero(pid, total),
+                      "scored": pid == "innovation_points", "why_zero": why_no_pass(pid, total["pass"],
+                                                                             total["depends"]),
                       "low": versions[-1].confidence in ("low", "medium-low")})
     return cards, export
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 MB = 1024 * 1024
@@ -59,8 +61,10 @@ def too_large(size: int, limit_mb: int, what: str = "文件") -> str | None:
 
 def zip_problem(data: bytes, name: str, limit_mb: int | None = None) -> str | None:
     """Why a zip container (.xlsx, .docx) must not be opened: more than ``limit_mb`` once unpacked
-    (a zip bomb), or too many parts. Reads only the directory; nothing is decompressed."""
-    limit_mb = limit_mb or limits().zip_uncompressed_mb
+    (a zip bomb), or too many parts. The sizes a zip declares can lie, so when they cannot bound
+    the unpacked size on their own, the deflate streams are inflated and counted (never kept) up
+    to the limit."""
+    limit = (limit_mb or limits().zip_uncompressed_mb) * MB
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
@@ -69,8 +73,52 @@ def zip_problem(data: bytes, name: str, limit_mb: int | None = None) -> str | No
     if len(infos) > 10_000:
         return f"文件“{name}”包含 {len(infos):,} 个部件,超过上限 10,000 个,可能已损坏或被恶意构造"
     total = sum(i.file_size for i in infos)
-    if total > limit_mb * MB:
-        return (f"文件“{name}”解压后有 {total / MB:,.0f} MB,超过上限 {limit_mb} MB"
+    if total <= limit and _inflated_bound(infos) > limit and _inflates_past(data, infos, limit):
+        total = None
+    if total is None or total > limit:
+        size = "超过" if total is None else f"有 {total / MB:,.0f} MB,超过"
+        return (f"文件“{name}”解压后{size}上限 {limit // MB} MB"
                 "(可能是压缩炸弹,或表格过大,请拆分后导入)")
     return None
 
+
+_DEFLATE_MAX_RATIO = 1032  # deflate cannot expand one input byte to more than about 1032 bytes
+
+
+def _inflated_bound(infos) -> int:
+    bound = 0
+    for i in infos:
+        if i.compress_type == zipfile.ZIP_STORED:
+            bound += i.compress_size
+        elif i.compress_type == zipfile.ZIP_DEFLATED:
+            bound += i.compress_size * _DEFLATE_MAX_RATIO
+        else:
+            bound += i.file_size
+    return bound
+
+
+def _inflates_past(data: bytes, infos, limit: int) -> bool:
+    """Whether the parts really unpack to more than ``limit`` bytes: deflate streams are inflated
+    and counted (never kept), stopping at the limit; other parts count as declared."""
+    total = sum(i.file_size for i in infos if i.compress_type != zipfile.ZIP_DEFLATED)
+    for i in infos:
+        if i.compress_type != zipfile.ZIP_DEFLATED:
+            continue
+        head = data[i.header_offset:i.header_offset + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            return True  # the directory points at no part: refuse rather than guess
+        n, m = struct.unpack("<HH", head[26:30])
+        pos = i.header_offset + 30 + n + m
+        d = zlib.decompressobj(-15)
+        try:
+            while pos < len(data) and not d.eof and total <= limit:
+                chunk = data[pos:pos + 65536]
+                pos += len(chunk)
+                total += len(d.decompress(chunk, 1 << 20))
+                while d.unconsumed_tail and total <= limit:
+                    total += len(d.decompress(d.unconsumed_tail, 1 << 20))
+        except zlib.error:
+            pass  # a torn stream: the reader reports it in its own words
+        if total > limit:
+            return True
+    return False

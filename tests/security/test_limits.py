@@ -72,6 +72,37 @@ def test_xlsx_zip_bomb_is_refused_without_unpacking(client_as, engine):
     assert r.status_code == 422 and "压缩炸弹" in r.text
 
 
+def _lying_bomb() -> bytes:
+    """The same kind of sheet, but every header declares the sheet unpacks to 1 KB."""
+    import struct
+
+    data = bytearray(_bomb())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        sheet = z.getinfo("xl/worksheets/sheet1.xml")
+    struct.pack_into("<I", data, sheet.header_offset + 22, 1024)  # local header: uncompressed size
+    pos = data.index(b"PK\x01\x02")  # central directory entries
+    while pos >= 0:
+        n = struct.unpack_from("<H", data, pos + 28)[0]
+        if data[pos + 46:pos + 46 + n] == b"xl/worksheets/sheet1.xml":
+            struct.pack_into("<I", data, pos + 24, 1024)
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    return bytes(data)
+
+
+def test_zip_bomb_that_lies_about_its_sizes_is_refused(engine, small_limits):
+    from kechuang.ledgers.importer import import_bytes
+    from kechuang.limits import zip_problem
+
+    data = _lying_bomb()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert sum(i.file_size for i in z.infolist()) < 2048  # the directory now claims it is tiny
+    problem = zip_problem(data, "谎报.xlsx", limit_mb=5)
+    assert problem and "解压后超过上限 5 MB" in problem
+    rep = import_bytes(engine, "enterprise", data, "谎报.xlsx")
+    assert not rep.ok and "压缩炸弹" in rep.problems[0].reason
+    assert zip_problem(_lying_bomb(), "谎报.xlsx", limit_mb=20) is None  # measured, and under a higher limit
+
+
 def test_statements_per_document_are_capped(client_as):
     c = client_as("officer", TINGHU)
     text = "亭湖区工作要点\n\n" + "".join(f"到2026年，亭湖区高新技术企业达到{i}家。\n" for i in range(100, 200))

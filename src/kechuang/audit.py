@@ -62,11 +62,11 @@ ACTION_LABELS = {
     "login": "登录", "create": "新建", "disable": "停用", "update": "修改", "import": "导入",
     "ingest": "上传文件", "reextract": "重新识别", "correct": "更正", "bind": "绑定指标",
     "rebind": "改绑指标", "unbind": "解除绑定", "dismiss": "忽略", "restore": "恢复", "demo-data": "生成演示数据",
-    "delete": "删除",
+    "delete": "删除", "chain-confirm": "确认上链", "chain-reject": "否定上链",
 }
 ENTITY_LABELS = {
     "user": "用户", "session": "登录", "target": "目标", "document": "政策文件", "statement": "文件中的数字",
-    "ledgers": "台账",
+    "ledgers": "台账", "chain": "产业链节点",
 }
 # China Standard Time (UTC+8, no daylight saving): the time officials read on screens
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "北京时间")

@@ -163,7 +163,7 @@ def regions_show(
     console.print(tree, highlight=False)
 
 
-for _name in ("reader", "ledgers", "programs", "targets", "matching", "demo"):
+for _name in ("reader", "ledgers", "programs", "targets", "matching", "chains", "demo"):
     importlib.import_module(f"kechuang.{_name}.commands").register(app)
 
 

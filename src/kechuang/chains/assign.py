@@ -19,7 +19,7 @@ from .text import Spotter, clauses
 W_CODE_SPECIFIC = 0.45   # the node is the only one claiming the enterprise's class
 W_CODE_SHARED = 0.3      # class claimed by several nodes, or a 3-digit group match
 W_PRODUCT = 0.45         # first product keyword; +0.1 for each further one
-W_SCOPE = 0.2            # first scope keyword; +0.05 for each further one
+W_SCOPE = 0.25           # first scope keyword; +0.1 for each further one
 W_PATENT = 0.1           # per patent title naming a keyword, at most 0.2
 FALLBACK = 0.5           # a keyword found only across word boundaries counts half
 PLACE = 0.3              # confidence needed to place an enterprise on a node
@@ -160,7 +160,7 @@ class Assigner:
                 score += W_CODE_SPECIFIC if h.code == "specific" else W_CODE_SHARED
                 evidence.append({"kind": "industry_code", "value": h.code_value})
             score += self._weight(h.product, W_PRODUCT, 0.1, 0.65)
-            score += self._weight(h.scope, W_SCOPE, 0.05, 0.3)
+            score += self._weight(h.scope, W_SCOPE, 0.1, 0.35)
             score += min(W_PATENT * len(h.patent), 0.2)
             evidence += [{"kind": "product", "value": w} for w, _ in h.product]
             evidence += [{"kind": "scope", "value": w} for w, _ in h.scope]

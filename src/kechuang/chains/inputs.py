@@ -1,0 +1,59 @@
+"""Enterprise files for ``kechuang chains assign``: the enterprise ledger's columns (English ids or
+Chinese labels, read and checked by the ledgers' own reader) with 主营产品 and 经营范围; only the
+credit code is required. An optional IP ledger file gives patent titles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+from ..ledgers.excel_io import read_path
+from ..ledgers.kinds import Field, Kind, get_kind
+from ..ledgers.validate import validate
+
+TEXT_FIELDS = (("main_products", "主营产品", ("主要产品", "主导产品", "产品")),
+               ("business_scope", "经营范围", ("营业范围",)))
+
+
+class ChainInputError(ValueError):
+    """A bad input file; ``problems`` are Chinese texts naming file, row, column and value."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@lru_cache(maxsize=1)
+def input_kind() -> Kind:
+    k = get_kind("enterprise")
+    fields = [replace(f, required=(f.id == k.uscc_field)) for f in k.fields]
+    for fid, label, variants in TEXT_FIELDS:  # until the enterprise kind declares them
+        if not k.has(fid):
+            fields.append(Field(fid, label, "text", max_length=4000, variants=variants))
+    return replace(k, fields=tuple(fields), _by_id={f.id: f for f in fields})
+
+
+def _read(kind: Kind, path: Path, today: dt.date | None) -> list[dict]:
+    res = read_path(kind, path)
+    if res.problems or res.frame is None:
+        raise ChainInputError([p.text() for p in res.problems])
+    typed, problems = validate(kind, res.frame, file=Path(path).name, headers=res.columns, today=today)
+    if problems:
+        raise ChainInputError([p.text() for p in problems])
+    return typed.select([c for c in kind.field_ids if c in typed.columns]).to_dicts()
+
+
+def read_enterprises(path: str | Path, *, today: dt.date | None = None) -> list[dict]:
+    """One dict per enterprise row; ChainInputError with every problem when any row is bad."""
+    return _read(input_kind(), Path(path), today)
+
+
+def read_patents(path: str | Path, *, today: dt.date | None = None) -> dict[str, list[str]]:
+    """Credit code → titles of its patents in force or pending (an IP ledger file)."""
+    out: dict[str, list[str]] = {}
+    for r in _read(get_kind("ip"), Path(path), today):
+        if r.get("status") != "lapsed":
+            out.setdefault(r["uscc"], []).append(r["title"])
+    return out

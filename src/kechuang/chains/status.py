@@ -1,0 +1,210 @@
+"""A chain in a region: every stored enterprise placed on its nodes (computed from the ledgers,
+officers' verdicts applied), each node's status by the declared rules (criteria.yaml) with the rule
+that decided it, and 链主 candidates by the declared criteria."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+import yaml
+
+from .assign import Assigner, Assignment, stale
+from .templates import LAYERS, Chain, override_dir
+
+STATUS_NAMES = {"present": "强", "weak": "弱", "missing": "缺"}
+COND_TEXT = {"enterprises": ("企业", "家"), "revenue": ("销售收入合计", "万元"), "certified": ("有效资质企业", "家")}
+
+
+@lru_cache(maxsize=4)
+def _criteria(path: str) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def criteria() -> dict:
+    own = override_dir()
+    p = own / "criteria.yaml" if own and (own / "criteria.yaml").is_file() else Path(__file__).with_name("criteria.yaml")
+    return _criteria(str(p))
+
+
+@dataclass
+class NodeStatus:
+    chain: Chain
+    node_id: str
+    node_name: str
+    layer: str
+    status: str
+    enterprises: int
+    revenue: Decimal
+    certified: int
+    leaders: list[str]
+    reason: str
+    leader_reasons: dict[str, str] = field(default_factory=dict)
+    members: list[Assignment] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"chain": self.chain.id, "node": self.node_id, "node_name": self.node_name, "layer": self.layer,
+                "status": self.status, "enterprises": self.enterprises, "leaders": self.leaders,
+                "reason": self.reason, "chain_name": self.chain.name, "revenue": str(self.revenue),
+                "certified": self.certified,
+                "stale": sum(1 for a in self.members if a.stale)}
+
+
+@dataclass
+class RegionView:
+    chain: Chain
+    region_code: str | None
+    as_of: dt.date
+    nodes: list[NodeStatus]
+    info: dict[str, dict]  # uscc → name, region_code, revenue, titles
+
+    def node(self, node_id: str) -> NodeStatus:
+        return next(n for n in self.nodes if n.node_id == node_id)
+
+
+def _num(v) -> str:
+    return f"{v:,.0f}" if isinstance(v, (int, Decimal, float)) else str(v)
+
+
+def decide_status(stats: dict, rules: list[dict]) -> tuple[str, str]:
+    """(status, reason): the first rule whose conditions hold, worded with the figures."""
+    for rule in rules:
+        all_ = rule.get("all") or {}
+        any_ = rule.get("any") or {}
+        ok_all = all(stats[k] >= v for k, v in all_.items())
+        ok_any = not any_ or any(stats[k] >= v for k, v in any_.items())
+        if ok_all and ok_any:
+            parts = [f"{COND_TEXT[k][0]} {_num(stats[k])} {COND_TEXT[k][1]} ≥ {_num(v)}" for k, v in all_.items()]
+            held = [f"{COND_TEXT[k][0]} {_num(stats[k])} {COND_TEXT[k][1]} ≥ {_num(v)}"
+                    for k, v in any_.items() if stats[k] >= v]
+            if held:
+                parts.append("且" + "或".join(held))
+            why = "；".join(parts) or f"企业 {stats['enterprises']} 家"
+            return rule["status"], f"{STATUS_NAMES[rule['status']]}：{why}"
+    return "missing", f"缺：企业 {stats['enterprises']} 家"
+
+
+def stored_assignments(conn, chain: Chain, region_codes: set[str] | None, as_of: dt.date
+                       ) -> tuple[dict[str, list[Assignment]], dict[str, dict]]:
+    """Placements of the stored enterprises of the regions (None: all), decisions applied, with
+    (uscc → name, region_code, revenue, titles)."""
+    from ..ledgers import load_frame
+    from ..ledgers.store import LedgerRecord
+    from ..ledgers.validity import valid_on_expr
+    from . import decisions
+
+    ent = load_frame(conn, "enterprise", region_codes)
+    if not ent.height:
+        return {}, {}
+    ip = load_frame(conn, "ip", region_codes)
+    titles: dict[str, list[str]] = {}
+    if ip.height:
+        for u, t in ip.filter(pl.col("status") != "lapsed").select("uscc", "title").iter_rows():
+            titles.setdefault(u, []).append(t)
+    T = LedgerRecord.__table__
+    q = sa.select(T.c.uscc, T.c.updated_at).where(T.c.kind == "enterprise")
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    updated = {u: (at.date() if hasattr(at, "date") else dt.date.fromisoformat(str(at)[:10]))
+               for u, at in conn.execute(q).all()}
+    years = load_frame(conn, "enterprise_year", region_codes)
+    revenue: dict[str, Decimal] = {}
+    if years.height:
+        latest = years.filter(pl.col("revenue").is_not_null()).sort("year").group_by("uscc").last()
+        revenue = dict(latest.select("uscc", "revenue").iter_rows())
+    certs = load_frame(conn, "certification", region_codes)
+    held: dict[str, set[str]] = {}
+    if certs.height:
+        for u, t in certs.filter(valid_on_expr(as_of)).select("uscc", "cert_type").iter_rows():
+            held.setdefault(u, set()).add(t)
+    verdicts = decisions.load(conn, chain.id)
+    assigner = Assigner({chain.id: chain})
+    placed: dict[str, list[Assignment]] = {}
+    info: dict[str, dict] = {}
+    for r in ent.iter_rows(named=True):
+        u = r["uscc"]
+        got = assigner.assign(r, titles.get(u))
+        when = updated.get(u)
+        for a in got:
+            a.source, a.date, a.stale = "企业台账", when, stale(when, as_of)
+        got = decisions.apply(chain, u, got, verdicts.get(u))
+        for a in got:
+            a.stale = stale(a.date, as_of)
+        if got:
+            placed[u] = got
+            info[u] = {"name": r["name"], "region_code": r["region_code"], "revenue": revenue.get(u),
+                       "titles": held.get(u, set()), "industry_code": r.get("industry_code"),
+                       "main_products": r.get("main_products")}
+    return placed, info
+
+
+def region_view(engine, region_code: str | None, chain: Chain, *, as_of: dt.date | None = None) -> RegionView:
+    """Node status and 链主 candidates of ``chain`` in the region's subtree (None: everywhere)."""
+    from ..ledgers.importer import scope_codes
+
+    as_of = as_of or dt.date.today()
+    if isinstance(engine, sa.Connection):
+        placed, info = stored_assignments(engine, chain, scope_codes(region_code), as_of)
+    else:
+        with engine.connect() as conn:
+            placed, info = stored_assignments(conn, chain, scope_codes(region_code), as_of)
+    return build_view(chain, region_code, as_of, placed, info)
+
+
+def build_view(chain: Chain, region_code: str | None, as_of: dt.date, placed: dict[str, list[Assignment]],
+               info: dict[str, dict]) -> RegionView:
+    crit = criteria()
+    titles = set(crit.get("titles") or [])
+    members: dict[str, list[Assignment]] = {n.id: [] for n in chain.nodes}
+    for got in placed.values():
+        for a in got:
+            members[a.node.id].append(a)
+    nodes: list[NodeStatus] = []
+    for n in chain.nodes:
+        ms = sorted(members[n.id], key=lambda a: (-(info[a.uscc]["revenue"] or 0), a.uscc))
+        stats = {"enterprises": len(ms),
+                 "revenue": sum((info[a.uscc]["revenue"] or Decimal(0) for a in ms), Decimal(0)),
+                 "certified": sum(1 for a in ms if info[a.uscc]["titles"] & titles)}
+        status, reason = decide_status(stats, crit["status"])
+        nodes.append(NodeStatus(chain, n.id, n.name, n.layer, status, stats["enterprises"], stats["revenue"],
+                                stats["certified"], [], reason, members=ms))
+    upstream = {a.uscc for ns in nodes if ns.layer == "upstream" for a in ns.members}
+    _leaders(nodes, upstream, info, crit["leaders"])
+    return RegionView(chain, region_code, as_of, nodes, info)
+
+
+def _leaders(nodes: list[NodeStatus], upstream: set[str], info: dict[str, dict], c: dict) -> None:
+    """链主 candidates of each node by the declared criteria, with the figures that qualified them."""
+    from ..ledgers import get_kind
+
+    labels = get_kind("certification").field("cert_type").enum_labels()
+    for ns in nodes:
+        if ns.layer not in c["layers"] or not ns.members or ns.revenue <= 0:
+            continue
+        cands = []
+        for a in ns.members:
+            if a.uscc in upstream:
+                suppliers = len(upstream - {a.uscc})
+            else:
+                suppliers = len(upstream)
+            rev = info[a.uscc]["revenue"] or Decimal(0)
+            share = float(rev / ns.revenue) if ns.revenue else 0.0
+            if rev < c["revenue"] or share < c["revenue_share"] or suppliers < c["upstream_suppliers"]:
+                continue
+            got = sorted(info[a.uscc]["titles"] & set(c["titles"]))
+            cands.append((len(got), rev, a.uscc, share, suppliers, got))
+        cands.sort(key=lambda x: (-x[0], -x[1], x[2]))
+        for n_t, rev, u, share, suppliers, got in cands[: c["top"]]:
+            ns.leaders.append(u)
+            ns.leader_reasons[u] = (f"销售收入 {_num(rev)} 万元(≥ {_num(c['revenue'])})，占本节点 {share:.0%}"
+                                    f"(≥ {c['revenue_share']:.0%})；本地上游企业 {suppliers} 家(≥ {c['upstream_suppliers']})"
+                                    + (f"；资质：{'、'.join(labels.get(t, t) for t in got)}" if got else ""))
+
+
+def layer_name(layer: str) -> str:
+    return LAYERS.get(layer, layer)

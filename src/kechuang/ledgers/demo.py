@@ -12,6 +12,10 @@ Distributions (chosen to look like a Jiangsu prefecture city; not statistics of 
   large 3 % (1000–6000); revenue per head log-normal, median 50 万元 (services × 0.6).
 - Industries: GB/T 4754-2017 codes of the city's chains (光伏, 储能, 风电, 新能源汽车, 汽车零部件,
   装备, 电子材料, 半导体, 医药, 新材料, 软件) plus traditional industries and trade.
+- 主营产品 / 经营范围: one or two products from a pool per industry code (mostly products of that
+  industry's chain, a few look-alikes such as 铅酸蓄电池 or 保健食品 among traders) and a 经营范围 in
+  the usual registration wording for that code, starting 【演示】; drawn from a second random stream
+  so that the other columns stay as they were for a given seed.
 - Innovative firms: 45 % of firms in high-tech industries, 10 % elsewhere. R&D intensity
   log-normal, median 4.5 % (innovative) / 0.8 % (others, 60 % of whom report no R&D);
   technical staff 10–45 % (innovative) / 1–12 %; high-tech revenue 50–95 % / 0–30 % of income.
@@ -68,6 +72,51 @@ INDUSTRIES = [
     ("C2929", "塑料制品", None, 0.05, False), ("C1391", "食品", None, 0.04, False),
     ("F5179", "贸易", None, 0.10, True), ("E4813", "建设", None, 0.06, True),
 ]
+
+# 主营产品 pools and 经营范围 wording per industry code (synthetic, modelled on common registration text)
+PRODUCTS = {
+    "C3825": (["单晶PERC电池片", "TOPCon电池片", "异质结电池片", "双玻光伏组件", "双面光伏组件", "光伏接线盒",
+               "组串式光伏逆变器", "光伏焊带"],
+              "光伏设备及元器件制造；光伏设备及元器件销售；太阳能发电技术服务；电子元器件制造"),
+    "C3841": (["磷酸铁锂储能电芯", "储能电池模组", "工商业储能柜", "户用储能系统", "动力电池包", "三元锂动力电池",
+               "两轮车锂电池", "电池管理系统"],
+              "电池制造；电池销售；电池零配件生产；储能技术服务；新兴能源技术研发"),
+    "C3415": (["风电叶片", "风力发电机组", "风电塔筒", "风电齿轮箱", "偏航轴承", "风机主控系统"],
+              "风力发电机组及零部件销售；风电场相关装备销售；发电机及发电机组制造；海上风电相关装备销售"),
+    "C3612": (["纯电动乘用车", "纯电动物流车", "插电式混合动力汽车", "新能源专用车"],
+              "许可项目：道路机动车辆生产。一般项目：新能源汽车整车销售；汽车零部件研发；新能源汽车电附件销售"),
+    "C3670": (["汽车座椅", "汽车线束", "制动器总成", "汽车冲压件", "铝合金压铸件", "汽车内饰件", "驱动电机",
+               "电机控制器", "汽车减震器"],
+              "汽车零部件及配件制造；汽车零配件批发；模具制造；金属材料销售"),
+    "C3484": (["机械零部件加工件", "精密减速器", "风电法兰", "液压件", "轴类零件", "齿轮", "机床配件"],
+              "机械零件、零部件加工；通用零部件制造；金属切削加工服务；五金产品批发"),
+    "C3985": (["覆铜板", "导热界面材料", "电子功能胶带", "锂电铜箔", "光伏银浆", "半导体抛光片", "硅胶保护膜"],
+              "电子专用材料制造；电子专用材料销售；电子专用材料研发；新材料技术研发"),
+    "C3973": (["集成电路封装", "功率模块封装测试", "芯片测试", "IGBT模块", "MCU芯片", "电源管理芯片"],
+              "集成电路制造；集成电路销售；集成电路芯片及产品制造；半导体分立器件制造"),
+    "C2710": (["化学原料药", "医药中间体", "发酵原料药", "维生素类原料药", "抗生素原料"],
+              "许可项目：药品生产；药品委托生产。一般项目：医学研究和试验发展；化工产品销售（不含许可类化工产品）"),
+    "C2661": (["聚氨酯助剂", "水处理剂", "脱硝催化剂", "电子级化学试剂", "塑料助剂", "涂料助剂"],
+              "化学试剂和助剂制造（不含危险化学品）；专用化学产品销售（不含危险化学品）；新材料技术研发"),
+    "I6513": (["工业互联网平台", "MES系统", "智慧园区管理软件", "政务信息系统", "物联网平台", "企业管理软件"],
+              "软件开发；信息系统集成服务；物联网技术服务；信息技术咨询服务；数据处理服务"),
+    "M7320": (["新能源技术研发服务", "检验检测服务", "工程技术研究服务", "储能技术开发", "环保技术研发"],
+              "工程和技术研究和试验发展；技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广"),
+    "C1713": (["印染面料", "棉布", "功能性面料", "除尘滤料", "家纺面料"],
+              "面料印染加工；针纺织品及原料销售；产业用纺织制成品制造"),
+    "C3311": (["钢结构件", "光伏支架", "风电塔筒", "钢结构厂房", "网架"],
+              "金属结构制造；金属结构销售；建筑用钢筋产品销售；钢压延加工"),
+    "C2929": (["塑料零件", "汽车塑料件", "EVA胶膜", "塑料包装容器", "光伏背板"],
+              "塑料制品制造；塑料制品销售；汽车零部件及配件制造"),
+    "C1391": (["玉米淀粉", "变性淀粉", "粉丝", "淀粉糖"],
+              "食品生产；淀粉及淀粉制品制造；食品销售（仅销售预包装食品）"),
+    "F5179": (["电子元器件销售", "电路板销售", "机械设备销售", "光伏组件销售", "五金产品批发", "保健食品销售",
+               "锂电池销售", "铅酸蓄电池销售"],
+              "机械设备销售；电子元器件批发；五金产品批发；电子产品销售"),
+    "E4813": (["市政道路工程", "桥梁工程", "园林绿化工程", "分布式光伏安装"],
+              "许可项目：建设工程施工。一般项目：园林绿化工程施工；土石方工程施工；对外承包工程"),
+}
+SCOPE_TAIL = "（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）"
 
 WORDS = list("恒华瑞鑫盛泰达宏昌兴隆嘉源通远润丰海联创新晟卓越锦宸博睿弘德瀚中天成正信安骏航")
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾")
@@ -129,6 +178,27 @@ def _districts(city_code: str) -> tuple[list[str], np.ndarray, dict[str, str]]:
     names = {r.code: r.short_name or r.name for r in kids}
     w = np.array([DISTRICT_WEIGHTS.get(c, 1.0 / len(codes)) for c in codes], dtype=float)
     return codes, w / w.sum(), names
+
+
+def _products_and_scope(seed: int, ind_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """主营产品 (one or two products of the firm's industry) and 经营范围, from their own random stream."""
+    rng = np.random.default_rng([seed, 4754])
+    n = len(ind_code)
+    products = np.empty(n, dtype=object)
+    scope = np.empty(n, dtype=object)
+    trade = np.where(rng.random(n) < 0.5, "；货物进出口；技术进出口", "")
+    for code, (pool, words) in PRODUCTS.items():
+        idx = np.flatnonzero(ind_code == code)
+        if not len(idx):
+            continue
+        a = rng.integers(0, len(pool), len(idx))
+        b = (a + rng.integers(1, len(pool), len(idx))) % len(pool)  # a different second product
+        two = rng.random(len(idx)) < 0.6
+        first, second = np.asarray(pool, dtype=object)[a], np.asarray(pool, dtype=object)[b]
+        products[idx] = np.where(two, first + "、" + second, first)
+        head = "【演示】" if words.startswith("许可项目") else "【演示】一般项目："
+        scope[idx] = head + words + trade[idx] + SCOPE_TAIL
+    return products, scope
 
 
 def generate(city_code: str, enterprises: int = 20000, seed: int = 2026,
@@ -221,6 +291,7 @@ def generate(city_code: str, enterprises: int = 20000, seed: int = 2026,
                          .alias("niche_years"))
 
     # valuations for a few fast growers (unicorn programs)
+    products, scope = _products_and_scope(seed, ind_code)
     val = np.where(fast & (rng.random(n) < 0.05), np.exp(rng.normal(np.log(1.5), 0.9, n)), np.nan)
     ent = pl.DataFrame({
         "uscc": uscc, "name": name.astype(str), "region_code": region.astype(str),
@@ -229,6 +300,8 @@ def generate(city_code: str, enterprises: int = 20000, seed: int = 2026,
         "hitech_domain": pl.Series(np.where(innovative, ind_domain, None).tolist(), dtype=pl.String),
         "strategic_emerging": innovative & hitech_ind & (rng.random(n) < 0.7),
         "restricted_industry": rng.random(n) < 0.005,
+        "main_products": pl.Series(products.tolist(), dtype=pl.String),
+        "business_scope": pl.Series(scope.tolist(), dtype=pl.String),
     }).with_columns(pl.col("hitech_domain").cast(pl.String))
     ey = ey.join(pl.DataFrame({"uscc": uscc, "v": val}).filter(pl.col("v").is_not_nan()), on="uscc",
                  how="left").with_columns(

@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-FIXTURES = Path(__file__).parent / "templates"
+from helpers_chains import FIXTURES  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,9 @@ from kechuang.ledgers import import_file
 from kechuang.ledgers.uscc import check_char
 
 
+FIXTURES = Path(__file__).parent / "templates"
+
+
 def uscc(n: int) -> str:
     s = f"91320900MA2{n:06d}"
     return s + check_char(s)

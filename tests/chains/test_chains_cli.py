@@ -87,3 +87,22 @@ def test_status_prints_every_node_with_the_deciding_rule(tmp_path, engine, chain
 def test_status_unknown_region_or_chain(chains_dir):
     assert runner.invoke(app, ["chains", "status", "--region", "火星", "--chain", "nev"]).exit_code == 2
     assert runner.invoke(app, ["chains", "status", "--region", "320902", "--chain", "x"]).exit_code == 2
+
+
+def test_supplement_ranks_outside_candidates_for_missing_nodes(tmp_path, engine, chains_dir):
+    import datetime as dt
+
+    from kechuang.chains import get_chain, region_view, supplement
+
+    write_scene(tmp_path, engine)
+    view = region_view(engine, "320902", get_chain("nev"), as_of=dt.date(2025, 6, 1))
+    gaps = {g.node.id: g for g in supplement(engine, view)}
+    assert set(gaps) == {"nev.parts", "nev.battery", "nev.motor", "nev.charging"}
+    cands = gaps["nev.battery"].candidates
+    # 盐都 (same province, a patent on battery modules) before 南京 (larger, 高企)? both named, with reasons
+    assert {c.uscc for c in cands} == {uscc(7), uscc(8)}
+    assert all(c.region_code != "320902" and c.reasons for c in cands)
+    by = {c.uscc: c for c in cands}
+    assert any("专利" in r for r in by[uscc(7)].reasons)
+    assert any("高新技术企业" in r for r in by[uscc(8)].reasons)
+    assert by[uscc(8)].programs == [] or all(isinstance(p, str) for p in by[uscc(8)].programs)

@@ -12,7 +12,7 @@ __all__ = ["Assigner", "Assignment", "ChainInputError", "TemplateError", "chains
 _WHERE = {"chains": "templates", "get_chain": "templates", "load_chains": "templates",
           "TemplateError": "templates", "Assigner": "assign", "Assignment": "assign",
           "read_enterprises": "inputs", "ChainInputError": "inputs", "region_view": "status",
-          "decide": "decisions", "supplement": "supplement"}
+          "decide": "decisions", "supplement": "gaps"}
 
 
 def __getattr__(name):  # lazy: the command line starts without jieba

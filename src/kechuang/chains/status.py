@@ -208,3 +208,19 @@ def _leaders(nodes: list[NodeStatus], upstream: set[str], info: dict[str, dict],
 
 def layer_name(layer: str) -> str:
     return LAYERS.get(layer, layer)
+
+
+def cached_view(engine, region_code: str | None, chain: Chain, as_of: dt.date) -> RegionView:
+    """``region_view`` kept in the view cache until the data change (kechuang.cache)."""
+    from ..cache import cached
+
+    return cached(("chains.view", str(engine.url), chain.id, id(chain), region_code, as_of),
+                  lambda: region_view(engine, region_code, chain, as_of=as_of))
+
+
+def cached_gaps(engine, view: RegionView):
+    from ..cache import cached
+    from .gaps import supplement
+
+    return cached(("chains.gaps", str(engine.url), view.chain.id, id(view.chain), view.region_code, view.as_of),
+                  lambda: supplement(engine, view))

@@ -46,10 +46,14 @@ class Spotter:
         self.vocabulary = frozenset(w for w in vocabulary if w)
         self._tok = tokenizer(self.vocabulary)
         self._max = max((len(w) for w in self.vocabulary), default=0)
+        self._any = re.compile("|".join(re.escape(w) for w in sorted(self.vocabulary, key=len, reverse=True))
+                               or r"(?!)")
 
     def spans(self, clause: str) -> list[tuple[str, int, int, bool]]:
         """(keyword, start, end, on word boundaries) for every keyword occurrence in one clause; an
         occurrence inside a longer keyword's occurrence is dropped (the longer one is meant)."""
+        if not self._any.search(clause):
+            return []
         cuts = {0}
         pos = 0
         for w in self._tok.cut(clause, HMM=False):

@@ -29,6 +29,7 @@ NAV = [
     ("/ledgers", "台账", "ledgers"),
     ("/programs", "企业培育", "programs"),
     ("/matching", "技术需求对接", "matching"),
+    ("/chains", "产业链", "chains"),
 ]
 
 

@@ -719,24 +719,37 @@ def delete_demo(conn, region_codes: set[str] | None = None) -> int:
 def generate_city(engine: Engine, city_code: str, *, enterprises: int = 20000, seed: int = 2026,
                   today: dt.date = dt.date(2026, 11, 25), replace: bool = True,
                   progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
-    """Generate and store the demo ledgers in one transaction; returns record counts per kind."""
+    """Generate and store the demo ledgers in one transaction (all or nothing); returns record
+    counts per kind. ``progress(label, records written, records in all)``.
+
+    Records are encoded and written chunk by chunk (COPY on PostgreSQL), and when they outnumber
+    what the table holds the secondary indexes are built once at the end, inside the same
+    transaction: a province-size city (1,000,000 enterprises, about 12 million records) loads in
+    minutes rather than hours."""
     step = progress or (lambda *_: None)
-    step("生成数据", 0, 10)
+    step("生成数据", 0, 1)
     frames = generate(city_code, enterprises, seed, today)
+    total = sum(f.height for f in frames.values())
     with engine.begin() as conn:
         if replace:
-            step("删除旧的演示数据", 1, 10)
+            step("删除旧的演示数据", 0, total)
             delete_demo(conn)
         now = dt.datetime.now(dt.timezone.utc)
-        for i, (kid, frame) in enumerate(frames.items(), start=1):
-            step(f"写入{get_kind(kid).name}", i, 10)
-            enc = store.encode(kid, frame)
-            old = store.existing(conn, kid) if not replace else None
-            if old is not None and old.height:
-                enc = enc.join(old.select("key"), on="key", how="anti")
-            store.insert_encoded(conn, kid, enc, now)
+        done = 0
+        with store.indexes_deferred(conn, total):
+            for kid, frame in frames.items():
+                label = f"写入{get_kind(kid).name}"
+                if not replace:
+                    old = store.existing(conn, kid)
+                    if old.height:
+                        frame = frame.join(old.select("key"), on="key", how="anti")
+                store.insert_typed(conn, kid, frame, now,
+                                   progress=lambda n, _t, base=done, label=label: step(label, base + n, total))
+                done += frames[kid].height
+                step(label, done, total)
+            step("建立索引", total, total)
         store.insert_audit(conn, [{"at": now, "username": "demo", "action": "demo-data", "entity": "ledgers",
                                    "entity_id": city_code, "region_code": city_code, "before": None,
                                    "after": {k: f.height for k, f in frames.items()} | {"seed": seed}}])
-    step("完成", 10, 10)
+    step("完成", total, total)
     return {k: f.height for k, f in frames.items()}

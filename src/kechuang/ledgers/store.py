@@ -2,7 +2,7 @@
 
 ``data`` holds field id → value (decimals as exact strings, dates as ISO strings, booleans as
 true/false); ``row_hash`` is the SHA-256 of that JSON text, so re-importing an unchanged row is a
-no-op. Bulk writes go through the DB-API ``executemany`` (no ORM objects); reads come back as
+no-op. Bulk writes go through the DB-API ``executemany`` (``COPY`` on PostgreSQL; no ORM objects); reads come back as
 typed Polars frames (``load_frame``).
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import polars as pl
 import sqlalchemy as sa
@@ -297,19 +298,31 @@ def _bigger_cache(conn: Connection, cur) -> None:
         cur.execute("PRAGMA cache_size=-131072")
 
 
+_COLUMNS = "kind, key, region_code, uscc, year, record_date, data, row_hash, created_at, updated_at"
+
+
+def _write_rows(conn: Connection, cur, params: list[tuple]) -> None:
+    """Insert rows in the column order of ``_insert_sql``: COPY on PostgreSQL, executemany elsewhere."""
+    if conn.dialect.name == "postgresql":
+        with cur.copy(f"COPY ledger_records ({_COLUMNS}) FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(row)
+    else:
+        cur.executemany(_insert_sql(conn), params)
+
+
 def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datetime | None = None,
                    progress: Callable[[int, int], None] | None = None) -> int:
-    """Insert new records (encoded by ``encode``) with executemany; ``progress(done, total)``."""
+    """Insert new records (encoded by ``encode``) in chunks; ``progress(done, total)``."""
     if enc.height == 0:
         return 0
     now = _stamp(conn, now or _now())
-    sql = _insert_sql(conn)
     mark_data_changed(conn)
     cur = conn.connection.driver_connection.cursor()
     _bigger_cache(conn, cur)
     try:
         for i in range(0, enc.height, 50000):
-            cur.executemany(sql, _insert_params(conn.dialect.name, kind, enc.slice(i, 50000), now))
+            _write_rows(conn, cur, _insert_params(conn.dialect.name, kind, enc.slice(i, 50000), now))
             if progress:
                 progress(min(i + 50000, enc.height), enc.height)
     finally:
@@ -321,13 +334,13 @@ def insert_typed(conn: Connection, kind: Kind | str, typed: pl.DataFrame, now: d
                  progress: Callable[[int, int], None] | None = None, chunk: int = 25000) -> int:
     """``encode`` + ``insert_encoded`` chunk by chunk, the next chunk encoded in a worker thread
     while the database writes this one (Polars, and SQLite inside ``executemany``, run without
-    the GIL, so the two overlap on two cores). Same rows and order as the two calls in sequence."""
+    the GIL, so the two overlap on two cores). Same rows and order as the two calls in sequence;
+    memory holds two chunks' JSON texts, not the whole kind's."""
     kind = _kind(kind)
     total = typed.height
     if total == 0:
         return 0
     now = _stamp(conn, now or _now())
-    sql = _insert_sql(conn)
     dialect = conn.dialect.name
 
     def prepare(i: int) -> list[tuple]:
@@ -345,12 +358,48 @@ def insert_typed(conn: Connection, kind: Kind | str, typed: pl.DataFrame, now: d
                 params = pending.result()
                 if i + chunk < total:
                     pending = pool.submit(prepare, i + chunk)
-                cur.executemany(sql, params)
+                _write_rows(conn, cur, params)
+                del params
                 if progress:
                     progress(min(i + chunk, total), total)
     finally:
         cur.close()
     return total
+
+
+@contextmanager
+def indexes_deferred(conn: Connection, adding: int, at_least: int = 100_000) -> Iterator[None]:
+    """Build the secondary indexes of ledger_records once, after a bulk insert, instead of
+    updating them row by row — when the insert is larger than what the table holds already.
+
+    Drop and rebuild happen inside the caller's transaction (DDL is transactional on SQLite and
+    PostgreSQL), so a failure rolls the indexes back with the rows. On PostgreSQL the dropped
+    indexes lock the table against readers until the commit: meant for bulk loads (demo data,
+    first imports), not for the small imports of a working day. The unique (kind, key) index is
+    kept: it is what refuses duplicate records."""
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute("SELECT COUNT(*) FROM ledger_records")
+        held = cur.fetchone()[0]
+        if adding < max(held, at_least):
+            yield
+            return
+        if conn.dialect.name == "postgresql":
+            cur.execute("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'ledger_records'"
+                        " AND i.indexname NOT IN (SELECT conname FROM pg_constraint)")
+        else:
+            if not conn.connection.driver_connection.in_transaction:
+                cur.execute("BEGIN")  # pysqlite starts transactions only at DML: keep the DDL inside one
+            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                        " AND tbl_name = 'ledger_records' AND sql IS NOT NULL")
+        indexes = cur.fetchall()
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+        yield
+        for _, ddl in indexes:
+            cur.execute(ddl)
+    finally:
+        cur.close()
 
 
 def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None = None) -> int:

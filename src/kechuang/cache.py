@@ -24,6 +24,7 @@ _computing: dict[Hashable, threading.Lock] = {}
 _generation = 0
 _seen_versions: dict[str, object] = {}
 _MAX_ENTRIES = 512
+_computed = 0  # views computed since start (a miss that ran `compute`)
 
 
 def _forget_all() -> None:  # with _lock held
@@ -62,6 +63,8 @@ def cached(key: Hashable, compute: Callable[[], T], ttl: float = 600.0) -> T:
         with _lock:
             gen = _generation
         now = time.monotonic()
+        global _computed
+        _computed += 1
         value = compute()
         with _lock:
             if gen == _generation:  # a write during compute makes the value stale: don't keep it
@@ -70,6 +73,11 @@ def cached(key: Hashable, compute: Callable[[], T], ttl: float = 600.0) -> T:
                 _entries[key] = (gen, now, value)
             _computing.pop(key, None)
         return value
+
+
+def computed() -> int:
+    """How many views this process has computed (not served from the cache) so far."""
+    return _computed
 
 
 def _fresh(key: Hashable, ttl: float) -> tuple[Any] | None:

@@ -41,6 +41,7 @@ def serve(
 
     db.upgrade()
     os.environ.setdefault("KECHUANG_WARM", "1")  # workers decode the dashboards' ledgers at start
+    os.environ.setdefault("KECHUANG_REFRESH", "1")  # and recompute viewed pages after data changes
     console.print(f"[green]科创 kechuang 已启动:[/] http://{host}:{port}")
     uvicorn.run("kechuang.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning",

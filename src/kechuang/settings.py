@@ -25,6 +25,8 @@ class Settings:
     request_threads: int = 8
     # decode the ledgers behind the dashboards in the background when a server starts
     warm_on_start: bool = False
+    # recompute recently viewed pages in the background after a data change (kechuang.web.refresh)
+    refresh_views: bool = False
     limits: Limits = field(default_factory=limits)
     # addresses of reverse proxies whose X-Forwarded-For is believed (none by default)
     trusted_proxies: frozenset[str] = frozenset()
@@ -38,6 +40,7 @@ class Settings:
         threads = int(os.environ.get("KECHUANG_THREADS", "8"))
         return cls(database_url=url, var_dir=var, secret_key=secret, secure_cookies=secure,
                    request_threads=max(1, threads), warm_on_start=os.environ.get("KECHUANG_WARM", "0") == "1",
+                   refresh_views=os.environ.get("KECHUANG_REFRESH", "0") == "1",
                    trusted_proxies=frozenset(p.strip() for p in os.environ.get("KECHUANG_TRUSTED_PROXIES", "").split(",")
                                              if p.strip()))
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from .. import __version__, cache, db
 from ..settings import Settings, get_settings
-from . import errors
+from . import errors, refresh
 from .deps import CurrentUser, LoginRequired, render
 from .security import LoginRateLimiter
 
@@ -88,7 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from ..targets.metrics import warm
 
             threading.Thread(target=_warm_quietly, args=(warm, engine), daemon=True, name="warm").start()
+        worker = refresh.start(app, app.state.recent_pages, engine) if settings.refresh_views else None
         yield
+        if worker is not None:
+            worker.stopped.set()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -112,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.state.recent_pages = refresh.RecentPages()
+    app.add_middleware(refresh.NoteViews, pages=app.state.recent_pages)
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limits=settings.limits)
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir()), check_dir=False), name="vendor")

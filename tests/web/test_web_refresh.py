@@ -1,0 +1,78 @@
+"""Background refresh of viewed pages after a data change (kechuang.web.refresh): the page a user
+viewed is computed again for the new data before the user asks, and still shows the change."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from kechuang import cache, db
+
+
+def _add_target(url: str, indicator: str) -> None:
+    from kechuang.targets.store import add_target
+
+    other = db.make_engine(url)  # another process, e.g. an import from the command line
+    with db.session_scope(other) as s:
+        add_target(s, region="盐都区", region_code="320903", indicator=indicator, value="5", unit="家", year=2024)
+    other.dispose()
+
+
+def _refresher(app, engine):
+    from kechuang.web.refresh import Refresher
+
+    return Refresher(app, app.state.recent_pages, engine)
+
+
+def test_viewed_pages_are_recomputed_after_a_change_before_the_next_view(app, engine, db_url, client_as):
+    c = client_as("officer", "320903")
+    assert c.get("/targets?year=2024").status_code == 200
+    assert c.get("/targets/queue").status_code == 200
+    assert [p for p, _, _ in app.state.recent_pages.recent()] == ["/targets/queue", "/targets"]
+    assert c.get("/targets?year=2024&format=xlsx").status_code == 200  # exports are not noted
+    assert len(app.state.recent_pages.recent()) == 2
+
+    _add_target(db_url, "新增高新技术企业数")
+    refresher = _refresher(app, engine)
+    asyncio.run(refresher._replay(refresher.version()))
+
+    before = cache.computed()
+    page = c.get("/targets?year=2024")
+    assert page.status_code == 200
+    assert "新增高新技术企业数" in page.text          # fresh: the change shows
+    assert cache.computed() == before               # and nothing was left to compute
+
+
+def test_without_a_refresh_the_next_view_computes_and_is_still_fresh(app, db_url, client_as):
+    c = client_as("officer", "320903")
+    assert c.get("/targets?year=2024").status_code == 200
+    _add_target(db_url, "新增科技型中小企业数")
+    before = cache.computed()
+    page = c.get("/targets?year=2024")
+    assert "新增科技型中小企业数" in page.text
+    assert cache.computed() > before
+
+
+def test_the_refresher_thread_follows_the_data_version(app, engine, db_url, client_as):
+    c = client_as("officer", "320903")
+    assert c.get("/targets?year=2024").status_code == 200
+    refresher = _refresher(app, engine)
+    refresher.interval = 0.01
+    done = threading.Event()
+    replay = refresher._replay
+
+    async def noted(version):
+        await replay(version)
+        done.set()
+
+    refresher._replay = noted
+    refresher.start()
+    try:
+        _add_target(db_url, "新增专精特新企业数")
+        assert done.wait(timeout=60), "no refresh pass after a data change"
+    finally:
+        refresher.stopped.set()
+        refresher.join(timeout=10)
+    before = cache.computed()
+    assert "新增专精特新企业数" in c.get("/targets?year=2024").text
+    assert cache.computed() == before

@@ -6,9 +6,16 @@ per page from concurrent clients. Prints each page's p95 next to the budget (150
 ratio to /healthz measured in the same run.
 
     .venv/bin/python benchmarks/web.py [--enterprises 100000] [--clients 20] [--requests 200]
+        [--database-url postgresql+psycopg://…] [--var DIR] [--first-view 2] [--think 1]
 
 Pages with {n}, {page} or {month}/{day} in their URL change on every request (deep paging, other
 dates), so they measure pages that the rendered-page cache cannot serve.
+
+Then the first view after a data change (a target dismissed or restored, a contract's amount
+changed, each committed by this process as an import from the command line would be) against
+the warm view of the same page, on three servers in turn: without the background refresh
+(the baseline: the first request recomputes), with it (view a user's click later, --think), and
+with it but viewing at once (the request may overtake the refresh and then computes itself).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -125,7 +133,8 @@ def change_data(url: str, what: str, n: int) -> None:
             raise SystemExit(f"ledger change refused: {report.problems[:2]}")
 
 
-async def first_views(base: str, url: str, pages: list[str], what: str, cycles: int) -> dict[str, tuple[float, float]]:
+async def first_views(base: str, url: str, pages: list[str], what: str, cycles: int,
+                      think: float) -> dict[str, tuple[float, float]]:
     """Per page: the median warm view and the median first view right after a data change."""
     out = {}
     async with httpx.AsyncClient(base_url=base, timeout=60) as c:
@@ -140,6 +149,7 @@ async def first_views(base: str, url: str, pages: list[str], what: str, cycles: 
                     warm.append((time.perf_counter() - t) * 1000)
                 n += 1
                 await asyncio.to_thread(change_data, url, what, n)
+                await asyncio.sleep(think)
                 t = time.perf_counter()
                 r = await c.get(path)
                 first.append((time.perf_counter() - t) * 1000)
@@ -162,6 +172,34 @@ def has_data(url: str) -> bool:
         engine.dispose()
 
 
+@contextmanager
+def serving(env: dict, tmp: str, workers: int):
+    port = free_port()
+    exe = Path(sys.executable).with_name("kechuang")
+    log_path = Path(tmp) / f"server-{port}.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(workers)],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        text = log_path.read_text()
+        if "Traceback" in text:
+            print("server errors:\n" + text[-3000:])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--enterprises", type=int, default=100_000)
@@ -172,9 +210,11 @@ def main() -> None:
     ap.add_argument("--var", help="reuse (or keep) the demo database in this folder instead of a temporary one")
     ap.add_argument("--database-url", help="a PostgreSQL (or SQLite) URL to serve instead of var/kechuang.db; "
                                            "the demo city is loaded into it when it holds no results yet")
-    ap.add_argument("--first-view", type=int, default=3, metavar="CYCLES",
+    ap.add_argument("--first-view", type=int, default=2, metavar="CYCLES",
                     help="change data this many times per page and time the next view (0: skip)")
     ap.add_argument("--change", choices=["target", "ledger", "both"], default="both")
+    ap.add_argument("--think", type=float, default=1.0,
+                    help="seconds between a data change and the next view (a user's next click)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -189,49 +229,42 @@ def main() -> None:
         print(f"database: {url.split('@')[-1]}")
         if "/healthz" not in args.pages:
             args.pages.insert(0, "/healthz")
-        port = free_port()
-        exe = Path(sys.executable).with_name("kechuang")
-        log = open(Path(tmp) / "server.log", "w")
-        server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(args.workers)],
-                                  env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            results = {}
-            for path in args.pages:
-                times, errors = asyncio.run(hammer(base, path, args.clients, args.requests))
-                times.sort()
-                p95 = times[int(len(times) * 0.95) - 1]
-                results[path] = (statistics.median(times), p95, errors)
+        if args.requests:
+            with serving(env, tmp, args.workers) as base:
+                results = {}
+                for path in args.pages:
+                    times, errors = asyncio.run(hammer(base, path, args.clients, args.requests))
+                    times.sort()
+                    p95 = times[int(len(times) * 0.95) - 1]
+                    results[path] = (statistics.median(times), p95, errors)
             base_p95 = results["/healthz"][1]
             print(f"\n{args.clients} clients, {args.requests} requests per page, {args.workers} workers")
             print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'×healthz':>9} {'budget':>8} errors")
             for path, (p50, p95, errors) in results.items():
                 verdict = "ok" if p95 <= BUDGET_MS else "OVER"
                 print(f"{path:40} {p50:8.1f} {p95:8.1f} {p95 / base_p95:9.1f} {verdict:>8} {errors}")
-            if args.first_view:
-                for what in (["target", "ledger"] if args.change == "both" else [args.change]):
-                    fv = asyncio.run(first_views(base, url, FIRST_VIEW_PAGES, what, args.first_view))
-                    print(f"\nfirst view after a {what} change vs a warm view (medians of {args.first_view}, "
-                          f"one client; budget 2×)")
-                    print(f"{'page':40} {'warm ms':>8} {'first ms':>9} {'ratio':>6} {'budget':>8}")
-                    for path, (w, f) in fv.items():
-                        verdict = "ok" if f <= 2 * w else "OVER"
-                        print(f"{path:40} {w:8.1f} {f:9.1f} {f / w:6.1f} {verdict:>8}")
-            server_log = (Path(tmp) / "server.log").read_text()
-            if "Traceback" in server_log:
-                print("server errors:\n" + server_log[-3000:])
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        if not args.first_view:
+            return
+        whats = ["target", "ledger"] if args.change == "both" else [args.change]
+        runs = [("before: no background refresh", "0", args.think),
+                ("background refresh", "1", args.think),
+                ("background refresh, view at once", "1", 0.0)]
+        table = {}
+        for label, flag, think in runs:
+            with serving(dict(env, KECHUANG_REFRESH=flag), tmp, args.workers) as base:
+                for what in whats:
+                    table[(label, what)] = asyncio.run(first_views(base, url, FIRST_VIEW_PAGES, what,
+                                                                   args.first_view, think))
+        for what in whats:
+            print(f"\nfirst view after a {what} change vs a warm view (medians of {args.first_view}, one client, "
+                  f"view {args.think:g} s after the change unless 'at once'; budget 2×)")
+            print(f"{'page':28}" + "".join(f" {label[:34]:>36}" for label, _, _ in runs))
+            for path in FIRST_VIEW_PAGES:
+                cells = []
+                for label, _, _ in runs:
+                    w, f = table[(label, what)][path]
+                    cells.append(f"{w:6.0f} → {f:6.0f} ms {f / w:5.1f}× {'ok' if f <= 2 * w else 'OVER':>4}")
+                print(f"{path:28}" + "".join(f" {c:>36}" for c in cells))
 
 
 if __name__ == "__main__":

@@ -101,10 +101,16 @@ def ordered_ids(conn, key: Hashable, query) -> "np.ndarray":
     Pages are then slices of this array, so page 1,000 costs the same as page 1."""
     import numpy as np
 
+    return per_version(conn, key, lambda: np.fromiter((r[0] for r in conn.execute(query)), dtype=np.int64))
+
+
+def per_version(conn, key: Hashable, make: Callable[[], T]) -> T:
+    """`make()` (a large derived list, e.g. ordered ids) computed once per data version of `conn`'s
+    database; within a transaction that has uncommitted writes, computed afresh every time."""
     from .db import data_version
 
     if conn.info.get("kc_data_changed"):  # this transaction has uncommitted writes: read them directly
-        return np.fromiter((r[0] for r in conn.execute(query)), dtype=np.int64)
+        return make()
     full = (str(conn.engine.url), data_version(conn), key)
     with _lists_lock:
         hit = _lists.get(full)
@@ -117,11 +123,11 @@ def ordered_ids(conn, key: Hashable, query) -> "np.ndarray":
             hit = _lists.get(full)
         if hit is not None:
             return hit
-        ids = np.fromiter((r[0] for r in conn.execute(query)), dtype=np.int64)
+        value = make()
         with _lists_lock:
             if len(_lists) >= _LIST_ENTRIES:
                 _lists.pop(next(iter(_lists)))  # oldest first
-            _lists[full] = ids
+            _lists[full] = value
         with _lock:
             _computing.pop(("ids",) + full, None)
-        return ids
+        return value

@@ -175,14 +175,18 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
     key = ("program_order", as_of, program, frozenset(region_codes) if region_codes is not None else None, status)
     ids = cache.ordered_ids(conn, key, select(T.c.id).where(*where).order_by(*order))
     if exclude:
-        import numpy as np
+        def without():
+            import numpy as np
 
-        codes = sorted(exclude)
-        left_out = []
-        for i in range(0, len(codes), 900):
-            left_out += conn.execute(select(T.c.id).where(T.c.as_of == as_of, T.c.program == program,
-                                                          T.c.uscc.in_(codes[i:i + 900]))).scalars().all()
-        ids = ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
+            codes = sorted(exclude)
+            left_out = []
+            for i in range(0, len(codes), 900):
+                left_out += conn.execute(select(T.c.id).where(T.c.as_of == as_of, T.c.program == program,
+                                                              T.c.uscc.in_(codes[i:i + 900]))).scalars().all()
+            return ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
+
+        # the same holders (one cached set per data version) leave out the same ids on every page
+        ids = cache.per_version(conn, key + ("without", len(exclude), hash(frozenset(exclude))), without)
     total = len(ids)
     wanted = [int(i) for i in (ids[offset:offset + limit] if limit is not None else ids[offset:])]
     cols = (T.c.id, T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,

@@ -10,12 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..ledgers.excel_io import read_path
-from ..ledgers.kinds import Field, Kind, get_kind
+from ..ledgers.kinds import Kind, get_kind
 from ..ledgers.validate import validate
-
-TEXT_FIELDS = (("main_products", "主营产品", ("主要产品", "主导产品", "产品")),
-               ("business_scope", "经营范围", ("营业范围",)))
-
 
 class ChainInputError(ValueError):
     """A bad input file; ``problems`` are Chinese texts naming file, row, column and value."""
@@ -29,9 +25,6 @@ class ChainInputError(ValueError):
 def input_kind() -> Kind:
     k = get_kind("enterprise")
     fields = [replace(f, required=(f.id == k.uscc_field)) for f in k.fields]
-    for fid, label, variants in TEXT_FIELDS:  # until the enterprise kind declares them
-        if not k.has(fid):
-            fields.append(Field(fid, label, "text", max_length=4000, variants=variants))
     return replace(k, fields=tuple(fields), _by_id={f.id: f for f in fields})
 
 

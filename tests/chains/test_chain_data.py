@@ -17,6 +17,7 @@ from kechuang.chains.templates import DATA, load_file
 from kechuang.ledgers.uscc import problem as uscc_problem
 
 LABELS = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "chains_labelled.csv"
+HOLDOUT = LABELS.with_name("chains_holdout.csv")
 
 CHAIN_KEYS = {"id", "name", "version", "region_scope", "sources", "nodes"}
 NODE_KEYS = {"id", "name", "parent", "layer", "industry_codes", "sei_codes", "keywords",
@@ -99,20 +100,21 @@ def test_template_format(path: Path):
             assert n["keywords"], f"{path.name} {n['id']}: leaf node without product keywords"
 
 
-def _label_rows() -> list[dict[str, str]]:
-    with LABELS.open(encoding="utf-8", newline="") as fh:
+def _label_rows(path: Path = LABELS) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
-def test_labelled_set_points_at_template_nodes():
-    rows = _label_rows()
+@pytest.mark.parametrize("path", [LABELS, HOLDOUT], ids=lambda p: p.stem)
+def test_labelled_set_points_at_template_nodes(path: Path):
+    rows = _label_rows(path)
     assert list(rows[0]) == ["uscc", "name", "industry_code", "main_products", "business_scope", "chain",
                              "node", "lookalike", "note"]
     nodes = {c.id: {n.id for n in c.nodes} for c in (load_file(p) for p in _files())}
     seen: set[tuple[str, str, str]] = set()
     names: dict[str, str] = {}
     for i, r in enumerate(rows, start=2):
-        where = f"{LABELS.name} 第{i}行"
+        where = f"{path.name} 第{i}行"
         assert uscc_problem(r["uscc"]) is None, f"{where}: 统一社会信用代码 {r['uscc']}"
         assert names.setdefault(r["uscc"], r["name"]) == r["name"], f"{where}: one code, two names"
         assert "演示" in r["name"], f"{where}: synthetic names are marked 演示"
@@ -130,6 +132,11 @@ def test_labelled_set_points_at_template_nodes():
         placed = [r for r in rows if r["uscc"] == uscc]
         if len(placed) > 1:
             assert all(r["chain"] for r in placed), f"{uscc}: an off-chain row beside chain rows"
+
+
+def test_held_out_set_shares_no_enterprise_with_the_labelled_set():
+    assert not {r["uscc"] for r in _label_rows()} & {r["uscc"] for r in _label_rows(HOLDOUT)}
+    assert not {r["name"] for r in _label_rows()} & {r["name"] for r in _label_rows(HOLDOUT)}
 
 
 def test_labelled_set_composition():

@@ -1,7 +1,9 @@
-"""Rank supplies for demands: BM25 over jieba words and over character bigrams (title, keywords,
-indicators, description), field and industry-code overlap, fused into one score in 0–1; then the
-gates (揭榜方地域, 揭榜方要求, 榜额, 截止日期, 利益冲突). A relevant supply failing a gate is a
-near miss (rank null) naming the gate; every reason's evidence is a substring of its record."""
+"""Rank supplies for demands: TF-IDF cosine over character bigrams and concepts (synonym and jargon
+groups of synonyms.yaml) of title, keywords, indicators and description, BM25 over jieba words,
+field and industry-code overlap, fused into one score in 0–1; a supply naming a look-alike concept
+(a contrast of synonyms.yaml) instead of the demand's ranks lower. Then the gates (揭榜方地域,
+揭榜方要求, 榜额, 截止日期, 利益冲突). A relevant supply failing a gate is a near miss (rank null)
+naming the gate; every reason's evidence is a substring of its record."""
 
 from __future__ import annotations
 
@@ -22,9 +24,47 @@ DEMAND_TEXT = ("title", "keywords", "indicators", "description")
 SUPPLY_TEXT = ("title", "keywords", "description")
 DEMAND_LABELS = {"title": "需求名称", "keywords": "关键词", "indicators": "技术指标", "description": "需求描述"}
 SUPPLY_LABELS = {"title": "名称", "keywords": "关键词", "description": "简介"}
-MIN_SCORE = 0.12  # below this a supply is not relevant to the demand
+MIN_SCORE = 0.02  # below this a supply is not relevant to the demand
 DUPLICATE_JACCARD = 0.85
-W_WORDS, W_BIGRAMS, W_CODES = 0.5, 0.5, 0.2
+W_NGRAMS, W_WORDS, W_CODES = 0.7, 0.3, 0.15
+CONCEPT_WEIGHT = 3  # a concept counts as this many bigrams
+LOOKALIKE = 0.6  # score factor of a supply naming a contrasting concept and not the demand's
+NEAR_MISS_WINDOW = 3  # a gate-failing supply among the first 3K by score is a near miss
+
+
+class TfidfCosine:
+    """TF-IDF vectors (idf = ln((1 + N)/(1 + df)) + 1; tf raw, or 1 + ln tf when ``sublinear``),
+    l2-normalised; ``scores`` is the cosine of a query with every document."""
+
+    def __init__(self, docs: list[list[str]], *, sublinear: bool = False):
+        self.n = len(docs)
+        self.sublinear = sublinear
+        counts = [Counter(d) for d in docs]
+        df = Counter(t for c in counts for t in c)
+        self.idf = {t: math.log((1 + self.n) / (1 + v)) + 1 for t, v in df.items()}
+        ids: dict[str, list[int]] = {}
+        vals: dict[str, list[float]] = {}
+        for i, c in enumerate(counts):
+            w = self._weights(c)
+            norm = math.sqrt(sum(x * x for x in w.values())) or 1.0
+            for t, x in w.items():
+                ids.setdefault(t, []).append(i)
+                vals.setdefault(t, []).append(x / norm)
+        self.postings = {t: (np.array(ids[t], dtype=np.int64), np.array(vals[t])) for t in ids}
+
+    def _weights(self, c: Counter) -> dict[str, float]:
+        if self.sublinear:
+            return {t: (1 + math.log(tf)) * self.idf[t] for t, tf in c.items() if t in self.idf}
+        return {t: tf * self.idf[t] for t, tf in c.items() if t in self.idf}
+
+    def scores(self, query: Iterable[str]) -> np.ndarray:
+        w = self._weights(Counter(query))
+        norm = math.sqrt(sum(x * x for x in w.values())) or 1.0
+        out = np.zeros(self.n)
+        for t, x in w.items():
+            idx, v = self.postings[t]
+            out[idx] += v * (x / norm)
+        return out
 
 
 class BM25:
@@ -145,10 +185,17 @@ class Matcher:
         T.add_terms(s.get("keywords") for s in self.supplies)
         self.texts = [{f: str(s.get(f) or "") for f in SUPPLY_TEXT} for s in self.supplies]
         self.joined = ["\n".join(t.values()) for t in self.texts]
-        self.words = BM25([T.words(t["title"]) * 2 + T.words(t["keywords"]) + T.words(t["description"])
-                           for t in self.texts])
-        self.bigrams = BM25([T.bigrams(t["title"]) * 2 + T.bigrams(t["keywords"]) + T.bigrams(t["description"])
-                             for t in self.texts])
+        self.concepts = [T.concepts(j) for j in self.joined]
+        self.ngrams = TfidfCosine([_ngram_doc([t["title"]], [t["keywords"], t["description"]], c)
+                                   for t, c in zip(self.texts, self.concepts)], sublinear=True)
+        tokens = [{f: T.words(t[f]) for f in SUPPLY_TEXT} for t in self.texts]
+        self.words = BM25([w["title"] * 2 + w["keywords"] + w["description"] for w in tokens])
+        self.word_sets = [set().union(*w.values()) for w in tokens]
+        holders: dict[str, list[int]] = {}
+        for i, c in enumerate(self.concepts):
+            for k in c:
+                holders.setdefault(k, []).append(i)
+        self.concept_holders = {k: np.array(v, dtype=np.int64) for k, v in holders.items()}
         self.domains = np.array([domain_of(s.get("field")) or "" for s in self.supplies], dtype=object)
         codes = [str(s.get("industry_code") or "") for s in self.supplies]
         self.code_digits = [np.array([c[1:1 + n] if len(c) >= n + 1 else "" for c in codes], dtype=object)
@@ -158,9 +205,11 @@ class Matcher:
     # ------------------------------------------------------------------ relevance
     def scores(self, demand: dict) -> np.ndarray:
         dtexts = [str(demand.get(f) or "") for f in DEMAND_TEXT]
+        dcon = T.concepts("\n".join(dtexts))
         q_words = T.words(dtexts[0]) * 2 + [w for t in dtexts[1:] for w in T.words(t)]
-        q_bi = T.bigrams(dtexts[0]) * 2 + [w for t in dtexts[1:] for w in T.bigrams(t)]
-        text = W_WORDS * self.words.scores(q_words) + W_BIGRAMS * self.bigrams.scores(q_bi)
+        text = (W_NGRAMS * self.ngrams.scores(_ngram_doc(dtexts[:1], dtexts[1:], dcon))
+                + W_WORDS * np.minimum(self.words.scores(q_words), 1.0))
+        text *= self._lookalike(dcon)
         code, parts = np.zeros(len(self.supplies)), 0
         dom = domain_of(demand.get("field"))
         if dom:
@@ -177,8 +226,25 @@ class Matcher:
         if parts:
             code /= parts
             # codes confirm the text; on their own they do not make a supply relevant
-            return np.clip((text + W_CODES * code * (text > 0.05)) / (1 + W_CODES), 0, 1)
+            return np.clip((text + W_CODES * code * (text > MIN_SCORE)) / (1 + W_CODES), 0, 1)
         return np.clip(text, 0, 1)
+
+    def _lookalike(self, dcon: dict[str, str]) -> np.ndarray:
+        """LOOKALIKE for supplies naming a concept that contrasts with one of the demand's (铅酸电池
+        for a 锂电 demand) and not the demand's own concept of that contrast; 1 elsewhere."""
+        factor = np.ones(len(self.supplies))
+        for group in T.synonyms().contrasts:
+            mine = group & dcon.keys()
+            if not mine:
+                continue
+            other = np.zeros(len(self.supplies), dtype=bool)
+            own = np.zeros(len(self.supplies), dtype=bool)
+            for c in group:
+                idx = self.concept_holders.get(c)
+                if idx is not None:
+                    (own if c in mine else other)[idx] = True
+            factor[other & ~own] = LOOKALIKE
+        return factor
 
     # ------------------------------------------------------------------ gates
     def gates(self, demand: dict, s: dict, as_of: dt.date) -> list[dict]:
@@ -238,18 +304,19 @@ class Matcher:
         return (None if v is None else bool(v)), "供给信息“有效高企”栏"
 
     # ------------------------------------------------------------------ reasons
-    def reasons(self, demand: dict, i: int) -> list[dict]:
+    def reasons(self, demand: dict, i: int, dwords: set[str] | None = None,
+                dcon: dict[str, str] | None = None) -> list[dict]:
         s = self.supplies[i]
         stexts = self.texts[i]
         dtexts = {f: str(demand.get(f) or "") for f in DEMAND_TEXT}
-        supply_words = set()
-        for t in stexts.values():
-            supply_words.update(T.words(t))
+        if dwords is None:
+            dwords = {w for f in DEMAND_TEXT for w in T.words(dtexts[f])}
+        if dcon is None:
+            dcon = T.concepts("\n".join(dtexts.values()))
         out: list[dict] = []
         seen: list[str] = []
-        dw = [w for f in DEMAND_TEXT for w in T.words(dtexts[f])]
         # longer terms first, then rarer: "中水回用" rather than "中水"
-        common = sorted(set(dw) & supply_words, key=lambda w: (-len(w), -self.words.idf.get(w, 0), w))
+        common = sorted(dwords & self.word_sets[i], key=lambda w: (-len(w), -self.words.idf.get(w, 0), w))
         for w in common:
             if len(out) >= 5 or any(w in x or x in w for x in seen):
                 continue
@@ -258,6 +325,18 @@ class Matcher:
             if d_ev and s_ev:
                 seen.append(w)
                 out.append({"kind": "term", "text": f"共同术语“{w}”：需求的{DEMAND_LABELS[d_ev[0]]}与供给的{SUPPLY_LABELS[s_ev[0]]}均提及",
+                            "demand_evidence": d_ev[1], "supply_evidence": s_ev[1]})
+        synonyms = 0
+        for c in sorted(dcon.keys() & self.concepts[i].keys()):
+            a, b = dcon[c], self.concepts[i][c]
+            if synonyms >= 3 or a == b or any(a in x or b in x for x in seen):
+                continue
+            d_ev, s_ev = _evidence(dtexts, a), _evidence(stexts, b)
+            if d_ev and s_ev:
+                seen += [a, b]
+                synonyms += 1
+                out.append({"kind": "synonym",
+                            "text": f"同义术语：需求的{DEMAND_LABELS[d_ev[0]]}称“{d_ev[2]}”，供给的{SUPPLY_LABELS[s_ev[0]]}称“{s_ev[2]}”（同指{c}）",
                             "demand_evidence": d_ev[1], "supply_evidence": s_ev[1]})
         joined = self.joined[i]
         phrases = 0
@@ -292,26 +371,30 @@ class Matcher:
         if not self.supplies:
             return []
         sc = self.scores(demand)
-        n_cand = min(len(sc), top * 5 + 20)
+        dwords = {w for f in DEMAND_TEXT for w in T.words(str(demand.get(f) or ""))}
+        dcon = T.concepts("\n".join(str(demand.get(f) or "") for f in DEMAND_TEXT))
+        n_cand = min(len(sc), top * (NEAR_MISS_WINDOW + 3) + 20)
         cand = np.argpartition(-sc, n_cand - 1)[:n_cand] if n_cand < len(sc) else np.arange(len(sc))
         cand = sorted((int(i) for i in cand if sc[i] >= MIN_SCORE), key=lambda i: (-sc[i], i))
         matches, misses = [], []
-        # a gate-failing supply scoring at least as high as the K-th match is a near miss
-        for i in cand:
-            if len(matches) >= top:
+        # a gate-failing supply is a near miss when it scores at least as high as the K-th match or
+        # is among the first 2K by score (K matches and K near misses at most)
+        for n, i in enumerate(cand):
+            if len(matches) >= top and (n >= NEAR_MISS_WINDOW * top or len(misses) >= top):
                 break
             gates = self.gates(demand, self.supplies[i], as_of)
             if all(g["passed"] for g in gates):
-                matches.append((i, gates))
+                if len(matches) < top:
+                    matches.append((i, gates))
             elif len(misses) < top:
                 misses.append((i, gates))
         out = []
         for rank, (i, gates) in enumerate(matches, 1):
             out.append(Result(str(demand["demand_no"]), str(self.supplies[i]["supply_no"]), rank,
-                              round(float(sc[i]), 4), "match", gates, self.reasons(demand, i)))
+                              round(float(sc[i]), 4), "match", gates, self.reasons(demand, i, dwords, dcon)))
         for i, gates in misses:
             out.append(Result(str(demand["demand_no"]), str(self.supplies[i]["supply_no"]), None,
-                              round(float(sc[i]), 4), "near_miss", gates, self.reasons(demand, i)))
+                              round(float(sc[i]), 4), "near_miss", gates, self.reasons(demand, i, dwords, dcon)))
         out.sort(key=lambda r: (-r.score, r.rank is None, r.rank or 0))
         return out
 
@@ -319,8 +402,8 @@ class Matcher:
 _CLAUSE = re.compile(r"[，。；;,！？!?\n]")
 
 
-def _evidence(texts: dict[str, str], term: str) -> tuple[str, str] | None:
-    """(field, the clause of that field holding ``term`` as written); None when absent."""
+def _evidence(texts: dict[str, str], term: str) -> tuple[str, str, str] | None:
+    """(field, the clause of that field holding ``term``, the term as written there); None when absent."""
     for f, t in texts.items():
         m = re.search(re.escape(term), t, flags=re.IGNORECASE)
         if not m:
@@ -329,8 +412,15 @@ def _evidence(texts: dict[str, str], term: str) -> tuple[str, str] | None:
         left = max((x.end() for x in _CLAUSE.finditer(t, 0, start)), default=0)
         right = next((x.start() for x in _CLAUSE.finditer(t, end)), len(t))
         left, right = max(left, start - 20), min(right, end + 20)
-        return f, t[left:right].strip() or m.group(0)
+        return f, t[left:right].strip() or m.group(0), m.group(0)
     return None
+
+
+def _ngram_doc(heads: list[str], rest: list[str], concepts: dict[str, str]) -> list[str]:
+    """Bigrams of the title (twice) and of the other texts, and each concept as CONCEPT_WEIGHT tokens."""
+    out = [g for t in heads for g in T.bigrams(t)] * 2 + [g for t in rest for g in T.bigrams(t)]
+    out += [f"§{c}" for c in concepts for _ in range(CONCEPT_WEIGHT)]
+    return out
 
 
 def _common_runs(a: str, b: str, min_len: int = 3) -> list[str]:

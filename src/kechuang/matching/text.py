@@ -1,18 +1,25 @@
-"""Tokens for Chinese technical text: jieba words (one tokenizer, its dictionary loaded once, a user
-dictionary from the platform's own vocabularies) and character bigrams as the fallback signal."""
+"""Tokens for Chinese technical text: character bigrams (the strong signal), jieba words (one
+tokenizer, its dictionary loaded once, a user dictionary from the platform's own vocabularies) and
+concepts: the synonym and jargon groups of synonyms.yaml found in a text."""
 
 from __future__ import annotations
 
 import logging
 import re
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 _lock = threading.Lock()
 _tokenizer = None
 _added: set[str] = set()
+_words: set[str] | None = None
+_long: dict[str, set[str]] = {}  # first two characters → added words of five or more characters
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z][A-Za-z0-9\-\.]*|\d+(?:\.\d+)?")
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+_LATIN_TERM = re.compile(r"[a-z0-9\-\.]+")
 _KEYWORD_SPLIT = re.compile(r"[、，,；;。/\s|]+")
 # function words and generic words of demand/supply texts: they carry no topic
 STOP = frozenset("""的 了 和 与 及 或 等 在 对 为 以 于 是 有 将 能 可 并 其 该 我们 公司 企业 单位 需求 需要 要求 研究
@@ -35,10 +42,29 @@ def _jieba():
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()
-                for word in platform_vocabulary():
-                    tok.add_word(word, freq=20000)
+                for word in (*platform_vocabulary(), *(t for t in synonyms().terms if _CJK_WORD.fullmatch(t))):
+                    _add_word(tok, word)
                 _tokenizer = tok
     return _tokenizer
+
+
+def _vocabulary() -> set[str]:
+    """The tokenizer's words (jieba's dictionary and the words added to it), stop words left out."""
+    global _words
+    if _words is None:
+        tok = _jieba()
+        with _lock:
+            if _words is None:
+                _words = {w for w, f in tok.FREQ.items() if f and len(w) >= 2} - STOP
+    return _words
+
+
+def _add_word(tok, word: str) -> None:
+    tok.add_word(word, freq=20000)
+    if _words is not None and word not in STOP:
+        _words.add(word)
+    if len(word) >= 5:
+        _long.setdefault(word[:2], set()).add(word)
 
 
 @lru_cache(maxsize=1)
@@ -69,23 +95,31 @@ def add_terms(terms) -> None:
     if new:
         with _lock:
             for w in new:
-                tok.add_word(w, freq=20000)
+                _add_word(tok, w.lower())
                 _added.add(w)
 
 
 def words(text: str) -> list[str]:
-    """Word tokens (search mode: long words also give their parts), lower case, no stop words."""
+    """Word tokens: every word of the tokenizer's dictionary (with the platform's and the records'
+    terms) that occurs in the text, long words and their parts alike, as jieba's search mode gives
+    them; Latin words and numbers whole; lower case, no stop words. Looking the text's 2–4 character
+    substrings up in the dictionary is several times faster than segmenting it."""
     if not text:
         return []
-    tok = _jieba()
+    known = _vocabulary().__contains__
     out = []
-    for w in tok.cut_for_search(text):
-        w = w.strip().lower()
-        if len(w) < 2 and not w.isdigit():
+    for run in _CJK_RUN.findall(text.lower()):
+        if run[0] < "\u4e00":
+            if len(run) >= 2 or run.isdigit():
+                out.append(run)
             continue
-        if w in STOP or not _CJK_RUN.fullmatch(w):
-            continue
-        out.append(w)
+        n = len(run)
+        for size in (2, 3, 4):
+            out.extend(filter(known, [run[i:i + size] for i in range(n - size + 1)]))
+        for i in range(n - 4):
+            for w in _long.get(run[i:i + 2], ()):
+                if run.startswith(w, i):
+                    out.append(w)
     return out
 
 
@@ -106,3 +140,60 @@ def bigrams(text: str) -> list[str]:
 
 def shingles(text: str) -> set[str]:
     return set(bigrams(text))
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """The groups of synonyms.yaml: ``concept`` maps a term (lower case) to its group's first term."""
+
+    concept: dict[str, str]
+    by_prefix: dict[str, tuple[str, ...]]  # first two characters → terms matched as substrings
+    contrasts: tuple[frozenset[str], ...]
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(self.concept)
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> Synonyms:
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).with_name("synonyms.yaml")).read_text(encoding="utf-8"))
+    concept: dict[str, str] = {}
+    prefix: dict[str, list[str]] = {}
+    for group in data["groups"]:
+        head = str(group[0])
+        for term in map(str, group):
+            t = term.lower()
+            if len(t) < 2:  # one character names too many things
+                continue
+            concept[t] = head
+            if not _LATIN_TERM.fullmatch(t):
+                prefix.setdefault(t[:2], []).append(t)
+    contrasts = tuple(frozenset(map(str, c)) for c in data.get("contrasts") or ())
+    return Synonyms(concept, {k: tuple(sorted(v, key=len, reverse=True)) for k, v in prefix.items()}, contrasts)
+
+
+def concepts(text: str) -> dict[str, str]:
+    """Concepts a text names → the first of their terms found in it (lower case). Latin terms match
+    whole words (“EMC”, not inside “EMCS”); Chinese and mixed terms match as substrings."""
+    if not text:
+        return {}
+    syn = synonyms()
+    t = text.lower()
+    out: dict[str, str] = {}
+    for w in _LATIN_WORD.findall(t):
+        c = syn.concept.get(w)
+        if c is not None and c not in out:
+            out[c] = w
+    for key in {t[i:i + 2] for i in range(len(t) - 1)} & syn.by_prefix.keys():
+        for term in syn.by_prefix[key]:
+            if term in t:
+                c = syn.concept[term]
+                if c not in out or len(term) > len(out[c]):
+                    out[c] = term
+    return out
+
+
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9\-\.]*[a-z0-9]|[a-z0-9]")

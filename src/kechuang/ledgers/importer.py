@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import polars as pl
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from . import store
@@ -90,6 +90,8 @@ def import_bytes(
     step("校验数据", 1, 4)
     typed, problems = validate(kind, raw, file=fname, headers=read.columns, today=today,
                                region_resolver=default_region_resolver(scope_root))
+    if kind.advisor and not problems:
+        report.warnings = [*report.warnings, *_advisor(kind.advisor)(typed, fname)]
     allowed = scope_codes(scope_root)
 
     try:
@@ -105,8 +107,18 @@ def import_bytes(
         return report
 
 
+def _transaction(engine):
+    """A new transaction on an engine, or the caller's own on a connection (the records then commit
+    or roll back with the caller's other writes)."""
+    import contextlib
+
+    if isinstance(engine, Connection):
+        return contextlib.nullcontext(engine)
+    return engine.begin()
+
+
 def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_root, username, step):
-    with engine.begin() as conn:
+    with _transaction(engine) as conn:
         step("核对已有记录", 2, 4)
         # region from the enterprise ledger when the row has none
         if kind.region_from_enterprise and kind.region_field and kind.uscc_field:
@@ -195,6 +207,15 @@ def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_ro
             }])
     step("完成", 4, 4)
     return report
+
+
+def _advisor(path: str) -> Callable:
+    """The function a kind names as ``advisor`` ("package.module:function"): (typed frame, file name)
+    → advice texts shown with a successful import (e.g. a demand's quality before publishing)."""
+    import importlib
+
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _refuse_foreign_enterprises(conn, kind: Kind, typed: pl.DataFrame, problems: list, fname: str,

@@ -8,7 +8,10 @@ the row has none), ``fields`` and ``checks`` (``{le: [a, b], message}``: a ≤ b
 Field types: text, uscc, region (a region of the registry, code or name), region_ref (any GB/T 2260
 code, e.g. the other party of a contract), industry (GB/T 4754 code), int, year, money (exact
 decimal, 万元 unless ``unit`` says otherwise), decimal (exact decimal), date, bool, enum (``values``:
-id, label, aliases; files may use the label, an alias or the id; the id is stored).
+id, label, aliases; files may use the label, an alias or the id; the id is stored; or
+``values_from: <id>``, an official vocabulary of ``vocabularies/official.yaml`` shared by kinds).
+``restricted: true`` marks a confidential field (保密信息): shown only to those who may edit the
+record's region (``ledgers.visibility``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import yaml
 from .. import units
 
 KINDS_DIR = Path(__file__).parent / "kinds"
+VOCABULARIES = Path(__file__).parent / "vocabularies" / "official.yaml"
 
 FIELD_TYPES = {"text", "uscc", "region", "region_ref", "industry", "int", "year", "money",
                "decimal", "date", "bool", "enum"}
@@ -61,6 +65,7 @@ class Field:
     default_from: dict | None = None
     default: str | None = None
     not_future: bool = False
+    restricted: bool = False
 
     @property
     def is_money(self) -> bool:
@@ -141,6 +146,7 @@ class Kind:
     region_from_enterprise: bool = False
     checks: tuple[dict, ...] = ()
     validity: "Validity | None" = None
+    advisor: str | None = None
     _by_id: dict = field(default_factory=dict, compare=False, repr=False)
 
     def field(self, field_id: str) -> Field:
@@ -195,9 +201,15 @@ def _load_kind(path: Path) -> Kind:
         ftype = fr.get("type", "text")
         if ftype not in FIELD_TYPES:
             raise KindError(f"{path.name}: 字段“{fr.get('id')}”类型“{ftype}”不支持")
+        raw_values = fr.get("values", ()) or ()
+        if fr.get("values_from"):
+            try:
+                raw_values = vocabularies()[str(fr["values_from"])]
+            except KeyError:
+                raise KindError(f"{path.name}: 字段“{fr.get('id')}”引用了不存在的词表“{fr['values_from']}”") from None
         values = tuple(
             EnumValue(str(v["id"]), str(v["label"]), tuple(str(a) for a in v.get("aliases", ())))
-            for v in fr.get("values", ()) or ()
+            for v in raw_values
         )
         if ftype == "enum" and not values:
             raise KindError(f"{path.name}: 枚举字段“{fr['id']}”缺少 values")
@@ -212,7 +224,7 @@ def _load_kind(path: Path) -> Kind:
             variants=tuple(str(v) for v in fr.get("variants", ()) or ()), values=values,
             note=fr.get("note"), default_from=fr.get("default_from"),
             default=None if fr.get("default") is None else str(fr["default"]),
-            not_future=bool(fr.get("not_future", False)),
+            not_future=bool(fr.get("not_future", False)), restricted=bool(fr.get("restricted", False)),
         ))
     by_id = {f.id: f for f in fields}
     if len(by_id) != len(fields):
@@ -224,7 +236,7 @@ def _load_kind(path: Path) -> Kind:
         year_field=raw.get("year_field"), date_field=raw.get("date_field"),
         region_from_enterprise=bool(raw.get("region_from_enterprise", False)),
         checks=tuple(raw.get("checks", ()) or ()), _by_id=by_id,
-        validity=_validity(path, raw.get("validity"), by_id),
+        validity=_validity(path, raw.get("validity"), by_id), advisor=raw.get("advisor"),
     )
     for ref in (*kind.key, kind.uscc_field, kind.region_field, kind.year_field, kind.date_field):
         if ref is not None and ref not in by_id:
@@ -236,6 +248,17 @@ def _load_kind(path: Path) -> Kind:
             if ref not in by_id:
                 raise KindError(f"{path.name}: 校验规则引用了不存在的字段“{ref}”")
     return kind
+
+
+@lru_cache(maxsize=1)
+def vocabularies() -> dict[str, list[dict]]:
+    """Official vocabularies by id: lists of {id, label, aliases} (docs/vocabularies.md)."""
+    return yaml.safe_load(VOCABULARIES.read_text(encoding="utf-8"))
+
+
+def vocabulary_labels(vocab: str) -> dict[str, str]:
+    """id → label of one official vocabulary."""
+    return {str(v["id"]): str(v["label"]) for v in vocabularies()[vocab]}
 
 
 def _validity(path: Path, raw: Any, by_id: dict) -> Validity | None:

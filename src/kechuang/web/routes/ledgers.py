@@ -20,6 +20,7 @@ from ...ledgers import store
 from ...ledgers.excel_io import display_frame, write_template
 from ...ledgers.importer import import_bytes
 from ...ledgers.kinds import Kind, KindError, all_kinds, get_kind
+from ...ledgers.visibility import editable_codes, redact_frame, redact_records
 from ...limits import limits
 from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, read_upload, render, render_cached, scope_codes
 
@@ -126,7 +127,7 @@ def ledger_export(kind: str, request: Request, session: DbSession, rs: Scope, q:
     k = _kind(kind)
     frame, _ = store.page(session.connection(), k, rs.codes, filters=_filters(k, request), q=q,
                          limit=2_000_000)
-    shown = display_frame(k, frame)
+    shown = display_frame(k, redact_frame(k, frame, editable_codes(rs.user)))
     labels = {f.id: f.header for f in k.fields}
     stamp = dt.date.today().isoformat()
     return xlsx_response({k.name: shown}, f"{k.name}台账-{rs.code or '全部'}-{stamp}.xlsx",
@@ -160,7 +161,7 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
         except ValueError:
             raise HTTPException(status_code=400, detail="筛选条件格式不对")
         cols = _columns(k)
-        rows = _rows_html(k, cols, records)
+        rows = _rows_html(k, cols, redact_records(k, records, editable_codes(rs.user)))
         base = {kk: v for kk, v in request.query_params.items() if kk not in ("after", "page", "sort", "desc")}
         def link(**extra):
             params = {**base, **{kk: v for kk, v in extra.items() if v is not None}}
@@ -237,10 +238,12 @@ def enterprise_page(uscc: str, request: Request, session: DbSession, user: Curre
     if "enterprise" in records:
         profile = records["enterprise"].row(0, named=True)
     sections = []
+    editable = editable_codes(user)
     for kid, frame in records.items():
         if kid == "enterprise":
             continue
         k = kinds[kid]
+        frame = redact_frame(k, frame, editable)
         cols = [f for f in k.fields if f.id not in (k.uscc_field, "name", k.region_field)][:MAX_COLUMNS]
         sort_col = k.date_field or k.year_field
         if sort_col and sort_col in frame.columns:
@@ -308,6 +311,7 @@ def api_ledger_page(kind: str, request: Request, session: DbSession, rs: Scope, 
         total = store.count_where(conn, k, visible, filters=filters)
     except ValueError:
         raise HTTPException(status_code=400, detail="筛选条件格式不对")
+    records = redact_records(k, records, editable_codes(rs.user))
     return LedgerPage(kind=k.id, total=total, next_after=next_after,
                       records=[{f: _json_value(v) for f, v in r.items()} for r in records])
 

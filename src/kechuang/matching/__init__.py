@@ -3,7 +3,8 @@
 named. Contract: ``kechuang match`` (docs/contracts.md §6).
 
 Public API: ``run`` (a MatchRun of results and notes), ``Matcher``, ``read_demands``,
-``read_supplies``, ``stored``, ``MatchInputError``.
+``read_supplies``, ``stored``, ``MatchInputError``; ``quality`` (a demand's flags before publishing) and
+``workflow`` (发榜 → 揭榜 → 评审 → 签约 → 实施 → 验收, the funnel) are modules of their own.
 """
 
 __all__ = ["MatchInputError", "MatchRun", "Matcher", "Result", "read_demands", "read_supplies", "run", "stored"]

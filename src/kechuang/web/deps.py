@@ -28,7 +28,7 @@ NAV = [
     ("/targets", "目标", "targets"),
     ("/ledgers", "台账", "ledgers"),
     ("/programs", "企业培育", "programs"),
-    ("/matching", "技术需求对接", "matching"),
+    ("/matching", "揭榜挂帅", "matching"),
     ("/chains", "产业链", "chains"),
 ]
 

@@ -112,3 +112,11 @@ def test_node_page_shows_supplement_candidates_and_api(client_as, scene):
     yd = client_as("officer", "320903")
     st = {s["node"]: s for s in yd.get("/api/chains/nev/status", params=AS_OF).json()}
     assert st["nev.battery"]["enterprises"] == 1 and st["nev.vehicle"]["status"] == "missing"
+
+
+def test_enterprise_page_names_its_chain_nodes(client_as, scene):
+    c = client_as("officer", "320902")
+    page = c.get(f"/enterprises/{uscc(1)}")
+    assert page.status_code == 200 and 'id="chain-places"' in page.text
+    assert 'data-node="nev.vehicle"' in page.text
+    assert "不在任何产业链节点上" in c.get(f"/enterprises/{uscc(6)}").text

@@ -74,6 +74,15 @@ class Assigner:
                 self.by_code.setdefault(code, []).append(i)
         self.spotter = Spotter(set(self.by_keyword) | set(self.by_exclude))
 
+    @classmethod
+    def for_chains(cls, *chains: Chain) -> "Assigner":
+        """One assigner per set of templates, kept (the tokenizer and indexes are built once)."""
+        key = tuple((c.id, id(c)) for c in chains)
+        got = _ASSIGNERS.get(key)
+        if got is None:
+            got = _ASSIGNERS[key] = cls({c.id: c for c in chains})
+        return got
+
     # -- evidence ---------------------------------------------------------------------------
     def _codes(self, code: str, hits: dict[int, _Hits]) -> None:
         c = normalize_code(code)
@@ -130,6 +139,7 @@ class Assigner:
         for title in patents or []:
             self._text(title, "patent", hits)
         has_product = any(h.product for h in hits.values())
+        product_chains = {self.nodes[i][0].id for i, h in hits.items() if h.product}
         has_text = bool((enterprise.get("main_products") or "").strip()
                         or (enterprise.get("business_scope") or "").strip())
         vetoed_any = any(h.vetoed for h in hits.values())
@@ -152,8 +162,8 @@ class Assigner:
                     continue
             if h.vetoed and not h.product:
                 continue
-            if has_product and not h.product and not h.code:
-                continue  # scope words alone do not beat another node's product evidence
+            if has_product and not h.product and (not h.code or c.id in product_chains):
+                continue  # another node's product evidence beats scope words and codes
             score = 0.0
             evidence = []
             if h.code:
@@ -173,6 +183,9 @@ class Assigner:
                                 -max((len(e["value"]) for e in a.evidence if e["kind"] == "product"), default=0),
                                 a.chain.id, a.node.id))
         return out
+
+
+_ASSIGNERS: dict[tuple, Assigner] = {}
 
 
 def stale(day: dt.date | None, as_of: dt.date) -> bool:

@@ -65,9 +65,12 @@ def decide(session: Session, username: str, uscc: str, chain: Chain, node_id: st
     return row
 
 
-def load(conn, chain_id: str) -> dict[str, list[ChainDecision]]:
-    """Credit code → decisions on this chain."""
-    rows = conn.execute(sa.select(ChainDecision.__table__).where(ChainDecision.chain == chain_id)).all()
+def load(conn, chain_id: str, uscc: str | None = None) -> dict[str, list[ChainDecision]]:
+    """Credit code → decisions on this chain (of one enterprise when ``uscc`` is given)."""
+    q = sa.select(ChainDecision.__table__).where(ChainDecision.chain == chain_id)
+    if uscc:
+        q = q.where(ChainDecision.uscc == uscc)
+    rows = conn.execute(q).all()
     out: dict[str, list] = {}
     for r in rows:
         out.setdefault(r.uscc, []).append(r)

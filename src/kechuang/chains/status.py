@@ -123,7 +123,7 @@ def stored_assignments(conn, chain: Chain, region_codes: set[str] | None, as_of:
         for u, t in certs.filter(valid_on_expr(as_of)).select("uscc", "cert_type").iter_rows():
             held.setdefault(u, set()).add(t)
     verdicts = decisions.load(conn, chain.id)
-    assigner = Assigner({chain.id: chain})
+    assigner = Assigner.for_chains(chain)
     placed: dict[str, list[Assignment]] = {}
     info: dict[str, dict] = {}
     for r in ent.iter_rows(named=True):
@@ -224,3 +224,22 @@ def cached_gaps(engine, view: RegionView):
 
     return cached(("chains.gaps", str(engine.url), view.chain.id, id(view.chain), view.region_code, view.as_of),
                   lambda: supplement(engine, view))
+
+
+def enterprise_places(conn, record: dict, titles: list[str], as_of: dt.date, *,
+                      updated: dt.date | None = None) -> list[Assignment]:
+    """Every chain node one stored enterprise sits on (all chains), officers' verdicts applied."""
+    from . import decisions
+    from .templates import chains
+
+    out: list[Assignment] = []
+    u = record["uscc"]
+    for chain in chains().values():
+        got = Assigner.for_chains(chain).assign(record, titles)
+        for a in got:
+            a.source, a.date = "企业台账", updated
+        got = decisions.apply(chain, u, got, decisions.load(conn, chain.id, u).get(u))
+        for a in got:
+            a.stale = stale(a.date, as_of)
+        out += got
+    return out

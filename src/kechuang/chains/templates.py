@@ -196,8 +196,9 @@ def override_dir() -> Path | None:
     return Path(d) if d else None
 
 
-def load_chains(extra: Path | None = None, *, base: Path = DATA) -> dict[str, Chain]:
+def load_chains(extra: Path | None = None, *, base: Path | None = None) -> dict[str, Chain]:
     """Shipped templates, then the city's copies (same id → the copy wins)."""
+    base = DATA if base is None else base
     chains = load_dir(base) if base.is_dir() else {}
     if extra is not None:
         if not Path(extra).is_dir():

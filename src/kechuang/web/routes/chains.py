@@ -10,7 +10,8 @@ import polars as pl
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, require_edit
+from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, require_edit, templates
+from .ledgers import ENTERPRISE_PANELS
 
 router = APIRouter()
 COLOURS = {"present": "#2e7d32", "weak": "#f9a825", "missing": "#c62828"}
@@ -238,3 +239,25 @@ def api_supplement(chain_id: str, request: Request, rs: Scope, as_of: str | None
 
     view = _view(request, rs, _chain(chain_id), _day(as_of))
     return [g.as_dict() for g in cached_gaps(request.app.state.engine, view)]
+
+
+def chain_places(request: Request, uscc: str, records: dict) -> list[dict]:
+    """The enterprise page's panel: the chain nodes this enterprise sits on, with evidence."""
+    from ...chains.status import enterprise_places
+
+    ent = records.get("enterprise")
+    if ent is None or not ent.height:
+        return []
+    ip = records.get("ip")
+    titles = ([t for t, s in ip.select("title", "status").iter_rows() if s != "lapsed"]
+              if ip is not None and ip.height else [])
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        places = enterprise_places(conn, ent.row(0, named=True), titles, dt.date.today())
+    return [{"chain": a.chain, "node": a.node, "confidence": a.confidence, "evidence": _evidence_text(a.evidence),
+             "manual": a.manual} for a in places]
+
+
+templates.env.globals["chain_places"] = chain_places
+if "chains/enterprise_panel.html" not in ENTERPRISE_PANELS:
+    ENTERPRISE_PANELS.append("chains/enterprise_panel.html")

@@ -53,11 +53,22 @@ def register(app: typer.Typer) -> None:
         else:
             console.print("[green]已有台账数据,跳过生成(使用 --force 重新生成)[/]")
         run(["targets", "demo"])
+        _seed_matching(city_code)
         run(["evaluate", "--region", city_code, "--program", "all", "--format", "summary"])
         _warm_dashboards()
         with db.session_scope() as s:
             users = ensure_demo_users(s)
         _print_logins(users, DEMO_PASSWORD)
+
+
+def _seed_matching(city_code: str) -> None:
+    from .. import db
+    from ..matching.demo import seed
+
+    with console.status("揭榜挂帅演示：技术需求、技术供给与流程……"):
+        counts = seed(db.get_engine(), city_code)
+    console.print(f"揭榜挂帅演示：{counts['demands']} 条技术需求、{counts['supplies']} 条技术供给、"
+                  f"{counts['signed']} 项已签约")
 
 
 def _warm_dashboards() -> None:

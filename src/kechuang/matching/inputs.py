@@ -53,11 +53,18 @@ def stored(engine, region_codes: set[str] | None, as_of: dt.date) -> tuple[list[
     """(demands of the given regions — None: all —, every stored supply, credit codes holding a
     高新技术企业 certificate valid on ``as_of`` by the certification ledger's one validity rule)."""
     from ..ledgers import load_frame
-    from ..ledgers.validity import valid_on_expr
 
     demands = records(load_frame(engine, "demand", region_codes), "demand")
     supplies = records(load_frame(engine, "supply"), "supply")
-    certs = load_frame(engine, "certification")
-    hnte = set(certs.filter((pl.col("cert_type") == "hnte") & valid_on_expr(as_of))
+    return demands, supplies, hnte_holders(engine, as_of)
+
+
+def hnte_holders(engine, as_of: dt.date, usccs: list[str] | None = None) -> set[str]:
+    """Credit codes (all, or among ``usccs``) holding a 高新技术企业 certificate valid on ``as_of``,
+    by the certification ledger's one validity rule."""
+    from ..ledgers import load_frame
+    from ..ledgers.validity import valid_on_expr
+
+    certs = load_frame(engine, "certification", usccs=usccs)
+    return set(certs.filter((pl.col("cert_type") == "hnte") & valid_on_expr(as_of))
                .get_column("uscc").drop_nulls().to_list()) if certs.height else set()
-    return demands, supplies, hnte

@@ -256,9 +256,9 @@ def apply(session: Session, user, demand_no: str, *, on: dt.date, region_codes: 
 
 def _gates(conn, d: dict, s: dict, on: dt.date) -> list[dict]:
     from .engine import Matcher
-    from .inputs import stored
+    from .inputs import hnte_holders
 
-    _, _, hnte = stored(conn, set(), on)
+    hnte = hnte_holders(conn, on, [s["uscc"]] if s.get("uscc") else [])
     return Matcher([s], hnte_usccs=hnte).gates(d, s, on)
 
 
@@ -316,7 +316,7 @@ def sign(session: Session, user, bid_id: int, *, on: dt.date, region_codes: set[
     _ledger_write(session, user, "tech_contract", contract, "揭榜签约")
     coop_no = None
     if s.get("owner_type") in ACADEMIC and d.get("uscc"):
-        coop_no = f"JB-{d['demand_no']}-{bid.id}"
+        coop_no = contract_no
         _ledger_write(session, user, "cooperation", {
             "coop_no": coop_no, "uscc": d["uscc"], "name": d.get("publisher") or "", "region_code": d["region_code"],
             "institution": bid.solver, "topic": d["title"],

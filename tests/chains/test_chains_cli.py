@@ -79,6 +79,7 @@ def test_status_prints_every_node_with_the_deciding_rule(tmp_path, engine, chain
     assert "55,000" in got["nev.vehicle"]["reason"]
     assert got["nev.motor"]["status"] == "weak" and got["nev.motor"]["enterprises"] == 2
     assert got["nev.battery"]["status"] == "missing" and got["nev.battery"]["enterprises"] == 0
+    assert got["nev.parts"]["enterprises"] == 2  # a node counts the enterprises of the nodes under it
     # 链主: scale within the node, two local motor makers upstream; the 高企 ranks first
     assert got["nev.vehicle"]["leaders"] == [uscc(2), uscc(1)]
     assert got["nev.motor"]["leaders"] == []  # upstream nodes have no 链主

@@ -63,8 +63,10 @@ def test_node_page_confirm_and_correct_are_kept_and_audited(client_as, scene, en
     got = {a["uscc"]: a for a in c.get("/api/chains/nev/nodes/nev.motor/enterprises", params=AS_OF).json()}
     assert set(got) == {uscc(5)}
     assert got[uscc(5)]["evidence"][0]["kind"] == "manual" and got[uscc(5)]["confidence"] == 1
-    parts = c.get("/api/chains/nev/nodes/nev.parts/enterprises", params=AS_OF).json()
-    assert [a["uscc"] for a in parts] == [uscc(4)] and parts[0]["evidence"][0]["kind"] == "manual"
+    # 关键零部件 counts its own enterprises and those of the nodes under it (戊 via 驱动电机)
+    parts = {a["uscc"]: a for a in c.get("/api/chains/nev/nodes/nev.parts/enterprises", params=AS_OF).json()}
+    assert set(parts) == {uscc(4), uscc(5)} and parts[uscc(4)]["evidence"][0]["kind"] == "manual"
+    assert parts[uscc(4)]["node"] == "nev.parts" and parts[uscc(5)]["node"] == "nev.motor"
     # recomputation (a re-import of the ledger) keeps the verdicts
     from kechuang.ledgers import import_file
 

@@ -160,13 +160,19 @@ def build_view(chain: Chain, region_code: str | None, as_of: dt.date, placed: di
                info: dict[str, dict]) -> RegionView:
     crit = criteria()
     titles = set(crit.get("titles") or [])
-    members: dict[str, list[Assignment]] = {n.id: [] for n in chain.nodes}
+    members: dict[str, dict[str, Assignment]] = {n.id: {} for n in chain.nodes}
+    parents = {n.id: n.parent for n in chain.nodes}
     for got in placed.values():
         for a in got:
-            members[a.node.id].append(a)
+            nid = a.node.id
+            while nid:  # a node counts the enterprises of the nodes under it
+                have = members[nid].get(a.uscc)
+                if have is None or have.confidence < a.confidence:
+                    members[nid][a.uscc] = a
+                nid = parents.get(nid)
     nodes: list[NodeStatus] = []
     for n in chain.nodes:
-        ms = sorted(members[n.id], key=lambda a: (-(info[a.uscc]["revenue"] or 0), a.uscc))
+        ms = sorted(members[n.id].values(), key=lambda a: (-(info[a.uscc]["revenue"] or 0), a.uscc))
         stats = {"enterprises": len(ms),
                  "revenue": sum((info[a.uscc]["revenue"] or Decimal(0) for a in ms), Decimal(0)),
                  "certified": sum(1 for a in ms if info[a.uscc]["titles"] & titles)}
@@ -186,23 +192,21 @@ def _leaders(nodes: list[NodeStatus], upstream: set[str], info: dict[str, dict],
     for ns in nodes:
         if ns.layer not in c["layers"] or not ns.members or ns.revenue <= 0:
             continue
+        ranked = sorted(ns.members, key=lambda a: (-(info[a.uscc]["revenue"] or 0), a.uscc))
+        rank = {a.uscc: k for k, a in enumerate(ranked, 1)}
         cands = []
         for a in ns.members:
-            if a.uscc in upstream:
-                suppliers = len(upstream - {a.uscc})
-            else:
-                suppliers = len(upstream)
+            suppliers = len(upstream - {a.uscc})
             rev = info[a.uscc]["revenue"] or Decimal(0)
-            share = float(rev / ns.revenue) if ns.revenue else 0.0
-            if rev < c["revenue"] or share < c["revenue_share"] or suppliers < c["upstream_suppliers"]:
+            if rev < c["revenue"] or rank[a.uscc] > c["revenue_rank"] or suppliers < c["upstream_suppliers"]:
                 continue
             got = sorted(info[a.uscc]["titles"] & set(c["titles"]))
-            cands.append((len(got), rev, a.uscc, share, suppliers, got))
+            cands.append((len(got), rev, a.uscc, rank[a.uscc], suppliers, got))
         cands.sort(key=lambda x: (-x[0], -x[1], x[2]))
-        for n_t, rev, u, share, suppliers, got in cands[: c["top"]]:
+        for n_t, rev, u, k, suppliers, got in cands[: c["top"]]:
             ns.leaders.append(u)
-            ns.leader_reasons[u] = (f"销售收入 {_num(rev)} 万元(≥ {_num(c['revenue'])})，占本节点 {share:.0%}"
-                                    f"(≥ {c['revenue_share']:.0%})；本地上游企业 {suppliers} 家(≥ {c['upstream_suppliers']})"
+            ns.leader_reasons[u] = (f"销售收入 {_num(rev)} 万元(≥ {_num(c['revenue'])})，本节点第 {k} 名"
+                                    f"(前 {c['revenue_rank']} 名)；本地上游企业 {suppliers} 家(≥ {c['upstream_suppliers']})"
                                     + (f"；资质：{'、'.join(labels.get(t, t) for t in got)}" if got else ""))
 
 

@@ -15,10 +15,10 @@ from kechuang.ledgers import import_file
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "matching"))
 
 from helpers_matching import SUPPLIES, SUPPLY_HEADER, write_csv  # noqa: E402
+from test_browser_targets_officer import PASSWORD, _login  # noqa: E402
 from test_matching_workflow import GOOD, HEADER  # noqa: E402
 
 pytestmark = pytest.mark.browser
-PASSWORD = "browser-pass-9"
 
 
 def test_officer_publishes_takes_bid_reviews_and_signs(live_server, page, engine, tmp_path):
@@ -26,11 +26,7 @@ def test_officer_publishes_takes_bid_reviews_and_signs(live_server, page, engine
     assert import_file(engine, "supply", write_csv(tmp_path / "s.csv", SUPPLY_HEADER, SUPPLIES)).ok
     with db.session_scope(engine) as s:
         add_user(s, "xinwu", PASSWORD, "officer", "320214", "新吴区科技局")
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "xinwu")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    _login(page, live_server, "xinwu")
 
     page.goto(f"{live_server}/matching")
     with page.expect_navigation():

@@ -20,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 LABELS = Path(__file__).parent / "data" / "chains_labelled.csv"
+HOLDOUT = Path(__file__).parent / "data" / "chains_holdout.csv"  # labelled without running the engine
 
 
 def read_labels(path: Path = LABELS) -> tuple[dict[str, dict], dict[str, set[tuple[str, str]]], set[str]]:
@@ -95,19 +96,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--show", type=int, default=0, help="list up to N disagreements of the engine")
     args = ap.parse_args()
-    res = run()
-    ents, gold, look = read_labels()
-    print(f"labelled set: {len(ents)} enterprises, {sum(len(g) for g in gold.values())} node labels, "
-          f"{len(look)} look-alikes")
-    names = list(next(iter(res.values())))
-    print(f"{'measure':<30}" + "".join(f"{k:>22}" for k in res))
-    for m in names:
-        print(f"{m:<30}" + "".join(f"{res[k][m]:>22.3f}" for k in res))
+    for path in (LABELS, HOLDOUT):
+        if not path.exists():
+            continue
+        res = run(path)
+        ents, gold, look = read_labels(path)
+        print(f"\n{path.name}: {len(ents)} enterprises, {sum(len(g) for g in gold.values())} node labels, "
+              f"{len(look)} look-alikes")
+        names = list(next(iter(res.values())))
+        print(f"{'measure':<30}" + "".join(f"{k:>22}" for k in res))
+        for m in names:
+            print(f"{m:<30}" + "".join(f"{res[k][m]:>22.3f}" for k in res))
     if args.show:
         from kechuang.chains.templates import load_chains
 
         place = engine(load_chains())
         shown = 0
+        ents, gold, look = read_labels(HOLDOUT if HOLDOUT.exists() else LABELS)
         for u, e in ents.items():
             p = place(e)
             if p != gold[u] and shown < args.show:

@@ -74,3 +74,18 @@ def test_chain_filter(assigner):
     e = {"uscc": "9", "main_products": "动力电池、储能电池"}
     assert {a.chain.id for a in assigner.assign(e)} == {"nev", "storage"}
     assert {a.chain.id for a in assigner.assign(e, chain="storage")} == {"storage"}
+
+
+def test_what_a_product_is_for_is_not_what_it_is(assigner):
+    assert nodes(assigner, main_products="电动客车用驱动电机") == ["nev.motor"]
+    assert nodes(assigner, main_products="驱动电机，用于纯电动汽车") == ["nev.motor"]
+
+
+def test_a_compound_names_its_head(assigner):
+    # 纯电动汽车电机控制器 is a motor controller, not a vehicle
+    assert nodes(assigner, main_products="纯电动汽车电机控制器") == ["nev.motor"]
+
+
+def test_traded_goods_are_not_products(assigner):
+    assert nodes(assigner, industry_code="F5179", main_products="动力电池、电池包批发") == []
+    assert nodes(assigner, main_products="动力电池生产、批发") == ["nev.battery"]

@@ -10,6 +10,7 @@ product text that speaks to any node; product evidence always ranks first."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from .templates import Chain, Node, normalize_code
@@ -24,6 +25,9 @@ W_PATENT = 0.1           # per patent title naming a keyword, at most 0.2
 FALLBACK = 0.5           # a keyword found only across word boundaries counts half
 PLACE = 0.3              # confidence needed to place an enterprise on a node
 STALE_DAYS = 365
+APPLICATION = re.compile(r"用于|应用于|适用于|配套于|供应给|面向")
+TRADE = re.compile(r"批发|零售|贸易|经销|代理销售|进出口")
+MAKING = re.compile(r"制造|生产|加工|研发|设计|组装")
 
 
 @dataclass
@@ -100,9 +104,35 @@ class Assigner:
             if not h.code:
                 h.code, h.code_value = "shared", code
 
+    def _product_spans(self, clause: str, spans: list, trade: bool = False) -> list:
+        """What a product item names, not what it is for or that it is traded: words after 用于 /
+        before 用 (application), words of a 批发 / 贸易 item, and modifiers before a head word of
+        another node (BMS模拟前端芯片 is a chip) are dropped."""
+        m = APPLICATION.search(clause)
+        cut = m.start() if m else len(clause)
+        keep = []
+        trade = trade or bool(TRADE.search(clause))
+        for sp in spans:
+            w, st, en, _ = sp
+            if st >= cut or (clause[en:en + 1] == "用" and clause[en:en + 2] != "用于" and en + 1 < len(clause)):
+                continue
+            if trade and not TRADE.search(w):
+                continue
+            keep.append(sp)
+        if len(keep) > 1:
+            last = keep[-1]
+            head = set(self.by_keyword.get(last[0], []))
+            keep = [sp for sp in keep if sp[2] > last[1] or sp is last
+                    or set(self.by_keyword.get(sp[0], [])) & head or sp[0] in self.by_exclude]
+        return keep
+
     def _text(self, text: str, kind: str, hits: dict[int, _Hits]) -> None:
+        # a products field that names trading and no making: the words are goods traded
+        trade = kind == "product" and bool(TRADE.search(text or "")) and not MAKING.search(text or "")
         for clause in clauses(text):
             spans = self.spotter.spans(clause)
+            if kind != "scope":
+                spans = self._product_spans(clause, spans, trade)
             vetoed = {i for w, *_ in spans for i in self.by_exclude.get(w, [])}
             named = set()
             for w, _s, _e, whole in spans:

@@ -40,6 +40,7 @@ def test_matcher_at_least_the_bigram_tfidf_baseline(ev, matched):
     assert m.recall >= base.recall
     assert m.ndcg >= base.ndcg
     assert m.p1 >= base.p1
+    assert m.lookalike >= base.lookalike  # answers above the look-alikes written for each demand
 
 
 def test_matcher_beats_word_only_bm25(ev, matched):

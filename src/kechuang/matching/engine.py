@@ -24,10 +24,11 @@ DEMAND_TEXT = ("title", "keywords", "indicators", "description")
 SUPPLY_TEXT = ("title", "keywords", "description")
 DEMAND_LABELS = {"title": "需求名称", "keywords": "关键词", "indicators": "技术指标", "description": "需求描述"}
 SUPPLY_LABELS = {"title": "名称", "keywords": "关键词", "description": "简介"}
-MIN_SCORE = 0.02  # below this a supply is not relevant to the demand
+MIN_SCORE = 0.01  # below this a supply is not relevant to the demand
+CODES_AFTER = 0.02  # field and industry codes count once the texts share this much
 DUPLICATE_JACCARD = 0.85
 W_NGRAMS, W_WORDS, W_CODES = 0.7, 0.3, 0.15
-CONCEPT_WEIGHT = 3  # a concept counts as this many bigrams
+CONCEPT_WEIGHT = 5  # a concept counts as this many bigrams (twice that when the title names it)
 LOOKALIKE = 0.6  # score factor of a supply naming a contrasting concept and not the demand's
 NEAR_MISS_WINDOW = 3  # a gate-failing supply among the first 3K by score is a near miss
 
@@ -226,7 +227,7 @@ class Matcher:
         if parts:
             code /= parts
             # codes confirm the text; on their own they do not make a supply relevant
-            return np.clip((text + W_CODES * code * (text > MIN_SCORE)) / (1 + W_CODES), 0, 1)
+            return np.clip((text + W_CODES * code * (text > CODES_AFTER)) / (1 + W_CODES), 0, 1)
         return np.clip(text, 0, 1)
 
     def _lookalike(self, dcon: dict[str, str]) -> np.ndarray:
@@ -417,9 +418,11 @@ def _evidence(texts: dict[str, str], term: str) -> tuple[str, str, str] | None:
 
 
 def _ngram_doc(heads: list[str], rest: list[str], concepts: dict[str, str]) -> list[str]:
-    """Bigrams of the title (twice) and of the other texts, and each concept as CONCEPT_WEIGHT tokens."""
+    """Bigrams of the title and of the other texts, and concepts as CONCEPT_WEIGHT tokens each;
+    the title (it names the need) counts twice."""
     out = [g for t in heads for g in T.bigrams(t)] * 2 + [g for t in rest for g in T.bigrams(t)]
-    out += [f"§{c}" for c in concepts for _ in range(CONCEPT_WEIGHT)]
+    titled = T.concepts("\n".join(heads))
+    out += [f"§{c}" for c in concepts for _ in range(CONCEPT_WEIGHT * (1 + (c in titled)))]
     return out
 
 

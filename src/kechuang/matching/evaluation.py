@@ -137,6 +137,7 @@ class Scores:
     demands: int = 0
     violations: int | None = None
     near_miss_share: float | None = None
+    lookalike: float | None = None  # share of (answer, look-alike) pairs ordered right
     per_demand: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
@@ -185,10 +186,46 @@ def evaluate_matcher(ev: EvalSet, supplies: list[dict] | None = None) -> tuple[S
         results.extend(res)
         ranked[d["demand_no"]] = [r.supply for r in sorted((r for r in res if r.rank), key=lambda r: r.rank)]
         misses[d["demand_no"]] = {r.supply for r in res if r.status == "near_miss"}
-    return score_rankings("matcher", ev, ranked, misses, supplies), results
+    out = score_rankings("matcher", ev, ranked, misses, supplies)
+    out.lookalike = lookalike_order(ev, m.scores, m.supplies)
+    return out, results
+
+
+def lookalike_order(ev: EvalSet, scores: Callable[[dict], np.ndarray], supplies: list[dict] | None = None) -> float:
+    """Share of (answer, look-alike) pairs of a demand — a grade-2 supply and one judged 0 — in which
+    the answer scores higher, gates aside."""
+    pos = {s["supply_no"]: i for i, s in enumerate(supplies or ev.supplies)}
+    right = total = 0
+    for d in ev.demands:
+        labels = ev.labels.get(d["demand_no"], {})
+        answers = [pos[s] for s, g in labels.items() if g == 2]
+        lookalikes = [pos[s] for s, g in labels.items() if g == 0]
+        if not answers or not lookalikes:
+            continue
+        sc = scores(d)
+        for a in answers:
+            for b in lookalikes:
+                total += 1
+                right += sc[a] > sc[b]
+    return right / total
 
 
 # ---------------------------------------------------------------------------- baselines
+def tfidf_scorer(ev: EvalSet) -> Callable[[dict], np.ndarray]:
+    from .engine import TfidfCosine
+
+    index = TfidfCosine([char_bigrams(supply_text(s)) for s in ev.supplies])
+    return lambda d: index.scores(char_bigrams(demand_text(d)))
+
+
+def word_bm25_scorer(ev: EvalSet) -> Callable[[dict], np.ndarray]:
+    from . import text as T
+    from .engine import BM25
+
+    index = BM25([T.words(supply_text(s)) for s in ev.supplies])
+    return lambda d: index.scores(T.words(demand_text(d)))
+
+
 def supply_text(s: dict) -> str:
     return "\n".join(str(s.get(f) or "") for f in ("title", "keywords", "description"))
 
@@ -220,18 +257,15 @@ def gated_ranking(ev: EvalSet, scores: Callable[[dict], np.ndarray], supplies: l
     return ranked
 
 
-def tfidf_baseline(ev: EvalSet) -> Scores:
-    from .engine import TfidfCosine
+def _baseline(name: str, ev: EvalSet, scores: Callable[[dict], np.ndarray]) -> Scores:
+    out = score_rankings(name, ev, gated_ranking(ev, scores, ev.supplies))
+    out.lookalike = lookalike_order(ev, scores)
+    return out
 
-    index = TfidfCosine([char_bigrams(supply_text(s)) for s in ev.supplies])
-    ranked = gated_ranking(ev, lambda d: index.scores(char_bigrams(demand_text(d))), ev.supplies)
-    return score_rankings("bigram TF-IDF + gates", ev, ranked)
+
+def tfidf_baseline(ev: EvalSet) -> Scores:
+    return _baseline("bigram TF-IDF + gates", ev, tfidf_scorer(ev))
 
 
 def word_bm25_baseline(ev: EvalSet) -> Scores:
-    from . import text as T
-    from .engine import BM25
-
-    index = BM25([T.words(supply_text(s)) for s in ev.supplies])
-    ranked = gated_ranking(ev, lambda d: index.scores(T.words(demand_text(d))), ev.supplies)
-    return score_rankings("word BM25 + gates", ev, ranked)
+    return _baseline("word BM25 + gates", ev, word_bm25_scorer(ev))

@@ -25,6 +25,12 @@ def public(rec: dict) -> dict:
         out["gaps"] = [{k: v for k, v in g.items() if not k.startswith("_")} for g in out["gaps"]]
     return out
 
+# words added to a condition's or gap's text (also used by the column-wise writer, jsonl.py)
+REVIEW = "（接近临界值，建议人工复核）"
+INDICATOR_REVIEW = "（接近分档临界值，建议人工复核）"
+FLIP_PASS = "（仅此一项即可使结果变为符合）"
+FLIP_NOT_FAIL = "（仅此一项即可不再不符合，其余待专家评定）"
+
 OP_WORDS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 
 
@@ -92,7 +98,7 @@ def record(plan: Plan, row: dict) -> dict:
         threshold = _num(cp.threshold_const) if not cp.has_threshold_col else _num(row.get(f"{it.id}.threshold"))
         text = it.text
         if row.get(f"{it.id}.review"):
-            text += "（接近临界值，建议人工复核）"
+            text += REVIEW
         out["conditions"].append({"id": it.id, "text": text, "value": value, "op": cp.op or None,
                                   "threshold": threshold, "result": res, "cite": it.cite})
         if res == "unknown":
@@ -102,7 +108,7 @@ def record(plan: Plan, row: dict) -> dict:
         pts = _num(row.get(f"{it.id}.points"))
         if ip.ranged:
             pts = [pts, _num(row.get(f"{it.id}.points_max"))]
-        text = it.text + ("（接近分档临界值，建议人工复核）" if row.get(f"{it.id}.review") else "")
+        text = it.text + (INDICATOR_REVIEW if row.get(f"{it.id}.review") else "")
         out["conditions"].append({"id": it.id, "text": text, "value": pts, "op": "points", "threshold": None,
                                   "result": None, "cite": it.cite})
     out["gaps"] = gaps_for(plan, row)
@@ -143,8 +149,7 @@ def gaps_for(plan: Plan, row: dict) -> list[dict]:
     items.sort(key=lambda g: (not g["_flip"], g["_cost"]))
     for g in items:
         if g["_flip"]:
-            g["text"] += ("（仅此一项即可使结果变为符合）" if g["_flip_to"] == 1
-                          else "（仅此一项即可不再不符合，其余待专家评定）")
+            g["text"] += FLIP_PASS if g["_flip_to"] == 1 else FLIP_NOT_FAIL
         g["_item"] = g.pop("_src")  # which condition or indicator the gap belongs to (not in the contract)
         del g["_flip"], g["_flip_to"], g["_cost"]
     return items

@@ -278,6 +278,12 @@ def render(template: str, values: dict) -> str:
     return _PLACE.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
 
 
+def template_parts(template: str) -> list[tuple[str, str | None]]:
+    """(literal text, placeholder name or None) pairs, in order: ``render`` read ahead."""
+    pieces = _PLACE.split(template)
+    return [(pieces[i], pieces[i + 1] if i + 1 < len(pieces) else None) for i in range(0, len(pieces), 2)]
+
+
 def default_text(field_id: str, current, needed, delta) -> str:
     f = fields().get(field_id)
     label = f.full_label if f else field_id

@@ -88,19 +88,18 @@ class Writer:
 
 
 class JsonlWriter(Writer):
-    """One JSON object per enterprise and program (the keys of the ``evaluate`` contract)."""
+    """One JSON object per enterprise and program (the keys of the ``evaluate`` contract),
+    built column-wise (``jsonl.py``)."""
 
     def __init__(self, stream: IO[str]):
         self.stream = stream
 
     def add(self, results: Results) -> None:
-        from .explain import public, records
+        from .jsonl import write_lines
 
-        dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-        lines = [dumps(public(r)) for r in records(results)]
-        if lines:
-            self.stream.write("\n".join(lines) + "\n")
-        self.rows += len(lines)
+        for res in results.values():
+            for plan, df in res.parts:
+                self.rows += write_lines(plan, df, self.stream)
 
 
 class ParquetWriter(Writer):

@@ -23,6 +23,13 @@ def _chains_or_exit(chain: str | None):
         fail(str(exc))
 
 
+def _start(format: str, as_of: str | None) -> dt.date:
+    """The day to judge on, after refusing an output format other than jsonl."""
+    if format != "jsonl":
+        fail(f"不支持的输出格式“{format}”，可选 jsonl")
+    return date_or_exit(as_of)
+
+
 def _jsonl(rows) -> None:
     out = sys.stdout
     for r in rows:
@@ -38,9 +45,7 @@ def assign_cmd(
     as_of: str = typer.Option(None, "--as-of", help="对照日期 YYYY-MM-DD(判断是否过期；默认今天)"),
 ) -> None:
     """企业上链：每家企业所在的产业链节点、置信度与证据 Place enterprises on chain nodes."""
-    if format != "jsonl":
-        fail(f"不支持的输出格式“{format}”，可选 jsonl")
-    day = date_or_exit(as_of)
+    day = _start(format, as_of)
     selected = _chains_or_exit(chain)
     from .assign import Assigner, stale
     from .inputs import ChainInputError, read_enterprises, read_patents
@@ -78,9 +83,7 @@ def status_cmd(
     as_of: str = typer.Option(None, "--as-of", help="对照日期 YYYY-MM-DD(资质有效期、是否过期；默认今天)"),
 ) -> None:
     """产业链节点强弱：每个节点 present / weak / missing、企业数、链主候选与判定依据 Node status of a region."""
-    if format != "jsonl":
-        fail(f"不支持的输出格式“{format}”，可选 jsonl")
-    day = date_or_exit(as_of)
+    day = _start(format, as_of)
     code = region_code_or_exit(region)
     selected = _chains_or_exit(chain)
     from .. import db

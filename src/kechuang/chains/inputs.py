@@ -9,9 +9,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from ..ledgers.excel_io import read_path
 from ..ledgers.kinds import Kind, get_kind
-from ..ledgers.validate import validate
 
 class ChainInputError(ValueError):
     """A bad input file; ``problems`` are Chinese texts naming file, row, column and value."""
@@ -29,13 +27,12 @@ def input_kind() -> Kind:
 
 
 def _read(kind: Kind, path: Path, today: dt.date | None) -> list[dict]:
-    res = read_path(kind, path)
-    if res.problems or res.frame is None:
-        raise ChainInputError([p.text() for p in res.problems])
-    typed, problems = validate(kind, res.frame, file=Path(path).name, headers=res.columns, today=today)
-    if problems:
-        raise ChainInputError([p.text() for p in problems])
-    return typed.select([c for c in kind.field_ids if c in typed.columns]).to_dicts()
+    from ..matching.inputs import MatchInputError, read_records
+
+    try:
+        return read_records(path, kind, today=today)
+    except MatchInputError as exc:
+        raise ChainInputError(exc.problems) from None
 
 
 def read_enterprises(path: str | Path, *, today: dt.date | None = None) -> list[dict]:

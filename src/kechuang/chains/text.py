@@ -4,7 +4,6 @@ the fallback when the tokenizer cut a keyword apart. Exclusion terms veto per cl
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 
@@ -20,15 +19,9 @@ def tokenizer(vocabulary: frozenset[str]):
         with _lock:
             tok = _tokenizers.get(vocabulary)
             if tok is None:
-                import warnings
+                from ..matching.text import new_tokenizer
 
-                with warnings.catch_warnings():  # jieba 0.42 has old-style regex escapes
-                    warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
-                    import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
-                tok.initialize()
+                tok = new_tokenizer()
                 for w in sorted(vocabulary, key=len):
                     tok.add_word(w, freq=10 ** 5 * len(w))
                 _tokenizers[vocabulary] = tok

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from ..ledgers.excel_io import read_path
-from ..ledgers.kinds import get_kind
+from ..ledgers.kinds import Kind, get_kind
 from ..ledgers.validate import validate
 
 
@@ -22,23 +22,23 @@ class MatchInputError(ValueError):
         self.problems = problems
 
 
-def records(frame: pl.DataFrame, kind: str) -> list[dict]:
+def records(frame: pl.DataFrame, kind: str | Kind) -> list[dict]:
     """Typed frame → one dict per record (field id → value; Decimal, date, bool or text)."""
-    ids = get_kind(kind).field_ids
+    ids = (kind if isinstance(kind, Kind) else get_kind(kind)).field_ids
     return frame.select([c for c in ids if c in frame.columns]).to_dicts()
 
 
-def read_records(path: str | Path, kind: str, *, today: dt.date | None = None) -> list[dict]:
-    """Every record of a demand (``kind="demand"``) or supply file; MatchInputError with every
+def read_records(path: str | Path, kind: str | Kind, *, today: dt.date | None = None) -> list[dict]:
+    """Every record of a file of a ledger kind (demand, supply, …); MatchInputError with every
     problem when any row is bad (nothing is half-read)."""
-    k = get_kind(kind)
+    k = kind if isinstance(kind, Kind) else get_kind(kind)
     res = read_path(k, path)
     if res.problems or res.frame is None:
         raise MatchInputError([p.text() for p in res.problems])
     typed, problems = validate(k, res.frame, file=Path(path).name, headers=res.columns, today=today)
     if problems:
         raise MatchInputError([p.text() for p in problems])
-    return records(typed, kind)
+    return records(typed, k)
 
 
 def read_demands(path: str | Path, **kw) -> list[dict]:

@@ -28,20 +28,26 @@ STOP = frozenset("""的 了 和 与 及 或 等 在 对 为 以 于 是 有 将 
  以下 不低于 不少于 不高于 小于 大于""".split())
 
 
+def new_tokenizer():
+    """A fresh jieba tokenizer with its main dictionary loaded (jieba imported quietly)."""
+    import warnings
+
+    with warnings.catch_warnings():  # jieba 0.42 has old-style regex escapes
+        warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+        import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
 def _jieba():
     global _tokenizer
     if _tokenizer is None:
         with _lock:
             if _tokenizer is None:
-                import warnings
-
-                with warnings.catch_warnings():  # jieba 0.42 has old-style regex escapes
-                    warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
-                    import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
-                tok.initialize()
+                tok = new_tokenizer()
                 for word in (*platform_vocabulary(), *(t for t in synonyms().terms if _CJK_WORD.fullmatch(t))):
                     _add_word(tok, word)
                 _tokenizer = tok

@@ -46,7 +46,7 @@ def assign_cmd(
 ) -> None:
     """企业上链：每家企业所在的产业链节点、置信度与证据 Place enterprises on chain nodes."""
     day = _start(format, as_of)
-    selected = _chains_or_exit(chain)
+    _chains_or_exit(chain)
     from .assign import Assigner, stale
     from .inputs import ChainInputError, read_enterprises, read_patents
 
@@ -66,10 +66,12 @@ def assign_cmd(
             err_console.print(p, highlight=False, markup=False)
         raise typer.Exit(2)
     when = dt.date.fromtimestamp(input.stat().st_mtime)
-    assigner = Assigner(selected)
+    from .templates import chains
+
+    assigner = Assigner.for_chains(*chains().values())
     out = []
     for r in rows:
-        for a in assigner.assign(r, titles.get(r["uscc"])):
+        for a in assigner.assign(r, titles.get(r["uscc"]), chain=chain):
             a.source, a.date, a.stale = f"文件:{input.name}", when, stale(when, day)
             out.append(a.as_dict())
     _jsonl(out)

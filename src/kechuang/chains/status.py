@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import yaml
 
 from .assign import Assigner, Assignment, stale
-from .templates import LAYERS, Chain, override_dir
+from .templates import LAYERS, Chain, chains, override_dir
 
 STATUS_NAMES = {"present": "强", "weak": "弱", "missing": "缺"}
 COND_TEXT = {"enterprises": ("企业", "家"), "revenue": ("销售收入合计", "万元"), "certified": ("有效资质企业", "家")}
@@ -123,12 +123,12 @@ def stored_assignments(conn, chain: Chain, region_codes: set[str] | None, as_of:
         for u, t in certs.filter(valid_on_expr(as_of)).select("uscc", "cert_type").iter_rows():
             held.setdefault(u, set()).add(t)
     verdicts = decisions.load(conn, chain.id)
-    assigner = Assigner.for_chains(chain)
+    assigner = Assigner.for_chains(*chains().values())  # one placement for every page and command
     placed: dict[str, list[Assignment]] = {}
     info: dict[str, dict] = {}
     for r in ent.iter_rows(named=True):
         u = r["uscc"]
-        got = assigner.assign(r, titles.get(u))
+        got = assigner.assign(r, titles.get(u), chain=chain.id)
         when = updated.get(u)
         for a in got:
             a.source, a.date, a.stale = "企业台账", when, stale(when, as_of)
@@ -234,12 +234,12 @@ def enterprise_places(conn, record: dict, titles: list[str], as_of: dt.date, *,
                       updated: dt.date | None = None) -> list[Assignment]:
     """Every chain node one stored enterprise sits on (all chains), officers' verdicts applied."""
     from . import decisions
-    from .templates import chains
 
     out: list[Assignment] = []
     u = record["uscc"]
+    every = Assigner.for_chains(*chains().values()).assign(record, titles)
     for chain in chains().values():
-        got = Assigner.for_chains(chain).assign(record, titles)
+        got = [a for a in every if a.chain.id == chain.id]
         for a in got:
             a.source, a.date = "企业台账", updated
         got = decisions.apply(chain, u, got, decisions.load(conn, chain.id, u).get(u))

@@ -127,7 +127,7 @@ def change_data(url: str, what: str, n: int) -> None:
             kind = store._kind("tech_contract")
             rec = store.page_records(c, kind, None, offset=0, limit=1)[0][0]
         rec = {k: v for k, v in rec.items() if not k.startswith("_")}
-        rec["amount"] = 100 + n
+        rec["amount"] = rec["amount"] + (1 if n % 2 else -1)  # up and down again: a real change each time
         report = import_records(engine, "tech_contract", [rec], source="bench")
         if report.problems:
             raise SystemExit(f"ledger change refused: {report.problems[:2]}")
@@ -219,6 +219,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         tmp = args.var or scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         url = args.database_url or f"sqlite:///{Path(tmp) / 'kechuang.db'}"
         env = dict(os.environ, KECHUANG_VAR_DIR=tmp, KECHUANG_SECRET_KEY="bench", KECHUANG_DATABASE_URL=url)
         os.environ.update(KECHUANG_VAR_DIR=tmp, KECHUANG_DATABASE_URL=url)

@@ -22,8 +22,9 @@ __all__ = [
 
 @lru_cache(maxsize=1)
 def registry() -> RegionRegistry:
-    """The shared registry, built once from the package's data files."""
-    return RegionRegistry()
+    """The shared registry, built once from the package's data files (kept built in the user's
+    cache between processes, see ``RegionRegistry.cached``)."""
+    return RegionRegistry.cached()
 
 
 def lookup(text_or_code: str, within=None) -> Region:

@@ -14,8 +14,6 @@ import unicodedata
 from bisect import bisect_left
 from pathlib import Path
 
-import yaml
-
 from .model import LEVELS, AmbiguousRegion, Region, RegionError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -26,10 +24,13 @@ NAME, ALIAS, SHORT, GENERIC = 0, 1, 2, 3
 _SPACE = re.compile(r"\s+")
 _CODE = re.compile(r"^\d{6}$|^\d{9}$|^\d{6}[ZT]\d{2}$|^\d{9}[ZT]\d{2}$")
 
-try:  # the C loader is several times faster
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+_SOURCES = ("gbt2260.csv", "nbs_zones.csv", "local.yaml")
+
+
+def _loader():
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is several times faster
 
 
 def normalize(text: str) -> str:
@@ -77,13 +78,16 @@ class RegionRegistry:
     """All regions with O(1) lookup by code and by any normalised name."""
 
     def __init__(self, data_dir: Path | str = DATA_DIR):
+        import yaml
+
         data_dir = Path(data_dir)
         cfg_path = data_dir / "local.yaml"
         try:
             with open(cfg_path, encoding="utf-8") as fh:
-                cfg = yaml.load(fh, Loader=_Loader) or {}
+                cfg = yaml.load(fh, Loader=_loader()) or {}
         except yaml.YAMLError as exc:
             raise RegionError(f"文件 {cfg_path.name} 不是有效的 YAML:{exc}") from exc
+        self._cfg = cfg
         self._rules = _Rules(cfg)
         self.text_stoplist: frozenset[str] = frozenset(normalize(w) for w in cfg.get("text_stoplist", []))
         self.generic_names: frozenset[str] = frozenset(normalize(w) for w in cfg.get("generic_names", []))
@@ -151,6 +155,62 @@ class RegionRegistry:
         self._subtree: dict[str, frozenset[str]] = {}
         self._sorted_keys: list[str] | None = None
         self._scanner = None
+
+    # ---- a built registry kept on disk (start-up of short commands) -------
+    _STATE = ("text_stoplist", "generic_names", "person_surnames", "person_verbs", "_children", "_index")
+
+    @classmethod
+    def cached(cls, data_dir: Path | str = DATA_DIR, cache_dir: Path | None = None) -> RegionRegistry:
+        """The registry of ``data_dir``, read from a marshal file in the user's cache when one was
+        written from the same data files and code (a content hash names it), else built and
+        written there. Marshal holds only plain values: no code runs when it is read."""
+        import hashlib
+        import marshal
+        import os
+
+        data_dir = Path(data_dir)
+        h = hashlib.sha256()
+        for path in [data_dir / f for f in _SOURCES] + [Path(__file__), Path(__file__).with_name("model.py")]:
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                return cls(data_dir)  # the constructor says which file is missing
+        if cache_dir is None:
+            cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kechuang"
+        path = Path(cache_dir) / f"regions-{h.hexdigest()[:24]}.marshal"
+        try:
+            state = marshal.loads(path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            state = None
+        if isinstance(state, dict):
+            return cls._from_state(state)
+        reg = cls(data_dir)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(reg._state()))
+            os.replace(tmp, path)
+        except (OSError, ValueError):
+            pass  # a read-only home: build each time
+        return reg
+
+    def _state(self) -> dict:
+        out = {k: getattr(self, k) for k in self._STATE}
+        out["cfg"] = self._cfg
+        out["regions"] = [(r.code, r.name, r.level, r.parent_code, r.short_name, r.full_name, r.aliases,
+                           r.source, r.depth) for r in self._by_code.values()]
+        return out
+
+    @classmethod
+    def _from_state(cls, state: dict) -> RegionRegistry:
+        reg = cls.__new__(cls)
+        for k in cls._STATE:
+            setattr(reg, k, state[k])
+        reg._cfg = state["cfg"]
+        reg._rules = _Rules(reg._cfg)
+        reg._by_code = {row[0]: Region(*row) for row in state["regions"]}
+        reg._subtree, reg._sorted_keys, reg._scanner = {}, None, None
+        return reg
 
     # ---- loading helpers -------------------------------------------------
     @staticmethod

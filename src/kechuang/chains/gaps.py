@@ -88,8 +88,9 @@ def _programs(conn, usccs: set[str], as_of: dt.date) -> dict[str, list[str]]:
     return out
 
 
-def supplement(engine, view: RegionView, *, top: int | None = None) -> list[NodeGap]:
-    """补链 candidates and actions for the weak and missing nodes of ``view``."""
+def supplement(engine, view: RegionView, *, top: int | None = None, everywhere=None) -> list[NodeGap]:
+    """补链 candidates and actions for the weak and missing nodes of ``view``; ``everywhere`` may
+    give the placements of all regions' enterprises (as ``stored_assignments`` returns them)."""
     from ..ledgers.importer import scope_codes
     from ..regions import registry
 
@@ -103,7 +104,7 @@ def supplement(engine, view: RegionView, *, top: int | None = None) -> list[Node
     local = scope_codes(view.region_code) if view.region_code else None
     province = view.region_code[:2] if view.region_code else None
     with engine.connect() as conn:
-        placed, info = stored_assignments(conn, chain, None, view.as_of)
+        placed, info = everywhere or stored_assignments(conn, chain, None, view.as_of)
         out = []
         for ns in gaps:
             node = chain.node(ns.node_id)

@@ -89,10 +89,10 @@ def decide_status(stats: dict, rules: list[dict]) -> tuple[str, str]:
     return "missing", f"缺：企业 {stats['enterprises']} 家"
 
 
-def stored_assignments(conn, chain: Chain, region_codes: set[str] | None, as_of: dt.date
+def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None, as_of: dt.date
                        ) -> tuple[dict[str, list[Assignment]], dict[str, dict]]:
-    """Placements of the stored enterprises of the regions (None: all), decisions applied, with
-    (uscc → name, region_code, revenue, titles)."""
+    """Placements on ``chain`` (None: every chain) of the stored enterprises of the regions (None:
+    all), officers' verdicts applied, with (uscc → name, region_code, revenue, titles)."""
     from ..ledgers import load_frame
     from ..ledgers.store import LedgerRecord
     from ..ledgers.validity import valid_on_expr
@@ -122,17 +122,22 @@ def stored_assignments(conn, chain: Chain, region_codes: set[str] | None, as_of:
     if certs.height:
         for u, t in certs.filter(valid_on_expr(as_of)).select("uscc", "cert_type").iter_rows():
             held.setdefault(u, set()).add(t)
-    verdicts = decisions.load(conn, chain.id)
-    assigner = Assigner.for_chains(*chains().values())  # one placement for every page and command
+    every = chains()
+    which = [chain] if chain is not None else list(every.values())
+    verdicts = {c.id: decisions.load(conn, c.id) for c in which}
+    assigner = Assigner.for_chains(*every.values())  # one placement for every page and command
     placed: dict[str, list[Assignment]] = {}
     info: dict[str, dict] = {}
     for r in ent.iter_rows(named=True):
         u = r["uscc"]
-        got = assigner.assign(r, titles.get(u), chain=chain.id)
+        found = assigner.assign(r, titles.get(u), chain=chain.id if chain is not None else None)
         when = updated.get(u)
-        for a in got:
-            a.source, a.date, a.stale = "企业台账", when, stale(when, as_of)
-        got = decisions.apply(chain, u, got, verdicts.get(u))
+        got = []
+        for c in which:
+            mine = [a for a in found if a.chain.id == c.id]
+            for a in mine:
+                a.source, a.date = "企业台账", when
+            got += decisions.apply(c, u, mine, verdicts[c.id].get(u))
         for a in got:
             a.stale = stale(a.date, as_of)
         if got:
@@ -158,6 +163,7 @@ def region_view(engine, region_code: str | None, chain: Chain, *, as_of: dt.date
 
 def build_view(chain: Chain, region_code: str | None, as_of: dt.date, placed: dict[str, list[Assignment]],
                info: dict[str, dict]) -> RegionView:
+    placed = {u: mine for u, got in placed.items() if (mine := [a for a in got if a.chain.id == chain.id])}
     crit = criteria()
     titles = set(crit.get("titles") or [])
     members: dict[str, dict[str, Assignment]] = {n.id: {} for n in chain.nodes}
@@ -214,12 +220,22 @@ def layer_name(layer: str) -> str:
     return LAYERS.get(layer, layer)
 
 
-def cached_view(engine, region_code: str | None, chain: Chain, as_of: dt.date) -> RegionView:
-    """``region_view`` kept in the view cache until the data change (kechuang.cache)."""
+def cached_placements(engine, region_code: str | None, as_of: dt.date):
+    """Every chain's placements of the region's stored enterprises (None: all regions), kept in the
+    view cache until the data change (kechuang.cache): one pass serves every chain's page."""
     from ..cache import cached
+    from ..ledgers.importer import scope_codes
 
-    return cached(("chains.view", str(engine.url), chain.id, id(chain), region_code, as_of),
-                  lambda: region_view(engine, region_code, chain, as_of=as_of))
+    def compute():
+        with engine.connect() as conn:
+            return stored_assignments(conn, None, scope_codes(region_code), as_of)
+
+    return cached(("chains.placed", str(engine.url), id(chains()), region_code, as_of), compute)
+
+
+def cached_view(engine, region_code: str | None, chain: Chain, as_of: dt.date) -> RegionView:
+    placed, info = cached_placements(engine, region_code, as_of)
+    return build_view(chain, region_code, as_of, placed, info)
 
 
 def cached_gaps(engine, view: RegionView):
@@ -227,7 +243,7 @@ def cached_gaps(engine, view: RegionView):
     from .gaps import supplement
 
     return cached(("chains.gaps", str(engine.url), view.chain.id, id(view.chain), view.region_code, view.as_of),
-                  lambda: supplement(engine, view))
+                  lambda: supplement(engine, view, everywhere=cached_placements(engine, None, view.as_of)))
 
 
 def enterprise_places(conn, record: dict, titles: list[str], as_of: dt.date, *,

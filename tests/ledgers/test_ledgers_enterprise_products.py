@@ -9,18 +9,10 @@ from kechuang.ledgers import get_kind, load_frame
 from kechuang.ledgers.excel_io import write_export, write_template
 from kechuang.ledgers.importer import import_bytes
 from kechuang.ledgers.uscc import make
+from test_ledgers_import import xlsx
 
 A = make("91", "320902", "MD0000A01")
 B = make("91", "320902", "MD0000A02")
-
-
-def xlsx(rows) -> bytes:
-    wb = openpyxl.Workbook()
-    for r in rows:
-        wb.active.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def imp(engine, rows):

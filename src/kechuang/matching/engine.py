@@ -1,5 +1,6 @@
 """Rank supplies for demands: TF-IDF cosine over character bigrams and concepts (synonym and jargon
-groups of synonyms.yaml) of title, keywords, indicators and description, BM25 over jieba words,
+groups of synonyms.yaml) of title, keywords, indicators and description, BM25 over dictionary words
+(jieba's dictionary with the platform's and the records' terms),
 field and industry-code overlap, fused into one score in 0–1; a supply naming a look-alike concept
 (a contrast of synonyms.yaml) instead of the demand's ranks lower. Then the gates (揭榜方地域,
 揭榜方要求, 榜额, 截止日期, 利益冲突). A relevant supply failing a gate is a near miss (rank null)

@@ -1,5 +1,5 @@
-"""Tokens for Chinese technical text: character bigrams (the strong signal), jieba words (one
-tokenizer, its dictionary loaded once, a user dictionary from the platform's own vocabularies) and
+"""Tokens for Chinese technical text: character bigrams (the strong signal), dictionary words (jieba's
+dictionary, loaded once, with the platform's own vocabularies and the records' keywords added) and
 concepts: the synonym and jargon groups of synonyms.yaml found in a text."""
 
 from __future__ import annotations

@@ -70,3 +70,20 @@ def test_json_numbers_are_pythons_round():
         else:
             assert json.loads(text) == want and math.copysign(1, json.loads(text)) == math.copysign(1, want), (v, text)
     assert df.select(num_json(pl.col("i"), pl.Int64)).to_series().to_list() == ["3"] * len(EDGES)
+
+
+def test_a_utf8_file_gets_the_same_lines(tmp_path):
+    """Files take the bytes Polars writes; other streams take text: the same lines."""
+    res = evaluate(population(300, seed=9), ["hnte", "innovation_points"], AS_OF, with_inputs=True)
+    path = tmp_path / "out.jsonl"
+    text = io.StringIO()
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("首行\n")
+        for r in res.values():
+            for plan, part in r.parts:
+                write_lines(plan, part, fh)
+                write_lines(plan, part, text)
+        fh.write("末行\n")
+    got = path.read_text(encoding="utf-8").splitlines()
+    assert got[0] == "首行" and got[-1] == "末行"
+    assert got[1:-1] == text.getvalue().splitlines() and len(got) > 300

@@ -20,7 +20,7 @@ from .explain import FLIP_PASS, FLIP_NOT_FAIL, INDICATOR_REVIEW, REVIEW, _num
 from .fields import fields
 from .gaps import fmt_number, template_parts
 
-CHUNK_ROWS = 20_000  # rows turned into text at a time (bounded memory)
+CHUNK_ROWS = 50_000  # rows turned into text at a time (bounded memory)
 _TWO53 = 2.0 ** 53
 
 
@@ -235,17 +235,32 @@ def _list(items: list[pl.Expr]) -> pl.Expr:
     return "[" + joined + "]"
 
 
+_BUILT: dict[tuple, tuple[_Frame, pl.Expr]] = {}
+
+
 def lines(plan: Plan, df: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """The JSON line (column ``line``) of each row of a plan's frame: the ``evaluate`` record."""
+    """The JSON line (column ``line``) of each row of a plan's frame: the ``evaluate`` record.
+    The expressions are built once per rule version, evaluation date and frame schema."""
+    schema = df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema
+    key = (plan.program.id, plan.program.version, plan.as_of, tuple(schema.items()))
+    if key not in _BUILT:
+        if len(_BUILT) > 64:
+            _BUILT.clear()
+        _BUILT[key] = _build(plan, schema)
+    fr, line = _BUILT[key]
+    return fr.frame(df, line)
+
+
+def _build(plan: Plan, schema: pl.Schema) -> tuple[_Frame, pl.Expr]:
     p = plan.program
-    fr = _Frame(df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema)
+    fr = _Frame(schema)
     head: list[pl.Expr | str] = [
         '{"uscc": ', fr.num("uscc"), f', "program": {_js(p.id)}, "version": {_js(p.version)}, "result": ',
         fr.add(3, "result", _code_json(pl.col("result_code"))) if fr.has("result_code") else "null",
         ', "score": ', fr.num("score"), ', "score_min": ', fr.num("score_min"),
         ', "score_max": ', fr.num("score_max"), ', "conditions": [']
     if p.kind == "index":
-        return fr.frame(df, _join(head + _index_body(plan, fr)))
+        return fr, _join(head + _index_body(plan, fr))
     conds: list[pl.Expr | str] = []
     for cp in plan.conditions:
         it = cp.item
@@ -275,7 +290,7 @@ def lines(plan: Plan, df: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         conds += [", " if conds else "", f'{{"id": {_js(it.id)}, "text": ', text, ', "value": ', pts,
                   f', "op": "points", "threshold": null, "result": null, "cite": {_js(it.cite)}}}']
     body = ['], "gaps": ', _gaps(plan, fr), ', "missing": ', _missing(plan, fr), "}"]
-    return fr.frame(df, _join(head + conds + body))
+    return fr, _join(head + conds + body)
 
 
 def _index_body(plan: Plan, fr: _Frame) -> list[pl.Expr | str]:
@@ -418,9 +433,14 @@ def _gap(cp, it, fid: str, fr: _Frame, present: pl.Expr, n: int) -> tuple[pl.Exp
 
 def write_lines(plan: Plan, df: pl.DataFrame, stream: IO[str]) -> int:
     """Write the frame's records, one JSON line each, a chunk of rows at a time."""
+    raw = getattr(stream, "buffer", None)  # a text file's bytes: UTF-8 straight from Polars
     for start in range(0, df.height, CHUNK_ROWS):
-        out = lines(plan, df.slice(start, CHUNK_ROWS)).collect().to_series()
-        if out.null_count():
+        out = lines(plan, df.slice(start, CHUNK_ROWS)).collect()
+        if out["line"].null_count():
             raise ValueError(f"{plan.program.id}: a record could not be written as JSON")
-        stream.write(out.str.join("\n").item() + "\n")
+        if raw is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":
+            stream.flush()
+            out.write_csv(raw, include_header=False, quote_style="never")
+        else:
+            stream.write(out["line"].str.join("\n").item() + "\n")
     return df.height

@@ -264,15 +264,8 @@ def _build(plan: Plan, schema: pl.Schema) -> tuple[_Frame, pl.Expr]:
     conds: list[pl.Expr | str] = []
     for cp in plan.conditions:
         it = cp.item
-        text = _lit(_js(it.text))
-        if fr.has(f"{it.id}.review"):
-            text = fr.add(3, f"text:{it.id}", pl.when(fr.truthy(f"{it.id}.review"))
-                          .then(_lit(_js(it.text + REVIEW))).otherwise(text))
-        value: pl.Expr | str = "null"
-        if cp.has_value:
-            value = fr.num(f"{it.id}.value")
-            if cp.value_ranged:
-                value = _join(["[", value, ", ", fr.num(f"{it.id}.value_max"), "]"])
+        text = _reviewed(fr, it, REVIEW)
+        value = _value(fr, f"{it.id}.value", cp.value_ranged) if cp.has_value else "null"
         threshold = (fr.num(f"{it.id}.threshold") if cp.has_threshold_col
                      else _js(_num(cp.threshold_const)))
         conds += [", " if conds else "", f'{{"id": {_js(it.id)}, "text": ', text, ', "value": ', value,
@@ -280,17 +273,28 @@ def _build(plan: Plan, schema: pl.Schema) -> tuple[_Frame, pl.Expr]:
                   fr.add(3, f"result:{it.id}", _code_json(fr.col(f"{it.id}.result"))), f', "cite": {_js(it.cite)}}}']
     for ip in plan.indicators:
         it = ip.item
-        text = _lit(_js(it.text))
-        if fr.has(f"{it.id}.review"):
-            text = fr.add(3, f"text:{it.id}", pl.when(fr.truthy(f"{it.id}.review"))
-                          .then(_lit(_js(it.text + INDICATOR_REVIEW))).otherwise(text))
-        pts: pl.Expr = fr.num(f"{it.id}.points")
-        if ip.ranged:
-            pts = _join(["[", pts, ", ", fr.num(f"{it.id}.points_max"), "]"])
+        text = _reviewed(fr, it, INDICATOR_REVIEW)
+        pts = _value(fr, f"{it.id}.points", ip.ranged)
         conds += [", " if conds else "", f'{{"id": {_js(it.id)}, "text": ', text, ', "value": ', pts,
                   f', "op": "points", "threshold": null, "result": null, "cite": {_js(it.cite)}}}']
     body = ['], "gaps": ', _gaps(plan, fr), ', "missing": ', _missing(plan, fr), "}"]
     return fr, _join(head + conds + body)
+
+
+def _reviewed(fr: _Frame, it, suffix: str) -> pl.Expr:
+    """An item's wording, with ``suffix`` on rows whose value sits near a threshold."""
+    text = _lit(_js(it.text))
+    if not fr.has(f"{it.id}.review"):
+        return text
+    return fr.add(3, f"text:{it.id}", pl.when(fr.truthy(f"{it.id}.review")).then(_lit(_js(it.text + suffix)))
+                  .otherwise(text))
+
+
+def _value(fr: _Frame, name: str, ranged: bool) -> pl.Expr:
+    """A value, or ``[lo, hi]`` (the upper end in ``name + "_max"``) for an expert-judged range."""
+    if not ranged:
+        return fr.num(name)
+    return _join(["[", fr.num(name), ", ", fr.num(f"{name}_max"), "]"])
 
 
 def _index_body(plan: Plan, fr: _Frame) -> list[pl.Expr | str]:

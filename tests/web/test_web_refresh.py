@@ -28,7 +28,7 @@ def test_viewed_pages_are_recomputed_after_a_change_before_the_next_view(app, en
     c = client_as("officer", "320903")
     assert c.get("/targets?year=2024").status_code == 200
     assert c.get("/targets/queue").status_code == 200
-    assert [p for p, _, _ in app.state.recent_pages.recent()] == ["/targets/queue", "/targets"]
+    assert [p for _, p, _ in app.state.recent_pages.recent()] == ["/targets/queue", "/targets"]
     assert c.get("/targets?year=2024&format=xlsx").status_code == 200  # exports are not noted
     assert len(app.state.recent_pages.recent()) == 2
 
@@ -58,6 +58,7 @@ def test_the_refresher_thread_follows_the_data_version(app, engine, db_url, clie
     assert c.get("/targets?year=2024").status_code == 200
     refresher = _refresher(app, engine)
     refresher.interval = 0.01
+    refresher.baseline = refresher.version()
     done = threading.Event()
     replay = refresher._replay
 
@@ -76,3 +77,22 @@ def test_the_refresher_thread_follows_the_data_version(app, engine, db_url, clie
     before = cache.computed()
     assert "新增专精特新企业数" in c.get("/targets?year=2024").text
     assert cache.computed() == before
+
+
+def test_workers_share_the_pages_they_saw_without_secrets(tmp_path):
+    from kechuang.web.refresh import RecentPages
+
+    one, other = RecentPages(tmp_path), RecentPages(tmp_path)
+    one.note(7, "/targets", "year=2024")
+    one.publish()
+    assert other.recent() == [(7, "/targets", "year=2024")]
+    text = next(tmp_path.glob("*.json")).read_text()
+    assert "cookie" not in text.lower() and "sid" not in text
+
+
+def test_a_client_cannot_name_the_refresh_user(app, anon, make_user):
+    from kechuang.web.deps import REFRESH_USER
+
+    make_user("someone", "officer", "320903")
+    r = anon.get("/targets", headers={REFRESH_USER: "1", "x-" + REFRESH_USER: "1"}, follow_redirects=False)
+    assert r.status_code == 303 and "/login" in r.headers["location"]

@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.state.recent_pages = refresh.RecentPages()
+    app.state.recent_pages = refresh.RecentPages(settings.var_dir / "cache" / "recent-pages")
     app.add_middleware(refresh.NoteViews, pages=app.state.recent_pages)
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limits=settings.limits)

@@ -2,11 +2,12 @@
 
 Views derived from the data (dashboards, progress, rankings, list counts) are cached per data
 version (`kechuang.cache`); a committed write anywhere bumps the version and every worker forgets
-them. Without help, the next person to open a dashboard pays for the recomputation. Here each
-worker remembers the pages its users viewed lately (path, query, the viewer's own session cookie;
-in memory only) and a background thread watches the shared data version: when it moves, the
-thread requests those pages again inside the process, most recently viewed first, so their views
-are computed before anyone asks. Freshness does not depend on this: a request always checks the
+them. Without help, the next person to open a dashboard pays for the recomputation. Here the
+workers note the pages their users viewed lately (user id, path, query: no cookies or tokens),
+share that list through a small file per worker under var/cache/recent-pages/, and a background
+thread in each worker watches the shared data version: when it moves, the thread requests those
+pages again inside its process as their users, most recently viewed first, so their views are
+computed before anyone asks. Freshness does not depend on this: a request always checks the
 version itself and never gets a view older than the data it sees; at worst it waits for (or does)
 the computation the refresher has not reached yet.
 """
@@ -14,14 +15,17 @@ the computation the refresher has not reached yet.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 
 from .. import db
+from .deps import REFRESH_USER
 
-REPLAY_HEADER = b"x-kechuang-refresh"
 _SKIP = ("/static", "/healthz", "/api/", "/login", "/logout")
 log = logging.getLogger("kechuang")
 
@@ -35,10 +39,8 @@ class NoteViews:
 
     async def __call__(self, scope, receive, send):
         if (scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(_SKIP)
-                or b"format=" in scope.get("query_string", b"")):
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or ())
-        if REPLAY_HEADER in headers:
+                or b"format=" in scope.get("query_string", b"")
+                or REFRESH_USER in (scope.get("state") or {})):
             return await self.app(scope, receive, send)
         status = {}
 
@@ -51,32 +53,64 @@ class NoteViews:
 
         await self.app(scope, receive, spy)
         user = (scope.get("state") or {}).get("user")
-        if status.get("code") == 200 and status.get("html") and user is not None and b"cookie" in headers:
-            self.pages.note(user.id, scope["path"], scope.get("query_string", b""), headers[b"cookie"])
+        if status.get("code") == 200 and status.get("html") and user is not None:
+            self.pages.note(user.id, scope["path"], scope.get("query_string", b"").decode("latin-1"))
 
 
 class RecentPages:
-    """The pages users of this worker viewed lately, one entry per user and URL."""
+    """The pages users viewed lately, one entry per user and URL: this worker's in memory, all
+    workers' through `folder` (one JSON file per process, rewritten when its list changed)."""
 
-    def __init__(self, size: int = 48, keep_seconds: float = 1800.0):
+    def __init__(self, folder: Path | None = None, size: int = 32, keep_seconds: float = 1800.0):
+        self.folder = folder
         self.size = size
         self.keep = keep_seconds
-        self._pages: OrderedDict[tuple, tuple[float, str, bytes, bytes]] = OrderedDict()
+        self._pages: OrderedDict[tuple, float] = OrderedDict()
         self._lock = threading.Lock()
+        self._dirty = False
 
-    def note(self, user_id: int, path: str, query: bytes, cookie: bytes) -> None:
+    def note(self, user_id: int, path: str, query: str) -> None:
         key = (user_id, path, query)
         with self._lock:
             self._pages.pop(key, None)
-            self._pages[key] = (time.monotonic(), path, query, cookie)
+            self._pages[key] = time.time()
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
+            self._dirty = True
 
-    def recent(self) -> list[tuple[str, bytes, bytes]]:
-        """Pages viewed within `keep_seconds`, most recent first."""
-        now = time.monotonic()
+    def publish(self) -> None:
+        """Write this worker's list for the other workers (when it changed)."""
+        if self.folder is None or not self._dirty:
+            return
         with self._lock:
-            return [(p, q, c) for t, p, q, c in reversed(self._pages.values()) if now - t < self.keep]
+            items = [[*k, t] for k, t in self._pages.items()]
+            self._dirty = False
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"{os.getpid()}.json"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(items))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
+    def recent(self) -> list[tuple[int, str, str]]:
+        """Pages viewed within `keep_seconds` by users of any worker, most recent first."""
+        now = time.time()
+        with self._lock:
+            seen = {k: t for k, t in self._pages.items()}
+        if self.folder is not None and self.folder.is_dir():
+            for f in self.folder.glob("*.json"):
+                try:
+                    if now - f.stat().st_mtime > self.keep:
+                        continue
+                    for uid, path, query, t in json.loads(f.read_text()):
+                        key = (uid, path, query)
+                        seen[key] = max(t, seen.get(key, 0.0))
+                except (OSError, ValueError, TypeError):
+                    continue
+        ordered = sorted(((t, k) for k, t in seen.items() if now - t < self.keep), reverse=True)
+        return [k for _, k in ordered[: self.size]]
 
 
 class Refresher(threading.Thread):
@@ -89,38 +123,47 @@ class Refresher(threading.Thread):
         self.engine = engine
         self.interval = interval
         self.stopped = threading.Event()
-        self.passes = 0  # completed refresh passes (for tests and benchmarks)
+        self.baseline = None  # the version the views are computed for (None: the first one read)
 
     def version(self):
         with self.engine.connect() as conn:
             return db.data_version(conn)
 
     def run(self) -> None:
-        seen = None
+        seen = self.baseline
         while not self.stopped.wait(self.interval):
             try:
+                self.pages.publish()
                 v = self.version()
                 if v is None or v == seen:
                     continue
                 if seen is not None:  # the first reading is the version the worker started at
                     asyncio.run(self._replay(v))
-                    self.passes += 1
                 seen = v
             except Exception:  # a refresh is only a head start; requests still compute what they need
                 log.warning("后台刷新视图失败", exc_info=True)
                 time.sleep(1)
 
     async def _replay(self, version) -> None:
-        import httpx
+        for user_id, path, query in self.pages.recent():
+            if self.stopped.is_set() or self.version() != version:
+                return  # newer data: the next pass starts over with it
+            await self._get(user_id, path, query)
 
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://refresh") as client:
-            for path, query, cookie in self.pages.recent():
-                if self.stopped.is_set() or self.version() != version:
-                    return  # newer data: the next pass starts over with it
-                url = path + ("?" + query.decode("latin-1") if query else "")
-                await client.get(url, headers={"cookie": cookie.decode("latin-1"), REPLAY_HEADER.decode(): "1",
-                                               "accept": "text/html"})
+    async def _get(self, user_id: int, path: str, query: str) -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+                 "query_string": query.encode("latin-1"), "client": ("127.0.0.1", 0), "server": ("refresh", 80),
+                 "headers": [(b"host", b"refresh"), (b"accept", b"text/html")],
+                 "state": {REFRESH_USER: user_id}}
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(_message):
+            pass
+
+        await self.app(scope, receive, send)
 
 
 def start(app, pages: RecentPages, engine) -> Refresher:

@@ -63,10 +63,24 @@ ACTION_LABELS = {
     "ingest": "上传文件", "reextract": "重新识别", "correct": "更正", "bind": "绑定指标",
     "rebind": "改绑指标", "unbind": "解除绑定", "dismiss": "忽略", "restore": "恢复", "demo-data": "生成演示数据",
     "delete": "删除", "chain-confirm": "确认上链", "chain-reject": "否定上链",
+    "password": "修改密码", "revoke_sessions": "注销登录", "correct_frame": "更正文件要素",
+    "withdraw": "撤回", "split": "分解下达", "confirm": "确认分解", "contest": "对分解提出异议",
+    "open": "发起填报", "close": "结束填报", "upload": "上传填报数据", "submit": "提交", "return": "退回",
+    "approve": "审核通过",
 }
 ENTITY_LABELS = {
     "user": "用户", "session": "登录", "target": "目标", "document": "政策文件", "statement": "文件中的数字",
-    "ledgers": "台账", "chain": "产业链节点",
+    "ledgers": "台账", "chain": "产业链节点", "share": "目标分解", "round": "填报轮次", "submission": "填报",
+}
+# how screens name the fields a change touched (history: 字段 旧 → 新)
+FIELD_LABELS = {
+    "indicator": "指标", "value": "目标值", "unit": "单位", "comparator": "比较", "period": "期限", "year": "年份",
+    "region": "地区", "region_code": "地区代码", "metric_id": "台账指标", "binding_status": "绑定状态",
+    "source_doc": "来源文件", "source_quote": "来源原文", "title": "标题", "outlet": "来源", "withdrawn": "已撤回",
+    "reason": "原因", "status": "状态", "method": "分解方式", "kind": "类型", "actor": "主体", "filename": "文件名",
+    "rows": "行数", "deadline": "截止日期", "kinds": "填报台账", "parent_id": "上级目标", "statements": "量化表述数",
+    "version": "版本", "checksum": "校验码", "owner_region": "所属单位", "problem": "问题", "role": "角色",
+    "active": "启用", "sessions": "登录数", "published": "发布日期", "created_by": "创建人",
 }
 # China Standard Time (UTC+8, no daylight saving): the time officials read on screens
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "北京时间")
@@ -87,6 +101,29 @@ def entity_label(entity: str) -> str:
     return ENTITY_LABELS.get(entity, entity)
 
 
+def _shown(v: Any) -> str:
+    if v is None or v == "":
+        return "—"
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, list):
+        return "、".join(_shown(x) for x in v)
+    return str(v)
+
+
+def changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    """(field in Chinese, before, after) for each field an entry touched, in a stable order."""
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    out = []
+    for key in list(before) + [k for k in after if k not in before]:
+        b, a = before.get(key), after.get(key)
+        if key in before and key in after and b == a:
+            continue
+        out.append((FIELD_LABELS.get(key, key), _shown(b) if key in before else "", _shown(a) if key in after else ""))
+    return out
+
+
 def local_time(at: dt.datetime | None) -> str:
     """A stored (UTC) time as officials read it: 北京时间, to the minute."""
     if at is None:
@@ -100,3 +137,13 @@ def of_entity(session: Session, entity: str, entity_id: str, limit: int = 50) ->
     return list(session.scalars(select(AuditEntry).where(AuditEntry.entity == entity,
                                                          AuditEntry.entity_id == str(entity_id))
                                 .order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+def trail(session: Session, entity: str, entity_ids: list[str] | str, limit: int = 200) -> list[dict]:
+    """The change history of records as screens show it: 北京时间, user, action and each field's
+    before → after in Chinese, newest first."""
+    ids = [str(entity_ids)] if isinstance(entity_ids, (str, int)) else [str(i) for i in entity_ids]
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids))
+                           .order_by(AuditEntry.id.desc()).limit(limit))
+    return [{"at": local_time(e.at), "who": e.username, "what": action_label(e.action), "changes": changes(e)}
+            for e in rows]

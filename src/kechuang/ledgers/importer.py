@@ -73,27 +73,11 @@ def import_bytes(
     today: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
-    kind = kind if isinstance(kind, Kind) else get_kind(kind)
-    fname = Path(filename).name
-    report = ImportReport(kind.id, fname)
     step = progress or (lambda _label, _done, _total: None)
-
-    step("读取文件", 0, 4)
-    read = read_ledger_file(kind, data, fname)
-    report.warnings = read.warnings
-    if read.problems or read.frame is None:
-        report.problems = read.problems
+    report, checked = _checked(kind, data, filename, scope_root, today, step)
+    if checked is None:
         return report
-    raw = read.frame
-    report.rows = raw.height
-
-    step("校验数据", 1, 4)
-    typed, problems = validate(kind, raw, file=fname, headers=read.columns, today=today,
-                               region_resolver=default_region_resolver(scope_root))
-    if kind.advisor and not problems:
-        report.warnings = [*report.warnings, *_advisor(kind.advisor)(typed, fname)]
-    allowed = scope_codes(scope_root)
-
+    kind, typed, problems, read, fname, allowed = checked
     try:
         return _write(engine, kind, typed, problems, report, read, fname, allowed, scope_root, username, step)
     except Exception as exc:
@@ -105,6 +89,72 @@ def import_bytes(
         report.problems = [Problem(fname, None, None, None, None,
                                    "导入时有其他用户同时写入了相同的记录，本次未导入任何数据，请重新导入")]
         return report
+
+
+def _checked(kind, data: bytes, filename: str, scope_root, today, step):
+    """Read and validate a file: (report, None) when it cannot be read, else (report, what
+    ``_write`` needs: kind, typed frame, problems, read file, file name, allowed regions)."""
+    kind = kind if isinstance(kind, Kind) else get_kind(kind)
+    fname = Path(filename).name
+    report = ImportReport(kind.id, fname)
+    step("读取文件", 0, 4)
+    read = read_ledger_file(kind, data, fname)
+    report.warnings = read.warnings
+    if read.problems or read.frame is None:
+        report.problems = read.problems
+        return report, None
+    report.rows = read.frame.height
+    step("校验数据", 1, 4)
+    typed, problems = validate(kind, read.frame, file=fname, headers=read.columns, today=today,
+                               region_resolver=default_region_resolver(scope_root))
+    if kind.advisor and not problems:
+        report.warnings = [*report.warnings, *_advisor(kind.advisor)(typed, fname)]
+    return report, (kind, typed, problems, read, fname, scope_codes(scope_root))
+
+
+def check_bytes(kind: Kind | str, data: bytes, filename: str, *, scope_root: str | None = None,
+                today: dt.date | None = None) -> ImportReport:
+    """What an import of the file would refuse, without writing anything: reading, fields, values
+    and the scope of each row's region (checks against stored records run at the import itself)."""
+    report, checked = _checked(kind, data, filename, scope_root, today, lambda *_: None)
+    if checked is not None:
+        kind, typed, problems, read, fname, allowed = checked
+        if kind.region_field and allowed is not None:
+            problems += _outside(kind, typed, allowed, fname, scope_root)
+        report.problems = sorted(problems, key=lambda p: (p.sheet or "", p.row or 0))
+    return report
+
+
+def _outside(kind: Kind, typed: pl.DataFrame, allowed: set[str], fname: str, scope_root) -> list[Problem]:
+    """Rows whose region lies outside the importer's subtree."""
+    rf = kind.region_field
+    label = kind.field(rf).label
+    outside = typed.filter(pl.col(rf).is_not_null() & ~pl.col(rf).is_in(sorted(allowed)))
+    return [Problem(fname, s or None, r, label, code,
+                    f"地区 {_region_label(code)} 不在您的管辖范围（{_region_label(scope_root)}）内，无权导入")
+            for s, r, code in outside.select(SHEET_COL, ROW_COL, rf).iter_rows()]
+
+
+class _Refused(Exception):
+    pass
+
+
+def import_together(engine: Engine, files: list[tuple[Kind | str, bytes, str]], *, username: str = "cli",
+                    scope_root: str | None = None, today: dt.date | None = None) -> list[ImportReport]:
+    """Several files (kind, bytes, name) in one transaction: all are stored, or none when any has a
+    problem (each report then says what; none shows a count)."""
+    reports: list[ImportReport] = []
+    try:
+        with engine.begin() as conn:
+            for kind, data, name in files:
+                reports.append(import_bytes(conn, kind, data, name, username=username, scope_root=scope_root,
+                                            today=today))
+            if not all(r.ok for r in reports):
+                raise _Refused
+    except _Refused:
+        for r in reports:
+            r.inserted = r.updated = r.unchanged = 0
+    return reports
 
 
 def _transaction(engine):
@@ -143,10 +193,7 @@ def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_ro
                           if kind.region_from_enterprise else "必填项为空")
                 problems.append(Problem(fname, s or None, r, region_label, u, reason))
             if allowed is not None:
-                outside = typed.filter(pl.col(rf).is_not_null() & ~pl.col(rf).is_in(sorted(allowed)))
-                for s, r, code in outside.select(SHEET_COL, ROW_COL, rf).iter_rows():
-                    problems.append(Problem(fname, s or None, r, region_label, code,
-                                            f"地区 {_region_label(code)} 不在您的管辖范围（{_region_label(scope_root)}）内，无权导入"))
+                problems += _outside(kind, typed, allowed, fname, scope_root)
 
             if allowed is not None and kind.id != "enterprise" and kind.uscc_field:
                 _refuse_foreign_enterprises(conn, kind, typed, problems, fname, allowed, scope_root)

@@ -38,6 +38,10 @@ class Document(Base):
     ingested_by: Mapped[str] = mapped_column(String(64), default="")
     # what the uploader or an officer fixed of the document frame (JSON of reader.frame.Priors)
     frame_priors: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    # a withdrawn document is kept and shown, marked, but its statements count nowhere
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    withdrawn_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     statements: Mapped[list["Statement"]] = relationship(
         back_populates="document", order_by="Statement.seq", cascade="all, delete-orphan")
@@ -111,6 +115,14 @@ def document_frame(document: Document) -> Frame:
     from .extract import extract
 
     return extract(_loaded(document), (), priors=document_priors(document)).frame
+
+
+def document_findings(document: Document) -> tuple[list[dict], list[dict]]:
+    """The frameworks and people a stored document names (read from its text as it is now)."""
+    from .extract import extract
+
+    found = extract(_loaded(document), ("frameworks", "people"), priors=document_priors(document))
+    return found.frameworks, found.people
 
 
 def _make_statements(quantities) -> list[Statement]:
@@ -232,19 +244,25 @@ def reextract(session: Session, document: Document, username: str) -> Document:
     return document
 
 
-def current_documents(session: Session, owners: set[str] | None = None) -> list[Document]:
+def current_query(owners: set[str] | None = None):
     """Current versions, of documents owned by ``owners`` (see ``reader_owners``; None = all)."""
     superseded = select(Document.supersedes_id).where(Document.supersedes_id.is_not(None))
     q = select(Document).where(Document.id.not_in(superseded))
     if owners is not None:
         q = q.where(_readable(owners))
+    return q
+
+
+def current_documents(session: Session, owners: set[str] | None = None) -> list[Document]:
+    """Current versions, of documents owned by ``owners`` (see ``reader_owners``; None = all)."""
+    q = current_query(owners)
     return list(session.scalars(q.order_by(Document.published_on.desc().nulls_last(), Document.id.desc())))
 
 
 def statements_query(region_codes=None, year=None, kind=None, indicator=None, owners: set[str] | None = None):
     """Statements of the current version of every document (of ``owners``, see ``reader_owners``), filtered."""
     superseded = select(Document.supersedes_id).where(Document.supersedes_id.is_not(None))
-    q = select(Statement).join(Document).where(Document.id.not_in(superseded))
+    q = select(Statement).join(Document).where(Document.id.not_in(superseded), Document.withdrawn_at.is_(None))
     if owners is not None:
         q = q.where(_readable(owners))
     if region_codes is not None:
@@ -392,11 +410,66 @@ def correct_frame(session: Session, document: Document, changes: dict, username:
     return document
 
 
+DOCUMENT_FIELDS = {"title": ("标题", 200), "outlet": ("来源", 128)}
+
+
+def edit_document(session: Session, document: Document, changes: dict, username: str) -> Document:
+    """Change a document's descriptive fields (title, outlet), audited before → after. Every value
+    is checked before any is set: a refused edit changes nothing."""
+    clean = {}
+    for f, v in changes.items():
+        if f not in DOCUMENT_FIELDS:
+            raise StatementError(f"字段“{f}”不可修改")
+        label, most = DOCUMENT_FIELDS[f]
+        text = str(v or "").strip()
+        if f == "title" and not text:
+            raise StatementError(f"字段“{label}”不能为空")
+        if len(text) > most:
+            raise StatementError(f"字段“{label}”的值“{text[:20]}…”过长(不超过 {most} 个字符)")
+        if text != getattr(document, f):
+            clean[f] = text
+    if not clean:
+        return document
+    before = {f: getattr(document, f) for f in clean}
+    for f, v in clean.items():
+        setattr(document, f, v)
+    record(session, username, "update", "document", document.id, before=before, after=clean,
+           region_code=document.region_code)
+    return document
+
+
+def withdraw_document(session: Session, document: Document, reason: str, username: str) -> Document:
+    """Withdraw a document: kept and shown, marked 已撤回, its statements out of every count and of
+    target import (audited). The reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise StatementError("字段“撤回原因”不能为空")
+    if len(reason) > 500:
+        raise StatementError("字段“撤回原因”过长(不超过 500 个字符)")
+    if document.withdrawn_at is not None:
+        raise StatementError(f"文件“{document.title}”已撤回")
+    document.withdrawn_at, document.withdrawn_by, document.withdrawn_reason = _now(), username, reason
+    record(session, username, "withdraw", "document", document.id, before={"withdrawn": False},
+           after={"withdrawn": True, "reason": reason}, region_code=document.region_code)
+    return document
+
+
+def reinstate_document(session: Session, document: Document, username: str) -> Document:
+    if document.withdrawn_at is None:
+        raise StatementError(f"文件“{document.title}”未撤回")
+    before = {"withdrawn": True, "reason": document.withdrawn_reason}
+    document.withdrawn_at, document.withdrawn_by, document.withdrawn_reason = None, "", ""
+    record(session, username, "restore", "document", document.id, before=before, after={"withdrawn": False},
+           region_code=document.region_code)
+    return document
+
+
 def _jsonable(v):
     return str(v) if isinstance(v, Decimal) else v
 
 
 __all__ = ["Document", "Statement", "ingest_file", "ingest_loaded", "list_statements", "count_statements",
            "correct_statement", "reader_owners", "can_read",
-           "reextract", "correct_frame", "document_frame", "document_priors", "current_documents",
-           "StatementError", "ReaderError", "KINDS", "EDITABLE", "all_units"]
+           "reextract", "correct_frame", "document_frame", "document_priors", "current_documents", "current_query", "document_findings",
+           "StatementError", "ReaderError", "KINDS", "EDITABLE", "all_units", "edit_document", "withdraw_document",
+           "reinstate_document", "DOCUMENT_FIELDS"]

@@ -192,6 +192,55 @@ def add_target(session: Session, *, region: str, indicator: str, value, unit: st
     return t
 
 
+EDITABLE = ("indicator", "value", "unit", "comparator", "period", "source_doc", "source_quote")
+
+
+def update_target(session: Session, target_id: int, changes: dict, username: str) -> Target:
+    """Edit a target's fields (those in EDITABLE), checked together exactly like a new target (the
+    same rules as ``add_target``) before any is set, audited before → after. A unit the bound
+    metric cannot convert from is refused; a new year drops the history taken for the old one."""
+    from kechuang.audit import record
+
+    t = get_target(session, target_id)
+    unknown = [f for f in changes if f not in EDITABLE]
+    if unknown:
+        raise TargetError(f"字段“{unknown[0]}”不可修改")
+    new = {f: getattr(t, f) for f in EDITABLE} | {f: (v.strip() if isinstance(v, str) else v)
+                                                 for f, v in changes.items()}
+    if not new["indicator"]:
+        raise TargetError("字段“指标”不能为空")
+    if len(new["indicator"]) > 256:
+        raise TargetError("字段“指标”过长(不超过 256 个字符)")
+    if not new["unit"]:
+        raise TargetError("字段“单位”不能为空")
+    if not known_unit(new["unit"]):
+        raise TargetError(f"字段“单位”的值“{new['unit']}”不在单位表中")
+    if new["comparator"] not in COMPARATORS:
+        raise TargetError(f"字段“比较”的值“{new['comparator']}”无效,应为 {' / '.join(COMPARATORS)} 之一")
+    new["value"] = parse_value(new["value"], "字段“目标值”的值")
+    if len(new["period"] or "") > 32:
+        raise TargetError("字段“期限”过长(不超过 32 个字符)")
+    year = year_of_period(new["period"], t.year)
+    if t.metric_id and (new["unit"] != t.unit or new["indicator"] != t.indicator):
+        check_binding(t.metric_id, new["unit"], new["indicator"])
+    before, after = {}, {}
+    for f in EDITABLE:
+        old = getattr(t, f)
+        if new[f] != old:
+            before[f], after[f] = str(old), str(new[f])
+            setattr(t, f, new[f])
+    if year != t.year:
+        before["year"], after["year"] = t.year, year
+        t.year = year
+        _forget_history(session, t)
+    if not after:
+        return t
+    t.problem = ""
+    record(session, username, "update", "target", t.id, before, after, t.region_code)
+    session.flush()
+    return t
+
+
 def get_target(session: Session, target_id: int) -> Target:
     t = session.get(Target, target_id)
     if t is None:
@@ -324,7 +373,7 @@ def import_statements(session: Session, username: str = "cli",
         "SELECT s.id, s.quote, s.value, s.unit, s.indicator, s.comparator, s.region, s.region_code, "
         "s.period, d.filename, d.title, d.published_on, d.owner_region FROM statements s "
         "JOIN documents d ON d.id = s.document_id "
-        "WHERE s.kind = 'target' ORDER BY s.document_id, s.seq")).all()
+        "WHERE s.kind = 'target' AND d.withdrawn_at IS NULL ORDER BY s.document_id, s.seq")).all()
     have = set(session.scalars(select(Target.source_statement_id).where(Target.source_statement_id.is_not(None))))
     new = bound = 0
     for r in rows:

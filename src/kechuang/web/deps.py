@@ -30,6 +30,7 @@ NAV = [
     ("/programs", "企业培育", "programs"),
     ("/matching", "揭榜挂帅", "matching"),
     ("/chains", "产业链", "chains"),
+    ("/rounds", "填报", "rounds"),
 ]
 
 

@@ -94,7 +94,7 @@ def change_password(
     current: Annotated[str, Form(max_length=1000)],
     new: Annotated[str, Form(max_length=1000)],
 ):
-    """A new password ends every session of the user (this one too): log in again with it."""
+    """A new password ends every other session of the user (other browsers log in again with it)."""
     from ...accounts import AccountError, set_password, verify_password
 
     me = session.get(User, user.id)
@@ -105,8 +105,15 @@ def change_password(
     except AccountError as exc:
         return render(request, "account.html", {"error": str(exc), "done": None}, status_code=400)
     audit.record(session, me.username, "password", "user", me.username)
+    # every other session of the user has ended; this browser goes on with a fresh one
+    from ...sessions import open_session
+
+    token = open_session(session, me.id, client_address(request, request.app.state.settings.trusted_proxies),
+                         request.headers.get("user-agent", ""))
     request.session.clear()
-    return RedirectResponse("/login?changed=1", status_code=303)
+    request.session[SESSION_KEY] = token
+    csrf_token(request.session)
+    return RedirectResponse("/account?done=1", status_code=303)
 
 
 def _overview_panels(session, user) -> list[tuple[str, dict]]:

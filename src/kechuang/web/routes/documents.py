@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import polars as pl
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from ...reader.frame import DOC_KIND_LABELS, PART_LABELS, Priors
 from ...reader.load import ReaderError, load_bytes
 from ...reader.store import (COMPARATORS, EDITABLE, KINDS, Document, Statement, StatementError, all_units, can_read,
                              correct_frame, correct_statement, count_statements, current_documents,
-                             document_frame, ingest_loaded,
+                             document_frame, edit_document, ingest_loaded, reinstate_document,
+                             withdraw_document,
                              list_statements, reader_owners)
 from ...limits import limits
 from ..deps import CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, read_upload, render, scope_codes
@@ -159,11 +160,56 @@ def document_page(request: Request, doc_id: int, session: DbSession, user: Curre
         raise HTTPException(status_code=404, detail="文件不存在")
     if not (user.is_admin or can_read(doc, user.region_code)):
         raise HTTPException(status_code=403, detail="无权访问该地区的数据")
+    from ... import audit
+    from ...reader.store import document_findings
+
+    frameworks, people = document_findings(doc)
     return render(request, "documents/detail.html", {
+        "frameworks": frameworks, "people": people,
+        "history": audit.trail(session, "document", doc.id),
         "doc": doc, "segments": _segments(doc), "kinds": KINDS, "comparators": COMPARATORS,
         "frame": document_frame(doc), "doc_kinds": DOC_KIND_LABELS, "part_labels": PART_LABELS,
         "units": all_units(), "labels": LABELS, "error": request.query_params.get("error"),
         "can_edit": user.can_edit(doc.owner_region) or user.is_admin})
+
+
+def _editable_document(session, user, doc_id: int) -> Document:
+    doc = session.get(Document, doc_id)
+    if doc is None:
+        raise HTTPException(status_code=404, detail="文件不存在")
+    if not (user.is_admin or user.can_edit(doc.owner_region)):
+        raise HTTPException(status_code=403, detail="无权修改该地区的数据(只能修改本单位导入的文件)")
+    return doc
+
+
+@router.post("/docs/{doc_id}/edit", include_in_schema=False, dependencies=[CsrfChecked])
+def edit_document_action(doc_id: int, session: DbSession, user: CurrentUser,
+                         title: Annotated[str, Form(max_length=1000)] = "",
+                         outlet: Annotated[str, Form(max_length=1000)] = ""):
+    """Title and outlet of a document (audited)."""
+    doc = _editable_document(session, user, doc_id)
+    try:
+        edit_document(session, doc, {"title": title, "outlet": outlet}, user.username)
+    except StatementError as exc:
+        session.rollback()
+        return _back_to_document(doc_id, "meta", exc)
+    return _back_to_document(doc_id, "meta")
+
+
+@router.post("/docs/{doc_id}/withdraw", include_in_schema=False, dependencies=[CsrfChecked])
+def withdraw_action(doc_id: int, session: DbSession, user: CurrentUser,
+                    reason: Annotated[str, Form(max_length=2000)] = "", undo: Annotated[str, Form()] = ""):
+    """撤回 (kept, marked, out of counts) or, with ``undo``, 恢复 (audited)."""
+    doc = _editable_document(session, user, doc_id)
+    try:
+        if undo:
+            reinstate_document(session, doc, user.username)
+        else:
+            withdraw_document(session, doc, reason, user.username)
+    except StatementError as exc:
+        session.rollback()
+        return _back_to_document(doc_id, "meta", exc)
+    return _back_to_document(doc_id, "meta")
 
 
 @router.post("/docs/{doc_id}/frame", include_in_schema=False, dependencies=[CsrfChecked])

@@ -196,7 +196,10 @@ def target_page(request: Request, target_id: int, session: DbSession, user: Curr
               "before": _metric_name(metrics, (e.before or {}).get("metric_id")),
               "after": _metric_name(metrics, (e.after or {}).get("metric_id"))}
              for e in audit.of_entity(session, "target", str(t.id))]
+    from .plans import plan_context
+
     return render(request, "targets/detail.html", {
+        **plan_context(session, user, t), "error": request.query_params.get("error"),
         "t": t, "p": p, "snaps": snaps, "option": option, "trail": trail,
         "candidates": [m for m in candidate_metrics(t) if m.id != t.metric_id],
         "can_edit": user.can_edit(t.region_code)})

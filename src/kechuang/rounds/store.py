@@ -1,0 +1,302 @@
+"""Tables and steps of reporting rounds (migration 0012_office). Each step checks everything first
+and is audited; a refused step changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
+                        select)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..audit import record
+from ..db import Base
+
+PERIOD_KINDS = {"month": "月度", "quarter": "季度"}
+STATUSES = {"pending": "未提交", "submitted": "已提交待审核", "returned": "已退回", "approved": "已通过"}
+ROUND_STATUSES = {"open": "进行中", "closed": "已结束"}
+_MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
+_QUARTER = re.compile(r"(20\d\d)-Q([1-4])")
+
+
+class RoundError(ValueError):
+    """A refused step of a round (message in Chinese)."""
+
+
+class Round(Base):
+    __tablename__ = "report_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    period_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    period: Mapped[str] = mapped_column(String(16), nullable=False)
+    kinds: Mapped[list] = mapped_column(JSON, nullable=False)
+    deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+    @property
+    def status_label(self) -> str:
+        return ROUND_STATUSES.get(self.status, self.status)
+
+
+class Submission(Base):
+    __tablename__ = "round_submissions"
+    __table_args__ = (UniqueConstraint("round_id", "region_code", name="uq_round_submissions_round_region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("report_rounds.id", ondelete="CASCADE"), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reviewed_by: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+class RoundFile(Base):
+    __tablename__ = "round_files"
+    __table_args__ = (UniqueConstraint("submission_id", "kind", name="uq_round_files_submission_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("round_submissions.id", ondelete="CASCADE"),
+                                               nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _aware(t: dt.datetime | None) -> dt.datetime | None:
+    return t if t is None or t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+def period_label(period: str) -> str:
+    """2024-03 → 2024年3月, 2024-Q1 → 2024年第1季度."""
+    if m := _MONTH.fullmatch(period):
+        return f"{m.group(1)}年{int(m.group(2))}月"
+    if m := _QUARTER.fullmatch(period):
+        return f"{m.group(1)}年第{m.group(2)}季度"
+    return period
+
+
+def _region_name(code: str) -> str:
+    from ..regions import registry
+
+    r = registry().get(code)
+    return r.full_name if r else code
+
+
+def _check_period(kind: str, period: str) -> str:
+    period = (period or "").strip().upper().replace("q", "Q")
+    if kind not in PERIOD_KINDS:
+        raise RoundError(f"字段“周期”的值“{kind}”无效,应为 月度 或 季度")
+    rx, example = (_MONTH, "2024-03") if kind == "month" else (_QUARTER, "2024-Q1")
+    if not rx.fullmatch(period):
+        raise RoundError(f"字段“期间”的值“{period}”无效,{PERIOD_KINDS[kind]}应写作 {example}")
+    return period
+
+
+def open_round(session: Session, *, region_code: str, period_kind: str, period: str, kinds: list[str],
+               deadline: str | dt.date, username: str, title: str = "") -> Round:
+    """Open a round for the regions directly below ``region_code`` (each gets a submission 未提交)."""
+    from ..ledgers import get_kind
+    from ..regions import registry
+
+    period = _check_period(period_kind, period)
+    if not kinds:
+        raise RoundError("字段“填报台账”不能为空:请至少选择一类台账")
+    for k in kinds:
+        try:
+            get_kind(k)
+        except Exception:
+            raise RoundError(f"字段“填报台账”的值“{k}”不是已知的台账类型") from None
+    if isinstance(deadline, str):
+        try:
+            deadline = dt.date.fromisoformat(deadline.strip())
+        except ValueError:
+            raise RoundError(f"字段“截止日期”的值“{deadline}”无效,应为 YYYY-MM-DD") from None
+    children = registry().children(region_code)
+    if not children:
+        raise RoundError(f"{_region_name(region_code)}没有下级地区,无法发起填报")
+    title = (title or "").strip() or f"{_region_name(region_code)}{period_label(period)}填报"
+    if len(title) > 200:
+        raise RoundError("字段“名称”过长(不超过 200 个字符)")
+    r = Round(region_code=region_code, title=title, period_kind=period_kind, period=period, kinds=list(dict.fromkeys(kinds)),
+              deadline=deadline, status="open", created_by=username, created_at=_now())
+    session.add(r)
+    session.flush()
+    for c in children:
+        session.add(Submission(round_id=r.id, region_code=c.code, status="pending"))
+    record(session, username, "open", "round", r.id, None,
+           {"title": title, "period": period, "kinds": r.kinds, "deadline": deadline.isoformat()}, region_code)
+    session.flush()
+    return r
+
+
+def get_round(session: Session, round_id: int) -> Round:
+    r = session.get(Round, round_id)
+    if r is None:
+        raise RoundError(f"填报轮次 {round_id} 不存在")
+    return r
+
+
+def list_rounds(session: Session, region_codes: set[str] | None) -> list[Round]:
+    q = select(Round).order_by(Round.id.desc())
+    rounds = list(session.scalars(q))
+    if region_codes is None:
+        return rounds
+    # a round concerns its city and every region below it: visible to both
+    mine = {s.round_id for s in session.scalars(select(Submission).where(
+        Submission.region_code.in_(sorted(region_codes))))}
+    return [r for r in rounds if r.region_code in region_codes or r.id in mine]
+
+
+def submission_of(session: Session, round_id: int, region_code: str) -> Submission:
+    s = session.scalar(select(Submission).where(Submission.round_id == round_id,
+                                                Submission.region_code == region_code))
+    if s is None:
+        raise RoundError(f"{_region_name(region_code)}不在本轮填报范围内")
+    return s
+
+
+def files_of(session: Session, submission_id: int) -> dict[str, RoundFile]:
+    return {f.kind: f for f in session.scalars(select(RoundFile).where(RoundFile.submission_id == submission_id))}
+
+
+def _open(r: Round) -> None:
+    if r.status != "open":
+        raise RoundError(f"填报“{r.title}”已结束")
+
+
+def upload(session: Session, round_id: int, region_code: str, kind: str, data: bytes, filename: str,
+           username: str) -> RoundFile:
+    """A region's file for one ledger of the round, checked like an import (every problem named by
+    file, row, column and value) and kept until the city approves it."""
+    from ..ledgers import get_kind
+    from ..ledgers.importer import check_bytes
+
+    r = get_round(session, round_id)
+    _open(r)
+    if kind not in r.kinds:
+        raise RoundError(f"本轮填报不包括台账“{kind}”")
+    sub = submission_of(session, round_id, region_code)
+    if sub.status in ("submitted", "approved"):
+        raise RoundError(f"{_region_name(region_code)}的填报{sub.status_label},不能再修改")
+    report = check_bytes(kind, data, filename, scope_root=region_code)
+    if not report.ok:
+        shown = ";".join(p.text() for p in report.problems[:5])
+        more = f"(另有 {len(report.problems) - 5} 个问题)" if len(report.problems) > 5 else ""
+        raise RoundError(f"文件未通过校验,未保存:{shown}{more}")
+    old = files_of(session, sub.id).get(kind)
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    f = RoundFile(submission_id=sub.id, kind=kind, filename=report.file, data=data, rows=report.rows,
+                  uploaded_by=username, uploaded_at=_now())
+    session.add(f)
+    record(session, username, "upload", "submission", sub.id,
+           {"filename": old.filename, "rows": old.rows} if old else None,
+           {"kind": get_kind(kind).name, "filename": f.filename, "rows": f.rows}, region_code)
+    session.flush()
+    return f
+
+
+def submit(session: Session, round_id: int, region_code: str, username: str) -> Submission:
+    from ..ledgers import get_kind
+
+    r = get_round(session, round_id)
+    _open(r)
+    sub = submission_of(session, round_id, region_code)
+    if sub.status not in ("pending", "returned"):
+        raise RoundError(f"{_region_name(region_code)}的填报{sub.status_label},不能重复提交")
+    missing = [get_kind(k).name for k in r.kinds if k not in files_of(session, sub.id)]
+    if missing:
+        raise RoundError(f"尚未上传:{'、'.join(missing)};请先上传后再提交")
+    before = {"status": sub.status}
+    sub.status, sub.submitted_by, sub.submitted_at = "submitted", username, _now()
+    record(session, username, "submit", "submission", sub.id, before, {"status": "submitted"}, region_code)
+    return sub
+
+
+def _reviewable(session: Session, round_id: int, region_code: str) -> tuple[Round, Submission]:
+    r = get_round(session, round_id)
+    _open(r)
+    sub = submission_of(session, round_id, region_code)
+    if sub.status != "submitted":
+        raise RoundError(f"{_region_name(region_code)}的填报{sub.status_label},不能审核")
+    return r, sub
+
+
+def return_submission(session: Session, round_id: int, region_code: str, reason: str, username: str) -> Submission:
+    """退回: the region fixes and submits again; the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RoundError("字段“退回原因”不能为空")
+    if len(reason) > 1000:
+        raise RoundError("字段“退回原因”过长(不超过 1000 个字符)")
+    _r, sub = _reviewable(session, round_id, region_code)
+    sub.status, sub.reason, sub.reviewed_by, sub.reviewed_at = "returned", reason, username, _now()
+    record(session, username, "return", "submission", sub.id, {"status": "submitted"},
+           {"status": "returned", "reason": reason}, region_code)
+    return sub
+
+
+def approve(session: Session, engine, round_id: int, region_code: str, username: str) -> Submission:
+    """通过: every file of the submission is imported into its ledger in one transaction (all or
+    none), as the region's own import; then the submission is marked approved."""
+    from ..ledgers.importer import import_together
+
+    r, sub = _reviewable(session, round_id, region_code)
+    files = files_of(session, sub.id)
+    reports = import_together(engine, [(k, files[k].data, files[k].filename) for k in r.kinds],
+                              username=sub.submitted_by or username, scope_root=region_code)
+    problems = [p for rep in reports for p in rep.problems]
+    if problems:
+        raise RoundError("导入台账时发现问题,未通过,台账未改变:" + ";".join(p.text() for p in problems[:5]))
+    sub.status, sub.reviewed_by, sub.reviewed_at, sub.reason = "approved", username, _now(), ""
+    record(session, username, "approve", "submission", sub.id, {"status": "submitted"},
+           {"status": "approved", "rows": sum(rep.rows for rep in reports)}, region_code)
+    return sub
+
+
+@dataclass
+class BoardRow:
+    submission: Submission
+    region: str
+    files: dict
+    late: bool  # submitted after the deadline
+    overdue: bool  # not submitted and the deadline has passed
+
+
+def board(session: Session, r: Round, today: dt.date | None = None) -> list[BoardRow]:
+    """Each region of the round with its status: who has not submitted, who was late."""
+    today = today or dt.date.today()
+    subs = list(session.scalars(select(Submission).where(Submission.round_id == r.id)
+                                .order_by(Submission.region_code)))
+    out = []
+    for s in subs:
+        at = _aware(s.submitted_at)
+        late = at is not None and at.astimezone(dt.timezone(dt.timedelta(hours=8))).date() > r.deadline
+        overdue = s.status in ("pending", "returned") and today > r.deadline
+        out.append(BoardRow(s, _region_name(s.region_code), files_of(session, s.id), late, overdue))
+    return out

@@ -147,3 +147,19 @@ def trail(session: Session, entity: str, entity_ids: list[str] | str, limit: int
                            .order_by(AuditEntry.id.desc()).limit(limit))
     return [{"at": local_time(e.at), "who": e.username, "what": action_label(e.action), "changes": changes(e)}
             for e in rows]
+
+
+def last_changes(session: Session, prefix: str, region_codes: set[str] | None = None) -> dict[str, AuditEntry]:
+    """The newest entry of each entity starting with ``prefix`` (e.g. ``ledger:``: each ledger's
+    最后更新 / 更新人), counting only changes inside ``region_codes`` when given."""
+    from sqlalchemy import func
+
+    q = (select(func.max(AuditEntry.id)).where(AuditEntry.entity.startswith(prefix),
+                                                AuditEntry.action.in_(("import", "update", "delete")))
+         .group_by(AuditEntry.entity))
+    if region_codes is not None:
+        q = q.where(AuditEntry.region_code.in_(sorted(region_codes)))
+    ids = list(session.scalars(q))
+    if not ids:
+        return {}
+    return {e.entity: e for e in session.scalars(select(AuditEntry).where(AuditEntry.id.in_(ids)))}

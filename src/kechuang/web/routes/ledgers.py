@@ -102,7 +102,10 @@ def ledgers_index(request: Request, session: DbSession, user: CurrentUser):
     key = ("ledger_counts", str(session.get_bind().url), frozenset(codes) if codes is not None else None)
     counts = cache.cached(key, lambda: store.counts_by_kind(session.connection(), codes))
     kinds = [(k, counts.get(k.id, 0)) for k in all_kinds().values()]
-    return render(request, "ledgers/index.html", {"kinds": kinds})
+    from ... import audit
+
+    return render(request, "ledgers/index.html", {"kinds": kinds,
+                                                  "last": audit.last_changes(session, "ledger:", codes)})
 
 
 @router.get("/ledgers/{kind}/template.xlsx", include_in_schema=False)
@@ -145,6 +148,8 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
         sort = "id"
 
     def build():
+        from ...audit import last_changes
+
         visible = rs.codes
         filters = _filters(k, request)
         conn = session.connection()
@@ -182,6 +187,7 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
             "sort_link": lambda fid: link(sort=fid, desc=0 if (sort == fid and desc) else (1 if sort == fid else 0)),
             "export_url": f"/ledgers/{k.id}.xlsx" + (f"?{export_q}" if export_q else ""),
             "size": size, "sizes": PAGE_SIZES, "page": page,
+            "last": last_changes(session, f"ledger:{k.id}", visible).get(f"ledger:{k.id}"),
         }
 
     return render_cached(request, "ledgers/kind.html", build)

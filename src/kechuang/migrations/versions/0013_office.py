@@ -1,14 +1,14 @@
 """The office's year: documents withdrawn (kept, marked, out of counts), targets split down to
 districts with their answers, and reporting rounds with each district's submission and files.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Tables and steps of reporting rounds (migration 0013_office). Each step checks everything first
+"""Tables and steps of reporting rounds (migration 0014_office). Each step checks everything first
 and is audited; a refused step changes nothing."""
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """The office's year: documents withdrawn (kept, marked, out of counts), targets split down to
 districts with their answers, and reporting rounds with each district's submission and files.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

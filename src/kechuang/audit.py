@@ -66,11 +66,12 @@ ACTION_LABELS = {
     "password": "修改密码", "revoke_sessions": "注销登录", "correct_frame": "更正文件要素",
     "withdraw": "撤回", "split": "分解下达", "confirm": "确认分解", "contest": "对分解提出异议",
     "open": "发起填报", "close": "结束填报", "upload": "上传填报数据", "submit": "提交", "return": "退回",
-    "approve": "审核通过",
+    "approve": "审核通过", "assign": "分配服务专员", "visit": "走访", "application": "申报状态",
 }
 ENTITY_LABELS = {
     "user": "用户", "session": "登录", "target": "目标", "document": "政策文件", "statement": "文件中的数字",
     "ledgers": "台账", "chain": "产业链节点", "share": "目标分解", "round": "填报轮次", "submission": "填报",
+    "enterprise": "企业服务",
 }
 # how screens name the fields a change touched (history: 字段 旧 → 新)
 FIELD_LABELS = {
@@ -81,6 +82,7 @@ FIELD_LABELS = {
     "rows": "行数", "deadline": "截止日期", "kinds": "填报台账", "parent_id": "上级目标", "statements": "量化表述数",
     "version": "版本", "checksum": "校验码", "owner_region": "所属单位", "problem": "问题", "role": "角色",
     "active": "启用", "sessions": "登录数", "published": "发布日期", "created_by": "创建人",
+    "officer": "服务专员", "visited_on": "走访日期", "needs": "企业诉求", "promises": "答复与承诺", "program": "培育项目",
 }
 # China Standard Time (UTC+8, no daylight saving): the time officials read on screens
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "北京时间")

@@ -35,6 +35,19 @@ def _click(page, selector):
         page.click(selector)
 
 
+def _split(page, tinghu_wan: str) -> None:
+    """Split by hand to 亭湖区 (in 万元) and 盐都区 (0.5 亿元) only."""
+    form = page.locator("#split-form")
+    for box in form.locator("input[name=regions]").all():
+        box.uncheck()
+    form.locator(f"input[name=regions][value='{TINGHU}']").check()
+    form.locator(f"input[name=regions][value='{YANDU}']").check()
+    form.locator(f"input[name=value_{TINGHU}]").fill(tinghu_wan)
+    form.locator(f"select[name=unit_{TINGHU}]").select_option("万元")
+    form.locator(f"input[name=value_{YANDU}]").fill("0.5")
+    _click(page, "#split-form button[type=submit]")
+
+
 def _contract_file(tmp_path, name: str, amount: str):
     uscc = make("91", TINGHU, "MA9000041")
     path = tmp_path / name
@@ -65,25 +78,9 @@ def test_target_split_confirmed_and_a_round_returned_then_approved(live_server, 
         _click(city, "#new-target button[type=submit]")
         assert "技术合同成交额" in city.locator("h1").inner_text()
         # and splits it by hand to two districts, one in 万元: the sum is checked in 亿元
-        form = city.locator("#split-form")
-        for box in form.locator("input[name=regions]").all():
-            box.uncheck()
-        form.locator(f"input[name=regions][value='{TINGHU}']").check()
-        form.locator(f"input[name=regions][value='{YANDU}']").check()
-        form.locator(f"input[name=value_{TINGHU}]").fill("9000")
-        form.locator(f"select[name=unit_{TINGHU}]").select_option("万元")
-        form.locator(f"input[name=value_{YANDU}]").fill("0.5")
-        _click(city, "#split-form button[type=submit]")
+        _split(city, "9000")
         assert "少于" in city.locator("p.error").inner_text()  # 1.4 亿元 < 1.5 亿元: refused, nothing saved
-        form = city.locator("#split-form")
-        for box in form.locator("input[name=regions]").all():
-            box.uncheck()
-        form.locator(f"input[name=regions][value='{TINGHU}']").check()
-        form.locator(f"input[name=regions][value='{YANDU}']").check()
-        form.locator(f"input[name=value_{TINGHU}]").fill("10000")
-        form.locator(f"select[name=unit_{TINGHU}]").select_option("万元")
-        form.locator(f"input[name=value_{YANDU}]").fill("0.5")
-        _click(city, "#split-form button[type=submit]")
+        _split(city, "10000")
         shares = city.locator("#shares")
         assert shares.locator("tbody tr").count() == 2 and "待确认" in shares.inner_text()
         with db.session_scope(engine) as s:

@@ -345,3 +345,56 @@ def test_a_late_round_shows_who_has_not_submitted(client_as, engine):
     assert "2019年12月" in page and "逾期未交" in page
     listing = city.get("/rounds").text
     assert re.search(r"未提交</th>", listing)
+
+
+# ---------------------------------------------------------------- item 4
+
+def test_enterprise_service_assignment_visits_and_applications(app, client_as, make_user, engine):
+    from fastapi.testclient import TestClient
+
+    from kechuang.service import Application, Visit
+
+    th = client_as("officer", TINGHU)
+    uscc = make("91", TINGHU, "MA9000051")
+    assert post_records(th, "enterprise", [{"uscc": uscc, "name": "【演示】亭湖云帆科技有限公司",
+                                            "region_code": TINGHU}]).json()["ok"]
+    make_user("wang", "officer", TINGHU)
+    make_user("zhao", "officer", YANDU)
+    page = f"/enterprises/{uscc}"
+    assert "分包服务" in th.get(page).text
+    # an officer of another district cannot serve it; an unknown user is named
+    assert "zhao" in _error_after(th, _post(th, f"{page}/assign", {"officer": "zhao"}))
+    assert "“nobody”" in _error_after(th, _post(th, f"{page}/assign", {"officer": "nobody"}))
+    assert _error_after(th, _post(th, f"{page}/assign", {"officer": "wang"})) == ""
+    assert "wang" in th.get(page).text.split('id="service-officer"')[1][:40]
+    # visits: bad dates and empty content refused, nothing stored
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    assert "晚于今天" in _error_after(th, _post(th, f"{page}/visits", {"visited_on": future, "needs": "用地"}))
+    assert "2025-02-30" in _error_after(th, _post(th, f"{page}/visits", {"visited_on": "2025-02-30", "needs": "用地"}))
+    assert "不能都为空" in _error_after(th, _post(th, f"{page}/visits", {"visited_on": "2025-03-01"}))
+    assert _count(engine, Visit) == 0
+    assert _error_after(th, _post(th, f"{page}/visits", {"visited_on": "2025-03-01", "needs": "研发用地紧张",
+                                                         "promises": "两周内协调园区"})) == ""
+    # application status per program
+    assert "“bogus”" in _error_after(th, _post(th, f"{page}/applications",
+                                               {"program": "hnte", "year": "2025", "status": "bogus"}))
+    assert "“nope”" in _error_after(th, _post(th, f"{page}/applications",
+                                              {"program": "nope", "year": "2025", "status": "applied"}))
+    assert _error_after(th, _post(th, f"{page}/applications",
+                                  {"program": "hnte", "year": "2025", "status": "preparing"})) == ""
+    assert _error_after(th, _post(th, f"{page}/applications",
+                                  {"program": "hnte", "year": "2025", "status": "applied"})) == ""
+    assert _count(engine, Application) == 1
+    shown = th.get(page).text.split('id="service"')[1]
+    assert "研发用地紧张" in shown and "已申报" in shown and "准备中 → 已申报" in shown
+    # wang's own list; another district sees nothing of it
+    wang = TestClient(app)
+    assert login(wang, "wang").status_code == 303
+    listing = wang.get("/service").text
+    assert "亭湖云帆科技" in listing and "研发用地紧张" in listing and "已申报" in listing
+    yd = client_as("officer", YANDU)
+    assert yd.post(f"{page}/visits", data={"csrf_token": _token(yd), "visited_on": "2025-03-02", "needs": "x"},
+                   follow_redirects=False).status_code == 404
+    assert "亭湖云帆科技" not in yd.get("/service", params={"officer": "*"}).text
+    assert "亭湖云帆科技" in client_as("officer", CITY).get("/service", params={"officer": "*"}).text
+

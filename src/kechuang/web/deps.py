@@ -31,6 +31,7 @@ NAV = [
     ("/matching", "揭榜挂帅", "matching"),
     ("/chains", "产业链", "chains"),
     ("/rounds", "填报", "rounds"),
+    ("/service", "分包服务", "service"),
 ]
 
 

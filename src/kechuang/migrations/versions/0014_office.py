@@ -1,5 +1,6 @@
 """The office's year: documents withdrawn (kept, marked, out of counts), targets split down to
-districts with their answers, and reporting rounds with each district's submission and files.
+districts with their answers, reporting rounds with each district's submission and files, and
+enterprise service (分包服务): officers assigned to enterprises, visit records, application status.
 
 Revision ID: 0014
 Revises: 0013
@@ -71,9 +72,44 @@ def upgrade() -> None:
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("submission_id", "kind", name="uq_round_files_submission_kind"),
     )
+    op.create_table(
+        "service_assignments",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("uscc", sa.String(18), nullable=False, unique=True),
+        sa.Column("region_code", sa.String(16), nullable=False, index=True),
+        sa.Column("officer", sa.String(64), nullable=False, index=True),
+        sa.Column("assigned_by", sa.String(64), nullable=False),
+        sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "service_visits",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("uscc", sa.String(18), nullable=False, index=True),
+        sa.Column("region_code", sa.String(16), nullable=False),
+        sa.Column("visited_on", sa.Date(), nullable=False),
+        sa.Column("officer", sa.String(64), nullable=False),
+        sa.Column("needs", sa.Text(), nullable=False, server_default=""),
+        sa.Column("promises", sa.Text(), nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "program_applications",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("uscc", sa.String(18), nullable=False, index=True),
+        sa.Column("region_code", sa.String(16), nullable=False),
+        sa.Column("program", sa.String(32), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("uscc", "program", "year", name="uq_program_applications_uscc_program_year"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("program_applications")
+    op.drop_table("service_visits")
+    op.drop_table("service_assignments")
     op.drop_table("round_files")
     op.drop_table("round_submissions")
     op.drop_table("report_rounds")

@@ -19,6 +19,12 @@ from ..deps import CsrfChecked, CurrentUser, DbSession, region_code_param, rende
 router = APIRouter()
 
 
+def _editable(session, user, target_id: int):
+    from .targets import _editable as editable  # the one check of who may change a target
+
+    return editable(session, user, target_id)
+
+
 def _form_context(session, user, error: str | None = None, values: dict | None = None) -> dict:
     from ...reader.store import Document, current_query, reader_owners
 
@@ -79,15 +85,6 @@ def new_target(request: Request, session: DbSession, user: CurrentUser,
     return RedirectResponse(f"/targets/{t.id}", status_code=303)
 
 
-def _target_for_edit(session, user, target_id: int):
-    try:
-        t = get_target(session, target_id)
-    except TargetError as exc:
-        raise HTTPException(status_code=404, detail=str(exc))
-    require_edit(user, t.region_code)
-    return t
-
-
 def _back(target_id: int, anchor: str, error: Exception | None = None) -> RedirectResponse:
     from urllib.parse import quote
 
@@ -99,7 +96,7 @@ def _back(target_id: int, anchor: str, error: Exception | None = None) -> Redire
 async def edit_target(request: Request, target_id: int, session: DbSession, user: CurrentUser):
     from ...targets.store import EDITABLE
 
-    _target_for_edit(session, user, target_id)
+    _editable(session, user, target_id)
     form = await request.form()
     changes = {f: str(form[f]) for f in EDITABLE if f in form}
     if any(len(v) > 4000 for v in changes.values()):
@@ -115,7 +112,7 @@ async def edit_target(request: Request, target_id: int, session: DbSession, user
 @router.post("/targets/{target_id}/split", include_in_schema=False, dependencies=[CsrfChecked])
 async def split_action(request: Request, target_id: int, session: DbSession, user: CurrentUser):
     """Split a target to the regions ticked on the form (by hand, evenly or by last year's share)."""
-    _target_for_edit(session, user, target_id)
+    _editable(session, user, target_id)
     form = await request.form()
     method = str(form.get("method", "hand"))[:20]
     codes = [str(c)[:16] for c in form.getlist("regions")][:500]
@@ -138,7 +135,7 @@ def answer_action(target_id: int, session: DbSession, user: CurrentUser,
                   agree: Annotated[str, Form(max_length=10)] = "",
                   reason: Annotated[str, Form(max_length=4000)] = ""):
     """The region a share was split to confirms it or contests it with a reason."""
-    _target_for_edit(session, user, target_id)
+    _editable(session, user, target_id)
     try:
         answer_share(session, target_id, agree == "1", reason, user.username)
     except TargetError as exc:

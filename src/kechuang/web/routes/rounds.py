@@ -115,8 +115,13 @@ async def upload_action(round_id: int, region: str, session: DbSession, user: Cu
                         kind: Annotated[str, Form(max_length=32)], file: Annotated[UploadFile, File()]):
     _district(session, user, round_id, region)
     data = await read_upload(file, limits().ledger_upload_mb)
+    return _step(session, round_id, region, upload, kind, data, file.filename or "上传文件", user.username)
+
+
+def _step(session, round_id: int, region: str, step, *args) -> RedirectResponse:
+    """Run one step of the round for a region; back to its row, with the refusal shown there."""
     try:
-        upload(session, round_id, region, kind, data, file.filename or "上传文件", user.username)
+        step(session, round_id, region, *args)
     except RoundError as exc:
         session.rollback()
         return _back(round_id, exc, f"r{region}")
@@ -126,12 +131,7 @@ async def upload_action(round_id: int, region: str, session: DbSession, user: Cu
 @router.post("/rounds/{round_id}/{region}/submit", include_in_schema=False, dependencies=[CsrfChecked])
 def submit_action(round_id: int, region: str, session: DbSession, user: CurrentUser):
     _district(session, user, round_id, region)
-    try:
-        submit(session, round_id, region, user.username)
-    except RoundError as exc:
-        session.rollback()
-        return _back(round_id, exc, f"r{region}")
-    return _back(round_id, anchor=f"r{region}")
+    return _step(session, round_id, region, submit, user.username)
 
 
 def _reviewer(session, user, round_id: int):
@@ -144,12 +144,7 @@ def _reviewer(session, user, round_id: int):
 def return_action(round_id: int, region: str, session: DbSession, user: CurrentUser,
                   reason: Annotated[str, Form(max_length=4000)] = ""):
     _reviewer(session, user, round_id)
-    try:
-        return_submission(session, round_id, region, reason, user.username)
-    except RoundError as exc:
-        session.rollback()
-        return _back(round_id, exc, f"r{region}")
-    return _back(round_id, anchor=f"r{region}")
+    return _step(session, round_id, region, return_submission, reason, user.username)
 
 
 @router.post("/rounds/{round_id}/{region}/approve", include_in_schema=False, dependencies=[CsrfChecked])

@@ -67,11 +67,12 @@ ACTION_LABELS = {
     "withdraw": "撤回", "split": "分解下达", "confirm": "确认分解", "contest": "对分解提出异议",
     "open": "发起填报", "close": "结束填报", "upload": "上传填报数据", "submit": "提交", "return": "退回",
     "approve": "审核通过", "assign": "分配服务专员", "visit": "走访", "application": "申报状态",
+    "award-list": "生成兑现名单", "award-confirmed": "企业确认兑现", "award-paid": "拨付奖励",
 }
 ENTITY_LABELS = {
     "user": "用户", "session": "登录", "target": "目标", "document": "政策文件", "statement": "文件中的数字",
     "ledgers": "台账", "chain": "产业链节点", "share": "目标分解", "round": "填报轮次", "submission": "填报",
-    "enterprise": "企业服务",
+    "enterprise": "企业服务", "award_payout": "奖励兑现",
 }
 # how screens name the fields a change touched (history: 字段 旧 → 新)
 FIELD_LABELS = {

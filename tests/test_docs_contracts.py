@@ -163,3 +163,25 @@ def test_program_ids_and_rule_files():
         assert cells[1] == programs_by_id()[pid][-1].name
         listed |= set(re.findall(r"`([^`]+\.yaml)`", cells[2]))
     assert listed == files
+
+
+# ---------------------------------------------------------------------------- awards
+
+def test_awards_keys_and_statuses(db_url):
+    from kechuang import db
+    from kechuang.ledgers.importer import import_records
+
+    eng = db.engine_for(db_url)
+    a, b = uscc(11), uscc(12)
+    assert import_records(eng, "enterprise", [{"uscc": a, "name": "甲", "region_code": "320902"},
+                                              {"uscc": b, "name": "乙", "region_code": "320902"}]).ok
+    assert import_records(eng, "certification", [
+        {"uscc": a, "cert_type": "hnte", "level": "national", "issued_on": "2024-11-01"},
+        {"uscc": b, "cert_type": "gazelle", "level": "provincial", "issued_on": "2024-05-01"}]).ok
+    r = runner.invoke(app, ["awards", "--region", "320900", "--year", "2024", "--format", "jsonl"])
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+    assert recs and all(list(rec) == keys("8.1 ") for rec in recs)
+    statuses = {c[0].strip("`") for c in table("8.2 ")}
+    assert {rec["status"] for rec in recs} <= statuses
+    assert {"needs_application"} <= {rec["status"] for rec in recs}

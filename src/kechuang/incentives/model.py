@@ -301,12 +301,29 @@ def _named(exc: E.RuleError, item: str, key: str) -> E.RuleError:
     return E.RuleError(f"条目“{item}”的字段“{key}”：{exc.message}", pos=exc.pos)
 
 
+def _bad_date(path: Path) -> tuple[int, str, str] | None:
+    """(line, key, value) of an impossible date, which the YAML reader refuses without a position."""
+    import re
+
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for m in re.finditer(r"([A-Za-z_]+):\s*(\d{4}-\d{1,2}-\d{1,2})\b", line):
+            try:
+                dt.date.fromisoformat(m.group(2))
+            except ValueError:
+                return n, m.group(1), m.group(2)
+    return None
+
+
 def load_policy(path: Path) -> Policy:
     path = Path(path)
     file = path.name
     try:
         raw = load_marked(path)
     except Exception as exc:  # a YAML syntax error: keep its position
+        bad = _bad_date(path)
+        if bad:
+            raise E.RuleError(f"字段“{bad[1]}”取值“{bad[2]}”有误：应为 YYYY-MM-DD 日期", file=file, line=bad[0],
+                              column=1) from None
         mark = getattr(exc, "problem_mark", None)
         raise E.RuleError(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", file=file,
                           line=(mark.line + 1) if mark else 0, column=(mark.column + 1) if mark else 0) from None

@@ -1,4 +1,4 @@
-"""The payouts ledger (table ``award_payouts``, migration 0012): a 免申即享 list is generated from
+"""The payouts ledger (table ``award_payouts``, migration 0015): a 免申即享 list is generated from
 the computed awards, each line is confirmed by the enterprise and then paid, with dates. One row
 per enterprise, policy, item and triggering year, so an award is never listed or paid twice; the
 rows are the history that "not funded before" and cumulative caps read in later years. Every

@@ -1,14 +1,14 @@
 """award_payouts: the payouts ledger of incentive awards (list generated → confirmed by the
 enterprise → paid), one row per enterprise, policy, item and triggering year.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -55,6 +55,11 @@ def register(app: typer.Typer) -> None:
         run(["targets", "demo"])
         _seed_matching(city_code)
         run(["evaluate", "--region", city_code, "--program", "all", "--format", "summary"])
+        import datetime as dt
+
+        # the demo city's award policy (演示) on last year's recognitions: the 免申即享 list
+        run(["awards", "--region", city_code, "--year", str(dt.date.today().year - 1), "--format", "summary",
+             "--generate"])
         _warm_dashboards()
         with db.session_scope() as s:
             users = ensure_demo_users(s)

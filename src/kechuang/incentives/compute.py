@@ -79,14 +79,20 @@ class Award:
 
 def payer_region(code: str | None, level: str, fallback: str) -> str:
     """The region paying at ``level`` for an enterprise in ``code``: itself or its ancestor at
-    that level (the policy's region when the enterprise's code is not below that level)."""
+    that level; for 区县级, a zone when the enterprise sits in a zone under the city; else the
+    policy's region."""
     from ..regions import registry
 
     reg = registry()
     if code and reg.get(code) is not None:
-        for r in [reg.get(code), *reversed(reg.ancestors(code))]:
+        chain = [reg.get(code), *reversed(reg.ancestors(code))]
+        for r in chain:
             if r.level == level:
                 return r.code
+        if level == "county":  # a zone directly under the city pays what a district pays
+            for r in chain:
+                if r.level == "zone":
+                    return r.code
     return fallback
 
 

@@ -63,30 +63,33 @@ T = AwardPayout.__table__
 KINDS = ("enterprise", "certification", "enterprise_year")
 
 
-def stored_frames(conn: Connection, region_codes: set[str] | None) -> dict[str, pl.DataFrame]:
-    """The ledgers awards are computed from, for the regions in scope."""
+def stored_frames(conn: Connection, region_codes: set[str] | None, usccs: list[str] | None = None
+                  ) -> dict[str, pl.DataFrame]:
+    """The ledgers awards are computed from, for the regions in scope (and some enterprises)."""
     from ..ledgers import load_frame
 
-    return {k: load_frame(conn, k, region_codes) for k in KINDS}
+    return {k: load_frame(conn, k, region_codes, usccs=usccs) for k in KINDS}
 
 
-def history(conn: Connection, region_codes: set[str] | None = None) -> list[dict]:
+def history(conn: Connection, region_codes: set[str] | None = None, usccs: list[str] | None = None) -> list[dict]:
     q = select(T.c.id, T.c.uscc, T.c.policy, T.c.item, T.c.stack_group.label("group"), T.c.event_year,
                T.c.amount, T.c.status)
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    if usccs is not None:
+        q = q.where(T.c.uscc.in_(sorted(usccs)))
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def awards_for(conn: Connection, region: str | None, year: int, policies: list[Policy] | None = None
-               ) -> list[Award]:
-    """Computed awards of ``year`` for ``region`` (None = everywhere), each with the state of its
-    payout when one was listed."""
+def awards_for(conn: Connection, region: str | None, year: int, policies: list[Policy] | None = None,
+               usccs: list[str] | None = None) -> list[Award]:
+    """Computed awards of ``year`` for ``region`` (None = everywhere; ``usccs`` = only these
+    enterprises), each with the state of its payout when one was listed."""
     from ..regions import registry
 
     codes = registry().subtree_codes(region) if region else None
-    hist = history(conn, codes)
-    lines = compute(stored_frames(conn, codes), year, region, policies, hist)
+    hist = history(conn, codes, usccs)
+    lines = compute(stored_frames(conn, codes, usccs), year, region, policies, hist)
     state = {(h["uscc"], h["policy"], h["item"], h["event_year"]): h["status"] for h in hist}
     for a in lines:
         a.payout_status = state.get((a.uscc, a.policy, a.item, a.event_year))

@@ -32,6 +32,7 @@ NAV = [
     ("/chains", "产业链", "chains"),
     ("/rounds", "填报", "rounds"),
     ("/service", "分包服务", "service"),
+    ("/awards", "政策兑现", "awards"),
 ]
 
 

@@ -65,9 +65,15 @@ KINDS = ("enterprise", "certification", "enterprise_year")
 
 def stored_frames(conn: Connection, region_codes: set[str] | None, usccs: list[str] | None = None
                   ) -> dict[str, pl.DataFrame]:
-    """The ledgers awards are computed from, for the regions in scope (and some enterprises)."""
+    """The ledgers awards are computed from, for the regions in scope (and some enterprises).
+    Whole regions come through the dashboards' frame cache (decoded once per ledger version)."""
     from ..ledgers import load_frame
 
+    if usccs is None and not conn.info.get("kc_data_changed"):
+        from ..targets.metrics import LedgerSource
+
+        source = LedgerSource(conn.engine, region_codes)
+        return {k: source(k) for k in KINDS}
     return {k: load_frame(conn, k, region_codes, usccs=usccs) for k in KINDS}
 
 
@@ -81,15 +87,17 @@ def history(conn: Connection, region_codes: set[str] | None = None, usccs: list[
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def awards_for(conn: Connection, region: str | None, year: int, policies: list[Policy] | None = None,
+def awards_for(conn: Connection, region: str | None, year: int | list[int], policies: list[Policy] | None = None,
                usccs: list[str] | None = None) -> list[Award]:
-    """Computed awards of ``year`` for ``region`` (None = everywhere; ``usccs`` = only these
-    enterprises), each with the state of its payout when one was listed."""
+    """Computed awards of ``year`` (or of several years) for ``region`` (None = everywhere;
+    ``usccs`` = only these enterprises), each with the state of its payout when one was listed."""
     from ..regions import registry
 
     codes = registry().subtree_codes(region) if region else None
     hist = history(conn, codes, usccs)
-    lines = compute(stored_frames(conn, codes, usccs), year, region, policies, hist)
+    frames = stored_frames(conn, codes, usccs)
+    lines = [a for y in ([year] if isinstance(year, int) else year)
+             for a in compute(frames, y, region, policies, hist)]
     state = {(h["uscc"], h["policy"], h["item"], h["event_year"]): h["status"] for h in hist}
     for a in lines:
         a.payout_status = state.get((a.uscc, a.policy, a.item, a.event_year))

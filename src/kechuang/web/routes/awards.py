@@ -45,8 +45,11 @@ def awards_page(request: Request, session: DbSession, rs: Scope, user: CurrentUs
     from ...incentives.export import budget_rows, item_rows, line_rows, sheets
     from ...incentives.payouts import STATE_NAMES, awards_for, rows
 
+    from ...cache import per_version
+
     y = _year(year)
-    lines = awards_for(session.connection(), rs.code, y)
+    conn = session.connection()
+    lines = per_version(conn, ("awards", rs.key, y), lambda: awards_for(conn, rs.code, y))
     if format == "xlsx":
         from ...excel import xlsx_response
 
@@ -98,12 +101,9 @@ def enterprise_awards(request: Request, uscc: str, records: dict) -> dict:
     from ...incentives.compute import STATUS_NAMES
     from ...incentives.payouts import awards_for
 
-    engine = request.app.state.engine
     this = dt.date.today().year
-    out = []
-    with engine.connect() as conn:
-        for y in range(this - 3, this + 1):
-            out += awards_for(conn, None, y, usccs=[uscc])
+    with request.app.state.engine.connect() as conn:
+        out = awards_for(conn, None, list(range(this - 3, this + 1)), usccs=[uscc])
     return {"lines": out, "status_names": STATUS_NAMES}
 
 

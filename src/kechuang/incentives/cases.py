@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from .compute import Award, compute, text
+from .engine import Award, compute, text
 from .model import CASES_SUFFIX, DATA
 
 ENT = {"uscc": pl.String, "name": pl.String, "region_code": pl.String, "above_scale": pl.Boolean,

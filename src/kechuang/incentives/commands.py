@@ -26,8 +26,8 @@ def awards_cmd(
     code = region_code_or_exit(region)
     from .. import db
     from . import RuleError, load_policy
-    from .compute import compare as compare_cost
-    from .compute import text
+    from .engine import compare as compare_cost
+    from .engine import text
     from .payouts import awards_for, generate as generate_list, history, stored_frames
 
     try:
@@ -100,7 +100,7 @@ def _summary(lines) -> None:
 
 
 def _t(x) -> str:
-    from .compute import text
+    from .engine import text
 
     return text(x)
 

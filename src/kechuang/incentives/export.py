@@ -7,7 +7,7 @@ from typing import Iterable
 
 import polars as pl
 
-from .compute import STATUS_NAMES, Award, budget, by_item, text
+from .engine import STATUS_NAMES, Award, budget, by_item, text
 from .model import PAYER_LEVELS
 
 PAYOUT_NAMES = {None: "", "listed": "已生成名单", "confirmed": "企业已确认", "paid": "已拨付"}

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base
-from .compute import Award, compute, text
+from .engine import Award, compute, text
 from .model import Policy
 
 STATES = ("listed", "confirmed", "paid")

@@ -41,7 +41,7 @@ def awards_page(request: Request, session: DbSession, rs: Scope, user: CurrentUs
                 year: Annotated[int | None, Query(ge=1990, le=2100)] = None, item: str | None = None,
                 status: str | None = None, format: str | None = None, only: str | None = None):
     from ...incentives import all_policies
-    from ...incentives.compute import STATUS_NAMES
+    from ...incentives.engine import STATUS_NAMES
     from ...incentives.export import budget_rows, item_rows, line_rows, sheets
     from ...incentives.payouts import STATE_NAMES, awards_for, rows
 
@@ -98,7 +98,7 @@ def awards_advance(payout_id: int, session: DbSession, user: CurrentUser, to: st
 
 def enterprise_awards(request: Request, uscc: str, records: dict) -> dict:
     """The enterprise page panel: awards of the last three years and why."""
-    from ...incentives.compute import STATUS_NAMES
+    from ...incentives.engine import STATUS_NAMES
     from ...incentives.payouts import awards_for
 
     this = dt.date.today().year

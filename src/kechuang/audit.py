@@ -68,11 +68,13 @@ ACTION_LABELS = {
     "open": "发起填报", "close": "结束填报", "upload": "上传填报数据", "submit": "提交", "return": "退回",
     "approve": "审核通过", "assign": "分配服务专员", "visit": "走访", "application": "申报状态",
     "award-list": "生成兑现名单", "award-confirmed": "企业确认兑现", "award-paid": "拨付奖励",
+    # 揭榜挂帅 workflow steps, in order (kechuang.matching.workflow.STEPS)
+    "publish": "发榜", "apply": "揭榜", "review": "评审", "sign": "签约", "implement": "实施", "accept": "验收",
 }
 ENTITY_LABELS = {
     "user": "用户", "session": "登录", "target": "目标", "document": "政策文件", "statement": "文件中的数字",
     "ledgers": "台账", "chain": "产业链节点", "share": "目标分解", "round": "填报轮次", "submission": "填报",
-    "enterprise": "企业服务", "award_payout": "奖励兑现",
+    "enterprise": "企业服务", "award_payout": "奖励兑现", "matching": "揭榜挂帅",
 }
 # how screens name the fields a change touched (history: 字段 旧 → 新)
 FIELD_LABELS = {

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .. import audit
 from ..db import Base
 
-STEPS = {"publish": "发榜", "apply": "揭榜", "review": "评审", "sign": "签约", "implement": "实施", "accept": "验收"}
+# the steps in order, named as the audit log names them
+STEPS = {k: audit.ACTION_LABELS[k] for k in ("publish", "apply", "review", "sign", "implement", "accept")}
 # demand stages (the demand ledger's status ids) in order; ``closed`` stands outside the order
 STAGES = ("draft", "published", "matched", "reviewed", "signed", "implementing", "accepted")
 BID_STATUS = {"applied": "已揭榜", "shortlisted": "评审通过", "rejected": "评审未通过", "signed": "已签约",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..programs import expr as E
 from ..programs.model import CONFIDENCES, Src
+from ..programs.model import _Reader as ProgramReader
 from ..programs.yamlmarks import MarkedDict, load_marked
 from .facts import CERT_TYPES, FACTS, TRIGGERS
 
@@ -114,8 +115,9 @@ def _dec(v) -> Decimal:
     return d
 
 
-class _Reader:
-    """Reads one policy file; every mistake names the file, line, item, field and value."""
+class _Reader(ProgramReader):
+    """Reads one policy file; every mistake names the file, line, item, field and value (dates
+    are read as in program files)."""
 
     def __init__(self, file: str):
         self.file = file
@@ -140,17 +142,6 @@ class _Reader:
         if v < 0:
             raise self.fail(d, key, "金额不能为负数", item)
         return v
-
-    def date(self, d, key: str, required: bool = True) -> dt.date | None:
-        v = d.get(key)
-        if v is None and not required:
-            return None
-        if isinstance(v, dt.date):
-            return v
-        try:
-            return dt.date.fromisoformat(str(v))
-        except ValueError:
-            raise self.fail(d, key, "应为 YYYY-MM-DD 日期") from None
 
     def expr(self, d, key: str, item: str) -> tuple[E.Node, Src]:
         text = str(d[key])

@@ -164,7 +164,7 @@ def regions_show(
     console.print(tree, highlight=False)
 
 
-for _name in ("reader", "ledgers", "programs", "targets", "matching", "chains", "incentives", "demo"):
+for _name in ("reader", "ledgers", "programs", "targets", "reports", "matching", "chains", "incentives", "demo"):
     importlib.import_module(f"kechuang.{_name}.commands").register(app)
 
 

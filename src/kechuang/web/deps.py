@@ -33,6 +33,7 @@ NAV = [
     ("/rounds", "填报", "rounds"),
     ("/service", "分包服务", "service"),
     ("/awards", "政策兑现", "awards"),
+    ("/reports", "报告", "reports"),
 ]
 
 

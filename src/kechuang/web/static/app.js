@@ -25,6 +25,21 @@
   window.addEventListener("beforeprint", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
 
+// The 总览 prints on one A4 page: shrink it to the printable height (A4 less the 12 mm page margins).
+(function () {
+  window.addEventListener("beforeprint", function () {
+    const el = document.querySelector(".overview-print");
+    if (!el) return;
+    el.style.zoom = "";
+    const fit = (297 - 24) / 25.4 * 96 / el.scrollHeight;
+    if (fit < 1) el.style.zoom = String(Math.floor(fit * 100) / 100);
+  });
+  window.addEventListener("afterprint", function () {
+    const el = document.querySelector(".overview-print");
+    if (el) el.style.zoom = "";
+  });
+})();
+
 // Every table without an export of its own gets a button that downloads it, as shown, as .xlsx.
 (function () {
   function csrf() {

@@ -83,7 +83,7 @@ async def hammer(base: str, path: str, clients: int, requests: int) -> tuple[lis
 
     async def worker():
         nonlocal errors
-        async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+        async with httpx.AsyncClient(base_url=base, timeout=900) as c:
             await login(c)
             await c.get(url(0))  # warm this client's path once
             while True:
@@ -137,7 +137,7 @@ async def first_views(base: str, url: str, pages: list[str], what: str, cycles: 
                       think: float) -> dict[str, tuple[float, float]]:
     """Per page: the median warm view and the median first view right after a data change."""
     out = {}
-    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+    async with httpx.AsyncClient(base_url=base, timeout=900) as c:
         await login(c)
         n = 0
         for path in pages:

@@ -45,6 +45,9 @@ def serve(
     console.print(f"[green]科创 kechuang 已启动:[/] http://{host}:{port}")
     uvicorn.run("kechuang.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning",
+                # a worker busy decoding a large ledger (GIL held) answers the supervisor's ping late:
+                # give it a minute before it is taken for hung and killed with its requests
+                timeout_worker_healthcheck=60,
                 proxy_headers=False)  # X-Forwarded-For only from KECHUANG_TRUSTED_PROXIES (see web.security)  # uvloop + httptools when installed
 
 

@@ -70,11 +70,13 @@ ACTION_LABELS = {
     "award-list": "生成兑现名单", "award-confirmed": "企业确认兑现", "award-paid": "拨付奖励",
     # 揭榜挂帅 workflow steps, in order (kechuang.matching.workflow.STEPS)
     "publish": "发榜", "apply": "揭榜", "review": "评审", "sign": "签约", "implement": "实施", "accept": "验收",
+    "respond": "回复督办", "finish": "办结",
 }
 ENTITY_LABELS = {
     "user": "用户", "session": "登录", "target": "目标", "document": "政策文件", "statement": "文件中的数字",
     "ledgers": "台账", "chain": "产业链节点", "share": "目标分解", "round": "填报轮次", "submission": "填报",
     "enterprise": "企业服务", "award_payout": "奖励兑现", "matching": "揭榜挂帅",
+    "warning_task": "督办任务",
 }
 # how screens name the fields a change touched (history: 字段 旧 → 新)
 FIELD_LABELS = {

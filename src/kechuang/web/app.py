@@ -23,7 +23,7 @@ from .security import LoginRateLimiter
 
 STATIC_DIR = Path(__file__).parent / "static"
 CAPABILITY_ROUTES = ("documents", "plans", "targets", "ledgers", "programs", "matching", "chains", "rounds", "office",
-                     "service", "awards", "reports")
+                     "service", "awards", "reports", "warnings")
 VENDOR_FILES = {
     "echarts.min.js": ("echarts", "dist/echarts.min.js"),
     "htmx.min.js": ("htmx.org", "dist/htmx.min.js"),

@@ -34,6 +34,7 @@ NAV = [
     ("/service", "分包服务", "service"),
     ("/awards", "政策兑现", "awards"),
     ("/reports", "报告", "reports"),
+    ("/warnings", "预警督办", "warnings"),
 ]
 
 

@@ -121,6 +121,7 @@ def _overview_panels(session, user) -> list[tuple[str, dict]]:
     panels = []
     for module_name, func, template in (
         ("kechuang.targets.overview", "overview_context", "targets/overview_panel.html"),
+        ("kechuang.warnings.overview", "overview_context", "warnings/overview_panel.html"),
     ):
         panels.append((template, getattr(importlib.import_module(module_name), func)(session, user)))
     return panels

@@ -1,0 +1,14 @@
+"""Context of templates/warnings/overview_panel.html: overdue 督办 tasks in the user's region."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .tasks import overdue_count
+
+
+def overview_context(session, user) -> dict:
+    from ..targets.progress import region_scope
+
+    codes = None if user.is_admin else region_scope(user.region_code)
+    return {"overdue": overdue_count(session, codes, dt.date.today())}

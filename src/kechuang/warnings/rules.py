@@ -1,0 +1,146 @@
+"""Warning rules (rules.yaml) evaluated against what the project already knows: one ``Warning`` per
+region (targets, rounds) or enterprise (certificates, near misses)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy.orm import Session
+
+RULES_FILE = Path(__file__).with_name("rules.yaml")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    wording: str
+    params: dict
+    reason: str
+
+
+@dataclass
+class Warning:
+    rule: str
+    region_code: str
+    text: str
+    subject: str  # what the warning is about within the rule (target id, round id, uscc+cert …)
+    uscc: str = ""
+    link: str = ""
+    values: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the warning: a task refers to it."""
+        return f"{self.rule}:{self.region_code}:{self.subject}"[:200]
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict[str, Rule]:
+    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return {r["id"]: Rule(r["id"], r["name"], r["wording"], dict(r.get("params") or {}), r["reason"]) for r in raw}
+
+
+def _pct(d: Decimal) -> str:
+    return f"{float(d) * 100:.1f}%"
+
+
+def pace_gap(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+    from ..regions import registry
+    from ..targets.progress import progress_report
+
+    points = Decimal(str(rule.params["points"]))
+    out = []
+    for p in progress_report(session, session.get_bind(), year=today.year, today=today):
+        t = p.target
+        if codes is not None and t.region_code not in codes:
+            continue
+        if t.binding_status != "bound" or p.share is None or p.pace is None or t.comparator in ("<=", "<"):
+            continue
+        gap = (p.pace - p.share) * 100
+        if gap < points:
+            continue
+        region = registry().get(t.region_code)
+        out.append(Warning(rule.id, t.region_code, rule.wording.format(
+            region=region.name if region else t.region_code, indicator=t.indicator, share=_pct(p.share),
+            pace=_pct(p.pace), gap=f"{float(gap):.1f}"), str(t.id), link=f"/targets/{t.id}/rows"))
+    return out
+
+
+def round_overdue(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+    from ..rounds import board, list_rounds
+
+    out = []
+    for r in list_rounds(session, None):
+        if r.status != "open":
+            continue
+        for row in board(session, r, today):
+            code = row.submission.region_code
+            if row.overdue and (codes is None or code in codes):
+                out.append(Warning(rule.id, code, rule.wording.format(region=row.region, deadline=r.deadline,
+                                                                      title=r.title), str(r.id),
+                                   link=f"/rounds/{r.id}"))
+    return out
+
+
+def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+    import polars as pl
+
+    from ..ledgers.kinds import get_kind
+    from ..ledgers.store import enterprise_names, load_frame
+    from ..ledgers.validity import last_day_expr, valid_on_expr
+
+    days = int(rule.params["days"])
+    frame = load_frame(session.connection(), "certification", codes)
+    if frame.is_empty():
+        return []
+    soon = frame.with_columns(last_day_expr().alias("_last")).filter(
+        valid_on_expr(today) & (pl.col("_last") <= today + dt.timedelta(days=days)))
+    labels = {v.id: v.label for v in get_kind("certification").field("cert_type").values}
+    names = enterprise_names(session.connection(), soon["uscc"].to_list())
+    return [Warning(rule.id, r["region_code"], rule.wording.format(
+        name=names.get(r["uscc"]) or r["uscc"], cert=labels.get(r["cert_type"], r["cert_type"]), last_day=r["_last"],
+        days=(r["_last"] - today).days), f"{r['uscc']}:{r['cert_type']}:{r['_last']}", uscc=r["uscc"],
+        link=f"/enterprises/{r['uscc']}") for r in soon.sort("_last").iter_rows(named=True)]
+
+
+def near_miss(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+    import polars as pl
+
+    from ..ledgers.store import enterprise_names
+    from ..programs.catalog import program_name
+    from ..programs.store import latest_as_of, load, next_step
+
+    conn = session.connection()
+    as_of = latest_as_of(conn)
+    if as_of is None:
+        return []
+    close = load(conn, as_of, region_codes=codes).filter(pl.col("close") & (pl.col("result") == "fail"))
+    names = enterprise_names(conn, close["uscc"].to_list())
+    out = []
+    for r in close.iter_rows(named=True):
+        out.append(Warning(rule.id, r["region_code"], rule.wording.format(
+            name=names.get(r["uscc"]) or r["uscc"], program=program_name(r["program"]), next_step=next_step(r)),
+            f"{r['uscc']}:{r['program']}", uscc=r["uscc"], link=f"/enterprises/{r['uscc']}"))
+    return out
+
+
+CHECKS = {"pace_gap": pace_gap, "round_overdue": round_overdue, "cert_expiring": cert_expiring,
+          "near_miss": near_miss}
+
+
+def evaluate(session: Session, codes: set[str] | None, today: dt.date | None = None,
+             only: str | None = None) -> list[Warning]:
+    """Every warning within ``codes`` (None = all regions) on ``today``."""
+    today = today or dt.date.today()
+    out: list[Warning] = []
+    for rid, rule in rules().items():
+        if only and rid != only:
+            continue
+        out.extend(CHECKS[rid](session, codes, today, rule))
+    return out

@@ -143,3 +143,23 @@ def test_scope_export_and_overdue_on_overview(client_as, make_user, engine):
     assert "没有逾期的督办任务" in yd.get("/").text  # not another district's
     assert "已逾期" in th.get("/warnings").text
     assert th.get("/warnings", params={"rule": "nope"}).status_code == 400
+
+
+def test_round_rule_fires_the_day_after_the_deadline_not_on_it(engine):
+    from kechuang.rounds import open_round, submission_of
+
+    deadline = dt.date(2026, 4, 10)
+    with db.session_scope(engine) as s:
+        r = open_round(s, region_code=CITY, period_kind="quarter", period="2026-Q1", kinds=["tech_contract"],
+                       deadline=deadline, username="city")
+        rid = r.id
+    with db.session_scope(engine) as s:
+        assert evaluate(s, None, deadline, only="round_overdue") == []
+        late = {w.region_code for w in evaluate(s, None, deadline + dt.timedelta(days=1), only="round_overdue")}
+        assert TINGHU in late and YANDU in late
+        scoped = {w.region_code for w in evaluate(s, {TINGHU}, deadline + dt.timedelta(days=1), only="round_overdue")}
+        assert scoped == {TINGHU}
+        submission_of(s, rid, TINGHU).status = "submitted"  # as submit() leaves it after an upload
+    with db.session_scope(engine) as s:
+        late = {w.region_code for w in evaluate(s, None, deadline + dt.timedelta(days=1), only="round_overdue")}
+        assert TINGHU not in late and YANDU in late

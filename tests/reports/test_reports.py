@@ -57,7 +57,8 @@ def test_docx_holds_header_region_period_figures_and_lagging(session, ledgers, t
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
     assert "亭湖区2024年第二季度科技创新目标进度报告" in text
-    assert "科学技术局" in text and "特此报告" in text and "预警功能尚未启用" in text
+    assert "科学技术局" in text and "特此报告" in text
+    assert r.warnings and all(w in text for w in r.warnings)
     for row in r.figure_rows():
         assert row in cells  # every target's figures
     assert len(doc.tables) == 2 and len(doc.tables[1].rows) == 1 + len(r.lagging)
@@ -102,3 +103,20 @@ def test_cli_report_writes_docx_and_pdf_and_refuses_bad_period(db_url, tmp_path,
     r = runner.invoke(app, ["report", "--region", "320902", "--period", "2026Q5", "-o", str(tmp_path / "x.pdf")])
     assert r.exit_code == 2 and "2026Q5" in r.output and "无效" in r.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_warnings_section_lists_the_warning_rules_findings(session, ledgers, targets):
+    from kechuang.regions import registry
+    from kechuang.warnings import evaluate
+
+    r = _report(session, ledgers)
+    found = [w.text for w in evaluate(session, registry().subtree_codes("320902"), today=r.as_of)]
+    assert r.warnings == found and any("有效高新技术企业数" in w for w in found)
+    hidden = _report(session, ledgers, visible=lambda code: False)
+    assert hidden.warnings == [] and hidden.warnings_note in render_docx_text(hidden)
+
+
+def render_docx_text(report) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(io.BytesIO(render_docx(report))).paragraphs)

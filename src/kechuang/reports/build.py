@@ -16,7 +16,7 @@ from ..targets.progress import Progress, progress_report, status_rules
 TEMPLATE_FILE = Path(__file__).with_name("template.yaml")
 TEMPLATE_ENV = "KECHUANG_REPORT_TEMPLATE"
 TEMPLATE_KEYS = ("unit", "doc_number", "title", "intro", "closing", "signature")
-WARNINGS_NOTE = "预警功能尚未启用,本报告仅列出按序时进度判定为滞后的目标。"
+WARNINGS_NOTE = "本报告期内没有触发预警规则的事项。"
 
 
 class ReportError(ValueError):
@@ -163,4 +163,16 @@ def build_report(session, region_code: str, period: ReportPeriod, *, today: dt.d
     values = {"region": name, "period": period.label, "year": str(period.year),
               "as_of": f"{as_of.year}年{as_of.month}月{as_of.day}日"}
     header = {k: _fill(v, values, k) for k, v in load_template(template).items()}
-    return Report(region_code, name, period, as_of, header, rows, lagging, counts)
+    return Report(region_code, name, period, as_of, header, rows, lagging, counts,
+                  warnings=_warnings(session, region_code, as_of, visible))
+
+
+def _warnings(session, region_code: str, as_of: dt.date, visible) -> list[str]:
+    """The warnings of the region and the regions under it on the report's day, as the 预警 page
+    words them (the same rules file)."""
+    from ..regions import registry
+    from ..warnings import evaluate
+
+    codes = registry().subtree_codes(region_code)
+    return [w.text for w in evaluate(session, codes, today=as_of)
+            if visible is None or visible(w.region_code)]

@@ -9,6 +9,25 @@ import threading
 from kechuang import cache, db
 
 
+
+def _in_own_thread(coro) -> None:
+    """Run a replay as the refresher does, on a thread of its own: a browser test earlier in the
+    same worker may leave an event loop running on the test thread."""
+    errors = []
+
+    def run():
+        try:
+            asyncio.run(coro)
+        except BaseException as e:  # re-raised on the test thread
+            errors.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(120)
+    assert not t.is_alive(), "replay did not finish"
+    if errors:
+        raise errors[0]
+
 def _add_target(url: str, indicator: str) -> None:
     from kechuang.targets.store import add_target
 
@@ -34,7 +53,7 @@ def test_viewed_pages_are_recomputed_after_a_change_before_the_next_view(app, en
 
     _add_target(db_url, "新增高新技术企业数")
     refresher = _refresher(app, engine)
-    asyncio.run(refresher._replay(refresher.version()))
+    _in_own_thread(refresher._replay(refresher.version()))
 
     before = cache.computed()
     page = c.get("/targets?year=2024")

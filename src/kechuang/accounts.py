@@ -64,6 +64,18 @@ class AccountError(ValueError):
     """A user-facing error (message in Chinese)."""
 
 
+def officer_for(session: Session, name: str, region_code: str, field: str, duty: str, subject: str) -> "User":
+    """The active user ``name`` who may act for ``region_code`` (serve an enterprise, follow up a
+    warning …); otherwise an AccountError naming the field and value."""
+    name = (name or "").strip()
+    u = session.scalar(select(User).where(User.username == name))
+    if u is None or not u.active:
+        raise AccountError(f"字段“{field}”的值“{name}”不是有效的用户")
+    if not u.can_edit(region_code):
+        raise AccountError(f"字段“{field}”的值“{name}”不能{duty}:其所辖地区不包括{subject}所在地区")
+    return u
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

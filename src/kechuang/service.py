@@ -69,14 +69,13 @@ def _now() -> dt.datetime:
 def assign(session: Session, uscc: str, region_code: str, officer: str, username: str) -> Assignment:
     """Give the enterprise (registered in ``region_code``) to an active officer whose scope covers it;
     a new assignment replaces the old one."""
-    from .accounts import User
+    from .accounts import AccountError, officer_for
 
     officer = (officer or "").strip()
-    u = session.scalar(select(User).where(User.username == officer))
-    if u is None or not u.active:
-        raise ServiceError(f"字段“服务专员”的值“{officer}”不是有效的用户")
-    if not u.can_edit(region_code):
-        raise ServiceError(f"字段“服务专员”的值“{officer}”不能服务该企业:其所辖地区不包括该企业所在地区")
+    try:
+        officer_for(session, officer, region_code, "服务专员", "服务该企业", "该企业")
+    except AccountError as e:
+        raise ServiceError(str(e)) from None
     a = session.scalar(select(Assignment).where(Assignment.uscc == uscc))
     before = {"officer": a.officer} if a else None
     if a is None:

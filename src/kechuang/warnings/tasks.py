@@ -59,15 +59,12 @@ def _date(value: str | dt.date, label: str) -> dt.date:
 
 
 def _assignee(session: Session, name: str, region_code: str):
-    from ..accounts import User
+    from ..accounts import AccountError, officer_for
 
-    name = (name or "").strip()
-    u = session.scalar(select(User).where(User.username == name))
-    if u is None or not u.active:
-        raise TaskError(f"字段“督办人”的值“{name}”不是有效的用户")
-    if not u.can_edit(region_code):
-        raise TaskError(f"字段“督办人”的值“{name}”不能督办此预警:其所辖地区不包括该预警所在地区")
-    return u
+    try:
+        return officer_for(session, name, region_code, "督办人", "督办此预警", "该预警")
+    except AccountError as e:
+        raise TaskError(str(e)) from None
 
 
 def create_task(session: Session, warning, assignee: str, due_on: str | dt.date, username: str,

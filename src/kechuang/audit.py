@@ -87,7 +87,7 @@ FIELD_LABELS = {
     "rows": "行数", "deadline": "截止日期", "kinds": "填报台账", "parent_id": "上级目标", "statements": "量化表述数",
     "version": "版本", "checksum": "校验码", "owner_region": "所属单位", "problem": "问题", "role": "角色",
     "active": "启用", "sessions": "登录数", "published": "发布日期", "created_by": "创建人",
-    "officer": "服务专员", "visited_on": "走访日期", "needs": "企业诉求", "promises": "答复与承诺", "program": "培育项目",
+    "via": "填报方式", "officer": "服务专员", "visited_on": "走访日期", "needs": "企业诉求", "promises": "答复与承诺", "program": "培育项目",
 }
 # China Standard Time (UTC+8, no daylight saving): the time officials read on screens
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "北京时间")
@@ -154,6 +154,20 @@ def trail(session: Session, entity: str, entity_ids: list[str] | str, limit: int
                            .order_by(AuditEntry.id.desc()).limit(limit))
     return [{"at": local_time(e.at), "who": e.username, "what": action_label(e.action), "changes": changes(e)}
             for e in rows]
+
+
+def latest(session: Session, entity: str, entity_ids: list[str]) -> dict[str, AuditEntry]:
+    """The newest entry of each of the records ``entity_ids`` (最后更新 / 更新人), by record id."""
+    from sqlalchemy import func
+
+    ids = sorted({str(i) for i in entity_ids})
+    if not ids:
+        return {}
+    newest = list(session.scalars(select(func.max(AuditEntry.id)).where(
+        AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids)).group_by(AuditEntry.entity_id)))
+    if not newest:
+        return {}
+    return {e.entity_id: e for e in session.scalars(select(AuditEntry).where(AuditEntry.id.in_(newest)))}
 
 
 def last_changes(session: Session, prefix: str, region_codes: set[str] | None = None) -> dict[str, AuditEntry]:

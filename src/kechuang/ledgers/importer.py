@@ -283,10 +283,9 @@ def _refuse_foreign_enterprises(conn, kind: Kind, typed: pl.DataFrame, problems:
                                 f"（{_region_label(scope_root)}）内，不能导入该企业的记录"))
 
 
-def import_records(engine: Engine, kind: Kind | str, records: list[dict], source: str = "接口请求",
-                   **kwargs) -> ImportReport:
-    """Records given as dicts (keys: field ids, Chinese labels or header variants), checked and
-    stored exactly like a file: they pass through the same reader as a CSV, so row 2 is records[0]."""
+def records_csv(kind: Kind | str, records: list[dict]) -> bytes:
+    """Records given as dicts (keys: field ids, Chinese labels or header variants) written as the
+    CSV a user could have uploaded: row 2 is records[0]."""
     import csv
     import io
 
@@ -310,7 +309,13 @@ def import_records(engine: Engine, kind: Kind | str, records: list[dict], source
     writer = csv.writer(buf)
     writer.writerow(columns)
     writer.writerows([cell(rec.get(c)) for c in columns] for rec in rows)
-    return import_bytes(engine, kind, buf.getvalue().encode("utf-8"), f"{source}.csv", **kwargs)
+    return buf.getvalue().encode("utf-8")
+
+
+def import_records(engine: Engine, kind: Kind | str, records: list[dict], source: str = "接口请求",
+                   **kwargs) -> ImportReport:
+    """Records checked and stored exactly like a file: they pass through the same reader as a CSV."""
+    return import_bytes(engine, kind, records_csv(kind, records), f"{source}.csv", **kwargs)
 
 
 def import_file(engine: Engine, kind: Kind | str, path: str | Path, **kwargs) -> ImportReport:

@@ -11,12 +11,13 @@ from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, 
                         select)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..audit import record
+from ..audit import LOCAL_TZ, AuditEntry, latest, record
 from ..db import Base
 
 PERIOD_KINDS = {"month": "月度", "quarter": "季度"}
 STATUSES = {"pending": "未提交", "submitted": "已提交待审核", "returned": "已退回", "approved": "已通过"}
-ROUND_STATUSES = {"open": "进行中", "closed": "已结束"}
+ROUND_STATUSES = {"open": "进行中", "closed": "已关闭"}
+FORM_ROWS = 500  # rows one web form may hold; larger returns go by file
 _MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
 _QUARTER = re.compile(r"(20\d\d)-Q([1-4])")
 
@@ -185,16 +186,11 @@ def files_of(session: Session, submission_id: int) -> dict[str, RoundFile]:
 
 def _open(r: Round) -> None:
     if r.status != "open":
-        raise RoundError(f"填报“{r.title}”已结束")
+        raise RoundError(f"填报“{r.title}”已关闭,不再接受填报和审核")
 
 
-def upload(session: Session, round_id: int, region_code: str, kind: str, data: bytes, filename: str,
-           username: str) -> RoundFile:
-    """A region's file for one ledger of the round, checked like an import (every problem named by
-    file, row, column and value) and kept until the city approves it."""
-    from ..ledgers import get_kind
-    from ..ledgers.importer import check_bytes
-
+def _editable(session: Session, round_id: int, region_code: str, kind: str) -> tuple[Round, Submission]:
+    """The round and the region's submission, when the region may still change its figures of ``kind``."""
     r = get_round(session, round_id)
     _open(r)
     if kind not in r.kinds:
@@ -202,23 +198,118 @@ def upload(session: Session, round_id: int, region_code: str, kind: str, data: b
     sub = submission_of(session, round_id, region_code)
     if sub.status in ("submitted", "approved"):
         raise RoundError(f"{_region_name(region_code)}的填报{sub.status_label},不能再修改")
+    return r, sub
+
+
+def _keep(session: Session, sub: Submission, kind: str, data: bytes, filename: str, rows: int, username: str,
+          how: str) -> RoundFile:
+    """Store the region's checked figures of one ledger, replacing what it gave before (audited)."""
+    from ..ledgers import get_kind
+
+    old = files_of(session, sub.id).get(kind)
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    f = RoundFile(submission_id=sub.id, kind=kind, filename=filename, data=data, rows=rows,
+                  uploaded_by=username, uploaded_at=_now())
+    session.add(f)
+    record(session, username, "upload", "submission", sub.id,
+           {"filename": old.filename, "rows": old.rows} if old else None,
+           {"kind": get_kind(kind).name, "filename": f.filename, "rows": f.rows, "via": how}, sub.region_code)
+    session.flush()
+    return f
+
+
+def upload(session: Session, round_id: int, region_code: str, kind: str, data: bytes, filename: str,
+           username: str) -> RoundFile:
+    """A region's file for one ledger of the round, checked like an import (every problem named by
+    file, row, column and value) and kept until the city approves it."""
+    from ..ledgers.importer import check_bytes
+
+    _r, sub = _editable(session, round_id, region_code, kind)
     report = check_bytes(kind, data, filename, scope_root=region_code)
     if not report.ok:
         shown = ";".join(p.text() for p in report.problems[:5])
         more = f"(另有 {len(report.problems) - 5} 个问题)" if len(report.problems) > 5 else ""
         raise RoundError(f"文件未通过校验,未保存:{shown}{more}")
-    old = files_of(session, sub.id).get(kind)
-    if old is not None:
-        session.delete(old)
-        session.flush()
-    f = RoundFile(submission_id=sub.id, kind=kind, filename=report.file, data=data, rows=report.rows,
-                  uploaded_by=username, uploaded_at=_now())
-    session.add(f)
-    record(session, username, "upload", "submission", sub.id,
-           {"filename": old.filename, "rows": old.rows} if old else None,
-           {"kind": get_kind(kind).name, "filename": f.filename, "rows": f.rows}, region_code)
-    session.flush()
-    return f
+    return _keep(session, sub, kind, data, report.file, report.rows, username, "上传文件")
+
+
+@dataclass
+class CellProblem:
+    row: int | None  # 1-based row of the web form
+    field: str | None  # field id
+    text: str
+
+
+class FillError(RoundError):
+    """Figures typed on the web refused; ``problems`` point at the cells."""
+
+    def __init__(self, message: str, problems: list[CellProblem]):
+        super().__init__(message)
+        self.problems = problems
+
+
+def fill(session: Session, round_id: int, region_code: str, kind: str, rows: list[dict[str, str]],
+         username: str) -> RoundFile:
+    """The region's figures of one ledger typed cell by cell (``rows``: field id → text, blank rows
+    ignored). Checked exactly as an uploaded file is, then kept in its place; any problem keeps
+    nothing and names the row, field and value."""
+    from ..ledgers import get_kind
+    from ..ledgers.importer import check_bytes, records_csv
+    from ..ledgers.kinds import normalize_header
+
+    _r, sub = _editable(session, round_id, region_code, kind)
+    k = get_kind(kind)
+    if len(rows) > FORM_ROWS:
+        raise RoundError(f"网页填报最多 {FORM_ROWS} 行;更多数据请下载模板填好后上传文件")
+    kept = [(i, {f.id: str(row.get(f.id) or "").strip() for f in k.fields}) for i, row in enumerate(rows, 1)]
+    kept = [(i, row) for i, row in kept if any(row.values())]
+    if not kept:
+        raise FillError("没有填写任何数据,未保存:请至少填写一行", [])
+    data = records_csv(k, [{k.field(fid).label: v for fid, v in row.items()} for _i, row in kept])
+    filename = f"网页填报-{k.name}.csv"
+    report = check_bytes(k, data, filename, scope_root=region_code)
+    if report.ok:
+        return _keep(session, sub, kind, data, filename, report.rows, username, "网页填报")
+    lookup = k.header_lookup()
+    problems = []
+    for p in report.problems:
+        at = kept[p.row - 2][0] if p.row and 2 <= p.row < len(kept) + 2 else None
+        fid = lookup.get(normalize_header(p.column)) if p.column else None
+        where = [f"第{at}行"] if at else []
+        if fid:
+            where.append(f"字段“{k.field(fid).label}”")
+        value = "" if p.value is None or p.value == "" else f",值“{p.value}”"
+        problems.append(CellProblem(at, fid, f"{','.join(where) or '填报数据'}{value}:{p.reason}"))
+    more = f"(另有 {len(problems) - 5} 个问题)" if len(problems) > 5 else ""
+    raise FillError(f"填报数据未通过校验,未保存:{';'.join(c.text for c in problems[:5])}{more}", problems)
+
+
+def form_rows(session: Session, round_id: int, region_code: str, kind: str) -> list[dict[str, str]]:
+    """What the region has given for ``kind`` so far (uploaded or typed), as the web form's rows:
+    field id → text, choices shown by their label."""
+    from ..ledgers import get_kind
+    from ..ledgers.excel_io import read_ledger_file
+    from ..ledgers.kinds import normalize_header
+
+    f = files_of(session, submission_of(session, round_id, region_code).id).get(kind)
+    if f is None:
+        return []
+    k = get_kind(kind)
+    frame = read_ledger_file(k, f.data, f.filename).frame
+    if frame is None:
+        return []
+    out = []
+    for rec in frame.iter_rows(named=True):
+        row = {}
+        for fd in k.fields:
+            v = "" if rec.get(fd.id) is None else str(rec[fd.id]).strip()
+            if fd.values and v:
+                v = fd.enum_labels().get(fd.enum_lookup().get(normalize_header(v), ""), v)
+            row[fd.id] = v
+        out.append(row)
+    return out
 
 
 def submit(session: Session, round_id: int, region_code: str, username: str) -> Submission:
@@ -279,6 +370,38 @@ def approve(session: Session, engine, round_id: int, region_code: str, username:
     return sub
 
 
+def close_round(session: Session, round_id: int, username: str) -> Round:
+    """关闭(归档): the round accepts nothing more; submissions still awaiting review must be
+    decided first. Regions that never submitted stay 未提交 on the record."""
+    r = get_round(session, round_id)
+    _open(r)
+    waiting = [_region_name(s.region_code) for s in session.scalars(
+        select(Submission).where(Submission.round_id == r.id, Submission.status == "submitted")
+        .order_by(Submission.region_code))]
+    if waiting:
+        raise RoundError(f"{'、'.join(waiting)}的填报已提交待审核:请先通过或退回,再关闭本轮填报")
+    r.status = "closed"
+    record(session, username, "close", "round", r.id, {"status": "open"}, {"status": "closed"}, r.region_code)
+    session.flush()
+    return r
+
+
+def last_updates(session: Session, rounds: list[Round]) -> dict[int, AuditEntry]:
+    """最后更新 / 更新人 of each round: its newest audited step (opening, any region's upload,
+    submission or review, closing)."""
+    subs = session.execute(select(Submission.id, Submission.round_id).where(
+        Submission.round_id.in_([r.id for r in rounds]))).all() if rounds else []
+    of_round = {str(sid): rid for sid, rid in subs}
+    out: dict[int, AuditEntry] = {}
+    entries = [*latest(session, "round", [str(r.id) for r in rounds]).values(),
+               *latest(session, "submission", list(of_round)).values()]
+    for e in entries:
+        rid = int(e.entity_id) if e.entity == "round" else of_round[e.entity_id]
+        if rid not in out or e.id > out[rid].id:
+            out[rid] = e
+    return out
+
+
 @dataclass
 class BoardRow:
     submission: Submission
@@ -286,6 +409,7 @@ class BoardRow:
     files: dict
     late: bool  # submitted after the deadline
     overdue: bool  # not submitted and the deadline has passed
+    updated: AuditEntry | None = None  # 最后更新 / 更新人 of the region's submission
 
 
 def board(session: Session, r: Round, today: dt.date | None = None) -> list[BoardRow]:
@@ -293,10 +417,12 @@ def board(session: Session, r: Round, today: dt.date | None = None) -> list[Boar
     today = today or dt.date.today()
     subs = list(session.scalars(select(Submission).where(Submission.round_id == r.id)
                                 .order_by(Submission.region_code)))
+    updated = latest(session, "submission", [str(s.id) for s in subs])
     out = []
     for s in subs:
         at = _aware(s.submitted_at)
-        late = at is not None and at.astimezone(dt.timezone(dt.timedelta(hours=8))).date() > r.deadline
+        late = at is not None and at.astimezone(LOCAL_TZ).date() > r.deadline
         overdue = s.status in ("pending", "returned") and today > r.deadline
-        out.append(BoardRow(s, _region_name(s.region_code), files_of(session, s.id), late, overdue))
+        out.append(BoardRow(s, _region_name(s.region_code), files_of(session, s.id), late, overdue,
+                            updated.get(str(s.id))))
     return out

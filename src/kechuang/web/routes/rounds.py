@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
@@ -11,8 +12,9 @@ from fastapi.responses import RedirectResponse
 
 from ... import audit
 from ...limits import limits
-from ...rounds import (PERIOD_KINDS, RoundError, approve, board, get_round, list_rounds, open_round,
-                       return_submission, submission_of, submit, upload)
+from ...rounds import (FORM_ROWS, PERIOD_KINDS, FillError, RoundError, approve, board, close_round, fill,
+                       form_rows, get_round, last_updates, list_rounds, open_round, return_submission,
+                       submission_of, submit, upload)
 from ..deps import CsrfChecked, CurrentUser, DbSession, read_upload, render, require_edit, require_scope, scope_codes
 
 router = APIRouter()
@@ -40,7 +42,8 @@ def rounds_page(request: Request, session: DbSession, user: CurrentUser):
     rounds = list_rounds(session, scope_codes(user))
     return render(request, "rounds/index.html", {
         "rounds": rounds, "kinds": _kinds(), "period_kinds": PERIOD_KINDS, "error": request.query_params.get("error"),
-        "today": dt.date.today(), "boards": {r.id: board(session, r) for r in rounds}})
+        "today": dt.date.today(), "boards": {r.id: board(session, r) for r in rounds},
+        "updated": last_updates(session, rounds)})
 
 
 @router.post("/rounds", include_in_schema=False, dependencies=[CsrfChecked])
@@ -95,6 +98,7 @@ def round_page(request: Request, round_id: int, session: DbSession, user: Curren
     return render(request, "rounds/detail.html", {
         "r": r, "rows": visible, "kinds": {k: get_kind(k) for k in r.kinds}, "today": dt.date.today(),
         "can_review": user.can_edit(r.region_code), "error": request.query_params.get("error"),
+        "updated": last_updates(session, [r]).get(r.id),
         "chart": chart, "history": audit.trail(session, "submission", ids) + audit.trail(session, "round", r.id),
         "mine": {b.submission.region_code for b in visible if user.can_edit(b.submission.region_code)
                  and b.submission.region_code != r.region_code}})
@@ -183,3 +187,78 @@ def download_file(round_id: int, region: str, kind: str, session: DbSession, use
         raise HTTPException(status_code=404, detail="尚未上传该台账的文件")
     return Response(f.data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f.filename)}"})
+
+
+@router.post("/rounds/{round_id}/close", include_in_schema=False, dependencies=[CsrfChecked])
+def close_action(round_id: int, session: DbSession, user: CurrentUser):
+    """关闭(归档): the city ends the round; nothing more is accepted."""
+    _reviewer(session, user, round_id)
+    try:
+        close_round(session, round_id, user.username)
+    except RoundError as exc:
+        session.rollback()
+        return _back(round_id, exc)
+    return _back(round_id)
+
+
+_CELL = re.compile(r"c(\d{1,4})\.([a-z0-9_]{1,40})")
+_MORE_ROWS = 5
+
+
+def _typed_rows(form) -> list[dict[str, str]]:
+    """The form's cells ``c{row}.{field}`` as rows (1-based, gaps kept as blank rows)."""
+    rows: dict[int, dict[str, str]] = {}
+    for name, value in form.multi_items():
+        m = _CELL.fullmatch(name)
+        if m and 1 <= int(m.group(1)) <= FORM_ROWS + _MORE_ROWS:
+            rows.setdefault(int(m.group(1)), {})[m.group(2)] = str(value)[:2000]
+    return [rows.get(i, {}) for i in range(1, max(rows, default=0) + 1)]
+
+
+def _fill_page(request, session, user, r, region: str, kind: str, rows: list[dict], problems=None,
+               error: str | None = None, status_code: int = 200):
+    from ...ledgers import get_kind
+
+    sub = submission_of(session, r.id, region)
+    editable = r.status == "open" and sub.status in ("pending", "returned") and user.can_edit(region)
+    while rows and not any(str(v).strip() for v in rows[-1].values()):
+        rows = rows[:-1]
+    shown = rows + [{} for _ in range(_MORE_ROWS if editable else 0)]
+    marks = {(p.row, p.field) for p in problems or []}
+    return render(request, "rounds/fill.html", {
+        "r": r, "region": region, "kind": get_kind(kind), "rows": shown, "sub": sub, "editable": editable,
+        "error": error, "problems": problems or [], "marks": marks, "bad_rows": {p.row for p in problems or []},
+        "max_rows": FORM_ROWS}, status_code=status_code)
+
+
+def _fill_target(session, user, round_id: int, region: str, kind: str):
+    r = _district(session, user, round_id, region)
+    if kind not in r.kinds:
+        raise HTTPException(status_code=404, detail=f"本轮填报不包括台账“{kind[:32]}”")
+    return r
+
+
+@router.get("/rounds/{round_id}/{region}/fill/{kind}", include_in_schema=False)
+def fill_page(request: Request, round_id: int, region: str, kind: str, session: DbSession, user: CurrentUser):
+    """The region's figures of one ledger, cell by cell: what it gave so far, and blank rows."""
+    r = _fill_target(session, user, round_id, region, kind)
+    return _fill_page(request, session, user, r, region, kind, form_rows(session, round_id, region, kind))
+
+
+@router.post("/rounds/{round_id}/{region}/fill/{kind}", include_in_schema=False, dependencies=[CsrfChecked])
+async def fill_action(request: Request, round_id: int, region: str, kind: str, session: DbSession,
+                      user: CurrentUser):
+    r = _fill_target(session, user, round_id, region, kind)
+    form = await request.form()
+    rows = _typed_rows(form)
+    if form.get("more"):  # more blank rows; nothing is saved yet
+        return _fill_page(request, session, user, r, region, kind, rows)
+    try:
+        fill(session, round_id, region, kind, rows, user.username)
+    except FillError as exc:
+        session.rollback()
+        return _fill_page(request, session, user, r, region, kind, rows, exc.problems, str(exc), 400)
+    except RoundError as exc:
+        session.rollback()
+        return _fill_page(request, session, user, r, region, kind, rows, None, str(exc), 400)
+    return _back(round_id, anchor=f"r{region}")

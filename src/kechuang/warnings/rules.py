@@ -109,29 +109,56 @@ def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule
         link=f"/enterprises/{r['uscc']}") for r in soon.sort("_last").iter_rows(named=True)]
 
 
-def near_miss(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+def _near_misses(session: Session, codes: set[str] | None, programs: set[str] | None = None):
+    """The latest stored 一步之遥 results (failing, one modest change away) and the enterprises' names."""
     import polars as pl
 
     from ..ledgers.store import enterprise_names
-    from ..programs.catalog import program_name
-    from ..programs.store import latest_as_of, load, next_step
+    from ..programs.store import latest_as_of, load
 
     conn = session.connection()
     as_of = latest_as_of(conn)
-    if as_of is None:
+    if as_of is None or programs == set():
         return []
     close = load(conn, as_of, region_codes=codes).filter(pl.col("close") & (pl.col("result") == "fail"))
+    if programs is not None:
+        close = close.filter(pl.col("program").is_in(sorted(programs)))
     names = enterprise_names(conn, close["uscc"].to_list())
+    return [(r, names.get(r["uscc"]) or r["uscc"]) for r in close.iter_rows(named=True)]
+
+
+def near_miss(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+    from ..programs.catalog import program_name
+    from ..programs.store import next_step
+
+    return [Warning(rule.id, r["region_code"], rule.wording.format(
+        name=name, program=program_name(r["program"]), next_step=next_step(r)),
+        f"{r['uscc']}:{r['program']}", uscc=r["uscc"], link=f"/enterprises/{r['uscc']}")
+        for r, name in _near_misses(session, codes)]
+
+
+def window_closing(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+    """一步之遥 for a program whose application window (programs/data/windows.yaml) covering the
+    enterprise is open today and closes within N days."""
+    from ..programs.catalog import program_name
+    from ..programs.store import next_step
+    from ..programs.windows import closing_soon
+
+    soon = closing_soon(today, int(rule.params["days"]))
     out = []
-    for r in close.iter_rows(named=True):
-        out.append(Warning(rule.id, r["region_code"], rule.wording.format(
-            name=names.get(r["uscc"]) or r["uscc"], program=program_name(r["program"]), next_step=next_step(r)),
-            f"{r['uscc']}:{r['program']}", uscc=r["uscc"], link=f"/enterprises/{r['uscc']}"))
+    for r, name in _near_misses(session, codes, {w.program for w in soon}):
+        for w in soon:
+            if w.program == r["program"] and w.covers(r["region_code"]):
+                out.append(Warning(rule.id, r["region_code"], rule.wording.format(
+                    name=name, program=program_name(r["program"]), next_step=next_step(r), window=w.title,
+                    closes_on=w.closes_on, days=w.days_left(today)),
+                    f"{r['uscc']}:{w.id}", uscc=r["uscc"], link=f"/enterprises/{r['uscc']}",
+                    values={"window": w.id, "closes_on": w.closes_on.isoformat()}))
     return out
 
 
 CHECKS = {"pace_gap": pace_gap, "round_overdue": round_overdue, "cert_expiring": cert_expiring,
-          "near_miss": near_miss}
+          "near_miss": near_miss, "window_closing": window_closing}
 
 
 def evaluate(session: Session, codes: set[str] | None, today: dt.date | None = None,

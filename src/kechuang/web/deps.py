@@ -299,4 +299,11 @@ templates.env.filters["qty"] = _qty
 templates.env.filters["local_time"] = audit.local_time
 templates.env.filters["action_label"] = audit.action_label
 templates.env.filters["entity_label"] = audit.entity_label
+def _program_name(pid: str) -> str:
+    from ..programs.catalog import program_name
+
+    return program_name(pid)
+
+
+templates.env.filters["program_name"] = _program_name
 templates.env.filters["json_zh"] = lambda v: "" if v is None else json.dumps(v, ensure_ascii=False, default=str)

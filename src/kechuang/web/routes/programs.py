@@ -118,7 +118,7 @@ def programs_index(request: Request, session: DbSession, rs: Scope, as_of: str |
     def build():
         day, cards, _ = gather()
         return {"cards": cards, "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
-                "status": STATUSES, "glossary": GLOSSARY}
+                "status": STATUSES, "glossary": GLOSSARY, **_windows(None, scope)}
 
     return render_cached(request, "programs/index.html", build)
 
@@ -226,7 +226,18 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
         "pages": _pages(total), "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
         "result": result or "", "status": STATUSES, "versions": versions, "glossary": GLOSSARY,
         "with_held": bool(held), "holders": len(holders),
-        "confidence_names": CONFIDENCE_NAMES})
+        "confidence_names": CONFIDENCE_NAMES, **_windows(pid, scope)})
+
+
+def _windows(pid: str | None, scope: str | None) -> dict:
+    """申报窗口 concerning the region (open first, then upcoming, then the most recently closed)."""
+    from ...programs.windows import STATES, windows_for
+
+    today = dt.date.today()
+    order = {"open": 0, "upcoming": 1, "closed": 2}
+    found = sorted(windows_for(pid, scope), key=lambda w: (
+        order[w.state(today)], w.closes_on.toordinal() * (-1 if w.state(today) == "closed" else 1)))
+    return {"windows": found, "window_states": STATES, "today": today}
 
 
 def _holders(session, pid: str, day, rs) -> set[str]:

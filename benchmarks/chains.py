@@ -21,6 +21,8 @@ from pathlib import Path
 
 LABELS = Path(__file__).parent / "data" / "chains_labelled.csv"
 HOLDOUT = Path(__file__).parent / "data" / "chains_holdout.csv"  # labelled without running the engine
+BLIND2 = Path(__file__).parent / "data" / "chains_blind2.csv"  # written and labelled before the next tuning round
+SETS = {"labelled": LABELS, "holdout": HOLDOUT, "blind2": BLIND2}
 
 
 def read_labels(path: Path = LABELS) -> tuple[dict[str, dict], dict[str, set[tuple[str, str]]], set[str]]:
@@ -95,8 +97,9 @@ def run(path: Path = LABELS) -> dict[str, dict[str, float]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--show", type=int, default=0, help="list up to N disagreements of the engine")
+    ap.add_argument("--on", choices=list(SETS), default="holdout", help="the set whose disagreements --show lists")
     args = ap.parse_args()
-    for path in (LABELS, HOLDOUT):
+    for path in SETS.values():
         if not path.exists():
             continue
         res = run(path)
@@ -112,7 +115,7 @@ def main() -> None:
 
         place = engine(load_chains())
         shown = 0
-        ents, gold, look = read_labels(HOLDOUT if HOLDOUT.exists() else LABELS)
+        ents, gold, look = read_labels(SETS[args.on])
         for u, e in ents.items():
             p = place(e)
             if p != gold[u] and shown < args.show:

@@ -18,6 +18,7 @@ from kechuang.ledgers.uscc import problem as uscc_problem
 
 LABELS = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "chains_labelled.csv"
 HOLDOUT = LABELS.with_name("chains_holdout.csv")
+BLIND2 = LABELS.with_name("chains_blind2.csv")
 
 CHAIN_KEYS = {"id", "name", "version", "region_scope", "sources", "nodes"}
 NODE_KEYS = {"id", "name", "parent", "layer", "industry_codes", "sei_codes", "keywords",
@@ -105,7 +106,7 @@ def _label_rows(path: Path = LABELS) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("path", [LABELS, HOLDOUT], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [LABELS, HOLDOUT, BLIND2], ids=lambda p: p.stem)
 def test_labelled_set_points_at_template_nodes(path: Path):
     rows = _label_rows(path)
     assert list(rows[0]) == ["uscc", "name", "industry_code", "main_products", "business_scope", "chain",
@@ -134,9 +135,18 @@ def test_labelled_set_points_at_template_nodes(path: Path):
             assert all(r["chain"] for r in placed), f"{uscc}: an off-chain row beside chain rows"
 
 
-def test_held_out_set_shares_no_enterprise_with_the_labelled_set():
-    assert not {r["uscc"] for r in _label_rows()} & {r["uscc"] for r in _label_rows(HOLDOUT)}
-    assert not {r["name"] for r in _label_rows()} & {r["name"] for r in _label_rows(HOLDOUT)}
+@pytest.mark.parametrize("a, b", [(LABELS, HOLDOUT), (LABELS, BLIND2), (HOLDOUT, BLIND2)],
+                         ids=lambda p: p.stem)
+def test_held_out_sets_share_no_enterprise(a, b):
+    assert not {r["uscc"] for r in _label_rows(a)} & {r["uscc"] for r in _label_rows(b)}
+    assert not {r["name"] for r in _label_rows(a)} & {r["name"] for r in _label_rows(b)}
+
+
+def test_second_blind_set_composition():
+    rows = _label_rows(BLIND2)
+    enterprises = {r["uscc"] for r in rows}
+    assert len(enterprises) >= 80
+    assert len({r["uscc"] for r in rows if r["lookalike"] == "1"}) >= 15
 
 
 def test_labelled_set_composition():

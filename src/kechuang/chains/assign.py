@@ -28,6 +28,8 @@ STALE_DAYS = 365
 APPLICATION = re.compile(r"用于|应用于|适用于|配套于|供应给|面向")
 TRADE = re.compile(r"批发|零售|贸易|经销|代理销售|进出口")
 MAKING = re.compile(r"制造|生产|加工|研发|设计|组装")
+LAYER_ORDER = {"upstream": 0, "midstream": 1, "downstream": 2}
+CHIP_HEAD = "芯片"       # a product item ending in 芯片 is a chip, whatever it is for
 
 
 @dataclass
@@ -104,6 +106,13 @@ class Assigner:
             if not h.code:
                 h.code, h.code_value = "shared", code
 
+    def _other_chain(self, outer: str, inner: str) -> bool:
+        """A keyword inside a longer one still counts when it names a node of another chain:
+        纯电动环卫车 is on the NEV chain and, through 环卫车, on the automotive special-vehicle node."""
+        outer_chains = {self.nodes[i][0].id for i in self.by_keyword.get(outer, [])}
+        inner_chains = {self.nodes[i][0].id for i in self.by_keyword.get(inner, [])}
+        return bool(outer_chains and inner_chains) and not inner_chains & outer_chains
+
     def _product_spans(self, clause: str, spans: list, trade: bool = False) -> list:
         """What a product item names, not what it is for or that it is traded: words after 用于 /
         before 用 (application), words of a 批发 / 贸易 item, and modifiers before a head word of
@@ -119,18 +128,30 @@ class Assigner:
             if trade and not TRADE.search(w):
                 continue
             keep.append(sp)
+        if keep and clause.endswith(CHIP_HEAD) and keep[-1][2] < len(clause):
+            # "BMS模拟前端芯片": the words before the head say what the chip is for
+            keep = [sp for sp in keep if sp[0] in self.by_exclude or any(
+                CHIP_HEAD in k for i in self.by_keyword.get(sp[0], []) for k in self.nodes[i][1].keywords)]
         if len(keep) > 1:
+            # modifiers before the head word: kept when they name a part the head is made of, a
+            # node of the head's chain not downstream of it ("全钒液流电池储能系统" is a flow-battery
+            # maker too); dropped when they say what it is for ("纯电动汽车电机控制器")
             last = keep[-1]
             head = set(self.by_keyword.get(last[0], []))
-            keep = [sp for sp in keep if sp[2] > last[1] or sp is last
-                    or set(self.by_keyword.get(sp[0], [])) & head or sp[0] in self.by_exclude]
+            head_at = {(self.nodes[i][0].id, LAYER_ORDER[self.nodes[i][1].layer]) for i in head}
+
+            def part_of_head(word: str) -> bool:
+                return any(c == self.nodes[i][0].id and LAYER_ORDER[self.nodes[i][1].layer] <= at
+                           for i in self.by_keyword.get(word, []) for c, at in head_at)
+            keep = [sp for sp in keep if sp[2] > last[1] or sp is last or sp[0] in self.by_exclude
+                    or set(self.by_keyword.get(sp[0], [])) & head or part_of_head(sp[0])]
         return keep
 
     def _text(self, text: str, kind: str, hits: dict[int, _Hits]) -> None:
         # a products field that names trading and no making: the words are goods traded
         trade = kind == "product" and bool(TRADE.search(text or "")) and not MAKING.search(text or "")
         for clause in clauses(text):
-            spans = self.spotter.spans(clause)
+            spans = self.spotter.spans(clause, self._other_chain)
             if kind != "scope":
                 spans = self._product_spans(clause, spans, trade)
             vetoed = {i for w, *_ in spans for i in self.by_exclude.get(w, [])}
@@ -173,6 +194,8 @@ class Assigner:
         has_text = bool((enterprise.get("main_products") or "").strip()
                         or (enterprise.get("business_scope") or "").strip())
         vetoed_any = any(h.vetoed for h in hits.values())
+        products = enterprise.get("main_products") or ""
+        trade_only = bool(TRADE.search(products)) and not MAKING.search(products)
         out = []
         for i, h in hits.items():
             c, n = self.nodes[i]
@@ -182,8 +205,8 @@ class Assigner:
             if not words:
                 # code alone: a class only this node claims, when the products say nothing else
                 # and name no look-alike; a shared class only when there is no text at all
-                if h.vetoed or vetoed_any or has_product:
-                    continue
+                if h.vetoed or vetoed_any or has_product or trade_only:
+                    continue  # a pure trader is not placed by its wholesale class alone
                 if h.code == "specific" and len(normalize_code(h.code_value)) == 4:
                     pass
                 elif h.code and not has_text:

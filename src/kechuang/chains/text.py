@@ -42,9 +42,10 @@ class Spotter:
         self._any = re.compile("|".join(re.escape(w) for w in sorted(self.vocabulary, key=len, reverse=True))
                                or r"(?!)")
 
-    def spans(self, clause: str) -> list[tuple[str, int, int, bool]]:
+    def spans(self, clause: str, keep_inner=None) -> list[tuple[str, int, int, bool]]:
         """(keyword, start, end, on word boundaries) for every keyword occurrence in one clause; an
-        occurrence inside a longer keyword's occurrence is dropped (the longer one is meant)."""
+        occurrence inside a longer keyword's occurrence is dropped (the longer one is meant) unless
+        ``keep_inner(outer, inner)`` says the inner word means something the outer one does not."""
         if not self._any.search(clause):
             return []
         cuts = {0}
@@ -61,7 +62,8 @@ class Spotter:
         found.sort(key=lambda f: (f[1], -(f[2] - f[1])))
         out = []
         for f in found:
-            if any(g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found):
+            if any(g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1])
+                   and not (keep_inner and keep_inner(g[0], f[0])) for g in found):
                 continue
             out.append(f)
         return out

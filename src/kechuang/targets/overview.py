@@ -67,6 +67,24 @@ def district_chart(rows: list[Progress], metric_id: str) -> dict | None:
     }
 
 
+def _has_ledger_data(engine, code: str | None) -> bool:
+    """Whether any ledger holds a record of the region (read as the progress figures read it)."""
+    import polars as pl
+
+    from ..ledgers.kinds import all_kinds
+    from .metrics import LedgerSource
+    from .progress import region_scope
+
+    codes, source = region_scope(code), LedgerSource(engine)
+    for kind in all_kinds():
+        frame = source(kind)
+        if codes is not None and "region_code" in frame.columns:
+            frame = frame.filter(pl.col("region_code").is_in(sorted(codes)))
+        if frame.height:
+            return True
+    return False
+
+
 def overview_context(session, user) -> dict:
     """Context of templates/targets/overview_panel.html for the user's region (this year)."""
     today = dt.date.today()
@@ -91,6 +109,7 @@ def overview_context(session, user) -> dict:
     except Exception:  # no indicator system for this region, or ledgers not loaded
         ranking = None
     return {
+        "empty": not rows and not _has_ledger_data(engine, code),
         "region_code": code, "year": today.year, "as_of": today, "rows": own,
         "counts": [(s, counts.get(s, 0)) for s in STATUS_COLORS], "unbound": sum(
             1 for p in rows if p.target.binding_status == "unbound"),

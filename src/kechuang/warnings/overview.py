@@ -1,14 +1,16 @@
-"""Context of templates/warnings/overview_panel.html: overdue 督办 tasks in the user's region."""
+"""Context of templates/warnings/overview_panel.html: overdue 督办 tasks in the user's region (empty when
+the region has no task at all)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from .tasks import overdue_count
+from .tasks import list_tasks, overdue_count
 
 
 def overview_context(session, user) -> dict:
     from ..targets.progress import region_scope
 
     codes = None if user.is_admin else region_scope(user.region_code)
-    return {"overdue": overdue_count(session, codes, dt.date.today())}
+    overdue = overdue_count(session, codes, dt.date.today())
+    return {"overdue": overdue, "empty": not overdue and not list_tasks(session, codes)}

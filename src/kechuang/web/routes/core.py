@@ -124,7 +124,8 @@ def _overview_panels(session, user) -> list[tuple[str, dict]]:
         ("kechuang.warnings.overview", "overview_context", "warnings/overview_panel.html"),
     ):
         panels.append((template, getattr(importlib.import_module(module_name), func)(session, user)))
-    return panels
+    # nothing anywhere (no targets, ledgers or tasks in the region): the page says so instead
+    return [] if all(ctx.get("empty") for _, ctx in panels) else panels
 
 
 @router.get("/", include_in_schema=False)

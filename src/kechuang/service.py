@@ -179,3 +179,48 @@ def officer_list(session: Session, region_codes: set[str] | None, officer: str |
         apps.setdefault(a.uscc, []).append(f"{a.year} {program_name(a.program)}:{a.status_label}")
     return [{"uscc": a.uscc, "name": names.get(a.uscc, ""), "region_code": a.region_code, "officer": a.officer,
              "last_visit": last.get(a.uscc), "applications": apps.get(a.uscc, [])} for a in rows]
+
+
+def my_work(session: Session, username: str, region_codes: set[str] | None, today: dt.date | None = None) -> list[dict]:
+    """An officer's own list (我的任务): the 督办 tasks assigned to them that are not closed, and the
+    enterprises they serve (分包), each with its due date — a task's 办理期限; for an enterprise, the
+    last day of the application window (programs/data/windows.yaml) of each program it is preparing
+    (准备中) for. Overdue first, then by due date; items without a date last."""
+    from .programs.catalog import program_name
+    from .programs.windows import windows_for
+    from .warnings import list_tasks
+
+    today = today or dt.date.today()
+    items: list[dict] = []
+    for t in list_tasks(session, region_codes):
+        if t.assignee != username or t.status == "closed":
+            continue
+        items.append({"kind": "督办", "text": t.text, "region_code": t.region_code, "uscc": t.uscc,
+                      "due_on": t.due_on, "overdue": t.overdue_on(today), "status": t.status_label,
+                      "link": f"/warnings#task-{t.id}"})
+    rows = officer_list(session, region_codes, username)
+    preparing: dict[str, list[Application]] = {}
+    if rows:
+        for a in session.scalars(select(Application).where(Application.uscc.in_([r["uscc"] for r in rows]),
+                                                           Application.status == "preparing")):
+            preparing.setdefault(a.uscc, []).append(a)
+    for r in rows:
+        last = r["last_visit"]
+        seen = f"最近走访 {last.visited_on}" if last else "尚未走访"
+        base = {"kind": "分包企业", "region_code": r["region_code"], "uscc": r["uscc"], "name": r["name"],
+                "link": f"/enterprises/{r['uscc']}#service"}
+        dated = False
+        for a in sorted(preparing.get(r["uscc"], []), key=lambda a: (a.year, a.program)):
+            for w in windows_for(a.program, r["region_code"]):
+                if w.year != a.year or not w.covers(r["region_code"]):
+                    continue
+                dated = True
+                items.append({**base, "text": f"{r['name'] or r['uscc']}:{a.year} 年{program_name(a.program)}申报准备中,"
+                                              f"“{w.title}”{w.closes_on} 截止;{seen}",
+                              "due_on": w.closes_on, "overdue": w.closes_on < today,
+                              "status": w.state_label(today)})
+        if not dated:
+            items.append({**base, "text": f"{r['name'] or r['uscc']}:{seen}", "due_on": None, "overdue": False,
+                          "status": ";".join(r["applications"]) or "—"})
+    items.sort(key=lambda i: (not i["overdue"], i["due_on"] is None, i["due_on"] or dt.date.max, i["kind"]))
+    return items

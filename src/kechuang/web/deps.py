@@ -24,6 +24,7 @@ templates.env.auto_reload = False  # templates ship with the package; skip a sta
 
 NAV = [
     ("/", "总览", "overview"),
+    ("/my", "我的任务", "my"),
     ("/docs", "政策文件", "documents"),
     ("/targets", "目标", "targets"),
     ("/ledgers", "台账", "ledgers"),

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from ... import audit
-from ...service import APPLICATION_STATUSES, ServiceError, add_visit, assign, of_enterprise, officer_list, set_application
+from ...service import (APPLICATION_STATUSES, ServiceError, add_visit, assign, my_work, of_enterprise, officer_list,
+                        set_application)
 from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, require_edit, templates
 from .ledgers import ENTERPRISE_PANELS
 
@@ -24,6 +25,38 @@ def service_page(request: Request, session: DbSession, rs: Scope, officer: str |
     everyone = mine == "*"
     rows = officer_list(session, rs.codes, None if everyone else mine)
     return render(request, "service.html", {"rows": rows, "officer": mine, "everyone": everyone})
+
+
+@router.get("/my", include_in_schema=False)
+def my_page(request: Request, session: DbSession, rs: Scope):
+    """我的任务: the user's own 督办 tasks and 分包 enterprises in one list, overdue first."""
+    today = dt.date.today()
+    items = my_work(session, rs.user.username, rs.codes, today)
+    return render(request, "my.html", {"items": items, "today": today,
+                                       "overdue": sum(1 for i in items if i["overdue"])})
+
+
+@router.get("/my.xlsx", include_in_schema=False)
+def my_export(session: DbSession, rs: Scope):
+    import polars as pl
+
+    from ...excel import xlsx_response
+    from ...regions import registry
+
+    def name(code):
+        r = registry().get(code)
+        return r.name if r else code
+
+    today = dt.date.today()
+    items = my_work(session, rs.user.username, rs.codes, today)
+    frame = pl.DataFrame({"类别": [i["kind"] for i in items], "事项": [i["text"] for i in items],
+                          "地区": [name(i["region_code"]) for i in items],
+                          "统一社会信用代码": [i["uscc"] for i in items], "期限": [i["due_on"] for i in items],
+                          "逾期": ["是" if i["overdue"] else "否" for i in items],
+                          "状态": [i["status"] for i in items]},
+                         schema={"类别": pl.String, "事项": pl.String, "地区": pl.String, "统一社会信用代码": pl.String,
+                                 "期限": pl.Date, "逾期": pl.String, "状态": pl.String})
+    return xlsx_response({"我的任务": frame}, f"我的任务-{rs.user.username}-{today.isoformat()}.xlsx")
 
 
 def _enterprise_region(session, user, uscc: str) -> str:

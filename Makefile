@@ -15,7 +15,8 @@ install: $(VENV)/.installed assets
 $(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv sync --frozen --inexact --quiet
+	$(VENV)/bin/uv sync --frozen --inexact --quiet --compile-bytecode
+	$(VENV)/bin/python -m compileall -q src  # commands start from bytecode even where none is written at run time
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json

@@ -8,7 +8,6 @@ import os
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from .cliutil import err_console, region_code_or_exit
 
@@ -87,6 +86,7 @@ def user_add(
 @user_app.command("list")
 def user_list() -> None:
     """列出用户 List users."""
+    from rich.table import Table
     from sqlalchemy import select
 
     from . import db

@@ -402,6 +402,41 @@ def indexes_deferred(conn: Connection, adding: int, at_least: int = 100_000) -> 
         cur.close()
 
 
+@contextmanager
+def bulk_load(engine: Engine) -> Iterator[Connection]:
+    """A connection for loading millions of records in one transaction.
+
+    SQLite in WAL mode keeps every page a transaction writes in the WAL until the commit and the
+    checkpoint (gigabytes for a province's ledgers, written twice). For the load the connection
+    switches the file to a rollback journal, which holds only the old content of pages it changes
+    (little, when records are appended), so the load stays all or nothing at a fraction of the I/O;
+    WAL comes back afterwards. The switch needs the file to itself: with other connections open
+    SQLite keeps WAL, and the WAL is checkpointed and truncated after the load instead.
+    Other databases: a plain connection."""
+    conn = engine.connect()
+    try:
+        if conn.dialect.name != "sqlite":
+            yield conn
+            return
+        raw = conn.connection.driver_connection
+        mode = raw.execute("PRAGMA journal_mode").fetchone()[0]
+        cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+        if mode == "wal":
+            raw.execute("PRAGMA journal_mode=DELETE")
+        raw.execute("PRAGMA cache_size=-524288")  # 512 MB: the unique index's pages stay in memory
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            raw.execute(f"PRAGMA cache_size={int(cache)}")
+            if mode == "wal":
+                if raw.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+                    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
 def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None = None) -> int:
     """Update records by id (``enc`` has an ``id`` column)."""
     if enc.height == 0:

@@ -124,22 +124,31 @@ class SparkResult:
         return PE.Result(self.program, parts)
 
 
-def _with_stages(q: DataFrame, stages: list[list[SC.Expr]], build: SC.Build) -> DataFrame:
-    """Add each stage's columns, after the hidden columns they use (level by level)."""
+def _with_stages(q: DataFrame, stages: list[list[SC.Expr]], build: SC.Build, final: list[str]) -> DataFrame:
+    """Add each stage's columns, after the hidden columns they use (level by level), then keep
+    ``final`` (SQL select items). Each step is one ``selectExpr``: its expressions travel to the
+    JVM as text in one call and are parsed and analysed there together."""
     aux = {name: (sql, deps) for name, sql, deps in build.aux}
     level: dict[str, int] = {}
     for name, (_, deps) in aux.items():  # creation order is a topological order
         level[name] = 1 + max((level[d] for d in deps if d != name), default=-1)
+    columns = list(q.columns)
+
+    def add(new: dict[str, str]) -> DataFrame:
+        kept = [SC.quote(c) for c in columns if c not in new]  # a new column replaces an old one
+        columns[:] = [c for c in columns if c not in new] + list(new)
+        return q.selectExpr(*kept, *(f"{sql} AS {SC.quote(name)}" for name, sql in new.items()))
+
     done: set[str] = set()
     for stage in stages:
         if not stage:
             continue
         todo = sorted({a for e in stage for a in e.aux} - done, key=lambda a: (level[a], int(a.split(".")[1])))
         for L in sorted({level[a] for a in todo}):
-            q = q.withColumns({a: F.expr(aux[a][0]) for a in todo if level[a] == L})
+            q = add({a: aux[a][0] for a in todo if level[a] == L})
         done.update(todo)
-        q = q.withColumns({e.name: F.expr(e.sql) for e in stage})
-    return q
+        q = add({e.name: e.sql for e in stage})
+    return q.selectExpr(*final)
 
 
 def evaluate(df: DataFrame, programs: str | list[str] | None = "all", as_of: dt.date | None = None, *,
@@ -149,9 +158,11 @@ def evaluate(df: DataFrame, programs: str | list[str] | None = "all", as_of: dt.
     as_of = as_of or dt.date.today()
     ids = PE.program_ids(programs)
     needed, keep = PE.fields_needed(ids, keep, with_inputs)
+    given = "application_on" in df.columns
     sdf = prepare(df, needed)
     app = F.coalesce(F.col("application_on"), F.lit(as_of))
-    lo, hi = sdf.agg(F.min(app), F.max(app)).first()
+    # without application dates every row is evaluated as of ``as_of``: no pass over the data
+    lo, hi = sdf.agg(F.min(app), F.max(app)).first() if given else (as_of, as_of)
     out: dict[str, SparkResult] = {pid: SparkResult(pid, []) for pid in ids}
     for pid in ids:
         for p, start, end in version_windows(programs_by_id()[pid]):
@@ -162,9 +173,9 @@ def evaluate(df: DataFrame, programs: str | list[str] | None = "all", as_of: dt.
             with using(SC), SC.building() as build:
                 plan = PE.build_plan(p, as_of, gaps=gaps, flips=flips)
                 close = PE.close_expr(plan)
-            q = _with_stages(sub, [*plan.stages, plan.pre, plan.exprs, plan.post, [close]], build)
             names = list(keep) + plan.keep_extra + [e.name for e in plan.exprs + plan.post] + ["close"]
-            q = q.select([F.col(f"`{n}`") for n in names]).withColumns(
-                {"program": F.lit(p.id), "version": F.lit(p.version)})
+            final = [SC.quote(n) for n in names] + [f"{SC.sql_value(p.id)} AS program",
+                                                    f"{SC.sql_value(p.version)} AS version"]
+            q = _with_stages(sub, [*plan.stages, plan.pre, plan.exprs, plan.post, [close]], build, final)
             out[pid].parts.append((plan, q))
     return out

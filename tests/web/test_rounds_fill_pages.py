@@ -171,3 +171,28 @@ def test_rounds_show_when_and_by_whom_they_were_last_changed(client_as, engine):
     assert f'<td class="last-by">{th_name}</td>' in row
     other = page.split(f'id="r{YANDU}"', 1)[1].split("</tr>", 1)[0]
     assert '<td class="last-by">—</td>' in other
+
+
+def test_an_uploaded_workbook_shows_on_the_form_as_typed_values(client_as, engine):
+    import io
+
+    import openpyxl
+
+    city, th = client_as("officer", CITY), client_as("officer", TINGHU)
+    rid = _rid(_open_round(city))
+    wb = openpyxl.Workbook()
+    wb.active.append(["合同登记编号", "合同名称", "合同类型", "统一社会信用代码", "行政区划代码", "合同成交额", "登记日期"])
+    wb.active.append(["HT-X1", "乙", "技术服务", make("91", TINGHU, "MA9000068"), TINGHU, 12.5, dt.datetime(2025, 1, 6)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert _error_after(th, _post(th, f"/rounds/{rid}/{TINGHU}/upload", {"kind": KIND},
+                                  files={"file": ("一季度.xlsx", buf.getvalue(), "application/octet-stream")})) == ""
+    form = th.get(f"/rounds/{rid}/{TINGHU}/fill/{KIND}").text
+    assert 'value="2025-01-06"' in form and 'value="12.5"' in form and '<option value="技术服务" selected>' in form
+    # saved back unchanged from the form, it is the same figures, now typed
+    cells = {f"c1.{k}": v for k, v in {"contract_no": "HT-X1", "contract_name": "乙", "contract_type": "技术服务",
+                                       "uscc": make("91", TINGHU, "MA9000068"), "region_code": TINGHU,
+                                       "amount": "12.5", "registered_on": "2025-01-06"}.items()}
+    page = f"/rounds/{rid}/{TINGHU}/fill/{KIND}"
+    assert th.post(page, data={"csrf_token": _token(th, page), **cells}, follow_redirects=False).status_code == 303
+    assert _files(engine) == [("网页填报-技术合同.csv", 1)]

@@ -307,6 +307,8 @@ def form_rows(session: Session, round_id: int, region_code: str, kind: str) -> l
             v = "" if rec.get(fd.id) is None else str(rec[fd.id]).strip()
             if fd.values and v:
                 v = fd.enum_labels().get(fd.enum_lookup().get(normalize_header(v), ""), v)
+            elif fd.type == "date" and v.endswith(" 00:00:00"):  # an Excel date cell
+                v = v[:10]
             row[fd.id] = v
         out.append(row)
     return out

@@ -1,0 +1,180 @@
+"""Stored placements: every enterprise's computed places on the chain nodes, kept with a fingerprint
+of what they were computed from (the templates, the enterprise's code, 主营产品, 经营范围 and patent
+titles). A page reads the stored rows and computes only the enterprises whose fingerprint changed
+since (a ledger edit, a new import, an edited template), then stores those; `refresh` computes the
+lot ahead of time (demo-setup). Officers' verdicts are not stored here: they are applied on top."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy import DateTime, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+from .assign import Assigner, Assignment
+from .templates import Chain, chains
+
+_CHUNK = 500
+
+
+class ChainPlacement(Base):
+    __tablename__ = "chain_placements"
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(40), nullable=False)
+    placed: Mapped[str] = mapped_column(Text, nullable=False)  # JSON [[chain, node, confidence, evidence], …]
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+@lru_cache(maxsize=8)
+def _digest(every: tuple[Chain, ...]) -> str:
+    h = hashlib.sha1()
+    for c in every:
+        h.update(repr((c.id, c.version, c.nodes)).encode("utf-8"))
+    return h.hexdigest()
+
+
+def fingerprint(record: dict, titles: list[str] | None, digest: str) -> str:
+    parts = [digest, str(record.get("industry_code") or ""), str(record.get("main_products") or ""),
+             str(record.get("business_scope") or ""), *sorted(titles or [])]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _encode(found: list[Assignment]) -> str:
+    return json.dumps([[a.chain.id, a.node.id, round(a.confidence, 4), a.evidence] for a in found],
+                      ensure_ascii=False)
+
+
+def _decode(uscc: str, text: str, every: dict[str, Chain]) -> list[Assignment]:
+    return [Assignment(uscc, every[c], every[c].node(n), conf, ev) for c, n, conf, ev in json.loads(text)]
+
+
+def placements(conn, records: list[dict], titles: dict[str, list[str]]) -> dict[str, list[Assignment]]:
+    """uscc → its computed places on every chain, best first: stored rows whose fingerprint still
+    holds, the others computed now and stored (in a transaction of their own)."""
+    every = chains()
+    digest = _digest(tuple(every.values()))
+    T = ChainPlacement.__table__
+    stored = {u: (fp, placed) for u, fp, placed in conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed))}
+    out: dict[str, list[Assignment]] = {}
+    fresh: list[dict] = []
+    assigner = None
+    for r in records:
+        u = r["uscc"]
+        fp = fingerprint(r, titles.get(u), digest)
+        have = stored.get(u)
+        if have is not None and have[0] == fp:
+            out[u] = _decode(u, have[1], every)
+            continue
+        assigner = assigner or Assigner.for_chains(*every.values())
+        out[u] = found = assigner.assign(r, titles.get(u))
+        fresh.append({"uscc": u, "fingerprint": fp, "placed": _encode(found)})
+    if fresh:
+        _write(conn.engine, fresh)
+    return out
+
+
+def _write(engine, rows: list[dict]) -> None:
+    T = ChainPlacement.__table__
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.begin() as w:
+        for k in range(0, len(rows), _CHUNK):
+            part = rows[k:k + _CHUNK]
+            w.execute(T.delete().where(T.c.uscc.in_([r["uscc"] for r in part])))
+            w.execute(T.insert(), [r | {"computed_at": now} for r in part])
+
+
+def refresh(engine) -> int:
+    """Compute and store ahead of time the placements of every stored enterprise whose inputs
+    changed (demo-setup; pages do the same lazily); how many enterprises the store covers."""
+    with engine.connect() as conn:
+        ent = ledger(conn, "enterprise", None)
+        if not ent.height:
+            return 0
+        return len(placements(conn, list(ent.iter_rows(named=True)), patent_titles(conn, None)))
+
+
+def titles_in(ip) -> dict[str, list[str]]:
+    """uscc → titles of the patents in force or pending in an IP-ledger frame."""
+    import polars as pl
+
+    out: dict[str, list[str]] = {}
+    if ip is not None and ip.height:
+        for u, t in ip.filter(pl.col("status") != "lapsed").select("uscc", "title").iter_rows():
+            out.setdefault(u, []).append(t)
+    return out
+
+
+def ledger(conn, kind: str, region_codes: set[str] | None):
+    """A whole ledger kind's decoded frame, kept per ledger version in this process and as a Parquet
+    file for others (kechuang.targets.metrics.LedgerSource), cut to the regions (None: all)."""
+    import polars as pl
+
+    from ..targets.metrics import LedgerSource
+
+    frame = LedgerSource(conn.engine)(kind)
+    if region_codes is None or not frame.height:
+        return frame
+    return frame.filter(pl.col("region_code").is_in(sorted(region_codes)))
+
+
+def patent_titles(conn, region_codes: set[str] | None) -> dict[str, list[str]]:
+    """uscc → titles of its patents in force or pending (the IP ledger of the regions; None: all)."""
+    return titles_in(ledger(conn, "ip", region_codes))
+
+
+def _kept_at(engine) -> tuple:
+    """(folder, tag of the current data, data version) of the kept values."""
+    from ..db import data_version
+    from ..targets.metrics import _disk_cache_dir, _ledger_version
+
+    with engine.connect() as conn:
+        version = data_version(conn)
+    # the enterprise ledger's own version tells apart databases that reached the same data version
+    born = _ledger_version(engine, "enterprise")
+    digest = _digest(tuple(chains().values()))
+    tag = hashlib.sha1(repr((str(engine.url), version, born, digest)).encode("utf-8")).hexdigest()[:16]
+    return _disk_cache_dir(engine).parent / "chain-views", tag, version
+
+
+def kept_keys(engine, prefix: str) -> list[list[str]]:
+    """The keys (as their parts) of the values kept for the current data whose name starts with
+    ``prefix``: what to read back when a server starts."""
+    folder, tag, _ = _kept_at(engine)
+    return [p.name[: -len(f"-{tag}.pickle")].split("+") for p in folder.glob(f"{prefix}*-{tag}.pickle")]
+
+
+def kept(engine, key: tuple, compute):
+    """``compute()``'s value for ``key`` at the database's current data version, kept as a file
+    beside the ledger frames so a restarted or another worker process reads it back instead of
+    computing it again; any data change (a ledger edit, an officer's decision) makes it stale."""
+    import os
+    import pickle
+
+    folder, tag, version = _kept_at(engine)
+    name = "+".join(str(k) for k in key)  # "+" is in no chain id, region code or date
+    path = folder / f"{name}-{tag}.pickle"
+    if version is not None and path.exists():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # a damaged file is only a cache: compute again
+            pass
+    value = compute()
+    if version is None:
+        return value
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+        for old in folder.glob(f"{name}-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return value

@@ -22,7 +22,8 @@ class Base(DeclarativeBase):
 
 
 # Tables whose writes do not change what derived views show (logins, the audit trail, bookkeeping).
-_NOT_DATA = frozenset({"users", "user_sessions", "audit_log", "app_state", "alembic_version"})
+_NOT_DATA = frozenset({"users", "user_sessions", "audit_log", "app_state", "alembic_version",
+                       "chain_placements"})  # derived: stored placements recomputed from the ledgers
 _DML = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I)
 
 

@@ -107,3 +107,16 @@ def test_supplement_ranks_outside_candidates_for_missing_nodes(tmp_path, engine,
     assert any("专利" in r for r in by[uscc(7)].reasons)
     assert any("高新技术企业" in r for r in by[uscc(8)].reasons)
     assert by[uscc(8)].programs == [] or all(isinstance(p, str) for p in by[uscc(8)].programs)
+
+
+def test_supplement_of_a_group_node_comes_from_the_nodes_under_it(tmp_path, engine, chains_dir):
+    import datetime as dt
+
+    from kechuang.chains import get_chain, region_view, supplement
+
+    write_scene(tmp_path, engine)
+    view = region_view(engine, "320902", get_chain("nev"), as_of=dt.date(2025, 6, 1))
+    gaps = {g.node.id: g for g in supplement(engine, view)}
+    group = gaps["nev.parts"].candidates  # the group node has no products of its own
+    assert {c.uscc for c in group} == {c.uscc for c in gaps["nev.battery"].candidates} == {uscc(7), uscc(8)}
+    assert all(c.reasons[0].startswith("在下级节点“") and c.node == "nev.parts" for c in group)

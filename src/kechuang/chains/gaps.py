@@ -51,8 +51,9 @@ def _region_name(code: str) -> str:
     return r.full_name if r else code
 
 
-def _demands(conn, view: RegionView, node: Node, region_codes: set[str] | None) -> list[dict]:
-    """Open demands (已发布) of the region whose text names one of the node's keywords."""
+def _demands(conn, nodes: list[Node], region_codes: set[str] | None) -> list[dict]:
+    """Open demands (已发布) of the region whose text names a keyword of the nodes (a node and
+    those under it), without their look-alike words."""
     from ..ledgers import load_frame
 
     d = load_frame(conn, "demand", region_codes)
@@ -61,8 +62,9 @@ def _demands(conn, view: RegionView, node: Node, region_codes: set[str] | None) 
     out = []
     for r in d.filter(pl.col("status") == "published").iter_rows(named=True):
         text = " ".join(str(r.get(k) or "") for k in ("title", "description", "keywords", "indicators"))
-        hit = next((k for k in node.keywords if k in text), None)
-        if hit and not any(x in text for x in node.exclude_keywords):
+        hit = next((k for n in nodes for k in n.keywords
+                    if k in text and not any(x in text for x in n.exclude_keywords)), None)
+        if hit:
             out.append({"demand_no": r["demand_no"], "title": r["title"], "term": hit,
                         "deadline": r["deadline"].isoformat() if r.get("deadline") else None})
     return out
@@ -108,18 +110,20 @@ def supplement(engine, view: RegionView, *, top: int | None = None, everywhere=N
         out = []
         for ns in gaps:
             node = chain.node(ns.node_id)
+            covered = chain.subtree(node.id)  # a group node is supplied through the nodes under it
             rows = []
             revs = [info[u]["revenue"] or Decimal(0) for u, got in placed.items()
-                    if any(a.node.id == node.id for a in got)]
+                    if any(a.node.id in covered for a in got)]
             top_rev = max(revs, default=Decimal(0))
             for u, got in placed.items():
-                a = next((a for a in got if a.node.id == node.id), None)
+                a = max((a for a in got if a.node.id in covered), key=lambda a: a.confidence, default=None)
                 if a is None or local is None or info[u]["region_code"] in local:
                     continue
                 i = info[u]
                 rev = i["revenue"] or Decimal(0)
                 score = 0.5 * a.confidence + (0.3 * float(rev / top_rev) if top_rev else 0.0)
-                reasons = ["在本节点：" + "、".join(f"{_KIND[e['kind']]} {e['value']}" for e in a.evidence)]
+                where = "在本节点" if a.node.id == node.id else f"在下级节点“{a.node.name}”"
+                reasons = [where + "：" + "、".join(f"{_KIND[e['kind']]} {e['value']}" for e in a.evidence)]
                 if rev:
                     reasons.append(f"销售收入 {rev:,.0f} 万元")
                 if i["titles"]:
@@ -135,7 +139,8 @@ def supplement(engine, view: RegionView, *, top: int | None = None, everywhere=N
                     reasons.append(f"所在地：{_region_name(i['region_code'])}")
                 rows.append(Candidate(u, i["name"], i["region_code"], node.id, min(score, 1.0), reasons, a.evidence))
             rows.sort(key=lambda x: (-x.score, x.uscc))
-            out.append(NodeGap(node, ns.status, rows[:top], _demands(conn, view, node, local)))
+            out.append(NodeGap(node, ns.status, rows[:top],
+                               _demands(conn, [chain.node(n) for n in covered], local)))
         qualified = _programs(conn, {x.uscc for g in out for x in g.candidates}, view.as_of)
     for g in out:
         for x in g.candidates:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import yaml
 
 from .assign import Assigner, Assignment, stale
+from .store import kept, ledger, patent_titles, placements, titles_in
 from .templates import LAYERS, Chain, chains, override_dir
 
 STATUS_NAMES = {"present": "强", "weak": "弱", "missing": "缺"}
@@ -93,31 +94,26 @@ def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None,
                        ) -> tuple[dict[str, list[Assignment]], dict[str, dict]]:
     """Placements on ``chain`` (None: every chain) of the stored enterprises of the regions (None:
     all), officers' verdicts applied, with (uscc → name, region_code, revenue, titles)."""
-    from ..ledgers import load_frame
     from ..ledgers.store import LedgerRecord
     from ..ledgers.validity import valid_on_expr
     from . import decisions
 
-    ent = load_frame(conn, "enterprise", region_codes)
+    ent = ledger(conn, "enterprise", region_codes)
     if not ent.height:
         return {}, {}
-    ip = load_frame(conn, "ip", region_codes)
-    titles: dict[str, list[str]] = {}
-    if ip.height:
-        for u, t in ip.filter(pl.col("status") != "lapsed").select("uscc", "title").iter_rows():
-            titles.setdefault(u, []).append(t)
+    titles = patent_titles(conn, region_codes)
     T = LedgerRecord.__table__
     q = sa.select(T.c.uscc, T.c.updated_at).where(T.c.kind == "enterprise")
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     updated = {u: (at.date() if hasattr(at, "date") else dt.date.fromisoformat(str(at)[:10]))
                for u, at in conn.execute(q).all()}
-    years = load_frame(conn, "enterprise_year", region_codes)
+    years = ledger(conn, "enterprise_year", region_codes)
     revenue: dict[str, Decimal] = {}
     if years.height:
         latest = years.filter(pl.col("revenue").is_not_null()).sort("year").group_by("uscc").last()
         revenue = dict(latest.select("uscc", "revenue").iter_rows())
-    certs = load_frame(conn, "certification", region_codes)
+    certs = ledger(conn, "certification", region_codes)
     held: dict[str, set[str]] = {}
     if certs.height:
         for u, t in certs.filter(valid_on_expr(as_of)).select("uscc", "cert_type").iter_rows():
@@ -125,12 +121,13 @@ def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None,
     every = chains()
     which = [chain] if chain is not None else list(every.values())
     verdicts = {c.id: decisions.load(conn, c.id) for c in which}
-    assigner = Assigner.for_chains(*every.values())  # one placement for every page and command
+    records = list(ent.iter_rows(named=True))
+    computed = placements(conn, records, titles)  # stored, recomputed only where the inputs changed
     placed: dict[str, list[Assignment]] = {}
     info: dict[str, dict] = {}
-    for r in ent.iter_rows(named=True):
+    for r in records:
         u = r["uscc"]
-        found = assigner.assign(r, titles.get(u), chain=chain.id if chain is not None else None)
+        found = computed[u]
         when = updated.get(u)
         got = []
         for c in which:
@@ -233,9 +230,45 @@ def cached_placements(engine, region_code: str | None, as_of: dt.date):
     return cached(("chains.placed", str(engine.url), id(chains()), region_code, as_of), compute)
 
 
+def cached_chain_placements(engine, region_code: str | None, chain: Chain, as_of: dt.date):
+    """One chain's share of ``cached_placements``, also kept on disk per data version
+    (store.kept) so that a restarted server's first view of the chain reads it back."""
+    from ..cache import cached
+
+    def compute():
+        placed, info = cached_placements(engine, region_code, as_of)
+        mine = {u: got for u, got in placed.items() if any(a.chain.id == chain.id for a in got)}
+        return mine, {u: info[u] for u in mine}
+
+    key = ("chains.chain", region_code, chain.id, as_of.isoformat())
+    return cached(key + (str(engine.url), id(chains())), lambda: kept(engine, key, compute))
+
+
 def cached_view(engine, region_code: str | None, chain: Chain, as_of: dt.date) -> RegionView:
-    placed, info = cached_placements(engine, region_code, as_of)
-    return build_view(chain, region_code, as_of, placed, info)
+    from ..cache import cached
+
+    def compute():
+        placed, info = cached_chain_placements(engine, region_code, chain, as_of)
+        return build_view(chain, region_code, as_of, placed, info)
+
+    return cached(("chains.view", str(engine.url), id(chains()), region_code, chain.id, as_of), compute)
+
+
+def warm(engine) -> None:
+    """Read back the chain views kept on disk for today's current data (a server's start): the
+    first view of those chain pages is then served from memory."""
+    from .. import cache
+    from ..db import data_version
+    from ..regions import registry
+    from .store import kept_keys
+
+    with engine.connect() as conn:  # as a request would: the views below belong to this version
+        cache.observe(str(engine.url), data_version(conn))
+    day = dt.date.today().isoformat()
+    every = chains()
+    for _, region, chain_id, as_of in kept_keys(engine, "chains.chain+"):
+        if as_of == day and chain_id in every and (region == "None" or registry().get(region)):
+            cached_view(engine, None if region == "None" else region, every[chain_id], dt.date.fromisoformat(as_of))
 
 
 def cached_gaps(engine, view: RegionView):
@@ -246,14 +279,15 @@ def cached_gaps(engine, view: RegionView):
                   lambda: supplement(engine, view, everywhere=cached_placements(engine, None, view.as_of)))
 
 
-def enterprise_places(conn, record: dict, titles: list[str], as_of: dt.date, *,
+def enterprise_places(conn, record: dict, ip, as_of: dt.date, *,
                       updated: dt.date | None = None) -> list[Assignment]:
-    """Every chain node one stored enterprise sits on (all chains), officers' verdicts applied."""
+    """Every chain node one stored enterprise sits on (all chains), officers' verdicts applied;
+    ``ip`` is the enterprise's IP-ledger frame (its patent titles are evidence) or None."""
     from . import decisions
 
     out: list[Assignment] = []
     u = record["uscc"]
-    every = Assigner.for_chains(*chains().values()).assign(record, titles)
+    every = Assigner.for_chains(*chains().values()).assign(record, titles_in(ip).get(u, []))
     for chain in chains().values():
         got = [a for a in every if a.chain.id == chain.id]
         for a in got:

@@ -73,6 +73,13 @@ class Chain:
     def children(self, node_id: str | None) -> list[Node]:
         return [n for n in self.nodes if n.parent == node_id]
 
+    def subtree(self, node_id: str) -> list[str]:
+        """The node and every node under it (children first, then theirs)."""
+        out = [node_id]
+        for nid in out:
+            out += [n.id for n in self.children(nid)]
+        return out
+
 
 def normalize_code(code: str) -> str:
     """GB/T 4754 code without its section letter: C3841 → 3841; '' when it is no class/group code."""

@@ -61,6 +61,7 @@ def register(app: typer.Typer) -> None:
         run(["awards", "--region", city_code, "--year", str(dt.date.today().year - 1), "--format", "summary",
              "--generate"])
         _warm_dashboards()
+        _chains(city_code)
         with db.session_scope() as s:
             users = ensure_demo_users(s)
         _print_logins(users, DEMO_PASSWORD)
@@ -83,6 +84,20 @@ def _warm_dashboards() -> None:
 
     with console.status("解码看板所用台账(首次打开页面无需等待)……"):
         warm(db.get_engine())
+
+
+def _chains(city_code: str) -> None:
+    from .. import db
+    from ..chains.demo import seed, warm
+    from ..chains.store import refresh
+
+    engine = db.get_engine()
+    with console.status("产业链：计算并保存企业在链上的位置(首次打开产业链页面无需等待)……"):
+        n = refresh(engine)
+        got = seed(engine, city_code)
+        warm(engine, city_code)
+    console.print(f"产业链：{n} 家企业的链上位置已保存；演示人工判定 确认 {got['confirm']} 条、"
+                  f"否定 {got['reject']} 条、更正 {got['correct']} 条")
 
 
 def _has_ledger_data() -> bool:

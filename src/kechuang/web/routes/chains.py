@@ -248,12 +248,9 @@ def chain_places(request: Request, uscc: str, records: dict) -> list[dict]:
     ent = records.get("enterprise")
     if ent is None or not ent.height:
         return []
-    ip = records.get("ip")
-    titles = ([t for t, s in ip.select("title", "status").iter_rows() if s != "lapsed"]
-              if ip is not None and ip.height else [])
     engine = request.app.state.engine
     with engine.connect() as conn:
-        places = enterprise_places(conn, ent.row(0, named=True), titles, dt.date.today())
+        places = enterprise_places(conn, ent.row(0, named=True), records.get("ip"), dt.date.today())
     return [{"chain": a.chain, "node": a.node, "confidence": a.confidence, "evidence": _evidence_text(a.evidence),
              "manual": a.manual} for a in places]
 

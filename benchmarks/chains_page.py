@@ -20,13 +20,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-from timing import best
+from timing import best, demo_var
 
 
 def main() -> None:
@@ -38,14 +33,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.db:
         return run(args.db, args.chain)
-    with tempfile.TemporaryDirectory() as scratch:
-        var = Path(args.var or scratch)
-        os.environ["KECHUANG_VAR_DIR"] = str(var)
-        os.environ.pop("KECHUANG_DATABASE_URL", None)
-        if not (var / "kechuang.db").exists():
-            exe = Path(sys.executable).with_name("kechuang")
-            subprocess.run([str(exe), "demo-setup", "--city", "盐城市", "--enterprises", str(args.enterprises)],
-                           check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, KECHUANG_SECRET_KEY="bench"))
+    with demo_var(args.var, args.enterprises) as var:
         run(f"sqlite:///{var / 'kechuang.db'}", args.chain)
 
 

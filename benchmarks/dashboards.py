@@ -17,13 +17,9 @@ Builds the synthetic 盐城市 with `kechuang demo-setup` (20,000 enterprises by
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-from timing import best
+from timing import best, demo_var
 
 
 def main() -> None:
@@ -31,14 +27,7 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=20_000)
     ap.add_argument("--var")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        var = Path(args.var or scratch)
-        os.environ["KECHUANG_VAR_DIR"] = str(var)
-        os.environ.pop("KECHUANG_DATABASE_URL", None)
-        if not (var / "kechuang.db").exists():
-            exe = Path(sys.executable).with_name("kechuang")
-            subprocess.run([str(exe), "demo-setup", "--city", "盐城市", "--enterprises", str(args.enterprises)],
-                           check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, KECHUANG_SECRET_KEY="bench"))
+    with demo_var(args.var, args.enterprises) as var:
         run(var)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
 
 
 def best(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -14,3 +16,23 @@ def best(fn: Callable[[], object], repeat: int = 5) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+@contextmanager
+def demo_var(var: str | None, enterprises: int) -> Iterator[Path]:
+    """A var folder holding the synthetic 盐城市 (built with `kechuang demo-setup` unless ``var``
+    already holds kechuang.db), set as KECHUANG_VAR_DIR; a scratch folder when ``var`` is None."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(var or scratch)
+        os.environ["KECHUANG_VAR_DIR"] = str(folder)
+        os.environ.pop("KECHUANG_DATABASE_URL", None)
+        if not (folder / "kechuang.db").exists():
+            exe = Path(sys.executable).with_name("kechuang")
+            subprocess.run([str(exe), "demo-setup", "--city", "盐城市", "--enterprises", str(enterprises)],
+                           check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, KECHUANG_SECRET_KEY="bench"))
+        yield folder

@@ -39,6 +39,24 @@ def bump() -> None:
         _forget_all()
 
 
+def keep_file(path, write, family: str) -> None:
+    """Keep a derived value as the file ``path`` for other processes: written through a temporary
+    file (``write(tmp)``) and moved into place, then the older files of its ``family`` (a glob in
+    the same folder) removed. A failed write is ignored: the file is only a cache."""
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        write(tmp)
+        os.replace(tmp, path)
+        for old in path.parent.glob(family):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def observe(source: str, version: object) -> None:
     """Forget every cached view if `source`'s data version differs from the last one seen."""
     if _seen_versions.get(source, _lock) == version:

@@ -153,8 +153,9 @@ def kept(engine, key: tuple, compute):
     """``compute()``'s value for ``key`` at the database's current data version, kept as a file
     beside the ledger frames so a restarted or another worker process reads it back instead of
     computing it again; any data change (a ledger edit, an officer's decision) makes it stale."""
-    import os
     import pickle
+
+    from ..cache import keep_file
 
     folder, tag, version = _kept_at(engine)
     name = "+".join(str(k) for k in key)  # "+" is in no chain id, region code or date
@@ -167,14 +168,6 @@ def kept(engine, key: tuple, compute):
     value = compute()
     if version is None:
         return value
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-        for old in folder.glob(f"{name}-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass
+    keep_file(path, lambda tmp: tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)),
+              f"{name}-*.pickle")
     return value

@@ -315,9 +315,10 @@ def _frame_from_disk_or_db(engine, kind: str, version: tuple) -> pl.DataFrame:
     """The decoded frame of a whole ledger kind at `version`, shared through a Parquet file so other
     worker processes and restarts skip decoding the JSON records again."""
     import hashlib
-    import os
 
     from kechuang.ledgers import load_frame
+
+    from ..cache import keep_file
 
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
         return load_frame(engine, kind)
@@ -330,16 +331,7 @@ def _frame_from_disk_or_db(engine, kind: str, version: tuple) -> pl.DataFrame:
         except Exception:  # a damaged file is only a cache: decode again
             pass
     frame = load_frame(engine, kind)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        frame.write_parquet(tmp)
-        os.replace(tmp, path)
-        for old in folder.glob(f"{kind}-*.parquet"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass
+    keep_file(path, frame.write_parquet, f"{kind}-*.parquet")
     return frame
 
 

@@ -65,6 +65,39 @@ def test_demo_setup_loads_a_city_and_readies_its_dashboards(db_url, engine):
 
         assert c.execute(text("SELECT COUNT(*) FROM program_results")).scalar() > 0
         assert c.execute(text("SELECT COUNT(*) FROM targets")).scalar() > 0
+    _office_year_is_there(engine)
+
+
+def _office_year_is_there(engine):
+    """The demo city's year of work (演示): a split with one contested share, a past round approved,
+    an open round with one district late (warned), tasks with one overdue, officers' enterprises."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from kechuang import db
+    from kechuang.demo.office import CONTESTED, LATE, OFFICERS, seed_office_year
+    from kechuang.rounds import board, list_rounds
+    from kechuang.service import Visit, my_work
+    from kechuang.targets.split import TargetShare
+    from kechuang.warnings import evaluate, list_tasks
+
+    today = dt.date.today()
+    with db.session_scope(engine) as s:
+        statuses = sorted(st for (st,) in s.execute(select(TargetShare.status)))
+        assert statuses.count("contested") == 1 and statuses.count("pending") == 1 and statuses.count("confirmed") >= 5
+        past, current = sorted(list_rounds(s, None), key=lambda r: r.deadline)
+        assert past.status == "closed" and {b.submission.status for b in board(s, past, today)} == {"approved"}
+        late = [b.submission.region_code for b in board(s, current, today) if b.overdue]
+        assert current.status == "open" and late == [LATE]
+        assert LATE in {w.region_code for w in evaluate(s, None, today, only="round_overdue")}
+        tasks = list_tasks(s, None)
+        assert len(tasks) >= 3 and sum(t.overdue_on(today) for t in tasks) == 1
+        assert s.scalar(select(func.count()).select_from(Visit)) > 0
+        for username, _name, _code in OFFICERS:
+            assert any(i["kind"] == "分包企业" for i in my_work(s, username, None, today))
+        assert CONTESTED != LATE
+    assert seed_office_year(engine) is None  # a second run changes nothing
 
 
 def test_command_line_imports_only_what_a_command_uses():

@@ -60,6 +60,7 @@ def register(app: typer.Typer) -> None:
         # the demo city's award policy (演示) on last year's recognitions: the 免申即享 list
         run(["awards", "--region", city_code, "--year", str(dt.date.today().year - 1), "--format", "summary",
              "--generate"])
+        _seed_office(city_code)
         _warm_dashboards()
         _chains(city_code)
         with db.session_scope() as s:
@@ -75,6 +76,19 @@ def _seed_matching(city_code: str) -> None:
         counts = seed(db.get_engine(), city_code)
     console.print(f"揭榜挂帅演示：{counts['demands']} 条技术需求、{counts['supplies']} 条技术供给、"
                   f"{counts['signed']} 项已签约")
+
+
+def _seed_office(city_code: str) -> None:
+    from .. import db
+    from .office import seed_office_year
+
+    with console.status("工作演示:目标分解、填报轮次、分包服务与督办……"):
+        counts = seed_office_year(db.get_engine(), city_code)
+    if counts is None:
+        console.print("[green]已有工作演示数据,跳过[/]")
+    else:
+        console.print(f"工作演示:分解下达 {counts.get('shares', 0)} 个地区、填报轮次 {counts.get('rounds', 0)} 个、"
+                      f"分包企业 {counts.get('served', 0)} 家、督办任务 {counts.get('tasks', 0)} 项")
 
 
 def _warm_dashboards() -> None:

@@ -138,8 +138,8 @@ def _service(session: Session, city: str, today: dt.date) -> dict[str, list[str]
                            if w.year == today.year and w.state(today) != "closed" and w.covers(code)})
         close: dict[str, str] = {}
         if as_of is not None and programs:
-            frame = load(conn, as_of, region_codes={code}).filter(
-                pl.col("close") & pl.col("program").is_in(programs)).sort("uscc")
+            frame = load(conn, as_of, region_codes={code}, close_only=True).filter(
+                pl.col("program").is_in(programs)).sort("uscc")
             for uscc, program in frame.select("uscc", "program").iter_rows():
                 close.setdefault(uscc, program)
                 if len(close) == 4:

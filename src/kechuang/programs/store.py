@@ -103,8 +103,9 @@ def latest_as_of(conn: Connection, program: str | None = None) -> dt.date | None
 
 
 def load(conn: Connection, as_of: dt.date | None = None, program: str | None = None,
-         region_codes: set[str] | None = None, uscc: str | None = None) -> pl.DataFrame:
-    """Stored results as a frame (gaps/conditions/missing stay JSON lists)."""
+         region_codes: set[str] | None = None, uscc: str | None = None, close_only: bool = False) -> pl.DataFrame:
+    """Stored results as a frame (gaps/conditions/missing stay JSON lists); ``close_only``: only the
+    一步之遥 (failing, one modest change away), filtered in SQL before any JSON is decoded."""
     q = select(T.c.as_of, T.c.uscc, T.c.region_code, T.c.program, T.c.version, T.c.result, T.c.score,
                T.c.score_min, T.c.score_max, T.c.close, T.c.gap_count, T.c.gaps, T.c.conditions, T.c.missing)
     if as_of is not None:
@@ -113,6 +114,8 @@ def load(conn: Connection, as_of: dt.date | None = None, program: str | None = N
         q = q.where(T.c.program == program)
     if uscc:
         q = q.where(T.c.uscc == uscc)
+    if close_only:
+        q = q.where(T.c.close.is_(True), T.c.result == "fail")
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     rows = conn.execute(q).mappings().all()

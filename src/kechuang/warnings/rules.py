@@ -120,7 +120,7 @@ def _near_misses(session: Session, codes: set[str] | None, programs: set[str] | 
     as_of = latest_as_of(conn)
     if as_of is None or programs == set():
         return []
-    close = load(conn, as_of, region_codes=codes).filter(pl.col("close") & (pl.col("result") == "fail"))
+    close = load(conn, as_of, region_codes=codes, close_only=True)
     if programs is not None:
         close = close.filter(pl.col("program").is_in(sorted(programs)))
     names = enterprise_names(conn, close["uscc"].to_list())

@@ -184,7 +184,7 @@ def officer_list(session: Session, region_codes: set[str] | None, officer: str |
 def my_work(session: Session, username: str, region_codes: set[str] | None, today: dt.date | None = None) -> list[dict]:
     """An officer's own list (我的任务): the 督办 tasks assigned to them that are not closed, and the
     enterprises they serve (分包), each with its due date — a task's 办理期限; for an enterprise, the
-    last day of the application window (programs/data/windows.yaml) of each program it is preparing
+    last day of the application window (programs/windows.yaml) of each program it is preparing
     (准备中) for. Overdue first, then by due date; items without a date last."""
     from .programs.catalog import program_name
     from .programs.windows import windows_for

@@ -1,4 +1,4 @@
-"""申报窗口 (programs/data/windows.yaml) and the rule on them: an enterprise one step away from a
+"""申报窗口 (programs/windows.yaml) and the rule on them: an enterprise one step away from a
 program whose window covering it is open and closes within N days — firing at N days, not at N + 1,
 on the last day, not after it; bad window files refused naming entry, field and value."""
 

@@ -1,4 +1,4 @@
-"""Application windows (申报窗口, data/windows.yaml): when enterprises may apply for a program in a
+"""Application windows (申报窗口, windows.yaml beside this module): when enterprises may apply for a program in a
 year, issued for a region and everything below it. Loaded once, checked field by field; a bad file
 is refused with the entry, field and value named in Chinese (docs/programs.md §9)."""
 
@@ -11,9 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .model import DATA
-
-WINDOWS_FILE = DATA / "windows.yaml"
+WINDOWS_FILE = Path(__file__).with_name("windows.yaml")
 LEVELS = {"national": "国家", "province": "省", "city": "市", "district": "县(市、区)"}
 STATES = {"upcoming": "未开始", "open": "申报中", "closed": "已截止"}
 

@@ -138,7 +138,7 @@ def near_miss(session: Session, codes: set[str] | None, today: dt.date, rule: Ru
 
 
 def window_closing(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
-    """一步之遥 for a program whose application window (programs/data/windows.yaml) covering the
+    """一步之遥 for a program whose application window (programs/windows.yaml) covering the
     enterprise is open today and closes within N days."""
     from ..programs.catalog import program_name
     from ..programs.store import next_step

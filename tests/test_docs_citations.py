@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SCANNED = ("src", "tests", "benchmarks", "scripts", "docs", "README.md")
 SUFFIXES = {".py", ".yaml", ".yml", ".toml", ".md", ".html", ".txt", ".cfg"}
-CITE = re.compile(r"(?:docs/)?\b(contracts|domain|programs|annotation)\.md\)? ?§\s?(\d+(?:\.\d+)*)")
+CITE = re.compile(r"(?:docs/)?\b(contracts|domain|programs|annotation|innovation-points)\.md\)? ?§\s?(\d+(?:\.\d+)*)")
 OUTSIDE = re.compile(r"\b(DESIGN\.md|DOMAIN\.md|rules\.md|GUIDELINES\.md)")
 
 
@@ -30,7 +30,7 @@ def _sections(page: str) -> set[str]:
 
 
 def test_cited_sections_exist():
-    sections = {p: _sections(p) for p in ("contracts", "domain", "programs", "annotation")}
+    sections = {p: _sections(p) for p in ("contracts", "domain", "programs", "annotation", "innovation-points")}
     bad = []
     for f in _files():
         if f.name == Path(__file__).name:

@@ -156,6 +156,26 @@ def _year_dates(rng, years: np.ndarray, today: dt.date, m1=1, m2=12) -> np.ndarr
     return np.minimum(d, np.datetime64(today, "D"))
 
 
+def _points_inputs(rng, n: int, innovative: np.ndarray, emp: np.ndarray, rd: np.ndarray) -> dict:
+    """One year of the 创新积分 inputs (enterprise_year ledger); about 1 in 12 left missing."""
+    gone = rng.random(n) < 0.08
+
+    def count(lam_innov: float, lam_other: float) -> pl.Series:
+        v = rng.poisson(np.where(innovative, lam_innov, lam_other), n)
+        return pl.Series(np.where(gone, None, v).tolist(), dtype=pl.Int64)
+
+    return {
+        "invention_apps": count(2.0, 0.1), "pct_apps": count(0.3, 0.0),
+        "postgrad_staff": pl.Series(np.where(gone, None, np.floor(emp * rng.uniform(0, 0.2, n) * innovative)
+                                             .astype(int)).tolist(), dtype=pl.Int64),
+        "rd_tax_relief": _money(np.where(gone, np.nan, rd * 0.25 * (rng.random(n) < 0.8))),
+        "fresh_graduates": count(3.0, 0.8),
+        "vc_amount": _money(np.where(gone, np.nan, np.where(innovative & (rng.random(n) < 0.04),
+                                                           np.exp(rng.normal(np.log(1500), 1.0, n)), 0.0))),
+        "prov_platforms": count(0.1, 0.0), "prov_awards": count(0.05, 0.0), "prov_projects": count(0.2, 0.01),
+    }
+
+
 def _money(x: np.ndarray | pl.Series) -> pl.Series:
     """万元 rounded to 2 decimals, as exact Decimal."""
     arr = np.round(np.asarray(x, dtype=np.float64), 2)
@@ -293,6 +313,7 @@ def _generate_block(city_code, n, seed, today, b, start, codes, weights, dnames,
     # four fiscal years of history
     years = np.arange(y_last, y_last - 4, -1)
     rows = []
+    rng_points = np.random.default_rng(seed + 15)  # 创新积分 inputs: their own stream, the rest unchanged
     for k, y in enumerate(years):
         factor = (1 + growth) ** k
         g_noise = np.exp(rng.normal(0, 0.05, n))
@@ -324,6 +345,7 @@ def _generate_block(city_code, n, seed, today, b, start, codes, weights, dnames,
                 ["below", "municipal", "provincial", "national"], n, p=[0.4, 0.35, 0.22, 0.03]), "none"),
             "major_incident": rng.random(n) < 0.002, "dishonest_list": rng.random(n) < 0.01,
             "standard_led": innovative & (rng.random(n) < 0.03),
+            **_points_inputs(rng_points, n, innovative, emp, rd),
         }).filter(pl.Series(keep)))
     ey = pl.concat(rows, how="diagonal_relaxed")
     ey = ey.with_columns(pl.when(pl.col("niche_years") >= 0).then(pl.col("niche_years")).cast(pl.Int64)

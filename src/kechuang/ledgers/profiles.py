@@ -4,7 +4,10 @@ Years count back from the last complete fiscal year before ``as_of``: ``_y1`` = 
 ``_y2`` the year before, and so on. Missing ledger values stay null (missing, never zero).
 Derived columns:
 - ``conversions_3y`` = sum of 科技成果转化数 over y1..y3; ``equity_financing_2y/_3y`` = sums over
-  y1..y2 / y1..y3 (null when every year is missing);
+  y1..y2 / y1..y3 (null when every year is missing); ``platforms_prov_2y`` / ``awards_prov_2y`` /
+  ``projects_prov_2y`` = sums over y1..y2 of the yearly provincial-or-higher counts (likewise);
+- ``tech_contract_amount_y1`` = 成交额 of the 技术合同 ledger registered in y1 where the enterprise is
+  not the buyer; 0 when the region keeps that ledger and has none for the enterprise, else missing;
 - ``award_national_5y_top3`` / ``standard_led_5y`` = any over y1..y5; ``award_provincial_3y_top3`` any
   over y1..y3; ``pe_backed`` any over y1..y3; other per-year flags and levels from y1;
 - ``ip_class1`` / ``ip_class1_own`` / ``ip_class1_high_value`` / ``ip_class2`` = valid (status 有效,
@@ -44,7 +47,11 @@ PER_YEAR = {  # enterprise_year field → profile years
     "revenue": (1, 2, 3, 4), "main_revenue": (1, 2, 3), "total_income": (1,), "hitech_revenue": (1,),
     "rd_expense": (1, 2, 3), "rd_domestic": (1, 2, 3), "sci_expense": (1,), "total_cost": (1,),
     "net_profit": (1,), "net_assets": (1, 2, 3), "total_assets": (1,), "total_liabilities": (1,),
+    "invention_apps": (1,), "pct_apps": (1,), "postgrad_staff": (1,), "rd_tax_relief": (1,),
+    "fresh_graduates": (1,), "vc_amount": (1,),
 }
+TWO_YEARS = {"prov_platforms": "platforms_prov_2y", "prov_awards": "awards_prov_2y",
+             "prov_projects": "projects_prov_2y"}  # enterprise_year count → profile sum over y1..y2
 LATEST = ["valuation_usd_100m", "niche_years", "market_share", "digital_level", "rd_institution_level",
           "major_incident", "dishonest_list", "hnte_tech_band", "hnte_core_band", "hnte_ip_source",
           "hnte_standards", "hnte_management_score"]
@@ -65,6 +72,8 @@ PROFILE_COLUMNS = [
     "award_national_3y_top3", "award_sci_3y", "innovation_title",
     "major_incident", "dishonest_list", "restricted_industry",
     "hnte_tech_band", "hnte_core_band", "hnte_ip_source", "hnte_standards", "hnte_management_score",
+    "invention_apps_y1", "pct_apps_y1", "postgrad_staff_y1", "rd_tax_relief_y1", "fresh_graduates_y1",
+    "vc_amount_y1", "platforms_prov_2y", "awards_prov_2y", "projects_prov_2y", "tech_contract_amount_y1",
 ]
 
 
@@ -162,6 +171,7 @@ def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
         _sum_years("conversions", range(1, 4)).alias("conversions_3y"),
         _sum_years("equity_financing", range(1, 3)).alias("equity_financing_2y"),
         _sum_years("equity_financing", range(1, 4)).alias("equity_financing_3y"),
+        *[_sum_years(src, range(1, 3)).alias(dst) for src, dst in TWO_YEARS.items()],
         pl.col("pe_backed").filter(pl.col("_y") <= 3).max().alias("pe_backed"),
         pl.col("award_national_top3").filter(pl.col("_y") <= 5).max().alias("award_national_5y_top3"),
         pl.col("award_provincial_top3").filter(pl.col("_y") <= 3).max().alias("award_provincial_3y_top3"),
@@ -185,9 +195,18 @@ def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
     hnte = cert_all.filter((pl.col("cert_type") == "hnte") & valid_on_expr(as_of)).select("uscc").unique() \
         .with_columns(pl.lit(True).alias("has_hnte"))
 
+    # technology contracts sold in y1; closed world where the region keeps that ledger
+    tc = get("tech_contract")
+    sold = tc.filter((pl.col("year") == y1) & (pl.col("role").cast(pl.String) != "buyer").fill_null(True)) \
+        .group_by("uscc").agg(pl.col("amount").cast(pl.Float64).sum().alias("tech_contract_amount_y1"))
+    tc_kept = tc.get_column("region_code").drop_nulls().unique().to_list()
+
     out = (base.join(per, on="uscc", how="left")
            .join(ipc, on="uscc", how="left")
-           .join(hnte, on="uscc", how="left"))
+           .join(hnte, on="uscc", how="left")
+           .join(sold, on="uscc", how="left"))
+    out = out.with_columns(pl.when(pl.col("tech_contract_amount_y1").is_null() & pl.col("region_code").is_in(tc_kept))
+                           .then(0.0).otherwise(pl.col("tech_contract_amount_y1")).alias("tech_contract_amount_y1"))
     # flags from the certification ledger; closed world where the region keeps that ledger
     kept = cert_all.get_column("region_code").drop_nulls().unique().to_list()
     states = _cert_flags(cert_all, as_of).rename({k: f"__c.{k}" for k in CERT_FLAGS})

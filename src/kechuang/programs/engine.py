@@ -22,7 +22,7 @@ from . import expr as E
 from .columns import pl
 from .fields import fields
 from .gaps import Solver, comparisons
-from .model import (Item, Program, compile_indicator, compile_item, programs_by_id,
+from .model import (STAGES, Item, Program, compile_indicator, compile_item, programs_by_id,
                     version_windows)
 
 FAIL, PASS, DEPENDS, UNKNOWN = 0, 1, 2, 3
@@ -338,22 +338,74 @@ def build_plan(p: Program, as_of: dt.date, *, gaps: bool = True, flips: bool = T
                 stages=stages)
 
 
+def _stage_pick(stage: pl.Expr, per_stage: dict[str, float]) -> pl.Expr:
+    """The number for the row's stage (null when the stage is unknown)."""
+    e = None
+    for s in STAGES:
+        e = (pl.when(stage == s) if e is None else e.when(stage == s)).then(pl.lit(float(per_stage[s])))
+    return e.otherwise(None)
+
+
+def index_shares(p: Program) -> dict[str, dict[str, float]]:
+    """Per indicator and stage: the points it can earn, 100 · wᵢ(stage) / Σ w(stage)."""
+    out: dict[str, dict[str, float]] = {}
+    for s in STAGES:
+        wsum = sum(it.weights[s] for it in p.indicators.values()) or 1.0
+        for it in p.indicators.values():
+            out.setdefault(it.id, {})[s] = 100 * it.weights[s] / wsum
+    return out
+
+
+def index_missing_order(p: Program) -> dict[str | None, list[str]]:
+    """Per stage, the inputs of an index program, the one with the most points at stake first
+    (Σ of the full points of the indicators it feeds; ties in file order). Under ``None`` (stage
+    unknown): the inputs that decide the stage, then the others in file order."""
+    expert = p.expert_fields()
+    order: list[str] = []
+    feeds: dict[str, list[str]] = {}
+    for it in p.indicators.values():
+        for fid in sorted(p.item_fields(it)):
+            if fid == "application_on" or fid in expert:
+                continue
+            if fid not in feeds:
+                order.append(fid)
+            feeds.setdefault(fid, []).append(it.id)
+    shares = index_shares(p)
+    out: dict[str | None, list[str]] = {}
+    for s in STAGES:
+        stake = {f: sum(shares[i][s] for i in ids) for f, ids in feeds.items()}
+        out[s] = sorted(order, key=lambda f: (-round(stake[f], 9), order.index(f)))
+    decide = sorted(p.item_fields(p.values["stage_of"]) - {"application_on"}) if "stage_of" in p.values else []
+    out[None] = decide + [f for f in order if f not in decide]
+    return out
+
+
 def _build_index_plan(p: Program, as_of: dt.date, c: E.Compiler) -> Plan:
-    """Innovation points: Σ w_i(stage)·f_i / Σ w_i(stage) × 100, then rank in the pool.
-    Three stages (raw values, pool normalisation, weighted sum) keep expressions small."""
+    """Innovation points: each indicator earns fᵢ · 100 · wᵢ(stage) / Σ w(stage) points, fᵢ ∈ [0, 1]
+    (``full``: value / full value of the stage, capped; ``pool_*``: normalised within the pool).
+    A missing input leaves its indicator open between 0 and its full points: the score is then
+    undetermined, ``score_min``/``score_max`` bound it. Rank and percentile are within the stage.
+    Stages (raw values, fractions, points, sums) keep expressions small."""
     stages, cols = materialize(_without_indicators(p), p.env(as_of))
     c = E.Compiler(p.env(as_of), cols=cols)
     exprs: list[pl.Expr] = []
     inds: list[IndPlan] = []
     stage = c.name("stage_of").lo if "stage_of" in p.values else pl.col("stage")
-    raw_stage, norm_stage = [], []
+    st = pl.col("stage_of")
+    shares = index_shares(p)
+    raw_stage, frac_stage, pts_stage = [], [], []
     parts = []
     for it in p.indicators.values():
         v = compile_indicator(it, c)
         raw = f"{it.id}.value"
         raw_stage.append(v.lo.alias(raw))
         x = pl.col(raw)
-        if it.normalize == "pool_minmax":
+        if it.normalize == "full":
+            full = _stage_pick(st, it.full)
+            # an undefined ratio (0/0) earns nothing; a value at or over the full value earns all
+            x = (pl.when(x.is_nan()).then(0.0).when(x >= full).then(1.0).when(x <= 0).then(0.0)
+                 .otherwise(x / full))
+        elif it.normalize == "pool_minmax":
             lo, hi = x.min(), x.max()
             x = pl.when(hi > lo).then((x - lo) / (hi - lo)).otherwise(pl.when(x.is_not_null()).then(1.0))
         elif it.normalize == "pool_log":  # min-max of log(1 + x): robust to the skew of money amounts
@@ -365,32 +417,34 @@ def _build_index_plan(p: Program, as_of: dt.date, c: E.Compiler) -> Plan:
             x = pl.when(cnt > 1).then((x.rank("min") - 1) / (cnt - 1)).otherwise(
                 pl.when(x.is_not_null()).then(1.0))
         elif it.normalize not in ("", "none"):
-            raise it.src.error(E.RuleError(f"未知的归一化方法“{it.normalize}”（可选 pool_minmax、pool_log、pool_rank）"))
+            raise it.src.error(E.RuleError(
+                f"未知的计分方法“{it.normalize}”（可选 full、pool_minmax、pool_log、pool_rank）"))
         if it.missing is not None:
             x = x.fill_null(float(_pts(it.missing)))
-        norm_stage.append(x.alias(f"{it.id}.points"))
-        parts.append((it, pl.col(f"{it.id}.points")))
+        frac_stage.append(x.alias(f"{it.id}.fraction"))
+        share = _stage_pick(st, shares[it.id])
+        pts_stage.append((pl.col(f"{it.id}.fraction") * share).alias(f"{it.id}.points"))
+        pts_stage.append(share.alias(f"{it.id}.max"))
+        parts.append((it, pl.col(f"{it.id}.points"), pl.col(f"{it.id}.max")))
         inds.append(IndPlan(it))
-    stages = stages + [raw_stage + [stage.alias("stage_of")], norm_stage]
-    sums = [pl.any_horizontal([x.is_null() for _, x in parts]).alias("__anynull")]
-    for s in ("startup", "growth", "mature"):
-        wsum = sum(it.weights[s] for it, _ in parts) or 1.0
-        # a plain left-to-right sum (nulls are handled by __anynull): the same on every engine
-        terms = [x * (100 * it.weights[s] / wsum) for it, x in parts]
-        sums.append(functools.reduce(operator.add, terms).alias(f"__sum.{s}"))
-    stages.append(sums)
-    total = pl.when(pl.col("__anynull")).then(None)
-    for s in ("startup", "growth", "mature"):
-        total = total.when(pl.col("stage_of") == s).then(pl.col(f"__sum.{s}"))
-    stages.append([total.otherwise(None).alias("score")])
+    stages = stages + [raw_stage + [stage.alias("stage_of")], frac_stage, pts_stage]
+    # plain left-to-right sums (nulls handled explicitly): the same on every engine
+    low = functools.reduce(operator.add, [x.fill_null(0.0) for _, x, _ in parts])
+    high = functools.reduce(operator.add, [pl.when(x.is_null()).then(m).otherwise(x) for _, x, m in parts])
+    anynull = pl.any_horizontal([x.is_null() for _, x, _ in parts])
+    stages.append([pl.when(st.is_null()).then(None).otherwise(low).alias("score_min"),
+                   pl.when(st.is_null()).then(None).otherwise(high).alias("score_max"),
+                   pl.when(anynull | st.is_null()).then(None).otherwise(low).alias("score")])
     score = pl.col("score")
-    exprs.append(score.alias("score_min"))
-    exprs.append(score.alias("score_max"))
-    exprs.append(score.rank("min", descending=True).cast(pl.Float64).alias("rank"))
-    exprs.append(score.count().cast(pl.Float64).alias("pool_size"))
+    rank = score.rank("min", descending=True).over("stage_of").cast(pl.Float64)
+    stages.append([rank.alias("rank"), score.count().over("stage_of").cast(pl.Float64).alias("pool_size")])
+    n, r = pl.col("pool_size"), pl.col("rank")
+    exprs.append(pl.when(r.is_null()).then(None).when(n > 1).then((n - r) * 100.0 / (n - 1))
+                 .otherwise(100.0).alias("percentile"))
     exprs.append(pl.when(score.is_null()).then(pl.lit(UNKNOWN, dtype=pl.Int8)).alias("result_code"))
     plan = Plan(p, as_of, exprs, [], inds, [], stages=stages)
-    plan.keep_extra = ["score", "stage_of"] + [f"{it.id}.{k}" for it, _ in parts for k in ("value", "points")]
+    plan.keep_extra = (["score", "score_min", "score_max", "rank", "pool_size", "stage_of"]
+                       + [f"{it.id}.{k}" for it, _, _ in parts for k in ("value", "points", "max")])
     return plan
 
 
@@ -483,6 +537,9 @@ def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | Non
                 continue
             whole = bounds[0] is not None and bounds[0] >= start and (end is None or bounds[1] <= end)
             sub = lf if whole else lf.filter((app >= start) & (app <= end if end else pl.lit(True)))
+            if p.regions:  # a zone's program: only the enterprises of the zone
+                sub = sub.filter(pl.any_horizontal([pl.col("region_code").str.starts_with(r) for r in p.regions])
+                                 .fill_null(False))
             plan = build_plan(p, as_of, gaps=gaps, flips=flips)
             q = sub
             for stage in plan.stages:

@@ -10,12 +10,12 @@ from typing import Iterator
 
 import polars as pl
 
-from .engine import CODE_NAMES, Plan, Result
+from .engine import CODE_NAMES, Plan, Result, index_missing_order
 from .fields import fields
 from .gaps import default_text, fmt_amount, fmt_number, render
 
 
-from .model import RESULT_NAMES
+from .model import RESULT_NAMES, STAGE_NAMES
 
 
 def public(rec: dict) -> dict:
@@ -72,19 +72,7 @@ def record(plan: Plan, row: dict) -> dict:
         "missing": [],
     }
     if p.kind == "index":
-        for ip in plan.indicators:
-            it = ip.item
-            out["conditions"].append({"id": it.id, "text": it.text, "value": _num(row.get(f"{it.id}.value")),
-                                      "op": "points", "threshold": None,
-                                      "result": None, "cite": it.cite})
-        out["conditions"].append({"id": "rank", "text": f"在评价范围内的排名（共 {int(row.get('pool_size') or 0)} 家）",
-                                  "value": _num(row.get("rank")), "op": "rank",
-                                  "threshold": _num(row.get("pool_size")), "result": None, "cite": p.doc_number})
-        # C4: a missing input is always flagged, also when the rule file scores it as 0
-        out["missing"] = _missing(p, p.indicators.values(), row)
-        if row.get("score") is not None:  # only inputs actually carried in the row
-            out["missing"] = [f for f in out["missing"] if f in row]
-        return out
+        return _index_record(plan, row, out)
     unknown_items = []
     for cp in plan.conditions:
         it = cp.item
@@ -115,6 +103,30 @@ def record(plan: Plan, row: dict) -> dict:
     out["_close"] = bool(row.get("close"))
     if unknown_items or out["result"] == "unknown":
         out["missing"] = _missing(p, unknown_items or list(p.conditions.values()), row)
+    return out
+
+
+def _index_record(plan: Plan, row: dict, out: dict) -> dict:
+    """Innovation points: each indicator's points ([0, full points] while its input is missing),
+    the rank and percentile within the stage, and the missing inputs, most points at stake first."""
+    p = plan.program
+    for ip in plan.indicators:
+        it = ip.item
+        pts = _num(row.get(f"{it.id}.points"))
+        if pts is None and row.get(f"{it.id}.max") is not None:
+            pts = [0.0, _num(row.get(f"{it.id}.max"))]
+        out["conditions"].append({"id": it.id, "text": it.text, "value": pts, "op": "points",
+                                  "threshold": None, "result": None, "cite": it.cite})
+    stage = STAGE_NAMES.get(row.get("stage_of"), "同阶段")
+    out["conditions"].append({"id": "rank", "text": f"在{stage}企业中的排名（共 {int(row.get('pool_size') or 0)} 家）",
+                              "value": _num(row.get("rank")), "op": "rank",
+                              "threshold": _num(row.get("pool_size")), "result": None, "cite": p.doc_number})
+    out["conditions"].append({"id": "percentile", "text": f"在{stage}企业中的百分位", "value": _num(row.get("percentile")),
+                              "op": "percentile", "threshold": None, "result": None, "cite": p.doc_number})
+    # a missing input is always flagged, also when the rule file scores it as 0 (C4)
+    scored = row.get("score") is not None
+    out["missing"] = [f for f in index_missing_order(p)[row.get("stage_of")]
+                      if (row[f] is None if f in row else not scored)]
     return out
 
 

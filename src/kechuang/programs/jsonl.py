@@ -15,7 +15,8 @@ from typing import IO
 import numpy as np
 import polars as pl
 
-from .engine import CODE_NAMES, PASS, UNKNOWN, Plan
+from .engine import CODE_NAMES, PASS, UNKNOWN, Plan, index_missing_order
+from .model import STAGE_NAMES, STAGES
 from .explain import FLIP_PASS, FLIP_NOT_FAIL, INDICATOR_REVIEW, REVIEW, _num
 from .fields import fields
 from .gaps import fmt_number, template_parts
@@ -298,27 +299,42 @@ def _value(fr: _Frame, name: str, ranged: bool) -> pl.Expr:
 
 
 def _index_body(plan: Plan, fr: _Frame) -> list[pl.Expr | str]:
+    """As ``explain._index_record``: points per indicator ([0, full] while missing), rank and
+    percentile within the stage, missing inputs with the most points at stake first."""
     p = plan.program
     out: list[pl.Expr | str] = []
     for ip in plan.indicators:
         it = ip.item
-        out += [f'{{"id": {_js(it.id)}, "text": {_js(it.text)}, "value": ', fr.num(f"{it.id}.value"),
+        pts, top = f"{it.id}.points", f"{it.id}.max"
+        value = fr.num(pts)
+        if fr.has(pts) and fr.has(top):
+            value = fr.add(4, f"pts:{it.id}", pl.when(fr.col(pts).is_null() & fr.col(top).is_not_null())
+                           .then(pl.concat_str([_lit("[0.0, "), fr.num(top), _lit("]")]))
+                           .otherwise(fr.num(pts)))
+        out += [f'{{"id": {_js(it.id)}, "text": {_js(it.text)}, "value": ', value,
                 f', "op": "points", "threshold": null, "result": null, "cite": {_js(it.cite)}}}, ']
     pool = fr.col("pool_size").cast(pl.Float64).fill_null(0).cast(pl.Int64).cast(pl.String)
-    out += ['{"id": "rank", "text": "', _in_text("在评价范围内的排名（共 "), pool, _in_text(" 家）"),
+    stage = fr.add(3, "stage_name", fr.col("stage_of").cast(pl.String).replace_strict(
+        {k: _in_text(v) for k, v in STAGE_NAMES.items()}, default=_in_text("同阶段"), return_dtype=pl.String).fill_null(_in_text("同阶段")))
+    out += ['{"id": "rank", "text": "', _in_text("在"), stage, _in_text("企业中的排名（共 "), pool, _in_text(" 家）"),
             '", "value": ', fr.num("rank"), ', "op": "rank", "threshold": ', fr.num("pool_size"),
+            f', "result": null, "cite": {_js(p.doc_number)}}}, ',
+            '{"id": "percentile", "text": "', _in_text("在"), stage, _in_text("企业中的百分位"),
+            '", "value": ', fr.num("percentile"), ', "op": "percentile", "threshold": null',
             f', "result": null, "cite": {_js(p.doc_number)}}}], "gaps": [], "missing": ']
-    # C4: a missing input is always flagged; once scored, only inputs carried in the row
-    items, seen = [], set()
-    expert = p.expert_fields()
-    for ip in plan.indicators:
-        for fid in sorted(p.item_fields(ip.item)):
-            if fid == "application_on" or fid in expert or fid in seen:
-                continue
-            seen.add(fid)
+    # a missing input is always flagged; once scored, only inputs carried in the row
+    lists = {}
+    for stage_id, order in index_missing_order(p).items():
+        items = []
+        for fid in order:
             lacking = fr.col(fid).is_null() if fr.has(fid) else fr.col("score").is_null()
             items.append(pl.when(lacking).then(_lit(_js(fid))))
-    return out + [fr.add(3, "missing", _list(items)), "}"]
+        lists[stage_id] = _list(items)
+    st = fr.col("stage_of").cast(pl.String)
+    chosen = lists[None]
+    for stage_id in reversed(STAGES):
+        chosen = pl.when(st == stage_id).then(lists[stage_id]).otherwise(chosen)
+    return out + [fr.add(3, "missing", chosen), "}"]
 
 
 def _missing(plan: Plan, fr: _Frame) -> pl.Expr:

@@ -14,6 +14,7 @@ from .fields import Field, fields
 from .yamlmarks import MarkedDict, load_marked
 
 DATA = Path(__file__).parent / "data"
+CASES_SUFFIX = ".cases.yaml"  # hand-derived test cases beside a rule file
 STAGES = ("startup", "growth", "mature")
 STAGE_NAMES = {"startup": "初创期", "growth": "成长期", "mature": "稳定期"}
 RESULT_NAMES = {"pass": "符合", "fail": "不符合", "depends": "待专家评定", "unknown": "数据缺失"}
@@ -61,10 +62,25 @@ class Item:
     missing: object = None
     max: float | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    full: dict[str, float] = field(default_factory=dict)  # per stage: the value that earns full points
     normalize: str = ""
     group: str = ""
     note: str = ""  # why a choice was made where the source text is silent
     confidence: str = ""  # per item, when lower than the file's
+
+
+@dataclass
+class Param:
+    """A declared local parameter: a number the source text leaves open, chosen here and named so
+    that a zone's copy can override it (``params:`` in a rule file)."""
+
+    id: str
+    value: float
+    text: str = ""
+    unit: str = ""
+    cite: str = ""
+    note: str = ""
+    confidence: str = ""
 
 
 @dataclass
@@ -89,6 +105,9 @@ class Program:
     score: Item | None = None
     rule: Item | None = None
     extends: str = ""
+    params: dict[str, Param] = field(default_factory=dict)
+    regions: list[str] = field(default_factory=list)  # region code prefixes evaluated (empty: all)
+    adjusted: list[tuple[str, str]] = field(default_factory=list)  # (item or param id, cite) a copy changed
 
     @property
     def key(self) -> str:
@@ -114,7 +133,8 @@ class Program:
             for b in item.bands:
                 if b.when is not None:
                     names |= E.names_in(b.when)
-        return {n for n in names if n in fields()}
+        out = {n for n in names if n in fields()}
+        return out | {"region_code"} if self.regions else out
 
     def expert_fields(self) -> set[str]:
         """Inputs whose absence gives a range or ``depends`` (expert-judged), never ``unknown``."""
@@ -213,6 +233,8 @@ class ProgramEnv(E.Env):
             return compile_item(p.conditions[name], c)
         if name == "score" and p.score is not None:
             return compile_item(p.score, c)
+        if name in p.params:
+            return E.lit(p.params[name].value, "num")
         if name == "as_of":
             return E.Val("date", pl.lit(self.as_of, dtype=pl.Date), const=self.as_of, is_const=True)
         if name == "application_on":
@@ -334,6 +356,39 @@ class _Reader:
             raise self.fail(d, key, "同一指标的分档不能混用 range 与 when")
         return out, srcs
 
+    def per_stage(self, d: MarkedDict, key: str, iid: str) -> dict[str, float]:
+        """A number for every stage: one number, or {startup: …, growth: …, mature: …}."""
+        v = d[key]
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            vals = {s: float(v) for s in STAGES}
+        elif isinstance(v, dict) and set(v) == set(STAGES) and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values()):
+            vals = {s: float(v[s]) for s in STAGES}
+        else:
+            raise self.fail(d, key, f"指标“{iid}”的 {key} 应为正数或按阶段给出 {{startup, growth, mature}}")
+        if any(x <= 0 for x in vals.values()):
+            raise self.fail(d, key, f"指标“{iid}”的 {key} 应大于 0")
+        return vals
+
+    def params(self, raw: MarkedDict) -> dict[str, Param]:
+        out: dict[str, Param] = {}
+        for pid, body in (raw.get("params") or {}).items():
+            if not isinstance(body, MarkedDict) or "value" not in body:
+                raise self.fail(raw.get("params"), pid, f"参数“{pid}”应写作 {{value: 数值, text: …, note: …}}")
+            v = body["value"]
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                raise self.fail(body, "value", f"参数“{pid}”的取值应为数值，实际为“{v}”")
+            if pid in fields() or pid in ("score", "rule", "as_of", "application_on"):
+                raise self.fail(raw.get("params"), pid, f"参数“{pid}”与企业画像字段或保留名称同名，请改名")
+            conf = str(body.get("confidence", "") or "")
+            if conf and conf not in CONFIDENCES:
+                raise self.fail(body, "confidence", f"confidence 应为 {'/'.join(CONFIDENCES)}，实际为“{conf}”")
+            if conf == "low" and not body.get("note"):
+                raise self.fail(body, "confidence", f"参数“{pid}”标为低置信度，须用 note 说明原因")
+            out[str(pid)] = Param(str(pid), float(v), str(body.get("text", "")), str(body.get("unit", "")),
+                                  str(body.get("cite", "")), str(body.get("note", "") or ""), conf)
+        return out
+
     def gaps(self, d: MarkedDict) -> list[GapSpec]:
         g = d.get("gap")
         if not g:
@@ -384,19 +439,76 @@ class _Reader:
                 if missing:
                     raise self.fail(d, "weights", f"指标“{iid}”缺少阶段权重：{'、'.join(STAGE_NAMES[s] for s in missing)}")
                 it.weights = {s: float(w[s]) for s in STAGES}
+            if "full" in d:
+                it.full = self.per_stage(d, "full", iid)
+            if it.normalize == "full" and not it.full:
+                raise self.fail(d, "normalize", f"指标“{iid}”按满分值计分（normalize: full），须给出 full（满分值）")
             it.src = it.src or it.value_src or Src(self.file, d.line, 1, iid)
         elif it.node is None:
             raise self.fail(d, "id", f"“{iid}”缺少 expr")
         return it
 
 
+def _overlay(base, body: MarkedDict) -> MarkedDict:
+    """``base`` with the keys of ``body`` laid over it; per-stage maps merge stage by stage."""
+    if not isinstance(base, MarkedDict):
+        return body
+    out = copy.copy(base)
+    out.marks = dict(base.marks)
+    for k, v in body.items():
+        if k in ("weights", "full") and isinstance(v, dict) and isinstance(base.get(k), dict):
+            v = {**base[k], **v}
+        out[k] = v
+        out.marks[k] = body.mark(k)
+    return out
+
+
+def _adjust(merged: MarkedDict, child: MarkedDict, file: str) -> None:
+    """`adjust:` — a zone's copy changes named indicators (weights, full values …) of its base,
+    each change with its own citation; an id the base does not have is an error."""
+    adjust = child.get("adjust") or {}
+    if not isinstance(adjust, MarkedDict):
+        line, col = child.mark("adjust")
+        raise E.RuleError("adjust 应为映射：指标编号 → 要改的键", file=file, line=line, column=col)
+    items = list(merged.get("indicators") or [])
+    index = {x.get("id"): i for i, x in enumerate(items)}
+    for iid, body in adjust.items():
+        line, col = adjust.mark(iid)
+        if iid not in index:
+            raise E.RuleError(f"adjust 中的指标“{iid}”在所继承的规则文件中不存在", file=file, line=line,
+                              column=col, expr=str(iid))
+        if not isinstance(body, MarkedDict) or not body.get("cite"):
+            raise E.RuleError(f"adjust 中的指标“{iid}”须用 cite 说明调整依据", file=file, line=line, column=col,
+                              expr=str(iid))
+        change = copy.copy(body)
+        change.marks = dict(body.marks)
+        change["adjust_cite"] = change.pop("cite")
+        items[index[iid]] = _overlay(items[index[iid]], change)
+    merged["indicators"] = items
+
+
 def _merge(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
-    """`extends:` — the child overrides top-level keys; list sections merge by id."""
+    """`extends:` — the child overrides top-level keys; list sections merge by id; `params` merge
+    key by key and `adjust` changes named indicators (see ``_adjust``)."""
     out = copy.copy(parent)
     out.marks = dict(parent.marks)
     removed = set(child.get("remove", []) or [])
     for key, val in child.items():
-        if key in ("extends", "remove"):
+        if key in ("extends", "remove", "adjust"):
+            continue
+        if key == "params" and isinstance(val, MarkedDict):
+            m = MarkedDict(parent.get("params") or {})
+            m.marks = dict(getattr(parent.get("params"), "marks", {}) or {})
+            m.file, m.line = val.file, val.line
+            for pid, body in val.items():
+                if pid not in m:
+                    line, col = val.mark(pid)
+                    raise E.RuleError(f"参数“{pid}”在所继承的规则文件中未声明", file=val.file, line=line,
+                                      column=col, expr=str(pid))
+                m[pid] = _overlay(m[pid], body) if isinstance(body, MarkedDict) else body
+                m.marks[pid] = val.mark(pid)
+            out[key] = m
+            out.marks[key] = child.mark(key)
             continue
         if key in ("conditions", "indicators") and isinstance(val, list):
             base = [x for x in parent.get(key, []) if x.get("id") not in removed]
@@ -422,7 +534,23 @@ def _merge(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
     for key in ("conditions", "indicators"):
         if key in out and key not in child and removed:
             out[key] = [x for x in out[key] if x.get("id") not in removed]
+    if "adjust" in child:
+        _adjust(out, child, child.file)
     return out
+
+
+def _resolved(path: Path, chain: tuple) -> MarkedDict:
+    """The raw mapping of a rule file with its own `extends:` applied."""
+    raw = load_marked(path)
+    if not raw.get("extends"):
+        return raw
+    parent_name = str(raw["extends"])
+    ppath = path.parent / f"{parent_name}.yaml"
+    if not ppath.exists() or parent_name in chain:
+        line, col = raw.mark("extends")
+        raise E.RuleError(f"extends 指向的规则文件“{parent_name}”不存在或循环继承",
+                          file=path.name, line=line, column=col, expr=parent_name)
+    return _merge(_resolved(ppath, (*chain, parent_name)), raw)
 
 
 def load_program(path: Path, _chain: tuple = ()) -> Program:
@@ -439,7 +567,16 @@ def load_program(path: Path, _chain: tuple = ()) -> Program:
             raise E.RuleError(f"extends 指向的规则文件“{parent_name}”不存在或循环继承",
                               file=file, line=line, column=col, expr=parent_name)
         parent_raw = load_marked(ppath)
+        if parent_raw.get("extends"):  # a copy of a copy: resolve the base's own base first
+            parent_raw = _resolved(ppath, (*_chain, parent_name))
+        child = raw
         raw = _merge(parent_raw, raw)
+        adjusted = [(str(k), str(v.get("cite", "")) if isinstance(v, dict) else "")
+                    for k, v in (child.get("adjust") or {}).items()]
+        adjusted += [(str(k), str(v.get("cite", "")) if isinstance(v, dict) else "")
+                     for k, v in (child.get("params") or {}).items()]
+    else:
+        adjusted = []
     r = _Reader(raw, file)
     values = raw.get("values") or {}
     p = Program(
@@ -457,7 +594,12 @@ def load_program(path: Path, _chain: tuple = ()) -> Program:
         sources=[str(s) for s in raw.get("sources", []) or []],
         notes=str(raw.get("notes", "") or ""),
         extends=str(raw.get("extends", "") or ""),
+        adjusted=adjusted,
     )
+    p.params = r.params(raw)
+    p.regions = [str(x) for x in raw.get("regions", []) or []]
+    if any(not x.isdigit() for x in p.regions):
+        raise r.fail(raw, "regions", f"regions 应为行政区划代码前缀（数字），实际为“{'、'.join(p.regions)}”")
     if p.confidence not in CONFIDENCES:
         raise r.fail(raw, "confidence", f"confidence 应为 high/medium-high/medium/medium-low/low，实际为“{p.confidence}”")
     for name, body in values.items():
@@ -480,6 +622,8 @@ def load_program(path: Path, _chain: tuple = ()) -> Program:
         p.tables[name] = bands
     for d in raw.get("indicators", []) or []:
         it = r.item(d, "indicator")
+        if it.id in p.params:
+            raise r.fail(d, "id", f"编号“{it.id}”与参数同名")
         if it.id in p.indicators or it.id in p.values:
             raise r.fail(d, "id", f"编号“{it.id}”重复")
         p.indicators[it.id] = it
@@ -525,7 +669,7 @@ def validate(p: Program) -> None:
 
 @lru_cache(maxsize=1)
 def all_programs() -> tuple[Program, ...]:
-    return tuple(load_program(f) for f in sorted(DATA.glob("*-*.yaml")))
+    return tuple(load_program(f) for f in sorted(DATA.glob("*-*.yaml")) if not f.name.endswith(CASES_SUFFIX))
 
 
 def programs_by_id() -> dict[str, list[Program]]:

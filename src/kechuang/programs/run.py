@@ -22,7 +22,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 import polars as pl
 
-from .engine import CODE_NAMES, Result, evaluate
+from .engine import CODE_NAMES, Result, evaluate, index_missing_order
 from .model import programs_by_id
 from .profiles import BATCH_ROWS, profile_batches
 
@@ -218,8 +218,16 @@ def missing_counts(results: Results) -> Counter:
             p = plan.program
             unknown = pl.col("result_code") == 3
             expert = p.expert_fields()
-            if p.kind == "index":
-                items = [(it, pl.lit(True)) for it in p.indicators.values()]
+            if p.kind == "index":  # as explain._index_record: the stage's inputs once the stage is known
+                order = index_missing_order(p)
+                decide = set(order[None]) - set(order["startup"])
+                known = pl.col("stage_of").is_not_null() if "stage_of" in df.columns else pl.lit(False)
+                exprs = [(unknown & (pl.col(f).is_null() if f in df.columns else pl.lit(True))
+                          & (~known if f in decide else pl.lit(True))).fill_null(False).sum().alias(f)
+                         for f in order[None]]
+                row = df.select(exprs).row(0, named=True) if exprs else {}
+                out.update({k: v for k, v in row.items() if v})
+                continue
             else:
                 codes = {cp.item.id: pl.col(f"{cp.item.id}.result") == 3 for cp in plan.conditions}
                 none_unknown = ~pl.any_horizontal(list(codes.values())) if codes else pl.lit(True)

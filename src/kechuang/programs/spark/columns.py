@@ -13,7 +13,7 @@ already agree with Polars; where Spark differs, this module makes it behave like
 - ``sum_horizontal`` skips nulls and ``clip`` keeps a null a null;
 - ``rank`` leaves nulls without a rank and has the ``average`` method;
 - aggregates (``min``, ``max``, ``count``) and ranks run over the whole evaluated frame, as a
-  Polars aggregate inside ``with_columns`` does (window functions).
+  Polars aggregate inside ``with_columns`` does (window functions), or within groups (``over``).
 """
 
 from __future__ import annotations
@@ -187,6 +187,9 @@ class Expr:
     def is_null(self):
         return _op("({} IS NULL)", self)
 
+    def is_nan(self):
+        return _op("isnan({})", self)
+
     def is_not_null(self):
         return _op("({} IS NOT NULL)", self)
 
@@ -241,6 +244,18 @@ class Expr:
         elif method != "min":
             raise NotImplementedError(f"rank method {method}")
         return _op("CASE WHEN {0} IS NULL THEN NULL ELSE " + r + " END", _flat(self), win=True)
+
+    def over(self, partition: str):
+        """The window aggregate or rank computed within each value of ``partition`` (a null
+        partition is a group of its own, as in Polars)."""
+        if not self.win or self.aux:
+            raise NotImplementedError("over() applies to one window function over plain columns")
+        p = quote(partition)
+        sql = (self.sql.replace("OVER (PARTITION BY ", "OVER (\x00, ")
+               .replace("OVER ()", f"OVER (PARTITION BY {p})")
+               .replace("OVER (ORDER BY ", f"OVER (PARTITION BY {p} ORDER BY ")
+               .replace("OVER (\x00, ", f"OVER (PARTITION BY {p}, "))
+        return Expr(sql, self.aux, True, scalar=False)
 
     # when/then chains continue on the expression
     def when(self, cond):

@@ -170,6 +170,11 @@ def evaluate(df: DataFrame, programs: str | list[str] | None = "all", as_of: dt.
                 continue
             whole = lo is not None and lo >= start and (end is None or hi <= end)
             sub = sdf if whole else sdf.filter((app >= F.lit(start)) & (app <= F.lit(end) if end else F.lit(True)))
+            if p.regions:  # a zone's program: only the enterprises of the zone
+                inside = F.lit(False)
+                for r in p.regions:
+                    inside = inside | F.coalesce(F.col("region_code").startswith(r), F.lit(False))
+                sub = sub.filter(inside)
             with using(SC), SC.building() as build:
                 plan = PE.build_plan(p, as_of, gaps=gaps, flips=flips)
                 close = PE.close_expr(plan)

@@ -120,3 +120,46 @@ def test_cli_engine_spark_reads_csv_and_tables(spark, tmp_path):
     assert run("--table", "kc_profiles", "--engine", "spark") == want
     r = CliRunner().invoke(app, ["evaluate", "--table", "kc_profiles"])
     assert r.exit_code == 2 and "--engine spark" in r.output
+
+
+def test_spark_innovation_points_score_and_rank_within_stage(spark, tmp_path):
+    """Innovation points and its zone copies on a population with missing inputs, unknown stages,
+    equal scores (copies of one enterprise) and values at, below and above the full values: the
+    same score, bounds, stage, rank, pool size and percentile on Spark as on Polars."""
+    import random
+
+    from kechuang.programs import spark as engine
+    from kechuang.programs.model import programs_by_id
+
+    rng = random.Random(15)
+    ids = ["innovation_points", "jiangyin_points", "wuxi_points", "zhenjiang_points"]
+    p = programs_by_id()["innovation_points"][0]
+    cols = sorted(p.fields_used() - {"stage", "registered_on", "region_code", "application_on"})
+    fulls = sorted({v for it in p.indicators.values() for v in it.full.values()})
+    rows = []
+    for i in range(900):
+        row = {"uscc": f"P{i:05d}", "region_code": rng.choice(["320281", "320214", "321102", "320902"]),
+               "stage": rng.choice([None, None, "startup", "growth", "mature"]),
+               "registered_on": None if rng.random() < 0.05 else dt.date(2000 + rng.randint(0, 25), rng.randint(1, 12), 1)}
+        for c in cols:
+            r = rng.random()
+            row[c] = (None if r < 0.04 else rng.choice(fulls) if r < 0.3 else 0.0 if r < 0.4
+                      else float(rng.randint(0, 40)) if c.endswith(("apps_y1", "_2y", "graduates_y1", "staff_y1"))
+                      else round(rng.uniform(-50, 20000), 2))
+        rows.append(row)
+    rows += [{**rows[k], "uscc": f"T{k:05d}"} for k in range(0, 900, 7)]  # ties
+    df = pl.DataFrame(rows, schema_overrides={"registered_on": pl.Date})
+    mine = evaluate(df, ids, AS_OF)
+    df.write_parquet(tmp_path / "points.parquet")
+    theirs = engine.evaluate(engine.read(spark, str(tmp_path / "points.parquet")), ids, AS_OF)
+    keys = ["uscc", "stage_of", "score", "score_min", "score_max", "rank", "pool_size", "percentile"]
+    for pid in ids:
+        a = pl.concat([part for _, part in mine[pid].parts]).select(keys).sort("uscc")
+        b = pl.concat([part for _, part in theirs[pid].to_polars().parts]).select(keys).sort("uscc")
+        assert a.height == b.height > 0, pid
+        assert a.equals(b), (pid, a.join(b, on="uscc").filter(pl.col("rank") != pl.col("rank_right")).head(3))
+        ranked = a.filter(pl.col("rank").is_not_null())
+        assert ranked.height > 20 and ranked["stage_of"].n_unique() == 3, pid
+        if pid == "innovation_points":  # ties share a rank
+            assert ranked.group_by("stage_of", "score").len()["len"].max() > 1
+            assert a["score"].null_count() > 0 and a["stage_of"].null_count() > 0

@@ -221,6 +221,9 @@ def tree(rec: dict, program_name: str = "") -> str:
                 lines.append(f"  ? {c['text']}：数据不足")
                 continue
             pts = f"{fmt_number(v[0])}–{fmt_number(v[1])}" if isinstance(v, list) else fmt_number(v)
+            if isinstance(v, list) and prog is not None and prog.kind == "index":  # an input is missing
+                lines.append(f"  ? {c['text']}：缺少数据，可得 {pts} 分")
+                continue
             lines.append(f"  · {c['text']}：{pts} 分")
             continue
         detail = ""
@@ -363,7 +366,11 @@ def view(rec: dict, as_of: dt.date, held: dict | None = None) -> dict:
             row.update(kind="indicator", group=(it.group if it is not None else "") or "评分项",
                        value=("—" if v is None or (isinstance(v, list) and v[0] is None) else _fmt(v, "") + " 分"),
                        threshold="", result=None, result_name="得分", hard=False)
-            if isinstance(v, list) and v[0] != v[1]:
+            if isinstance(v, list) and v[0] != v[1] and p is not None and p.kind == "index":
+                names = "、".join(fields()[f].full_label for f in lacking if f in fields())
+                row["reason"] = f"缺少数据{'：' + names if names else ''}（可得 {_fmt(v, '')} 分）"
+                terms |= {"得分区间", "数据缺失"}
+            elif isinstance(v, list) and v[0] != v[1]:
                 row["reason"] = "须专家评定，给出可能的最低–最高分"
                 terms |= {"得分区间", "待专家评定"}
             elif v is None or (isinstance(v, list) and v[0] is None):

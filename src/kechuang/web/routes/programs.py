@@ -83,7 +83,7 @@ def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> 
         }
         versions = programs_by_id()[pid]
         cards.append({"id": pid, "name": names[pid], "rows": table, "total": total, "option": option,
-                      "scored": pid == "innovation_points", "why_zero": why_no_pass(pid, total["pass"],
+                      "scored": versions[-1].kind == "index", "why_zero": why_no_pass(pid, total["pass"],
                                                                              total["depends"]),
                       "low": versions[-1].confidence in ("low", "medium-low")})
     return cards, export

@@ -151,11 +151,15 @@ def test_a_copy_mistake_is_located(tmp_path, text, words, line):
         assert ei.value.line == line
 
 
-def test_missing_full_value_is_refused(tmp_path):
+@pytest.mark.parametrize("cut, words", [
+    ("    full: {startup: 200, growth: 1000, mature: 3000}\n", ["full", "t1_rd_expense"]),
+    ("    note: 权重与满分值为本地参数（官方权重表未取得）。\n", ["note", "t1_rd_expense"]),  # low confidence needs a note
+])
+def test_a_broken_base_file_is_refused(tmp_path, cut, words):
     src = (DATA / "innovation_points-2024.yaml").read_text(encoding="utf-8")
-    bad = src.replace("    full: {startup: 200, growth: 1000, mature: 3000}\n", "", 1)
+    assert cut in src
     f = tmp_path / "innovation_points-2024.yaml"
-    f.write_text(bad, encoding="utf-8")
+    f.write_text(src.replace(cut, "", 1), encoding="utf-8")
     with pytest.raises(E.RuleError) as ei:
         load_program(f)
-    assert "full" in str(ei.value) and "t1_rd_expense" in str(ei.value)
+    assert all(w in str(ei.value) for w in words) and "innovation_points-2024.yaml" in str(ei.value)

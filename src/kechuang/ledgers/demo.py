@@ -313,7 +313,7 @@ def _generate_block(city_code, n, seed, today, b, start, codes, weights, dnames,
     # four fiscal years of history
     years = np.arange(y_last, y_last - 4, -1)
     rows = []
-    rng_points = np.random.default_rng(seed + 15)  # 创新积分 inputs: their own stream, the rest unchanged
+    rng_points = np.random.default_rng([seed, 15] if b == 0 else [seed, 15, b])  # 创新积分 inputs: a stream of their own
     for k, y in enumerate(years):
         factor = (1 + growth) ** k
         g_noise = np.exp(rng.normal(0, 0.05, n))

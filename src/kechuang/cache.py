@@ -1,9 +1,11 @@
 """A small in-process cache for derived views (dashboards, progress, rankings).
 
 Entries are dropped as soon as the data they were computed from may have changed: every request
-that opens a database session reports the shared data version (`kechuang.db.data_version`, bumped by
-any committed data write from any process) through `observe`, and a new version forgets every entry.
-Logins and other bookkeeping writes do not count as data changes, so they leave dashboards warm.
+that opens a database session reports the shared data versions (`kechuang.db.data_versions`, bumped
+by any committed data write from any process) through `observe`. An entry names the sources it
+reads (`reads`: tables, ledger kinds as `db.ledger_sources` names them) and is stale when one of
+their versions moved; an entry that names none is stale after any data change. Logins and other
+bookkeeping writes do not count as data changes, so they leave dashboards warm.
 `ttl` only bounds how long a value lives that depends on the clock.
 """
 
@@ -11,18 +13,21 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
 
 T = TypeVar("T")
 
+ALL = "data_version"  # the counter of every data change: what an entry without `reads` depends on
+
 _lock = threading.Lock()
-_entries: dict[Hashable, tuple[int, float, Any]] = {}
+_entries: dict[Hashable, tuple[int, tuple, float, Any]] = {}
 _computing: dict[Hashable, threading.Lock] = {}
 _generation = 0
-_seen_versions: dict[str, object] = {}
+_source: str | None = None  # the database last observed
+_versions: dict[str, int] = {}  # its versions as last observed
 _MAX_ENTRIES = 512
 _computed = 0  # views computed since start (a miss that ran `compute`)
 
@@ -57,38 +62,64 @@ def keep_file(path, write, family: str) -> None:
         pass
 
 
-def observe(source: str, version: object) -> None:
-    """Forget every cached view if `source`'s data version differs from the last one seen."""
-    if _seen_versions.get(source, _lock) == version:
+def observe(source: str, versions: Mapping[str, int] | int | None) -> None:
+    """Note the data versions of database `source` (a URL) as a request reads them: views computed
+    from sources whose version moved are stale from now on."""
+    global _source, _versions
+    if not isinstance(versions, Mapping):
+        versions = {ALL: versions}
+    if source == _source and versions == _versions:
         return
     with _lock:
-        if _seen_versions.get(source, _lock) != version:
-            _seen_versions[source] = version
+        if source != _source:  # another database (tests): nothing cached for the last one holds
             _forget_all()
+            _source = source
+        _versions = dict(versions)
 
 
-def cached(key: Hashable, compute: Callable[[], T], ttl: float = 600.0) -> T:
-    """The cached value for `key`, computing it once even when many requests ask at the same time."""
-    hit = _fresh(key, ttl)
+def sources(reads: Iterable[str] | None) -> tuple[str, ...]:
+    """The version names an entry reading `reads` depends on (every change when None)."""
+    from .db import ANY_SOURCE
+
+    return (ALL,) if reads is None else tuple(sorted(set(reads))) + (ANY_SOURCE,)
+
+
+def _stamp(deps: tuple[str, ...]) -> tuple:  # with _lock held
+    return tuple(_versions.get(d, 0) for d in deps)
+
+
+def changed(before: Mapping[str, int] | None, after: Mapping[str, int] | None) -> set[str]:
+    """The version names that differ between two readings of `db.data_versions`."""
+    before, after = before or {}, after or {}
+    return {k for k in set(before) | set(after) if before.get(k, 0) != after.get(k, 0)}
+
+
+def cached(key: Hashable, compute: Callable[[], T], ttl: float = 600.0, reads: Iterable[str] | None = None) -> T:
+    """The cached value for `key`, computing it once even when many requests ask at the same time.
+
+    `reads`: the sources the value is computed from (None: any data)."""
+    deps = sources(reads)
+    hit = _fresh(key, ttl, deps)
     if hit is not None:
         return hit[0]
     with _lock:
         key_lock = _computing.setdefault(key, threading.Lock())
     with key_lock:  # one computation per key; the others wait for its result
-        hit = _fresh(key, ttl)
+        hit = _fresh(key, ttl, deps)
         if hit is not None:
             return hit[0]
         with _lock:
-            gen = _generation
+            gen, stamp = _generation, _stamp(deps)
         now = time.monotonic()
         global _computed
         _computed += 1
         value = compute()
         with _lock:
-            if gen == _generation:  # a write during compute makes the value stale: don't keep it
+            # a write during compute makes the value stale: don't keep it
+            if gen == _generation and stamp == _stamp(deps):
                 if len(_entries) >= _MAX_ENTRIES:
                     _entries.clear()
-                _entries[key] = (gen, now, value)
+                _entries[key] = (gen, stamp, now, value)
             _computing.pop(key, None)
         return value
 
@@ -98,11 +129,12 @@ def computed() -> int:
     return _computed
 
 
-def _fresh(key: Hashable, ttl: float) -> tuple[Any] | None:
+def _fresh(key: Hashable, ttl: float, deps: tuple[str, ...]) -> tuple[Any] | None:
     with _lock:
         hit = _entries.get(key)
-        if hit is not None and hit[0] == _generation and time.monotonic() - hit[1] < ttl:
-            return (hit[2],)
+        if (hit is not None and hit[0] == _generation and hit[1] == _stamp(deps)
+                and time.monotonic() - hit[2] < ttl):
+            return (hit[3],)
     return None
 
 
@@ -113,23 +145,27 @@ _lists_lock = threading.Lock()
 _LIST_ENTRIES = 24
 
 
-def ordered_ids(conn, key: Hashable, query) -> "np.ndarray":
-    """The ids `query` (a SELECT of one id column, ordered) returns, read once per data version.
+def ordered_ids(conn, key: Hashable, query, reads: Iterable[str] | None = None) -> "np.ndarray":
+    """The ids `query` (a SELECT of one id column, ordered) returns, read once per data version
+    (of `reads`, see `cached`).
 
     Pages are then slices of this array, so page 1,000 costs the same as page 1."""
     import numpy as np
 
-    return per_version(conn, key, lambda: np.fromiter((r[0] for r in conn.execute(query)), dtype=np.int64))
+    return per_version(conn, key, lambda: np.fromiter((r[0] for r in conn.execute(query)), dtype=np.int64),
+                       reads)
 
 
-def per_version(conn, key: Hashable, make: Callable[[], T]) -> T:
-    """`make()` (a large derived list, e.g. ordered ids) computed once per data version of `conn`'s
-    database; within a transaction that has uncommitted writes, computed afresh every time."""
-    from .db import data_version
+def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str] | None = None) -> T:
+    """`make()` (a large derived list, e.g. ordered ids) computed once per version of what it
+    `reads` (see `cached`) in `conn`'s database; within a transaction that has uncommitted writes,
+    computed afresh every time."""
+    from .db import data_versions
 
     if conn.info.get("kc_data_changed"):  # this transaction has uncommitted writes: read them directly
         return make()
-    full = (str(conn.engine.url), data_version(conn), key)
+    versions = data_versions(conn) or {}
+    full = (str(conn.engine.url), tuple(versions.get(d, 0) for d in sources(reads)), key)
     with _lists_lock:
         hit = _lists.get(full)
     if hit is not None:

@@ -28,10 +28,12 @@ _DML = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+
 
 
 def _track_data_version(engine: Engine) -> None:
-    """Count committed data changes in app_state.data_version, whoever makes them.
+    """Count committed data changes in app_state, whoever makes them: ``data_version`` counts every
+    change, and one row per source (``v:<table>``, ``v:ledger:<kind>`` for ledger records a store
+    function names by kind, ``v:*`` for a raw write that names none) counts the changes to it.
 
-    Every process (web workers, command-line imports) shares the counter through the database, so a
-    cached view anywhere can tell that it is stale with one indexed read.
+    Every process (web workers, command-line imports) shares the counters through the database, so a
+    cached view anywhere can tell with one small read whether what it was computed from has changed.
     """
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -39,13 +41,16 @@ def _track_data_version(engine: Engine) -> None:
         m = _DML.match(statement)
         if m and m.group(1).lower() not in _NOT_DATA:
             conn.info["kc_data_changed"] = True
+            conn.info.setdefault("kc_sources", set()).add(m.group(1).lower())
 
     @event.listens_for(engine, "rollback")
     def _forget(conn):
         conn.info.pop("kc_data_changed", None)
+        conn.info.pop("kc_sources", None)
 
     @event.listens_for(engine, "commit")
     def _bump(conn):  # runs just before the DBAPI commit, inside the same transaction
+        sources = conn.info.pop("kc_sources", None) or {ANY_SOURCE}
         if not conn.info.pop("kc_data_changed", False):
             return
         cur = conn.connection.dbapi_connection.cursor()
@@ -56,14 +61,35 @@ def _track_data_version(engine: Engine) -> None:
                 cur.execute("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'app_state'")
             if cur.fetchone()[0]:  # absent while migrations build an older schema
                 cur.execute("UPDATE app_state SET value = value + 1 WHERE name = 'data_version'")
+                p = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+                for source in sorted(sources):  # sorted: concurrent writers lock rows in one order
+                    cur.execute(f"INSERT INTO app_state (name, value) VALUES ({p}, 1) ON CONFLICT (name)"
+                                " DO UPDATE SET value = app_state.value + 1", (_PREFIX + source[:60],))
         finally:
             cur.close()
 
 
-def mark_data_changed(conn) -> None:
+ANY_SOURCE = "*"  # a change whose source is not known: every view counts it
+_PREFIX = "v:"
+
+
+def mark_data_changed(conn, *sources: str) -> None:
     """Note a data write made through the raw DB-API cursor (which the statement hook above does
-    not see): the transaction's commit then bumps the data version like any other write."""
+    not see): the transaction's commit then bumps the data version like any other write, and the
+    versions of ``sources`` (e.g. ``ledger_source(kind)``; none given: every source)."""
     conn.info["kc_data_changed"] = True
+    conn.info.setdefault("kc_sources", set()).update(sources or (ANY_SOURCE,))
+
+
+def ledger_source(kind: str) -> str:
+    """The source name of one ledger kind's records."""
+    return f"ledger:{kind}"
+
+
+def ledger_sources(kinds) -> tuple[str, ...]:
+    """What a view over these ledger kinds reads: each kind, and the table itself (a write to
+    ledger_records that does not name its kind counts for all of them)."""
+    return tuple(sorted({ledger_source(k) for k in kinds})) + ("ledger_records",)
 
 
 def data_version(conn) -> int | None:
@@ -75,6 +101,19 @@ def data_version(conn) -> int | None:
         return conn.execute(text("SELECT value FROM app_state WHERE name = 'data_version'")).scalar()
     except DBAPIError:
         return None
+
+
+def data_versions(conn) -> dict[str, int] | None:
+    """Every counter: ``data_version`` and the count of changes per source (None before the
+    migration that keeps them). One small read, made by every request."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        rows = conn.execute(text("SELECT name, value FROM app_state WHERE name = 'data_version' OR name LIKE 'v:%'"))
+    except DBAPIError:
+        return None
+    return {(name[len(_PREFIX):] if name.startswith(_PREFIX) else name): int(value) for name, value in rows}
 
 
 def make_engine(url: str) -> Engine:

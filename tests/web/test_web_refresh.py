@@ -81,8 +81,8 @@ def test_the_refresher_thread_follows_the_data_version(app, engine, db_url, clie
     done = threading.Event()
     replay = refresher._replay
 
-    async def noted(version):
-        await replay(version)
+    async def noted(version, changed=None):
+        await replay(version, changed)
         done.set()
 
     refresher._replay = noted

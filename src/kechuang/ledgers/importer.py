@@ -243,7 +243,7 @@ def _write(engine, kind, typed, problems, report, read, fname, allowed, scope_ro
                 entries.append({"at": now, "username": username, "action": "update",
                                 "entity": f"ledger:{kind.id}", "entity_id": key[:128],
                                 "region_code": reg, "before": diff_b, "after": diff_a})
-            report.updated = store.update_encoded(conn, changed, now)
+            report.updated = store.update_encoded(conn, changed, now, kind.id)
             store.insert_audit(conn, entries)
         if report.inserted or report.updated:
             store.insert_audit(conn, [{

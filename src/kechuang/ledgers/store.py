@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, mark_data_changed
+from ..db import Base, ledger_source, ledger_sources, mark_data_changed
 from .kinds import DECIMAL_SCALE, Kind, get_kind
 
 
@@ -317,7 +317,7 @@ def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datet
     if enc.height == 0:
         return 0
     now = _stamp(conn, now or _now())
-    mark_data_changed(conn)
+    mark_data_changed(conn, ledger_source(kind))
     cur = conn.connection.driver_connection.cursor()
     _bigger_cache(conn, cur)
     try:
@@ -348,7 +348,7 @@ def insert_typed(conn: Connection, kind: Kind | str, typed: pl.DataFrame, now: d
 
     from concurrent.futures import ThreadPoolExecutor
 
-    mark_data_changed(conn)
+    mark_data_changed(conn, ledger_source(kind.id))
     cur = conn.connection.driver_connection.cursor()
     _bigger_cache(conn, cur)
     try:
@@ -437,8 +437,9 @@ def bulk_load(engine: Engine) -> Iterator[Connection]:
         conn.close()
 
 
-def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None = None) -> int:
-    """Update records by id (``enc`` has an ``id`` column)."""
+def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None = None,
+                   kind: str | None = None) -> int:
+    """Update records by id (``enc`` has an ``id`` column), all of ``kind`` when it is named."""
     if enc.height == 0:
         return 0
     now = _stamp(conn, now or _now())
@@ -449,7 +450,7 @@ def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None 
     sel = enc.select("region_code", "uscc", "year",
                      pl.col("record_date").cast(pl.String) if conn.dialect.name == "sqlite" else pl.col("record_date"),
                      "data", "row_hash", "id")
-    mark_data_changed(conn)
+    mark_data_changed(conn, *([ledger_source(kind)] if kind else []))
     cur = conn.connection.driver_connection.cursor()
     try:
         cur.executemany(sql, [(*r[:6], now, r[6]) for r in sel.iter_rows()])
@@ -606,7 +607,8 @@ def _page_rows(conn: Connection, kind: Kind, region_codes, *, filters, q, sort, 
             order[0] = order[0].nulls_last()
         key = ("ledger_order", kind.id, frozenset(region_codes) if region_codes is not None else None,
                tuple(sorted((filters or {}).items())), q, sort, descending)
-        ids = cache.ordered_ids(conn, key, sa.select(T.c.id).where(*conds).order_by(*order))
+        ids = cache.ordered_ids(conn, key, sa.select(T.c.id).where(*conds).order_by(*order),
+                                reads=ledger_sources([kind.id]))
         wanted = [int(i) for i in ids[offset:offset + limit]]
         # the ids already satisfy the filters: look them up by primary key alone (with the filters
         # repeated, SQLite may walk the kind's index instead)

@@ -40,6 +40,7 @@ class ProgramResult(Base):
 
 
 T = ProgramResult.__table__
+READS = ("program_results",)  # what views of stored results read (for kechuang.cache)
 
 
 def _dec(v) -> Decimal | None:
@@ -176,7 +177,7 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
 
     order = [T.c.result, T.c.close.desc(), T.c.score_max.desc(), T.c.uscc]
     key = ("program_order", as_of, program, frozenset(region_codes) if region_codes is not None else None, status)
-    ids = cache.ordered_ids(conn, key, select(T.c.id).where(*where).order_by(*order))
+    ids = cache.ordered_ids(conn, key, select(T.c.id).where(*where).order_by(*order), reads=READS)
     if exclude:
         def without():
             import numpy as np
@@ -189,7 +190,8 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
             return ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
 
         # the same holders (one cached set per data version) leave out the same ids on every page
-        ids = cache.per_version(conn, key + ("without", len(exclude), hash(frozenset(exclude))), without)
+        ids = cache.per_version(conn, key + ("without", len(exclude), hash(frozenset(exclude))), without,
+                                reads=READS)
     total = len(ids)
     wanted = [int(i) for i in (ids[offset:offset + limit] if limit is not None else ids[offset:])]
     cols = (T.c.id, T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,

@@ -378,6 +378,17 @@ def dashboard_kinds() -> list[str]:
     return sorted({m.kind for m in load_metrics().values() if m.kind} | {"enterprise"})
 
 
+TARGET_TABLES = ("targets", "target_shares", "target_snapshots")
+
+
+def progress_reads() -> tuple[str, ...]:
+    """The data sources target progress and the assessment read (for `kechuang.cache.cached`):
+    the targets and every ledger a metric counts."""
+    from ..db import ledger_sources
+
+    return TARGET_TABLES + ledger_sources(dashboard_kinds())
+
+
 def warm(engine, kinds: Iterable[str] | None = None) -> None:
     """Decode the ledgers behind the dashboards now (at a server's start, or after an import)
     rather than in the first page view that needs them; also refreshes their Parquet files."""

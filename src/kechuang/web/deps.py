@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterator
+from typing import Annotated, Any, Callable, Iterable, Iterator
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -48,7 +48,7 @@ class LoginRequired(Exception):
 
 def get_db(request: Request) -> Iterator[Session]:
     with db.transaction(request.app.state.session_factory) as session:
-        cache.observe(str(session.get_bind().url), db.data_version(session))
+        cache.observe(str(session.get_bind().url), db.data_versions(session))
         yield session
 
 
@@ -242,11 +242,14 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 _TOKEN_SLOT = "kc-csrf-slot-3f9a1c"  # stands for the session's CSRF token inside cached pages
 
 
-def render_cached(request: Request, template: str, build: Callable[[], dict[str, Any]]) -> HTMLResponse:
-    """A page rendered once per user, URL, day and data version, then served from the view cache.
+def render_cached(request: Request, template: str, build: Callable[[], dict[str, Any]],
+                  reads: Iterable[str] | None = None) -> HTMLResponse:
+    """A page rendered once per user, URL, day and version of the data it `reads` (sources as
+    `kechuang.cache.cached` takes them; None: any data), then served from the view cache.
 
     `build` gathers the context and runs only on a miss. The session's CSRF token is put in at
-    serving time, so one cached page serves every session of the user.
+    serving time, so one cached page serves every session of the user. The sources are noted on the
+    request, so the background refresh replays the page only after they change.
     """
     import datetime as dt
 
@@ -260,7 +263,9 @@ def render_cached(request: Request, template: str, build: Callable[[], dict[str,
         ctx.update(build())
         return templates.get_template(template).render(ctx)
 
-    html = cache.cached(key, make)
+    reads = None if reads is None else tuple(sorted(set(reads)))
+    request.state.kc_reads = reads
+    html = cache.cached(key, make, reads=reads)
     return HTMLResponse(html.replace(_TOKEN_SLOT, csrf_token(request.session)))
 
 

@@ -1,13 +1,14 @@
 """Recompute recently viewed pages in the background after a data change.
 
 Views derived from the data (dashboards, progress, rankings, list counts) are cached per data
-version (`kechuang.cache`); a committed write anywhere bumps the version and every worker forgets
-them. Without help, the next person to open a dashboard pays for the recomputation. Here the
-workers note the pages their users viewed lately (user id, path, query: no cookies or tokens),
-share that list through a small file per worker under var/cache/recent-pages/, and a background
-thread in each worker watches the shared data version: when it moves, the thread requests those
-pages again inside its process as their users, most recently viewed first, so their views are
-computed before anyone asks. Freshness does not depend on this: a request always checks the
+versions of the sources they read (`kechuang.cache`); a committed write anywhere bumps the versions
+of what it wrote, and every worker stops serving the views that read it. Without help, the next
+person to open such a page pays for the recomputation. Here the workers note the pages their users
+viewed lately (user id, path, query, and the sources the page declared it reads: no cookies or
+tokens), share that list through a small file per worker under var/cache/recent-pages/, and a
+background thread in each worker watches the shared data versions: when they move, the thread
+requests again, inside its process and as their users, the pages that read a changed source, most
+recently viewed first, so their views are computed before anyone asks. Freshness does not depend on this: a request always checks the
 version itself and never gets a view older than the data it sees; at worst it waits for (or does)
 the computation the refresher has not reached yet.
 """
@@ -52,9 +53,11 @@ class NoteViews:
             await send(message)
 
         await self.app(scope, receive, spy)
-        user = (scope.get("state") or {}).get("user")
+        state = scope.get("state") or {}
+        user = state.get("user")
         if status.get("code") == 200 and status.get("html") and user is not None:
-            self.pages.note(user.id, scope["path"], scope.get("query_string", b"").decode("latin-1"))
+            self.pages.note(user.id, scope["path"], scope.get("query_string", b"").decode("latin-1"),
+                            state.get("kc_reads"))
 
 
 class RecentPages:
@@ -65,15 +68,16 @@ class RecentPages:
         self.folder = folder
         self.size = size
         self.keep = keep_seconds
-        self._pages: OrderedDict[tuple, float] = OrderedDict()
+        self._pages: OrderedDict[tuple, tuple[float, tuple | None]] = OrderedDict()
         self._lock = threading.Lock()
         self._dirty = False
 
-    def note(self, user_id: int, path: str, query: str) -> None:
+    def note(self, user_id: int, path: str, query: str, reads=None) -> None:
+        """A page viewed now; `reads`: the data sources it declared (None: any data)."""
         key = (user_id, path, query)
         with self._lock:
             self._pages.pop(key, None)
-            self._pages[key] = time.time()
+            self._pages[key] = (time.time(), None if reads is None else tuple(reads))
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
             self._dirty = True
@@ -83,7 +87,7 @@ class RecentPages:
         if self.folder is None or not self._dirty:
             return
         with self._lock:
-            items = [[*k, t] for k, t in self._pages.items()]
+            items = [[*k, t, reads] for k, (t, reads) in self._pages.items()]
             self._dirty = False
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -94,22 +98,27 @@ class RecentPages:
         except OSError:
             pass
 
-    def recent(self) -> list[tuple[int, str, str]]:
-        """Pages viewed within `keep_seconds` by users of any worker, most recent first."""
+    def recent(self, changed: set[str] | None = None) -> list[tuple[int, str, str]]:
+        """Pages viewed within `keep_seconds` by users of any worker, most recent first; with
+        `changed` (version names, `kechuang.cache.changed`), only the pages that read one of them."""
+        from .. import cache
+
         now = time.time()
         with self._lock:
-            seen = {k: t for k, t in self._pages.items()}
+            seen = dict(self._pages)
         if self.folder is not None and self.folder.is_dir():
             for f in self.folder.glob("*.json"):
                 try:
                     if now - f.stat().st_mtime > self.keep:
                         continue
-                    for uid, path, query, t in json.loads(f.read_text()):
+                    for uid, path, query, t, reads in json.loads(f.read_text()):
                         key = (uid, path, query)
-                        seen[key] = max(t, seen.get(key, 0.0))
+                        if t > seen.get(key, (0.0,))[0]:
+                            seen[key] = (t, None if reads is None else tuple(reads))
                 except (OSError, ValueError, TypeError):
                     continue
-        ordered = sorted(((t, k) for k, t in seen.items() if now - t < self.keep), reverse=True)
+        ordered = sorted(((t, k) for k, (t, reads) in seen.items() if now - t < self.keep
+                          and (changed is None or changed & set(cache.sources(reads)))), reverse=True)
         return [k for _, k in ordered[: self.size]]
 
 
@@ -125,11 +134,13 @@ class Refresher(threading.Thread):
         self.stopped = threading.Event()
         self.baseline = None  # the version the views are computed for (None: the first one read)
 
-    def version(self):
+    def version(self) -> dict[str, int] | None:
         with self.engine.connect() as conn:
-            return db.data_version(conn)
+            return db.data_versions(conn)
 
     def run(self) -> None:
+        from .. import cache
+
         seen = self.baseline
         while not self.stopped.wait(self.interval):
             try:
@@ -138,14 +149,14 @@ class Refresher(threading.Thread):
                 if v is None or v == seen:
                     continue
                 if seen is not None:  # the first reading is the version the worker started at
-                    asyncio.run(self._replay(v))
+                    asyncio.run(self._replay(v, cache.changed(seen, v)))
                 seen = v
             except Exception:  # a refresh is only a head start; requests still compute what they need
                 log.warning("后台刷新视图失败", exc_info=True)
                 time.sleep(1)
 
-    async def _replay(self, version) -> None:
-        for user_id, path, query in self.pages.recent():
+    async def _replay(self, version, changed: set[str] | None = None) -> None:
+        for user_id, path, query in self.pages.recent(changed):
             if self.stopped.is_set() or self.version() != version:
                 return  # newer data: the next pass starts over with it
             await self._get(user_id, path, query)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
+from ...db import ledger_sources
 from ...ledgers import store
 from ...ledgers.excel_io import display_frame, write_template
 from ...ledgers.importer import import_bytes
@@ -100,7 +101,8 @@ def ledgers_index(request: Request, session: DbSession, user: CurrentUser):
 
     codes = scope_codes(user)
     key = ("ledger_counts", str(session.get_bind().url), frozenset(codes) if codes is not None else None)
-    counts = cache.cached(key, lambda: store.counts_by_kind(session.connection(), codes))
+    counts = cache.cached(key, lambda: store.counts_by_kind(session.connection(), codes),
+                          reads=ledger_sources(all_kinds()))
     kinds = [(k, counts.get(k.id, 0)) for k in all_kinds().values()]
     from ... import audit
 
@@ -162,7 +164,8 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
 
             count_key = ("ledger_count", str(session.get_bind().url), k.id,
                          frozenset(visible) if visible is not None else None, tuple(sorted(filters.items())), q)
-            total = cache.cached(count_key, lambda: store.count_where(conn, k, visible, filters=filters, q=q))
+            total = cache.cached(count_key, lambda: store.count_where(conn, k, visible, filters=filters, q=q),
+                                 reads=ledger_sources([k.id]))
         except ValueError:
             raise HTTPException(status_code=400, detail="筛选条件格式不对")
         cols = _columns(k)
@@ -190,7 +193,7 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
             "last": last_changes(session, f"ledger:{k.id}", visible).get(f"ledger:{k.id}"),
         }
 
-    return render_cached(request, "ledgers/kind.html", build)
+    return render_cached(request, "ledgers/kind.html", build, reads=ledger_sources([k.id]))
 
 
 @router.post("/ledgers/{kind}/import", include_in_schema=False, dependencies=[CsrfChecked])

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from ...db import ledger_sources
 from ...limits import limits
 from ...programs import store
 from ...programs.catalog import (CONFIDENCE_NAMES, GLOSSARY, GROWTH, LADDER, STATUSES, program_name,
@@ -25,6 +26,8 @@ from .ledgers import ENTERPRISE_PANELS
 
 router = APIRouter()
 PER_PAGE = 100
+# stored results and the certificates held (names, where a page shows them, add the enterprise ledger)
+_READS = store.READS + ledger_sources(["certification"])
 
 
 def _child_of(scope: str | None, code: str) -> str:
@@ -106,7 +109,7 @@ def programs_index(request: Request, session: DbSession, rs: Scope, as_of: str |
             from ... import cache
 
             key = ("program_cards", str(session.get_bind().url), scope, rs.key, day)
-            cards, export = cache.cached(key, lambda: _cards(session, rs.codes, scope, day))
+            cards, export = cache.cached(key, lambda: _cards(session, rs.codes, scope, day), reads=_READS)
         return day, cards, export
 
     if format == "xlsx":
@@ -120,7 +123,7 @@ def programs_index(request: Request, session: DbSession, rs: Scope, as_of: str |
         return {"cards": cards, "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
                 "status": STATUSES, "glossary": GLOSSARY, **_windows(None, scope)}
 
-    return render_cached(request, "programs/index.html", build)
+    return render_cached(request, "programs/index.html", build, reads=_READS)
 
 
 def _names_of(conn, usccs) -> dict[str, str]:
@@ -148,7 +151,7 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
             return []
         codes = rs.codes
         key = ("xiaoshenggao", str(session.get_bind().url), day, rs.key)
-        return cache.cached(key, lambda: ranked(conn, day, codes))
+        return cache.cached(key, lambda: ranked(conn, day, codes), reads=_READS)
 
     def named(rows):
         names = _names_of(conn, [r["uscc"] for r in rows])
@@ -173,7 +176,7 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
                 "pages": _pages(len(rows)), "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
                 "glossary": {k: GLOSSARY[k] for k in ("一步之遥", "得分区间", "待专家评定", "已持有有效证书")}}
 
-    return render_cached(request, "programs/xiaoshenggao.html", build)
+    return render_cached(request, "programs/xiaoshenggao.html", build, reads=_READS + ledger_sources(["enterprise"]))
 
 
 def _range(r) -> str:
@@ -245,7 +248,7 @@ def _holders(session, pid: str, day, rs) -> set[str]:
     from ...programs.pipeline import holders
 
     key = ("program_holders", str(session.get_bind().url), pid, day, rs.key)
-    return cache.cached(key, lambda: holders(session.connection(), pid, day, rs.codes))
+    return cache.cached(key, lambda: holders(session.connection(), pid, day, rs.codes), reads=_READS)
 
 
 # ---------------------------------------------------------------- enterprise panel

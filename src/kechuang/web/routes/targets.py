@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import IntegrityError
 
 from ... import cache
-from ...targets.metrics import LedgerSource, MetricError, load_metrics
+from ...targets.metrics import LedgerSource, MetricError, load_metrics, progress_reads
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report, status_rules
 from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
@@ -32,7 +32,8 @@ def _progress(session, user, region, year, date):
     today = dt.date.fromisoformat(date) if date else dt.date.today()
     key = ("progress", str(session.get_bind().url), code, year or today.year, today)
     rows = cache.cached(key, lambda: progress_report(session, session.get_bind(), region_code=code,
-                                                     year=year or today.year, today=today))
+                                                     year=year or today.year, today=today),
+                        reads=progress_reads())
     return code, today, [p for p in rows if user.can_see(p.target.region_code)]
 
 
@@ -50,7 +51,7 @@ def targets_page(request: Request, session: DbSession, user: CurrentUser, region
         return {"rows": rows, "region_code": code, "year": year or today.year, "as_of": today,
                 "rule": status_rules().describe(), "region_text": _full_name(code), **_progress_charts(rows, code)}
 
-    return render_cached(request, "targets/index.html", build)
+    return render_cached(request, "targets/index.html", build, reads=progress_reads())
 
 
 def _full_name(code: str | None) -> str:
@@ -284,7 +285,7 @@ def assessment_page(request: Request, session: DbSession, user: CurrentUser, cit
     today = dt.date.fromisoformat(date) if date else dt.date.today()
     try:
         result = cache.cached(("assessment", str(session.get_bind().url), code, today),
-                              lambda: _assess(session, code, today))
+                              lambda: _assess(session, code, today), reads=progress_reads())
     except (MetricError, ImportError) as exc:
         return render(request, "targets/assessment.html", {"error": str(exc), "systems": available_systems(),
                                                            "result": None, "city": code})

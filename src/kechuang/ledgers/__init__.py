@@ -1,12 +1,12 @@
 """Ledgers (台账): kinds declared as data, storage in ``ledger_records``, Excel/CSV import and
 export with validation, enterprise profiles.
 
-Public API: ``load_frame``, ``build_profiles``, ``get_kind``, ``all_kinds``, ``import_file``,
+Public API: ``load_frame``, ``whole_frame`` (kept across requests), ``build_profiles``, ``get_kind``, ``all_kinds``, ``import_file``,
 ``import_bytes``, ``LedgerRecord``.
 """
 
 __all__ = ["Kind", "KindError", "LedgerRecord", "all_kinds", "build_profiles", "get_kind",
-           "import_bytes", "import_file", "load_frame"]
+           "import_bytes", "import_file", "load_frame", "whole_frame"]
 
 
 def __getattr__(name):  # lazy: keep `import kechuang.ledgers` light (the command line starts fast)
@@ -18,6 +18,10 @@ def __getattr__(name):  # lazy: keep `import kechuang.ledgers` light (the comman
         from . import store
 
         return getattr(store, name)
+    if name == "whole_frame":
+        from .frames import whole_frame
+
+        return whole_frame
     if name == "build_profiles":
         from .profiles import build_profiles
 

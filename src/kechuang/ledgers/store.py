@@ -242,6 +242,42 @@ def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[
     return _typed_from_json(kind, _rows_frame(rows))
 
 
+def change_mark(conn: Connection, kind: str) -> tuple:
+    """(latest updated_at, highest id, record count) of a kind: read before a frame is loaded, it
+    says from where `changes_since` must look (one scan of the covering kind/updated_at index)."""
+    row = conn.execute(sa.select(sa.func.max(T.c.updated_at), sa.func.max(T.c.id), sa.func.count())
+                       .where(T.c.kind == kind)).one()
+    return tuple(row)
+
+
+# A write transaction stamps its rows when it starts, and they show when it commits: rows stamped up
+# to this long before the latest stamp seen are looked at again, so a slower import that commits
+# after a quicker one is not missed (the record count checks the inserts besides).
+CHANGE_MARGIN = dt.timedelta(minutes=2)
+
+
+def changes_since(conn: Connection, kind: str | Kind, mark: tuple) -> pl.DataFrame:
+    """The records of a kind added or changed since `change_mark` returned `mark`, typed like
+    `load_frame` (deletions are not seen: they count as other changes, see `kechuang.db`)."""
+    kind = _kind(kind)
+    updated, last_id, _ = mark
+    cond = T.c.id > (last_id or 0)
+    if updated is not None:
+        if isinstance(updated, str):
+            updated = dt.datetime.fromisoformat(updated)
+        cond = sa.or_(cond, T.c.updated_at > updated - CHANGE_MARGIN)
+    q = sa.select(*_meta_cols(conn)).where(T.c.kind == kind.id, cond).order_by(T.c.id)
+    return _typed_from_json(kind, _rows_frame(conn.execute(q).all()))
+
+
+def apply_changes(frame: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (from `load_frame`) with the records in `changes` (from `changes_since`) put in."""
+    if changes.height == 0:
+        return frame
+    kept = frame.filter(~pl.col("id").is_in(changes.get_column("id").implode()))
+    return pl.concat([kept, changes.select(frame.columns).cast(frame.schema)]).sort("id")
+
+
 def count(conn: Connection, kind: str, region_codes: set[str] | None = None) -> int:
     q = sa.select(sa.func.count()).select_from(T).where(T.c.kind == kind)
     if region_codes is not None:

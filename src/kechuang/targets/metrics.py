@@ -284,63 +284,15 @@ def rollup_map(codes: Iterable[str]) -> pl.DataFrame:
 FrameSource = Callable[[str], pl.DataFrame]
 
 
-_FRAMES: dict[tuple, tuple[tuple, pl.DataFrame]] = {}
-_FRAMES_LOCK = threading.Lock()
-
-
-def _ledger_version(engine, kind: str) -> tuple:
-    """Changes whenever a record of the kind is added, changed or removed."""
-    from sqlalchemy import text
-
-    with engine.connect() as conn:
-        row = conn.execute(text("SELECT COUNT(*), MAX(updated_at), MAX(id) FROM ledger_records WHERE kind = :k"),
-                           {"k": kind}).one()
-    return tuple(str(v) for v in row)
-
-
-_LOADING: dict[tuple, threading.Lock] = {}
-
-
-def _disk_cache_dir(engine) -> Path:
-    """Where decoded ledger frames are kept between processes: beside a SQLite file, else under var/."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).resolve().parent / "cache" / "ledger-frames"
-    from ..settings import get_settings
-
-    return get_settings().var_dir / "cache" / "ledger-frames"
-
-
-def _frame_from_disk_or_db(engine, kind: str, version: tuple) -> pl.DataFrame:
-    """The decoded frame of a whole ledger kind at `version`, shared through a Parquet file so other
-    worker processes and restarts skip decoding the JSON records again."""
-    import hashlib
-
-    from kechuang.ledgers import load_frame
-
-    from ..cache import keep_file
-
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return load_frame(engine, kind)
-    tag = hashlib.sha1(repr((str(engine.url), kind, version)).encode()).hexdigest()[:20]
-    folder = _disk_cache_dir(engine)
-    path = folder / f"{kind}-{tag}.parquet"
-    if path.exists():
-        try:
-            return pl.read_parquet(path)
-        except Exception:  # a damaged file is only a cache: decode again
-            pass
-    frame = load_frame(engine, kind)
-    keep_file(path, frame.write_parquet, f"{kind}-*.parquet")
-    return frame
+from ..ledgers.frames import _FRAMES, _FRAMES_LOCK, _disk_cache_dir, whole_frame  # noqa: E402,F401 (tests reach them here)
 
 
 class LedgerSource:
-    """Ledger frames from the database via kechuang.ledgers.load_frame.
+    """Ledger frames from the database (`whole_frame`), cut to `region_codes` when given.
 
     Frames are kept across requests in this process (and as Parquet files for other processes)
-    and reloaded only when the kind's records change, so dashboards do not decode the whole ledger
-    on every page view."""
+    and brought up to date only when the kind's records change, so dashboards do not decode the
+    whole ledger on every page view."""
 
     def __init__(self, engine, region_codes: set[str] | None = None):
         self.engine = engine
@@ -349,26 +301,9 @@ class LedgerSource:
 
     def __call__(self, kind: str) -> pl.DataFrame:
         if kind not in self._cache:
-            from kechuang.ledgers import load_frame
-
-            key = (str(self.engine.url), kind, frozenset(self.region_codes or ()) or None)
-            with _FRAMES_LOCK:
-                loading = _LOADING.setdefault(key, threading.Lock())
-            with loading:  # one decode per kind at a time; the others wait and reuse it
-                version = _ledger_version(self.engine, kind)
-                with _FRAMES_LOCK:
-                    hit = _FRAMES.get(key)
-                if hit is not None and hit[0] == version:
-                    frame = hit[1]
-                else:
-                    if self.region_codes is None:
-                        frame = _frame_from_disk_or_db(self.engine, kind, version)
-                    else:
-                        frame = load_frame(self.engine, kind, self.region_codes)
-                    with _FRAMES_LOCK:
-                        if len(_FRAMES) > 64:
-                            _FRAMES.clear()
-                        _FRAMES[key] = (version, frame)
+            frame = whole_frame(self.engine, kind)
+            if self.region_codes is not None:
+                frame = frame.filter(pl.col("region_code").is_in(sorted(self.region_codes)))
             self._cache[kind] = frame
         return self._cache[kind]
 

@@ -1,0 +1,123 @@
+"""Decoded ledger frames kept across requests: one typed frame per kind (`whole_frame`), shared
+between worker processes through Parquet files, and brought up to date record by record after the
+small changes of a working day (an import of a few rows, one edit) instead of decoded again."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import polars as pl
+
+_FRAMES: dict[tuple, tuple[tuple, pl.DataFrame, tuple | None]] = {}  # key -> (version, frame, change mark)
+_FRAMES_LOCK = threading.Lock()
+
+
+def _ledger_version(engine, kind: str) -> tuple:
+    """Changes whenever a record of the kind is added, changed or removed: the shared data versions
+    of the kind's own writes, of writes to ledger_records that name no kind, and of raw writes
+    (`kechuang.db`); before those are kept, the count and latest change of the kind's records."""
+    from sqlalchemy import text
+
+    from ..db import ANY_SOURCE, data_versions, ledger_source
+
+    with engine.connect() as conn:
+        v = data_versions(conn)
+        if v is not None:
+            return ("v", v.get(ledger_source(kind), 0), v.get("ledger_records", 0), v.get(ANY_SOURCE, 0))
+        row = conn.execute(text("SELECT COUNT(*), MAX(updated_at), MAX(id) FROM ledger_records WHERE kind = :k"),
+                           {"k": kind}).one()
+    return tuple(str(v) for v in row)
+
+
+def _only_own_writes(old: tuple, new: tuple) -> bool:
+    """Whether the kind changed since `old` only through writes that name it (inserts and updates,
+    which `changes_since` finds), not through deletions or writes of unknown source."""
+    return old[0] == new[0] == "v" and old[2:] == new[2:]
+
+
+def _mark(engine, kind: str) -> tuple:
+    from .store import change_mark
+
+    with engine.connect() as conn:
+        return change_mark(conn, kind)
+
+
+def _updated(engine, kind: str, frame: pl.DataFrame, mark: tuple) -> tuple[pl.DataFrame, tuple] | None:
+    """`frame` brought up to date with the records changed since `mark`, or None when the result
+    does not hold every record of the kind (then the whole kind is loaded again)."""
+    from .store import apply_changes, changes_since
+
+    new_mark = _mark(engine, kind)
+    with engine.connect() as conn:
+        changes = changes_since(conn, kind, mark)
+    try:
+        frame = apply_changes(frame, changes)
+    except (pl.exceptions.PolarsError, ValueError):  # a field changed type: decode afresh
+        return None
+    return (frame, new_mark) if frame.height == new_mark[2] else None
+
+
+_LOADING: dict[tuple, threading.Lock] = {}
+
+
+def _disk_cache_dir(engine) -> Path:
+    """Where decoded ledger frames are kept between processes: beside a SQLite file, else under var/."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent / "cache" / "ledger-frames"
+    from ..settings import get_settings
+
+    return get_settings().var_dir / "cache" / "ledger-frames"
+
+
+def _frame_from_disk_or_db(engine, kind: str, version: tuple) -> pl.DataFrame:
+    """The decoded frame of a whole ledger kind at `version`, shared through a Parquet file so other
+    worker processes and restarts skip decoding the JSON records again."""
+    import hashlib
+
+    from ..cache import keep_file
+    from .store import load_frame
+
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return load_frame(engine, kind)
+    tag = hashlib.sha1(repr((str(engine.url), kind, version)).encode()).hexdigest()[:20]
+    folder = _disk_cache_dir(engine)
+    path = folder / f"{kind}-{tag}.parquet"
+    if path.exists():
+        try:
+            return pl.read_parquet(path)
+        except Exception:  # a damaged file is only a cache: decode again
+            pass
+    frame = load_frame(engine, kind)
+    keep_file(path, frame.write_parquet, f"{kind}-*.parquet")
+    return frame
+
+
+def whole_frame(engine, kind: str) -> pl.DataFrame:
+    """Every record of a ledger kind, decoded once and kept across requests in this process (and as
+    a Parquet file for other processes). After a change that only adds or edits records of the kind
+    (an import, an edit), the kept frame is updated with the changed records instead of decoded
+    again; any other change (a deletion, a write of unknown source) decodes the kind afresh."""
+    key = (str(engine.url), kind)
+    with _FRAMES_LOCK:
+        loading = _LOADING.setdefault(key, threading.Lock())
+    with loading:  # one decode per kind at a time; the others wait and reuse it
+        version = _ledger_version(engine, kind)
+        with _FRAMES_LOCK:
+            hit = _FRAMES.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        updated = None
+        if hit is not None and hit[2] is not None and _only_own_writes(hit[0], version):
+            updated = _updated(engine, kind, hit[1], hit[2])
+        if updated is not None:
+            frame, mark = updated
+        else:
+            mark = _mark(engine, kind) if version[0] == "v" else None  # read before the frame
+            frame = _frame_from_disk_or_db(engine, kind, version)
+        with _FRAMES_LOCK:
+            if len(_FRAMES) > 64:
+                _FRAMES.clear()
+            _FRAMES[key] = (version, frame, mark)
+        return frame

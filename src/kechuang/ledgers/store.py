@@ -151,10 +151,13 @@ def enterprise_names(conn: Connection, usccs: Iterable[str]) -> dict[str, str]:
     """USCC → enterprise name from the enterprise ledger (absent when not recorded)."""
     usccs = sorted({u for u in usccs if u})
     out: dict[str, str] = {}
-    for i in range(0, len(usccs), 900):
-        f = load_frame(conn, "enterprise", usccs=usccs[i:i + 900])
-        if f.height and "name" in f.columns:
-            out.update((u, n) for u, n in zip(f["uscc"].to_list(), f["name"].to_list()) if n)
+    txt = _data_text(conn)
+    for i in range(0, len(usccs), 900):  # the enterprise's key is its credit code: the unique index finds it
+        q = sa.select(T.c.key, txt).where(T.c.kind == "enterprise", T.c.key.in_(usccs[i:i + 900]))
+        for key, data in conn.execute(q):
+            name = (json.loads(data) if isinstance(data, str) else data or {}).get("name")
+            if name:
+                out[key] = name
     return out
 
 

@@ -329,6 +329,19 @@ def assess(system: System, source: FrameSource, as_of: dt.date,
     return Assessment(system, as_of, table, raw, scores, sensitivity, names, actual, goals)
 
 
+def cached_assessment(session, city: str, as_of: dt.date) -> Assessment:
+    """`assess` of `city`'s indicator system on `as_of` over the stored ledgers and this year's
+    targets, computed once per version of the data it reads (kechuang.cache) and shared by the
+    assessment page and the overview."""
+    from ..cache import cached
+    from .metrics import LedgerSource, progress_reads
+
+    engine = session.get_bind()
+    return cached(("assessment", str(engine.url), city, as_of),
+                  lambda: assess(load_system(city), LedgerSource(engine), as_of, target_values(session, as_of.year)),
+                  reads=progress_reads())
+
+
 def target_values(session, year: int) -> dict[tuple[str, str], Decimal]:
     """(region code, metric id) -> target value in the metric's unit, from the bound targets of a year."""
     from .store import list_targets

@@ -356,9 +356,28 @@ def _end_expr(metric: Metric, df: pl.DataFrame) -> pl.Expr:
     return _as_date(df, metric.end_field)
 
 
+# metric id -> (ledger frame, enterprise frame, metric, prepared records): kept while the frames
+# they came from are the ones the source gives (the frames kept across requests, `whole_frame`)
+_PREPARED: dict[str, tuple] = {}
+_PREPARED_LOCK = threading.Lock()
+
+
 def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
-    """Filtered records with _date/_end columns, the counting region, exploded to every ancestor."""
+    """Filtered records with _date/_end columns, the counting region, exploded to every ancestor;
+    computed again only when the source gives other frames (after a change of their records)."""
     frame = source(metric.kind)
+    ent = source("enterprise") if metric.region_by == "enterprise" and "uscc" in frame.columns else None
+    with _PREPARED_LOCK:
+        hit = _PREPARED.get(metric.id)
+    if hit is not None and hit[0] is frame and hit[1] is ent and hit[2] == metric:
+        return hit[3]
+    df = _prepare(metric, frame, ent)
+    with _PREPARED_LOCK:
+        _PREPARED[metric.id] = (frame, ent, metric, df)
+    return df
+
+
+def _prepare(metric: Metric, frame: pl.DataFrame, ent: pl.DataFrame | None) -> pl.DataFrame:
     missing = sorted(f for f in metric.fields() | {"region_code"} if f not in frame.columns)
     if missing and frame.height == 0:  # an empty ledger: nothing to count
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(f) for f in missing])
@@ -372,8 +391,7 @@ def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
         extra.append(_end_expr(metric, df).alias("_end"))
     if extra:
         df = df.with_columns(extra)
-    if metric.region_by == "enterprise" and "uscc" in df.columns:
-        ent = source("enterprise")
+    if ent is not None:
         if "uscc" in ent.columns and "region_code" in ent.columns and ent.height:
             ent = ent.select(pl.col("uscc"), pl.col("region_code").alias("_ent_region")).unique("uscc", keep="last")
             df = (df.join(ent, on="uscc", how="left")

@@ -100,12 +100,10 @@ def overview_context(session, user) -> dict:
     ranking = None
     city = default_system(code)  # a district sees its place in its city's ranking
     try:
-        from .assessment import assess, load_system, target_values
-        from .metrics import LedgerSource
+        from .assessment import cached_assessment
 
         if city:
-            result = assess(load_system(city), LedgerSource(engine), today, target_values(session, today.year))
-            ranking = result.table.to_dicts()
+            ranking = cached_assessment(session, city, today).table.to_dicts()
     except Exception:  # no indicator system for this region, or ledgers not loaded
         ranking = None
     return {

@@ -275,7 +275,7 @@ def assessment_page(request: Request, session: DbSession, user: CurrentUser, cit
                     date: str | None = None, format: str | None = None):
     """考核: ranking, weights, raw values, normalisation and components that add up to each score.
     Every district's rank and score is shown; raw values and components only within the user's scope."""
-    from ...targets.assessment import MISSING_RULE, available_systems
+    from ...targets.assessment import MISSING_RULE, available_systems, cached_assessment
 
     code = _assessment_city(user, city)
     if code is None:
@@ -284,30 +284,31 @@ def assessment_page(request: Request, session: DbSession, user: CurrentUser, cit
             "result": None, "city": ""})
     today = dt.date.fromisoformat(date) if date else dt.date.today()
     try:
-        result = cache.cached(("assessment", str(session.get_bind().url), code, today),
-                              lambda: _assess(session, code, today), reads=progress_reads())
+        result = cached_assessment(session, code, today)
     except (MetricError, ImportError) as exc:
         return render(request, "targets/assessment.html", {"error": str(exc), "systems": available_systems(),
                                                            "result": None, "city": code})
-    rows = result.to_json()
-    visible = {r["region_code"] for r in rows if user.can_see(r["region_code"])}
+
+    def shown():
+        rows = result.to_json()
+        return rows, {r["region_code"] for r in rows if user.can_see(r["region_code"])}
+
     if format == "xlsx":
         from ...excel import xlsx_response
 
-        return xlsx_response(result.export_frames(visible), f"考核排名-{code}-{today}.xlsx")
-    own = result.rank_of(user.region_code) if user.region_code else None
-    detail = [r for r in rows if r["region_code"] in visible]
-    return render(request, "targets/assessment.html", {
-        "result": result, "rows": rows, "detail": detail, "visible": visible, "own": own,
-        "params": result.parameters(), "missing_rule": MISSING_RULE, "option": _assessment_chart(result, rows, visible),
-        "sens_cols": result.sensitivity.columns, "sens_rows": result.sensitivity.rows(),
-        "city": code, "as_of": today, "error": None})
+        return xlsx_response(result.export_frames(shown()[1]), f"考核排名-{code}-{today}.xlsx")
 
+    def build():
+        rows, visible = shown()
+        own = result.rank_of(user.region_code) if user.region_code else None
+        detail = [r for r in rows if r["region_code"] in visible]
+        return {"result": result, "rows": rows, "detail": detail, "visible": visible, "own": own,
+                "params": result.parameters(), "missing_rule": MISSING_RULE,
+                "option": _assessment_chart(result, rows, visible),
+                "sens_cols": result.sensitivity.columns, "sens_rows": result.sensitivity.rows(),
+                "city": code, "as_of": today, "error": None}
 
-def _assess(session, code: str, today: dt.date):
-    from ...targets.assessment import assess, load_system, target_values
-
-    return assess(load_system(code), LedgerSource(session.get_bind()), today, target_values(session, today.year))
+    return render_cached(request, "targets/assessment.html", build, reads=progress_reads())
 
 
 def _assessment_chart(result, rows: list[dict], visible: set[str]) -> dict:

@@ -83,17 +83,21 @@ def xiaoshenggao(conn: Connection, as_of: dt.date, region_codes: set[str] | None
     """小升高: enterprises that qualify as 科技型中小企业 but not (yet) as 高新技术企业 on `as_of` and
     hold no valid 高企 certificate, closest first: one step away, then fewest failing conditions,
     fewest gaps, highest possible score."""
+    held = holders(conn, "hnte", as_of, region_codes)
+    return [r for r in xiaoshenggao_candidates(conn, as_of, region_codes) if r["uscc"] not in held]
+
+
+def xiaoshenggao_candidates(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> list[dict]:
+    """`xiaoshenggao` before the holders of a valid 高企 certificate are left out: it reads stored
+    results only, so a view can keep it while certificates change."""
     tech = select(T.c.uscc).where(T.c.as_of == as_of, T.c.program == "tech_sme", T.c.result == "pass")
     q = select(T.c.uscc, T.c.region_code, T.c.result, T.c.score, T.c.score_min, T.c.score_max, T.c.close,
                T.c.gap_count, T.c.gaps, T.c.conditions).where(
         T.c.as_of == as_of, T.c.program == "hnte", T.c.result != "pass", T.c.uscc.in_(tech))
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
-    held = holders(conn, "hnte", as_of, region_codes)
     rows = []
     for r in conn.execute(q).mappings():
-        if r["uscc"] in held:
-            continue
         failing = sum(1 for c in _json(r["conditions"]) if c.get("result") == "fail")
         gaps = _json(r["gaps"])
         rows.append({"uscc": r["uscc"], "region_code": r["region_code"], "result": r["result"],

@@ -140,7 +140,7 @@ def _pages(total: int) -> int:
 def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | None = None, page: int = 1):
     """小升高: 科技型中小企业 (passing) without a valid 高企 certificate that are not yet 高企, closest first."""
     from ... import cache
-    from ...programs.pipeline import xiaoshenggao as ranked
+    from ...programs.pipeline import xiaoshenggao_candidates
 
     scope = rs.code
     conn = session.connection()
@@ -151,7 +151,10 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
             return []
         codes = rs.codes
         key = ("xiaoshenggao", str(session.get_bind().url), day, rs.key)
-        return cache.cached(key, lambda: ranked(conn, day, codes), reads=_READS)
+        # candidates change with stored results only; certificate holders are left out at each view
+        candidates = cache.cached(key, lambda: xiaoshenggao_candidates(conn, day, codes), reads=store.READS)
+        held = _holders(session, "hnte", day, rs)
+        return [r for r in candidates if r["uscc"] not in held]
 
     def named(rows):
         names = _names_of(conn, [r["uscc"] for r in rows])

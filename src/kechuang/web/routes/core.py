@@ -128,7 +128,13 @@ def _overview_panels(session, user) -> list[tuple[str, dict]]:
     return [] if all(ctx.get("empty") for _, ctx in panels) else panels
 
 
-OVERVIEW_READS = ("warning_tasks",)  # besides target progress and the assessment: the overdue 督办 count
+def _overview_reads() -> tuple[str, ...]:
+    """Target progress and the assessment, the 督办 tasks, and whether the region has any ledger data."""
+    from ...db import ledger_sources
+    from ...ledgers.kinds import all_kinds
+    from ...targets.metrics import progress_reads
+
+    return progress_reads() + ("warning_tasks",) + ledger_sources(all_kinds())
 
 
 @router.get("/", include_in_schema=False)
@@ -140,9 +146,7 @@ def overview(request: Request, session: DbSession, user: CurrentUser):
     reg = registry()
     region = reg.get(user.region_code) if user.region_code else None
     children = reg.children(region.code) if region else []
-    from ...targets.metrics import progress_reads
-
-    reads = progress_reads() + OVERVIEW_READS
+    reads = _overview_reads()
     key = ("overview", str(session.get_bind().url), user.region_code, user.is_admin, dt.date.today())
     return render_cached(request, "overview.html", lambda: {
         "region": region,

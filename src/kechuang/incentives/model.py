@@ -156,7 +156,9 @@ class _Reader(ProgramReader):
     # ---------------------------------------------------------------- item parts
 
     def formula(self, d, item: str, payer: str) -> Formula:
-        kinds = [k for k in ("fixed", "ceiling", "bands", "ratio", "match") if k in d]
+        # under ``match`` the ratio is the share of the matched money, not an amount formula of its own
+        kinds = [k for k in ("fixed", "ceiling", "bands", "ratio", "match") if k in d
+                 and not (k == "ratio" and "match" in d)]
         if len(kinds) != 1:
             raise E.RuleError(f"条目“{item}”的金额须且只须给出 fixed、ceiling、bands、ratio、match 之一",
                               file=self.file, line=getattr(d, "line", 0), column=1)

@@ -131,12 +131,13 @@ def patent_titles(conn, region_codes: set[str] | None) -> dict[str, list[str]]:
 def _kept_at(engine) -> tuple:
     """(folder, tag of the current data, data version) of the kept values."""
     from ..db import data_version
-    from ..targets.metrics import _disk_cache_dir, _ledger_version
+    from ..ledgers.store import change_mark
+    from ..targets.metrics import _disk_cache_dir
 
     with engine.connect() as conn:
         version = data_version(conn)
-    # the enterprise ledger's own version tells apart databases that reached the same data version
-    born = _ledger_version(engine, "enterprise")
+        # the enterprise ledger's own mark tells apart databases that reached the same data version
+        born = tuple(str(v) for v in change_mark(conn, "enterprise"))
     digest = _digest(tuple(chains().values()))
     tag = hashlib.sha1(repr((str(engine.url), version, born, digest)).encode("utf-8")).hexdigest()[:16]
     return _disk_cache_dir(engine).parent / "chain-views", tag, version

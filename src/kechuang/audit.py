@@ -65,7 +65,7 @@ ACTION_LABELS = {
     "delete": "删除", "chain-confirm": "确认上链", "chain-reject": "否定上链",
     "password": "修改密码", "revoke_sessions": "注销登录", "correct_frame": "更正文件要素",
     "withdraw": "撤回", "split": "分解下达", "confirm": "确认分解", "contest": "对分解提出异议",
-    "open": "发起填报", "close": "结束填报", "upload": "上传填报数据", "submit": "提交", "return": "退回",
+    "open": "发起填报", "close": "结束填报", "extend": "延期", "upload": "上传填报数据", "submit": "提交", "return": "退回",
     "approve": "审核通过", "assign": "分配服务专员", "visit": "走访", "application": "申报状态",
     "award-list": "生成兑现名单", "award-confirmed": "企业确认兑现", "award-paid": "拨付奖励",
     # 揭榜挂帅 workflow steps, in order (kechuang.matching.workflow.STEPS)

@@ -196,3 +196,33 @@ def test_an_uploaded_workbook_shows_on_the_form_as_typed_values(client_as, engin
     page = f"/rounds/{rid}/{TINGHU}/fill/{KIND}"
     assert th.post(page, data={"csrf_token": _token(th, page), **cells}, follow_redirects=False).status_code == 303
     assert _files(engine) == [("网页填报-技术合同.csv", 1)]
+
+
+def test_the_city_extends_a_deadline_with_a_reason_and_lateness_counts_from_the_new_date(client_as, engine):
+    from kechuang.warnings import evaluate
+
+    city, th = client_as("officer", CITY), client_as("officer", TINGHU)
+    rid = _rid(_open_round(city, deadline="2020-01-10", period="2019-12", period_kind="month"))
+    with db.session_scope(engine) as s:
+        assert {w.region_code for w in evaluate(s, None, only="round_overdue") if w.subject == str(rid)} >= {TINGHU}
+    # a district cannot move the city's deadline
+    r = th.post(f"/rounds/{rid}/deadline", data={"csrf_token": _token(th), "deadline": "2099-01-31", "reason": "x"},
+                follow_redirects=False)
+    assert r.status_code == 403
+    # bad input: named field and value, nothing changed
+    for data, words in [({"deadline": "2020-13-01", "reason": "系统故障"}, ["新截止日期", "2020-13-01"]),
+                        ({"deadline": "2020-01-05", "reason": "系统故障"}, ["新截止日期", "2020-01-05", "2020-01-10"]),
+                        ({"deadline": "2099-01-31", "reason": "  "}, ["延期原因"])]:
+        msg = _error_after(city, _post(city, f"/rounds/{rid}/deadline", data))
+        assert all(w in msg for w in words), msg
+    assert "2020-01-10" in city.get(f"/rounds/{rid}").text
+    assert _error_after(city, _post(city, f"/rounds/{rid}/deadline",
+                                    {"deadline": "2099-01-31", "reason": "年底系统维护,延期一个月"})) == ""
+    page = city.get(f"/rounds/{rid}").text
+    assert "2099-01-31" in page and "延期" in page.split('id="history"', 1)[1]
+    with db.session_scope(engine) as s:
+        assert [w for w in evaluate(s, None, only="round_overdue") if w.subject == str(rid)] == []
+    # a closed round cannot be extended
+    assert _error_after(city, _post(city, f"/rounds/{rid}/close")) == ""
+    assert "已关闭" in _error_after(city, _post(city, f"/rounds/{rid}/deadline",
+                                                {"deadline": "2099-02-28", "reason": "再延"}))

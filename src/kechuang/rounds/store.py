@@ -388,6 +388,31 @@ def close_round(session: Session, round_id: int, username: str) -> Round:
     return r
 
 
+def extend_deadline(session: Session, round_id: int, deadline: str | dt.date, reason: str, username: str) -> Round:
+    """延期: move an open round's deadline later, with a reason on the record. Lateness and the overdue
+    warnings then count from the new date."""
+    r = get_round(session, round_id)
+    _open(r)
+    if isinstance(deadline, str):
+        try:
+            deadline = dt.date.fromisoformat(deadline.strip())
+        except ValueError:
+            raise RoundError(f"字段“新截止日期”的值“{deadline}”无效,应为 YYYY-MM-DD") from None
+    if deadline <= r.deadline:
+        raise RoundError(f"字段“新截止日期”的值“{deadline.isoformat()}”须晚于原截止日期 {r.deadline.isoformat()}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RoundError("字段“延期原因”不能为空")
+    if len(reason) > 1000:
+        raise RoundError("字段“延期原因”过长(不超过 1000 个字符)")
+    old = r.deadline
+    r.deadline = deadline
+    record(session, username, "extend", "round", r.id, {"deadline": old.isoformat()},
+           {"deadline": deadline.isoformat(), "reason": reason}, r.region_code)
+    session.flush()
+    return r
+
+
 def last_updates(session: Session, rounds: list[Round]) -> dict[int, AuditEntry]:
     """最后更新 / 更新人 of each round: its newest audited step (opening, any region's upload,
     submission or review, closing)."""

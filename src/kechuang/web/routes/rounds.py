@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse
 
 from ... import audit
 from ...limits import limits
-from ...rounds import (FORM_ROWS, PERIOD_KINDS, FillError, RoundError, approve, board, close_round, fill,
-                       form_rows, get_round, last_updates, list_rounds, open_round, return_submission,
+from ...rounds import (FORM_ROWS, PERIOD_KINDS, FillError, RoundError, approve, board, close_round, extend_deadline,
+                       fill, form_rows, get_round, last_updates, list_rounds, open_round, return_submission,
                        submission_of, submit, upload)
 from ..deps import CsrfChecked, CurrentUser, DbSession, read_upload, render, require_edit, require_scope, scope_codes
 
@@ -195,6 +195,20 @@ def close_action(round_id: int, session: DbSession, user: CurrentUser):
     _reviewer(session, user, round_id)
     try:
         close_round(session, round_id, user.username)
+    except RoundError as exc:
+        session.rollback()
+        return _back(round_id, exc)
+    return _back(round_id)
+
+
+@router.post("/rounds/{round_id}/deadline", include_in_schema=False, dependencies=[CsrfChecked])
+def extend_action(round_id: int, session: DbSession, user: CurrentUser,
+                  deadline: Annotated[str, Form(max_length=32)] = "",
+                  reason: Annotated[str, Form(max_length=4000)] = ""):
+    """延期: the city moves the round's deadline later, with a reason."""
+    _reviewer(session, user, round_id)
+    try:
+        extend_deadline(session, round_id, deadline, reason, user.username)
     except RoundError as exc:
         session.rollback()
         return _back(round_id, exc)

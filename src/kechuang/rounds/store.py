@@ -117,6 +117,15 @@ def _check_period(kind: str, period: str) -> str:
     return period
 
 
+def _date(value: str | dt.date, field: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise RoundError(f"字段“{field}”的值“{value}”无效,应为 YYYY-MM-DD") from None
+
+
 def open_round(session: Session, *, region_code: str, period_kind: str, period: str, kinds: list[str],
                deadline: str | dt.date, username: str, title: str = "") -> Round:
     """Open a round for the regions directly below ``region_code`` (each gets a submission 未提交)."""
@@ -131,11 +140,7 @@ def open_round(session: Session, *, region_code: str, period_kind: str, period: 
             get_kind(k)
         except Exception:
             raise RoundError(f"字段“填报台账”的值“{k}”不是已知的台账类型") from None
-    if isinstance(deadline, str):
-        try:
-            deadline = dt.date.fromisoformat(deadline.strip())
-        except ValueError:
-            raise RoundError(f"字段“截止日期”的值“{deadline}”无效,应为 YYYY-MM-DD") from None
+    deadline = _date(deadline, "截止日期")
     children = registry().children(region_code)
     if not children:
         raise RoundError(f"{_region_name(region_code)}没有下级地区,无法发起填报")
@@ -393,11 +398,7 @@ def extend_deadline(session: Session, round_id: int, deadline: str | dt.date, re
     warnings then count from the new date."""
     r = get_round(session, round_id)
     _open(r)
-    if isinstance(deadline, str):
-        try:
-            deadline = dt.date.fromisoformat(deadline.strip())
-        except ValueError:
-            raise RoundError(f"字段“新截止日期”的值“{deadline}”无效,应为 YYYY-MM-DD") from None
+    deadline = _date(deadline, "新截止日期")
     if deadline <= r.deadline:
         raise RoundError(f"字段“新截止日期”的值“{deadline.isoformat()}”须晚于原截止日期 {r.deadline.isoformat()}")
     reason = (reason or "").strip()

@@ -189,16 +189,21 @@ def download_file(round_id: int, region: str, kind: str, session: DbSession, use
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(f.filename)}"})
 
 
-@router.post("/rounds/{round_id}/close", include_in_schema=False, dependencies=[CsrfChecked])
-def close_action(round_id: int, session: DbSession, user: CurrentUser):
-    """关闭(归档): the city ends the round; nothing more is accepted."""
-    _reviewer(session, user, round_id)
+def _round_step(session, round_id: int, step, *args) -> RedirectResponse:
+    """One step on the whole round; a refusal rolls back and shows on the round's page."""
     try:
-        close_round(session, round_id, user.username)
+        step(session, round_id, *args)
     except RoundError as exc:
         session.rollback()
         return _back(round_id, exc)
     return _back(round_id)
+
+
+@router.post("/rounds/{round_id}/close", include_in_schema=False, dependencies=[CsrfChecked])
+def close_action(round_id: int, session: DbSession, user: CurrentUser):
+    """关闭(归档): the city ends the round; nothing more is accepted."""
+    _reviewer(session, user, round_id)
+    return _round_step(session, round_id, close_round, user.username)
 
 
 @router.post("/rounds/{round_id}/deadline", include_in_schema=False, dependencies=[CsrfChecked])
@@ -207,12 +212,7 @@ def extend_action(round_id: int, session: DbSession, user: CurrentUser,
                   reason: Annotated[str, Form(max_length=4000)] = ""):
     """延期: the city moves the round's deadline later, with a reason."""
     _reviewer(session, user, round_id)
-    try:
-        extend_deadline(session, round_id, deadline, reason, user.username)
-    except RoundError as exc:
-        session.rollback()
-        return _back(round_id, exc)
-    return _back(round_id)
+    return _round_step(session, round_id, extend_deadline, deadline, reason, user.username)
 
 
 _CELL = re.compile(r"c(\d{1,4})\.([a-z0-9_]{1,40})")

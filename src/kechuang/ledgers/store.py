@@ -333,7 +333,9 @@ def _insert_params(dialect: str, kind: str, enc: pl.DataFrame, now) -> list[tupl
 
 
 def _bigger_cache(conn: Connection, cur) -> None:
-    if conn.dialect.name == "sqlite":  # a bigger page cache keeps index inserts in memory
+    """At least 128 MB of SQLite page cache (keeps index inserts in memory); never less than the
+    connection has already (``bulk_load`` sets more)."""
+    if conn.dialect.name == "sqlite" and cur.execute("PRAGMA cache_size").fetchone()[0] > -131072:
         cur.execute("PRAGMA cache_size=-131072")
 
 
@@ -462,7 +464,7 @@ def bulk_load(engine: Engine) -> Iterator[Connection]:
         cache = raw.execute("PRAGMA cache_size").fetchone()[0]
         if mode == "wal":
             raw.execute("PRAGMA journal_mode=DELETE")
-        raw.execute("PRAGMA cache_size=-524288")  # 512 MB: the unique index's pages stay in memory
+        raw.execute("PRAGMA cache_size=-1048576")  # 1 GB: the indexes' hot pages stay in memory
         try:
             yield conn
         finally:

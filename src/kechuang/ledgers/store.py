@@ -539,6 +539,25 @@ def _field_expr(kind: Kind, fid: str):
     return el.as_string()
 
 
+NAME_ORDER = ("enterprise", "name")  # the list order index 0018 holds: enterprises by name
+
+
+def name_order_sql(dialect: str) -> str:
+    """The key of index 0018 (``ix_ledger_records_enterprise_name``): an enterprise's name, NULL for
+    other kinds (their entries then follow the id order, appended cheaply during bulk loads). The
+    same value as ``_field_expr(enterprise, "name")``; written out with literals so that SQLite and
+    PostgreSQL both recognise the index expression in a query."""
+    text = "json_extract(data, '$.name')" if dialect == "sqlite" else "(data ->> 'name')"
+    return f"CASE WHEN kind = 'enterprise' THEN CAST({text} AS VARCHAR) END"
+
+
+def _order_expr(conn: Connection, kind: Kind, sort: str):
+    """The expression a list sorts by; the enterprise name as its index holds it."""
+    if (kind.id, sort) == NAME_ORDER:
+        return sa.literal_column(name_order_sql(conn.dialect.name), sa.String)
+    return _field_expr(kind, sort)
+
+
 def build_where(kind: Kind, region_codes: set[str] | None, filters: dict[str, Any] | None,
                 q: str | None = None) -> list:
     conds = [T.c.kind == kind.id]
@@ -586,7 +605,9 @@ def page(conn: Connection, kind: str | Kind, region_codes: set[str] | None = Non
     """One page of records as a typed frame and the cursor of the next page.
 
     Sorting by ``id`` uses keyset paging (``after`` = last id seen), which stays fast at any depth;
-    other sort keys slice an ordered id list read once per data version.
+    so does the enterprise ledger by name (``NAME_ORDER``, from its index) when ``after`` is given.
+    Other sort keys, and a page by number, slice an ordered id list read once per data version
+    (by name: read from the index, not sorted). The cursor is None where there is no keyset paging.
     """
     kind = _kind(kind)
     rows, cursor = _page_rows(conn, kind, region_codes, filters=filters, q=q, sort=sort, descending=descending,
@@ -642,10 +663,14 @@ def _page_rows(conn: Connection, kind: Kind, region_codes, *, filters, q, sort, 
     if sort != "id":
         from .. import cache
 
-        expr = _field_expr(kind, sort)
+        expr = _order_expr(conn, kind, sort)
         order = [expr.desc() if descending else expr.asc(), T.c.id]
         if conn.dialect.name == "postgresql":
             order[0] = order[0].nulls_last()
+        if after is not None and (kind.id, sort) == NAME_ORDER:
+            found = _seek(conn, conds, expr, order, descending, after, limit)
+            if found is not None:
+                return found
         key = ("ledger_order", kind.id, frozenset(region_codes) if region_codes is not None else None,
                tuple(sorted((filters or {}).items())), q, sort, descending)
         ids = cache.ordered_ids(conn, key, sa.select(T.c.id).where(*conds).order_by(*order),
@@ -655,11 +680,44 @@ def _page_rows(conn: Connection, kind: Kind, region_codes, *, filters, q, sort, 
         # repeated, SQLite may walk the kind's index instead)
         by_id = sa.select(*_meta_cols(conn)).where(T.c.id.in_(wanted))
         found = {r[0]: r for r in conn.execute(by_id)} if wanted else {}
-        return [found[i] for i in wanted if i in found], None
+        rows = [found[i] for i in wanted if i in found]
+        seekable = (kind.id, sort) == NAME_ORDER and offset + limit < len(ids) and rows
+        return rows, (rows[-1][0] if seekable else None)
     if after is not None:
         query = query.where(T.c.id < after if descending else T.c.id > after)
     query = query.order_by(T.c.id.desc() if descending else T.c.id).limit(limit + 1)
     rows = conn.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1][0] if (more and rows) else None)
+
+
+def _seek(conn: Connection, conds: list, expr, order: list, descending: bool, after: int,
+          limit: int) -> tuple[list, int | None] | None:
+    """The page after record ``after`` in the order ``order`` (value of ``expr``, then id), sought in
+    the index from that record's value instead of counting the rows before it; None when the
+    record is gone or outside the filters (the caller then pages by number).
+
+    The order has two runs, the records with a value and those without (NULL: first on SQLite
+    ascending, last otherwise); the page continues the cursor's run and then the next one."""
+    cursor = conn.execute(sa.select(expr).where(T.c.id == after, *conds)).first()
+    if cursor is None:
+        return None
+    value = cursor[0]
+    nulls_first = conn.dialect.name == "sqlite" and not descending
+    null_run = [expr.is_(None)]
+    if value is None:
+        runs = [null_run + [T.c.id > after]] + ([[expr.is_not(None)]] if nulls_first else [])
+    else:
+        beyond = expr < value if descending else expr > value
+        runs = [[expr <= value if descending else expr >= value, sa.or_(beyond, T.c.id > after)]]
+        runs += [] if nulls_first else [null_run]
+    rows: list = []
+    for run in runs:
+        q = sa.select(*_meta_cols(conn)).where(*conds, *run).order_by(*order).limit(limit + 1 - len(rows))
+        rows += conn.execute(q).all()
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1][0] if (more and rows) else None)

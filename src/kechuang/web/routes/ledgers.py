@@ -178,7 +178,7 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
         if sort == "id" and next_after is not None:
             next_link = link(sort="id", desc=desc, after=next_after)
         elif sort != "id" and offset + size < total:
-            next_link = link(sort=sort, desc=desc, page=page + 1)
+            next_link = link(sort=sort, desc=desc, page=page + 1, after=next_after)  # after: seek where it can
         prev_link = link(sort=sort, desc=desc, page=page - 1) if sort != "id" and page > 1 else None
         enum_filters = [f for f in k.fields if f.type in ("enum", "bool")][:3]
         export_q = urlencode({kk: v for kk, v in request.query_params.items()

@@ -151,13 +151,10 @@ def enterprise_names(conn: Connection, usccs: Iterable[str]) -> dict[str, str]:
     """USCC → enterprise name from the enterprise ledger (absent when not recorded)."""
     usccs = sorted({u for u in usccs if u})
     out: dict[str, str] = {}
-    txt = _data_text(conn)
+    name = T.c.data["name"].as_string()  # the database reads the one field; no whole record decoded
     for i in range(0, len(usccs), 900):  # the enterprise's key is its credit code: the unique index finds it
-        q = sa.select(T.c.key, txt).where(T.c.kind == "enterprise", T.c.key.in_(usccs[i:i + 900]))
-        for key, data in conn.execute(q):
-            name = (json.loads(data) if isinstance(data, str) else data or {}).get("name")
-            if name:
-                out[key] = name
+        q = sa.select(T.c.key, name).where(T.c.kind == "enterprise", T.c.key.in_(usccs[i:i + 900]))
+        out.update((key, n) for key, n in conn.execute(q) if n)
     return out
 
 

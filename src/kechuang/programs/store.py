@@ -189,20 +189,20 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
                                                               T.c.uscc.in_(codes[i:i + 900]))).scalars().all()
             return ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
 
-        # the same holders (one cached set per data version) leave out the same ids on every page
-        ids = cache.per_version(conn, key + ("without", len(exclude), hash(frozenset(exclude))), without,
-                                reads=READS)
+        # the same holders (one cached set per data version) leave out the same ids on every page;
+        # a frozenset keeps its hash, so a cached one is hashed once, not on every page
+        exclude = exclude if isinstance(exclude, frozenset) else frozenset(exclude)
+        ids = cache.per_version(conn, key + ("without", len(exclude), hash(exclude)), without, reads=READS)
     total = len(ids)
     wanted = [int(i) for i in (ids[offset:offset + limit] if limit is not None else ids[offset:])]
     cols = (T.c.id, T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,
             T.c.score_max, T.c.next_step)
-    found: dict[int, dict] = {}
+    names = [c.name for c in cols[1:]]
+    found: dict[int, tuple] = {}
     for chunk in range(0, len(wanted), 5000):  # stay under the bound-parameter limits
         part = wanted[chunk:chunk + 5000]
-        found.update((r["id"], dict(r)) for r in conn.execute(select(*cols).where(T.c.id.in_(part))).mappings())
-    rows = [found[i] for i in wanted if i in found]
-    for r in rows:
-        del r["id"]
+        found.update((r[0], r[1:]) for r in conn.execute(select(*cols).where(T.c.id.in_(part))))
+    rows = [dict(zip(names, found[i])) for i in wanted if i in found]
     for r in rows:
         for k in ("score", "score_min", "score_max"):
             r[k] = float(r[k]) if r[k] is not None else None

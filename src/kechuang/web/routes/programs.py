@@ -246,12 +246,12 @@ def _windows(pid: str | None, scope: str | None) -> dict:
     return {"windows": found, "window_states": STATES, "today": today}
 
 
-def _holders(session, pid: str, day, rs) -> set[str]:
+def _holders(session, pid: str, day, rs) -> frozenset[str]:
     from ... import cache
     from ...programs.pipeline import holders
 
     key = ("program_holders", str(session.get_bind().url), pid, day, rs.key)
-    return cache.cached(key, lambda: holders(session.connection(), pid, day, rs.codes), reads=_READS)
+    return cache.cached(key, lambda: frozenset(holders(session.connection(), pid, day, rs.codes)), reads=_READS)
 
 
 # ---------------------------------------------------------------- enterprise panel

@@ -117,8 +117,9 @@ def cached(key: Hashable, compute: Callable[[], T], ttl: float = 600.0, reads: I
         with _lock:
             # a write during compute makes the value stale: don't keep it
             if gen == _generation and stamp == _stamp(deps):
-                if len(_entries) >= _MAX_ENTRIES:
-                    _entries.clear()
+                _entries.pop(key, None)
+                while len(_entries) >= _MAX_ENTRIES:  # the oldest out, so many pages of one list
+                    _entries.pop(next(iter(_entries)))  # never take every dashboard with them
                 _entries[key] = (gen, stamp, now, value)
             _computing.pop(key, None)
         return value

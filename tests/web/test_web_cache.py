@@ -33,6 +33,24 @@ def test_value_computed_across_a_write_is_not_kept():
     assert cache.cached(("race",), lambda: "fresh") == "fresh"
 
 
+
+def test_a_full_cache_lets_its_oldest_entry_go_not_every_entry(monkeypatch):
+    """Many pages of one list fill the cache: the oldest view leaves, the others stay served."""
+    monkeypatch.setattr(cache, "_MAX_ENTRIES", 3)
+    cache.bump()
+    calls = []
+
+    def compute(name):
+        calls.append(name)
+        return name
+
+    for name in ("a", "b", "c", "d"):  # the fourth entry pushes out the first only
+        cache.cached(("fifo", name), lambda name=name: compute(name))
+    assert [cache.cached(("fifo", n), lambda n=n: compute(n)) for n in ("b", "c", "d")] == ["b", "c", "d"]
+    assert calls == ["a", "b", "c", "d"]
+    cache.cached(("fifo", "a"), lambda: compute("a"))
+    assert calls == ["a", "b", "c", "d", "a"]
+
 def _target(engine, code="320903", indicator="新招引科技型企业"):
     from kechuang import db
     from kechuang.targets.store import add_target

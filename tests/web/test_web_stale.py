@@ -104,7 +104,8 @@ def test_only_views_of_the_changed_kind_are_computed_again(city, db_url, client_
     _change(db_url, "tech_contract", lambda r: dict(r, amount=r["amount"] + 1))
     c.get("/")  # one request notes the new versions
     n = cache.computed()
-    for path in ("/programs", "/programs/xiaoshenggao", "/ledgers/enterprise"):
+    for path in ("/programs", "/programs/xiaoshenggao", "/ledgers/enterprise", "/programs/tech_sme",
+                 "/programs/hnte"):
         assert c.get(path).status_code == 200
     assert cache.computed() == n  # they read no contracts: served as they were
     assert c.get("/ledgers/tech_contract").status_code == 200
@@ -127,3 +128,24 @@ def test_a_new_certificate_leaves_the_xiaoshenggao_list_at_once(city, db_url, cl
 
     _change(db_url, "certification", hnte_certificate)
     assert first not in c.get("/programs/xiaoshenggao").text
+
+
+def test_a_program_list_kept_as_a_page_follows_names_and_certificates(city, db_url, client_as):
+    """The 科技型中小企业 list is served from the page cache, yet a renamed enterprise shows its new
+    name, and one that gains a valid certificate leaves the candidates, on the next view."""
+    c = client_as("admin")
+    page = c.get("/programs/tech_sme").text
+    uscc = re.search(r'data-uscc="([^"]+)"', page).group(1)
+    assert c.get("/programs/tech_sme").text == page  # kept
+
+    _change(db_url, "enterprise", lambda r: dict(r, name="【演示】换了名字的科技企业"), pick=lambda r: r["uscc"] == uscc)
+    page = c.get("/programs/tech_sme").text
+    assert "换了名字的科技企业" in page
+
+    def tech_sme_certificate(rec):
+        return {"uscc": uscc, "cert_type": "科技型中小企业", "level": "省级", "year": TODAY.year,
+                "cert_no": "TS2026320900999", "issued_on": str(TODAY - dt.timedelta(days=30))}
+
+    _change(db_url, "certification", tech_sme_certificate)
+    assert f'data-uscc="{uscc}"' not in c.get("/programs/tech_sme").text
+    assert f'data-uscc="{uscc}"' in c.get("/programs/tech_sme?held=1").text

@@ -209,30 +209,39 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
     codes = rs.codes
     page = max(1, page)
     export = format == "xlsx"
-    holders = _holders(session, pid, day, rs) if day else set()
-    found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * PER_PAGE,
-                               None if export else PER_PAGE, exclude=None if held else holders)
-                    if day else ([], 0))
-    names_of = _names_of(conn, [r["uscc"] for r in found])
-    rows = [{"uscc": r["uscc"], "name": names_of.get(r["uscc"], ""), "region": _region_name(r["region_code"]),
-             "status": status_of(r["result"], r["close"]), "result": result_name(r["result"]),
-             "version": r["version"], "score": _range(r), "gap": r["next_step"],
-             "held": r["uscc"] in holders} for r in found]
+
+    def listed() -> tuple[list[dict], int, frozenset[str]]:
+        holders = _holders(session, pid, day, rs) if day else frozenset()
+        found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * PER_PAGE,
+                                   None if export else PER_PAGE, exclude=None if held else holders)
+                        if day else ([], 0))
+        names_of = _names_of(conn, [r["uscc"] for r in found])
+        rows = [{"uscc": r["uscc"], "name": names_of.get(r["uscc"], ""), "region": _region_name(r["region_code"]),
+                 "status": status_of(r["result"], r["close"]), "result": result_name(r["result"]),
+                 "version": r["version"], "score": _range(r), "gap": r["next_step"],
+                 "held": r["uscc"] in holders} for r in found]
+        return rows, total, holders
+
     if export:
         from ...excel import xlsx_response
 
+        rows = listed()[0]
         frame = pl.DataFrame([{"企业名称": r["name"], "统一社会信用代码": r["uscc"], "地区": r["region"],
                                "结果": r["result"] + ("（一步之遥）" if r["status"] == "close" else ""),
                                "已持有有效证书": "是" if r["held"] else "", "规则版本": r["version"],
                                "得分/得分区间": r["score"], "首要问题 / 下一步": r["gap"]} for r in rows])
         return xlsx_response({names[pid]: frame}, f"{names[pid]}-{day}.xlsx")
-    versions = programs_by_id()[pid]
-    return render(request, "programs/list.html", {
-        "pid": pid, "name": names[pid], "rows": rows, "total": total, "page": page, "start": (page - 1) * PER_PAGE,
-        "pages": _pages(total), "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
-        "result": result or "", "status": STATUSES, "versions": versions, "glossary": GLOSSARY,
-        "with_held": bool(held), "holders": len(holders),
-        "confidence_names": CONFIDENCE_NAMES, **_windows(pid, scope)})
+
+    def build():
+        rows, total, holders = listed()
+        return {"pid": pid, "name": names[pid], "rows": rows, "total": total, "page": page,
+                "start": (page - 1) * PER_PAGE, "pages": _pages(total), "as_of": day, "region_code": scope,
+                "region_text": _asked_name(rs), "result": result or "", "status": STATUSES,
+                "versions": programs_by_id()[pid], "glossary": GLOSSARY, "with_held": bool(held),
+                "holders": len(holders), "confidence_names": CONFIDENCE_NAMES, **_windows(pid, scope)}
+
+    # names come from the enterprise ledger
+    return render_cached(request, "programs/list.html", build, reads=_READS + ledger_sources(["enterprise"]))
 
 
 def _windows(pid: str | None, scope: str | None) -> dict:

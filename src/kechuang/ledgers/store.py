@@ -216,7 +216,7 @@ def _rows_frame(rows) -> pl.DataFrame:
     cols = list(zip(*rows))
     out = {}
     for (name, dtype), values in zip(META_SCHEMA.items(), cols):
-        if name == "record_date" and any(isinstance(v, str) for v in values[:1]):
+        if name == "record_date" and isinstance(next((v for v in values if v is not None), None), str):
             out[name] = pl.Series(name, values, dtype=pl.String).str.slice(0, 10).str.to_date()
         else:
             out[name] = pl.Series(name, values, dtype=dtype)
@@ -234,12 +234,21 @@ def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     if usccs is not None:
         q = q.where(T.c.uscc.in_(sorted(set(usccs))))
+
+    def read(conn: Connection) -> pl.DataFrame:
+        # typed LOAD_CHUNK rows at a time: the Python rows and JSON texts of one chunk are in memory,
+        # not a whole kind's (millions of records at province size)
+        parts = [_typed_from_json(kind, _rows_frame(rows))
+                 for rows in conn.execution_options(yield_per=LOAD_CHUNK).execute(q).partitions()]
+        return pl.concat(parts) if parts else _typed_from_json(kind, _rows_frame([]))
+
     if isinstance(engine, Connection):
-        rows = engine.execute(q).all()
-    else:
-        with engine.connect() as conn:
-            rows = conn.execute(q).all()
-    return _typed_from_json(kind, _rows_frame(rows))
+        return read(engine)
+    with engine.connect() as conn:
+        return read(conn)
+
+
+LOAD_CHUNK = 100_000
 
 
 def change_mark(conn: Connection, kind: str) -> tuple:

@@ -47,3 +47,22 @@ def test_demand_outside_the_scope_is_not_shown(client_as, engine, tmp_path):
     c = client_as("officer", "320211")  # 滨湖区: the demands are 新吴区's
     assert "高精度锂电池" not in c.get("/matching").text
     assert c.get("/matching/D1").status_code == 404
+
+
+def test_demand_list_kept_as_a_page_shows_a_new_demand_on_the_next_view(client_as, db_url, engine, tmp_path):
+    """The list is served from the page cache until the demand ledger changes, here by an import
+    from another process (its own engine), as the command line makes it."""
+    from kechuang import db
+
+    _load(engine, tmp_path)
+    c = client_as("officer", "320214")
+    first = c.get("/matching").text
+    assert c.get("/matching").text == first
+    assert "新发布的极片测厚需求" not in first
+    other = db.make_engine(db_url)
+    try:
+        row = [DEMANDS[2][0] + "X", "新发布的极片测厚需求", *DEMANDS[2][2:]]
+        assert import_file(other, "demand", write_csv(tmp_path / "新需求.csv", DEMAND_HEADER, [row])).ok
+    finally:
+        other.dispose()
+    assert "新发布的极片测厚需求" in c.get("/matching").text

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from ..deps import CsrfChecked, DbSession, Scope, render
+from ...db import ledger_sources
+from ..deps import CsrfChecked, DbSession, Scope, render, render_cached
 
 router = APIRouter()
 STATUS_NAMES = {"match": "匹配", "near_miss": "未通过条件"}
@@ -63,16 +64,21 @@ def _stored_demands(session, rs) -> list[dict]:
 def matching_index(request: Request, session: DbSession, rs: Scope, format: str | None = None):
     from ...matching.quality import check
 
-    demands = _stored_demands(session, rs)
-    rows = _demand_rows(demands)
-    today = dt.date.today()
-    for r, d in zip(rows, demands):
-        r["发榜前待完善"] = "、".join(f.field for f in check(d, today=today)) if d.get("status") == "draft" else ""
+    def demand_rows() -> list[dict]:
+        demands = _stored_demands(session, rs)
+        rows = _demand_rows(demands)
+        today = dt.date.today()
+        for r, d in zip(rows, demands):
+            r["发榜前待完善"] = "、".join(f.field for f in check(d, today=today)) if d.get("status") == "draft" else ""
+        return rows
+
     if format == "xlsx":
         from ...excel import xlsx_response
 
-        return xlsx_response({"技术需求": pl.DataFrame(rows)}, "揭榜挂帅-技术需求.xlsx")
-    return render(request, "matching/index.html", {"rows": rows, "region_code": rs.code})
+        return xlsx_response({"技术需求": pl.DataFrame(demand_rows())}, "揭榜挂帅-技术需求.xlsx")
+    # kept per user and day (redaction, 发榜前待完善) until the demand ledger changes
+    return render_cached(request, "matching/index.html", lambda: {"rows": demand_rows(), "region_code": rs.code},
+                         reads=ledger_sources(["demand"]))
 
 
 # ---------------------------------------------------------------- funnel

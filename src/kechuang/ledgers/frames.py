@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Iterable
 
 import polars as pl
 
-_FRAMES: dict[tuple, tuple[tuple, pl.DataFrame, tuple | None]] = {}  # key -> (version, frame, change mark)
+_FRAMES: dict[tuple, tuple] = {}  # key -> (version, frame, change mark, fields held or None for all)
 _FRAMES_LOCK = threading.Lock()
 
 
@@ -71,53 +72,77 @@ def _disk_cache_dir(engine) -> Path:
     return get_settings().var_dir / "cache" / "ledger-frames"
 
 
-def _frame_from_disk_or_db(engine, kind: str, version: tuple) -> pl.DataFrame:
-    """The decoded frame of a whole ledger kind at `version`, shared through a Parquet file so other
-    worker processes and restarts skip decoding the JSON records again."""
+def columns_of(kind: str, fields: Iterable[str] | None) -> frozenset[str]:
+    """The columns a kept frame of ``kind`` has when it holds ``fields`` (None: every field)."""
+    from .kinds import get_kind
+    from .store import META_SCHEMA, PROJECTED_META
+
+    meta = set(META_SCHEMA) - {"data"}
+    every = {f.id for f in get_kind(kind).fields} | meta
+    if fields is None:
+        return frozenset(every)
+    return frozenset(set(PROJECTED_META) | (set(fields) & every))
+
+
+def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[str] | None) -> pl.DataFrame:
+    """The decoded frame of a ledger kind at `version` holding ``fields`` (None: all), shared
+    through a Parquet file so other worker processes and restarts skip decoding the JSON records
+    again; a file with more columns than asked serves the columns asked."""
     import hashlib
 
     from ..cache import keep_file
     from .store import load_frame
 
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return load_frame(engine, kind)
+        return load_frame(engine, kind, fields=fields)
     tag = hashlib.sha1(repr((str(engine.url), kind, version)).encode()).hexdigest()[:20]
     folder = _disk_cache_dir(engine)
     path = folder / f"{kind}-{tag}.parquet"
+    wanted = columns_of(kind, fields)
     if path.exists():
         try:
-            return pl.read_parquet(path)
+            have = pl.read_parquet_schema(path)
+            if wanted <= set(have):
+                return pl.read_parquet(path, columns=[c for c in have if c in wanted])
         except Exception:  # a damaged file is only a cache: decode again
             pass
-    frame = load_frame(engine, kind)
+    frame = load_frame(engine, kind, fields=fields)
     keep_file(path, frame.write_parquet, f"{kind}-*.parquet")
     return frame
 
 
-def whole_frame(engine, kind: str) -> pl.DataFrame:
+def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.DataFrame:
     """Every record of a ledger kind, decoded once and kept across requests in this process (and as
-    a Parquet file for other processes). After a change that only adds or edits records of the kind
-    (an import, an edit), the kept frame is updated with the changed records instead of decoded
-    again; any other change (a deletion, a write of unknown source) decodes the kind afresh."""
+    a Parquet file for other processes). ``fields``: the fields the caller reads (None: all of them;
+    the id, region, credit code, year and record date always come); the frame kept holds the
+    fields asked for so far, one copy per kind that every reader shares, and may hold more columns
+    than asked. After a change that only adds or edits records of the kind (an import, an edit),
+    the kept frame is updated with the changed records instead of decoded again; any other change
+    (a deletion, a write of unknown source) decodes the kind afresh."""
     key = (str(engine.url), kind)
     with _FRAMES_LOCK:
         loading = _LOADING.setdefault(key, threading.Lock())
+    wanted = columns_of(kind, fields)
     with loading:  # one decode per kind at a time; the others wait and reuse it
         version = _ledger_version(engine, kind)
         with _FRAMES_LOCK:
             hit = _FRAMES.get(key)
-        if hit is not None and hit[0] == version:
+        covers = hit is not None and wanted <= set(hit[1].columns)
+        if covers and hit[0] == version:
             return hit[1]
         updated = None
-        if hit is not None and hit[2] is not None and _only_own_writes(hit[0], version):
+        if covers and hit[2] is not None and _only_own_writes(hit[0], version):
             updated = _updated(engine, kind, hit[1], hit[2])
         if updated is not None:
-            frame, mark = updated
+            (frame, mark), held = updated, hit[3]
         else:
+            # the fields asked before stay: one frame per kind serves every reader
+            held = None if fields is None or (hit is not None and hit[3] is None) else \
+                frozenset(fields) | (hit[3] if hit is not None else frozenset())
             mark = _mark(engine, kind) if version[0] == "v" else None  # read before the frame
-            frame = _frame_from_disk_or_db(engine, kind, version)
+            frame = _frame_from_disk_or_db(engine, kind, version, held)
         with _FRAMES_LOCK:
             if len(_FRAMES) > 64:
                 _FRAMES.clear()
-            _FRAMES[key] = (version, frame, mark)
+            _FRAMES[key] = (version, frame, mark, held)
         return frame

@@ -224,11 +224,14 @@ def _rows_frame(rows) -> pl.DataFrame:
 
 
 def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[str] | None = None,
-               *, usccs: Iterable[str] | None = None) -> pl.DataFrame:
+               *, usccs: Iterable[str] | None = None, fields: Iterable[str] | None = None) -> pl.DataFrame:
     """Every record of a kind as a typed frame: one column per declared field (Decimal for money,
     Date for dates) plus id, key, region_code, uscc, year, record_date. ``region_codes`` limits the
-    regions (pass a subtree); ``usccs`` limits to some enterprises."""
+    regions (pass a subtree); ``usccs`` limits to some enterprises; ``fields`` decodes only those
+    fields (read out of the JSON by the database, typed the same way; `load_fields`)."""
     kind = _kind(kind)
+    if fields is not None:
+        return load_fields(engine, kind, fields, region_codes, usccs=usccs)
     q = sa.select(*_meta_cols(engine)).where(T.c.kind == kind.id).order_by(T.c.id)
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
@@ -249,6 +252,71 @@ def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[
 
 
 LOAD_CHUNK = 100_000
+
+
+PROJECTED_META = ("id", "region_code", "uscc", "year", "record_date")  # always in a `load_fields` frame
+_BATCH = 100_000
+
+
+def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[str],
+                region_codes: set[str] | None = None, *, usccs: Iterable[str] | None = None) -> pl.DataFrame:
+    """The records of a kind with only some of their fields: the `PROJECTED_META` columns, ``key``
+    when asked, and each field of ``fields`` extracted from the JSON by the database (json_extract
+    on SQLite, ->> on PostgreSQL) and typed as `load_frame` types it, read in batches. A large
+    ledger then costs the memory of the columns a view reads, not of every decoded record."""
+    kind = _kind(kind)
+    wanted = set(fields)
+    meta = [c for c in ("id", "key", "region_code", "uscc", "year", "record_date")
+            if c in PROJECTED_META or c in wanted]
+    own = [f for f in kind.fields if f.id in wanted and f.id not in meta]  # meta columns win, as in load_frame
+    cols = [T.c[c] for c in meta]
+    for f in own:
+        el = T.c.data[f.id]
+        cols.append((el.as_integer() if f.type in ("int", "year") else el.as_boolean() if f.type == "bool"
+                     else sa.cast(el.as_string(), sa.Text)).label(f"f_{len(cols)}"))
+    q = sa.select(*cols).where(T.c.kind == kind.id).order_by(T.c.id)
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    if usccs is not None:
+        q = q.where(T.c.uscc.in_(sorted(set(usccs))))
+    raw = {c: META_SCHEMA[c] for c in meta} | {
+        f.id: (pl.Int64 if f.type in ("int", "year") else pl.Boolean if f.type == "bool" else pl.String)
+        for f in own}
+    q = q.execution_options(yield_per=_BATCH)
+
+    def batches(conn):
+        for part in conn.execute(q).partitions(_BATCH):
+            yield _projected(part, raw)
+
+    if isinstance(engine, Connection):
+        parts = list(batches(engine))
+    else:
+        with engine.connect() as conn:
+            parts = list(batches(conn))
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw)
+    casts = []
+    for f in own:
+        c = pl.col(f.id)
+        if f.is_decimal:
+            casts.append(c.cast(pl.Decimal(38, DECIMAL_SCALE[f.type])))
+        elif f.type == "date":
+            casts.append(c.str.to_date("%Y-%m-%d", strict=False))
+    return frame.with_columns(casts) if casts else frame
+
+
+def _projected(rows, schema: dict) -> pl.DataFrame:
+    """One batch of `load_fields` rows as columns."""
+    out = {}
+    for (name, dtype), values in zip(schema.items(), zip(*rows)):
+        if name == "record_date":
+            first = next((v for v in values if v is not None), None)
+            series = pl.Series(name, values, dtype=pl.String if isinstance(first, str) else pl.Date)
+            out[name] = series.str.slice(0, 10).str.to_date() if series.dtype == pl.String else series
+        elif dtype == pl.Boolean:  # 1/0 from SQLite, true/false from PostgreSQL
+            out[name] = pl.Series(name, values, strict=False).cast(pl.Boolean)
+        else:
+            out[name] = pl.Series(name, values, dtype=dtype)
+    return pl.DataFrame(out)
 
 
 def change_mark(conn: Connection, kind: str) -> tuple:

@@ -47,18 +47,19 @@ def valid_on_expr(day: dt.date | pl.Expr, kind: str = "certification") -> pl.Exp
 
 def last_day(record: dict, kind: str = "certification") -> dt.date | None:
     """``last_day_expr`` for one record (a dict of field values)."""
-    frame = pl.DataFrame([{k: record.get(k) for k in _fields(kind)}],
-                         schema={k: (pl.Date if k != _rule(kind).type_field else pl.String) for k in _fields(kind)})
+    frame = pl.DataFrame([{k: record.get(k) for k in rule_fields(kind)}],
+                         schema={k: (pl.Date if k != _rule(kind).type_field else pl.String) for k in rule_fields(kind)})
     return frame.select(last_day_expr(kind)).item()
 
 
 def valid_on(record: dict, day: dt.date, kind: str = "certification") -> bool:
     """``valid_on_expr`` for one record."""
-    frame = pl.DataFrame([{k: record.get(k) for k in _fields(kind)}],
-                         schema={k: (pl.Date if k != _rule(kind).type_field else pl.String) for k in _fields(kind)})
+    frame = pl.DataFrame([{k: record.get(k) for k in rule_fields(kind)}],
+                         schema={k: (pl.Date if k != _rule(kind).type_field else pl.String) for k in rule_fields(kind)})
     return bool(frame.select(valid_on_expr(day, kind)).item())
 
 
-def _fields(kind: str) -> list[str]:
+def rule_fields(kind: str = "certification") -> list[str]:
+    """The fields the rule reads (start, end, type)."""
     v = _rule(kind)
     return [f for f in (v.start, v.end, v.type_field) if f]

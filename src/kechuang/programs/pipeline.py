@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ..ledgers.store import load_frame
-from ..ledgers.validity import last_day_expr, valid_on_expr
+from ..ledgers.validity import last_day_expr, rule_fields, valid_on_expr
 from .catalog import CERT_TYPES
 from .store import T
 
@@ -42,13 +42,13 @@ def held_titles(cert: pl.DataFrame, as_of: dt.date) -> dict[str, dict]:
 
 
 def _certificates(conn: Connection, region_codes: set[str] | None) -> pl.DataFrame:
-    """The certification ledger (within ``region_codes``): the frame kept across requests, unless
-    this transaction has written data it must see."""
+    """The certification ledger's holders and validity fields (within ``region_codes``): the frame
+    kept across requests, unless this transaction has written data it must see."""
     if conn.info.get("kc_data_changed"):
         return load_frame(conn, "certification", region_codes)
     from ..ledgers.frames import whole_frame
 
-    cert = whole_frame(conn.engine, "certification")
+    cert = whole_frame(conn.engine, "certification", rule_fields())
     return cert if region_codes is None else cert.filter(pl.col("region_code").is_in(sorted(region_codes)))
 
 

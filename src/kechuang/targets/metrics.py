@@ -281,7 +281,7 @@ def rollup_map(codes: Iterable[str]) -> pl.DataFrame:
 
 # ---------------------------------------------------------------- sources of ledger frames
 
-FrameSource = Callable[[str], pl.DataFrame]
+FrameSource = Callable[..., pl.DataFrame]  # source(kind, fields=None): a ledger kind's frame
 
 
 from ..ledgers.frames import _FRAMES, _FRAMES_LOCK, _disk_cache_dir, whole_frame  # noqa: E402,F401 (tests reach them here)
@@ -292,20 +292,38 @@ class LedgerSource:
 
     Frames are kept across requests in this process (and as Parquet files for other processes)
     and brought up to date only when the kind's records change, so dashboards do not decode the
-    whole ledger on every page view."""
+    whole ledger on every page view. ``source(kind, fields)`` decodes only the fields asked for
+    (and the id, region, credit code, year and record date); ``source(kind)`` every field."""
 
     def __init__(self, engine, region_codes: set[str] | None = None):
         self.engine = engine
         self.region_codes = region_codes
-        self._cache: dict[str, pl.DataFrame] = {}
+        self._cache: dict[tuple, pl.DataFrame] = {}
 
-    def __call__(self, kind: str) -> pl.DataFrame:
-        if kind not in self._cache:
-            frame = whole_frame(self.engine, kind)
+    def __call__(self, kind: str, fields: Iterable[str] | None = None) -> pl.DataFrame:
+        key = (kind, None if fields is None else frozenset(fields))
+        if key not in self._cache:
+            frame = whole_frame(self.engine, kind, fields)
             if self.region_codes is not None:
                 frame = frame.filter(pl.col("region_code").is_in(sorted(self.region_codes)))
-            self._cache[kind] = frame
-        return self._cache[kind]
+            self._cache[key] = frame
+        return self._cache[key]
+
+
+@lru_cache(maxsize=64)
+def metric_fields(kind: str) -> frozenset[str]:
+    """The fields of a ledger kind that metrics read (with the kind's validity rule fields): what
+    a dashboard decodes of it, so every metric of the kind shares one frame."""
+    out = {f for m in load_metrics().values() if m.kind == kind for f in m.fields()}
+    return frozenset(out | _validity_fields(kind))
+
+
+def _validity_fields(kind: str) -> set[str]:
+    from ..ledgers.kinds import all_kinds
+    from ..ledgers.validity import rule_fields
+
+    known = all_kinds().get(kind)
+    return set(rule_fields(kind)) if known is not None and known.validity is not None else set()
 
 
 def dashboard_kinds() -> list[str]:
@@ -330,11 +348,11 @@ def warm(engine, kinds: Iterable[str] | None = None) -> None:
     source = LedgerSource(engine)
     wanted = set(dashboard_kinds())
     for kind in sorted(wanted if kinds is None else wanted & set(kinds)):
-        source(kind)
+        source(kind, metric_fields(kind))
 
 
 def dict_source(frames: Mapping[str, pl.DataFrame]) -> FrameSource:
-    def get(kind: str) -> pl.DataFrame:
+    def get(kind: str, fields: Iterable[str] | None = None) -> pl.DataFrame:  # whole frames, every field
         if kind in frames:
             return frames[kind]
         return pl.DataFrame(schema={"key": pl.Utf8, "region_code": pl.Utf8, "uscc": pl.Utf8,
@@ -365,8 +383,8 @@ _PREPARED_LOCK = threading.Lock()
 def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
     """Filtered records with _date/_end columns, the counting region, exploded to every ancestor;
     computed again only when the source gives other frames (after a change of their records)."""
-    frame = source(metric.kind)
-    ent = source("enterprise") if metric.region_by == "enterprise" and "uscc" in frame.columns else None
+    frame = source(metric.kind, metric_fields(metric.kind))
+    ent = source("enterprise", ()) if metric.region_by == "enterprise" and "uscc" in frame.columns else None
     with _PREPARED_LOCK:
         hit = _PREPARED.get(metric.id)
     if hit is not None and hit[0] is frame and hit[1] is ent and hit[2] == metric:
@@ -383,6 +401,13 @@ def _prepare(metric: Metric, frame: pl.DataFrame, ent: pl.DataFrame | None) -> p
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(f) for f in missing])
     elif missing:
         raise MetricError(f"指标“{metric.name}”({metric.id}):台账“{metric.kind}”缺少字段 {', '.join(missing)}")
+    # only the columns counting reads are exploded to every ancestor (`rows_behind` gets the rest)
+    keep = metric.fields() | {"id", "region_code", "uscc", "year"}
+    if metric.end_field:
+        keep |= _validity_fields(metric.kind)
+    if "id" not in frame.columns:  # frames handed in whole may lack record ids: rows are told by position
+        frame = frame.with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    frame = frame.select([c for c in frame.columns if c in keep])
     df = frame.filter(filter_expr(metric.filter))
     extra = []
     if metric.window != "fiscal_year":
@@ -397,6 +422,8 @@ def _prepare(metric: Metric, frame: pl.DataFrame, ent: pl.DataFrame | None) -> p
             df = (df.join(ent, on="uscc", how="left")
                     .with_columns(pl.coalesce("_ent_region", "region_code").alias("region_code"))
                     .drop("_ent_region"))
+    needed = {"id", "region_code", "year", "_date", "_end", metric.agg_field, metric.latest_by}
+    df = df.select([c for c in df.columns if c in needed])
     amap = rollup_map(df.get_column("region_code").unique().to_list())
     return df.join(amap, on="region_code", how="inner")
 
@@ -495,13 +522,21 @@ def has_value(values: pl.DataFrame, region_code: str, d: dt.date) -> bool:
 
 def rows_behind(metric: Metric | str, region_code: str, d: dt.date, source: FrameSource,
                 metrics: Mapping[str, Metric] | None = None) -> pl.DataFrame:
-    """The ledger records counted in a metric's value for a region (its whole subtree) on a date."""
+    """The ledger records counted in a metric's value for a region (its whole subtree) on a date,
+    with every field and the region they are counted in."""
     metrics = metrics or load_metrics()
     m = metrics[metric] if isinstance(metric, str) else metric
     if m.aggregation == "ratio":
         m = metrics[m.ratio[0]]
-    df = _prepared(m, source).filter(pl.col("rollup_code") == region_code).filter(window_expr(m, d))
-    return df.drop([c for c in ("rollup_code", "_date", "_end") if c in df.columns])
+    counted = (_prepared(m, source).filter(pl.col("rollup_code") == region_code).filter(window_expr(m, d))
+               .select("id", pl.col("region_code").alias("_counted_in")))
+    full = source(m.kind)
+    if "id" in full.columns:
+        rows = full.join(counted, on="id", how="inner", maintain_order="left")
+    else:  # told by position, as `_prepare` numbered them
+        rows = (full.with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+                .join(counted, on="id", how="inner", maintain_order="left").drop("id"))
+    return rows.with_columns(pl.col("_counted_in").alias("region_code")).drop("_counted_in")
 
 
 def check_fields_against_kinds(kinds_dir: Path, metrics: Mapping[str, Metric] | None = None) -> list[str]:

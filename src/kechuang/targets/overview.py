@@ -68,21 +68,14 @@ def district_chart(rows: list[Progress], metric_id: str) -> dict | None:
 
 
 def _has_ledger_data(engine, code: str | None) -> bool:
-    """Whether any ledger holds a record of the region (read as the progress figures read it)."""
-    import polars as pl
-
+    """Whether any ledger holds a record of the region (counted in the database, nothing decoded)."""
     from ..ledgers.kinds import all_kinds
-    from .metrics import LedgerSource
+    from ..ledgers.store import counts_by_kind
     from .progress import region_scope
 
-    codes, source = region_scope(code), LedgerSource(engine)
-    for kind in all_kinds():
-        frame = source(kind)
-        if codes is not None and "region_code" in frame.columns:
-            frame = frame.filter(pl.col("region_code").is_in(sorted(codes)))
-        if frame.height:
-            return True
-    return False
+    with engine.connect() as conn:
+        counts = counts_by_kind(conn, region_scope(code))
+    return any(n for kind, n in counts.items() if kind in all_kinds())
 
 
 def overview_context(session, user) -> dict:

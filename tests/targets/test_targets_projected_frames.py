@@ -1,0 +1,98 @@
+"""Dashboards decode only the fields metrics read (out of the JSON, by the database): the numbers
+must be those of the whole decoded ledgers, blanks and missing keys included."""
+
+import datetime as dt
+import random
+
+import polars as pl
+import sqlalchemy as sa
+
+from kechuang.ledgers import load_frame
+from kechuang.ledgers.demo import generate_city
+from kechuang.ledgers.store import T, load_fields
+from kechuang.targets import metrics as tm
+
+DAYS = [dt.date(2023, 12, 31), dt.date(2024, 3, 31), dt.date(2024, 6, 30)]
+
+
+def _blank_some_fields(engine, seed: int = 3) -> int:
+    """Set a field to null in some records and drop it from others, in every kind metrics read."""
+    rng = random.Random(seed)
+    fields = {k: sorted(tm.metric_fields(k) - {"uscc", "region_code", "year"}) for k in tm.dashboard_kinds()}
+    changed = 0
+    with engine.begin() as c:
+        rows = c.execute(sa.select(T.c.id, T.c.kind, T.c.data)).all()
+        for rid, kind, data in rows:
+            if not fields.get(kind) or rng.random() > 0.15:
+                continue
+            data = dict(data)
+            f = rng.choice(fields[kind])
+            if rng.random() < 0.5:
+                data[f] = None
+            else:
+                data.pop(f, None)
+            c.execute(sa.update(T).where(T.c.id == rid).values(data=data))
+            changed += 1
+    return changed
+
+
+def test_projected_fields_are_typed_as_whole_frames(engine):
+    generate_city(engine, "320900", enterprises=120, seed=8, today=dt.date(2024, 6, 30))
+    assert _blank_some_fields(engine) > 20
+    for kind in tm.dashboard_kinds():
+        whole = load_frame(engine, kind)
+        fields = sorted(tm.metric_fields(kind))
+        part = load_fields(engine, kind, fields)
+        assert part.height == whole.height
+        assert part.equals(whole.select(part.columns)), kind
+        assert set(part.columns) <= set(whole.columns)
+    ip = load_fields(engine, "ip", tm.metric_fields("ip"))
+    assert "title" not in ip.columns and ip.get_column("status").null_count() > 0
+
+
+def test_metrics_from_projected_frames_equal_whole_frames(engine):
+    counts = generate_city(engine, "320900", enterprises=300, seed=11, today=dt.date(2024, 6, 30))
+    assert _blank_some_fields(engine) > 50
+    metrics = tm.load_metrics()
+    whole = tm.dict_source({k: load_frame(engine, k) for k in counts})  # every field decoded, as before
+    with tm._FRAMES_LOCK:
+        tm._FRAMES.clear()
+    projected = tm.LedgerSource(engine)
+    counted_regions, kinds = set(), set()
+    for m in metrics.values():
+        old = tm.compute(m, DAYS, whole, metrics).sort("region_code", "as_of")
+        new = tm.compute(m, DAYS, projected, metrics).sort("region_code", "as_of")
+        assert new.equals(old), m.id
+        counted_regions |= set(new.get_column("region_code").to_list())
+        if new.height and m.kind:
+            kinds.add(m.kind)
+    assert len(counted_regions) > 3 and len(kinds) >= 5
+
+    # what the dashboards keep of a kind is the fields metrics read,
+    # not the whole record
+    kept = tm.whole_frame(engine, "ip", tm.metric_fields("ip"))
+    assert set(kept.columns) < set(load_frame(engine, "ip").columns)
+    assert tm.whole_frame(engine, "ip", ["status"]) is kept  # fewer fields: the same copy
+
+    # the rows behind a number: the same records, every field, in the region they count in
+    for mid, region, day in (("hnte_valid", "320900", DAYS[-1]), ("rd_expense_total", "320900", DAYS[0]),
+                             ("invention_patents_granted", "320900", DAYS[-1])):
+        old = tm.rows_behind(mid, region, day, whole)
+        new = tm.rows_behind(mid, region, day, projected)
+        assert new.height == old.height > 0
+        assert new.sort("id").equals(old.sort("id").select(new.columns)), mid
+
+
+def test_a_wider_reader_widens_the_one_kept_copy(engine):
+    generate_city(engine, "320900", enterprises=40, seed=4, today=dt.date(2024, 6, 30))
+    with tm._FRAMES_LOCK:
+        tm._FRAMES.clear()
+    narrow = tm.whole_frame(engine, "certification", ["cert_type"])
+    wide = tm.whole_frame(engine, "certification", ["cert_type", "cert_no"])
+    assert "cert_no" not in narrow.columns and {"cert_type", "cert_no"} <= set(wide.columns)
+    assert tm.whole_frame(engine, "certification", ["cert_type"]) is wide
+    full = tm.whole_frame(engine, "certification")
+    assert full.equals(load_frame(engine, "certification").select(full.columns))
+    assert set(full.columns) == set(load_frame(engine, "certification").columns)
+    assert tm.whole_frame(engine, "certification", ["cert_no"]) is full
+    assert pl.Series(full.columns).is_unique().all()

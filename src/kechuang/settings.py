@@ -45,6 +45,13 @@ class Settings:
                                              if p.strip()))
 
 
+def cache_dir() -> Path | None:
+    """KECHUANG_CACHE_DIR: where derived files go instead of beside the database (e.g. when the
+    database's folder is not to be written)."""
+    raw = os.environ.get("KECHUANG_CACHE_DIR")
+    return Path(raw).resolve() if raw else None
+
+
 def _persistent_secret(var: Path) -> str:
     """A per-installation secret kept under var/ so sessions survive restarts."""
     path = var / "secret_key"

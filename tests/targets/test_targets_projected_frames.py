@@ -57,7 +57,7 @@ def test_metrics_from_projected_frames_equal_whole_frames(engine):
     whole = tm.dict_source({k: load_frame(engine, k) for k in counts})  # every field decoded, as before
     with tm._FRAMES_LOCK:
         tm._FRAMES.clear()
-    projected = tm.LedgerSource(engine)
+    projected = tm.metric_source(engine)
     counted_regions, kinds = set(), set()
     for m in metrics.values():
         old = tm.compute(m, DAYS, whole, metrics).sort("region_code", "as_of")
@@ -74,11 +74,11 @@ def test_metrics_from_projected_frames_equal_whole_frames(engine):
     assert set(kept.columns) < set(load_frame(engine, "ip").columns)
     assert tm.whole_frame(engine, "ip", ["status"]) is kept  # fewer fields: the same copy
 
-    # the rows behind a number: the same records, every field, in the region they count in
+    # the rows behind a number (read whole): the same records, every field, in the region they count in
     for mid, region, day in (("hnte_valid", "320900", DAYS[-1]), ("rd_expense_total", "320900", DAYS[0]),
                              ("invention_patents_granted", "320900", DAYS[-1])):
         old = tm.rows_behind(mid, region, day, whole)
-        new = tm.rows_behind(mid, region, day, projected)
+        new = tm.rows_behind(mid, region, day, tm.LedgerSource(engine))
         assert new.height == old.height > 0
         assert new.sort("id").equals(old.sort("id").select(new.columns)), mid
 

@@ -63,12 +63,15 @@ _LOADING: dict[tuple, threading.Lock] = {}
 
 
 def _disk_cache_dir(engine) -> Path:
-    """Where decoded ledger frames are kept between processes: beside a SQLite file, else under var/."""
+    """Where decoded ledger frames are kept between processes: under KECHUANG_CACHE_DIR when set,
+    else beside a SQLite file, else under var/."""
+    from ..settings import cache_dir, get_settings
+
+    if cache_dir() is not None:
+        return cache_dir() / "ledger-frames"
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).resolve().parent / "cache" / "ledger-frames"
-    from ..settings import get_settings
-
     return get_settings().var_dir / "cache" / "ledger-frames"
 
 
@@ -146,3 +149,16 @@ def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.Da
                 _FRAMES.clear()
             _FRAMES[key] = (version, frame, mark, held)
         return frame
+
+
+def certificates(conn, region_codes: set[str] | None = None) -> pl.DataFrame:
+    """The certification ledger's records with the fields its validity rule reads (and the id,
+    region, credit code, year): the frame kept across requests, cut to ``region_codes`` (None:
+    all), unless this transaction has written data it must see."""
+    from .store import load_frame
+    from .validity import rule_fields
+
+    if conn.info.get("kc_data_changed"):
+        return load_frame(conn, "certification", region_codes)
+    cert = whole_frame(conn.engine, "certification", rule_fields())
+    return cert if region_codes is None else cert.filter(pl.col("region_code").is_in(sorted(region_codes)))

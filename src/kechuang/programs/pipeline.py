@@ -11,8 +11,8 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ..ledgers.store import load_frame
-from ..ledgers.validity import last_day_expr, rule_fields, valid_on_expr
+from ..ledgers.frames import certificates
+from ..ledgers.validity import last_day_expr, valid_on_expr
 from .catalog import CERT_TYPES
 from .store import T
 
@@ -41,23 +41,12 @@ def held_titles(cert: pl.DataFrame, as_of: dt.date) -> dict[str, dict]:
     return out
 
 
-def _certificates(conn: Connection, region_codes: set[str] | None) -> pl.DataFrame:
-    """The certification ledger's holders and validity fields (within ``region_codes``): the frame
-    kept across requests, unless this transaction has written data it must see."""
-    if conn.info.get("kc_data_changed"):
-        return load_frame(conn, "certification", region_codes)
-    from ..ledgers.frames import whole_frame
-
-    cert = whole_frame(conn.engine, "certification", rule_fields())
-    return cert if region_codes is None else cert.filter(pl.col("region_code").is_in(sorted(region_codes)))
-
-
 def holders(conn: Connection, program: str, as_of: dt.date, region_codes: set[str] | None = None) -> set[str]:
     """Credit codes holding a valid certificate of ``program`` on ``as_of``."""
     ctype = CERT_TYPES.get(program)
     if ctype is None:
         return set()
-    cert = _certificates(conn, region_codes)
+    cert = certificates(conn, region_codes)
     if cert.height == 0:
         return set()
     hit = cert.filter((pl.col("cert_type").cast(pl.String) == ctype) & valid_on_expr(as_of))
@@ -67,7 +56,7 @@ def holders(conn: Connection, program: str, as_of: dt.date, region_codes: set[st
 def holders_by_program(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None
                        ) -> dict[str, set[str]]:
     """Per program that confers a certificate: credit codes holding a valid one on ``as_of``."""
-    cert = _certificates(conn, region_codes)
+    cert = certificates(conn, region_codes)
     if cert.height == 0:
         return {}
     valid = cert.with_columns(pl.col("cert_type").cast(pl.String)).filter(valid_on_expr(as_of))

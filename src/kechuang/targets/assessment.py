@@ -334,11 +334,11 @@ def cached_assessment(session, city: str, as_of: dt.date) -> Assessment:
     targets, computed once per version of the data it reads (kechuang.cache) and shared by the
     assessment page and the overview."""
     from ..cache import cached
-    from .metrics import LedgerSource, progress_reads
+    from .metrics import metric_source, progress_reads
 
     engine = session.get_bind()
     return cached(("assessment", str(engine.url), city, as_of),
-                  lambda: assess(load_system(city), LedgerSource(engine), as_of, target_values(session, as_of.year)),
+                  lambda: assess(load_system(city), metric_source(engine), as_of, target_values(session, as_of.year)),
                   reads=progress_reads())
 
 

@@ -149,12 +149,12 @@ def bind_cmd(target_id: int = typer.Argument(..., help="目标 ID"),
     """把目标绑定(或改绑)到指标 Bind or rebind a target to a metric."""
     from kechuang import db
 
-    from .metrics import LedgerSource
+    from .metrics import metric_source
     from .store import TargetError, bind_target
 
     try:
         with db.session_scope() as s:
-            bind_target(s, target_id, metric, "cli", source=LedgerSource(db.get_engine()), confirm=confirm)
+            bind_target(s, target_id, metric, "cli", source=metric_source(db.get_engine()), confirm=confirm)
     except TargetError as exc:
         _fail(str(exc))
     console.print(f"目标 {target_id} 已绑定指标 {metric}")
@@ -225,14 +225,14 @@ def snapshot_cmd(
     """保存进度快照(用于年度进度曲线)Store progress snapshots."""
     from kechuang import db
 
-    from .metrics import LedgerSource
+    from .metrics import metric_source
     from .progress import backfill_snapshots, compute_progress, take_snapshots
     from .store import list_targets
 
     today = date_or_exit(as_of)
     with db.session_scope() as s:
         targets = list_targets(s, year=today.year, binding="bound")
-        source = LedgerSource(db.get_engine())
+        source = metric_source(db.get_engine())
         if backfill:
             n = backfill_snapshots(s, targets, source, today)
         else:
@@ -246,7 +246,7 @@ def demo_cmd(year: int = typer.Option(None, "--year", help="年度(默认今年)
     from kechuang import db
 
     from .demo import load_demo_targets
-    from .metrics import LedgerSource, MetricError
+    from .metrics import MetricError, metric_source
     from .progress import record_history
     from .store import list_targets
 
@@ -255,7 +255,7 @@ def demo_cmd(year: int = typer.Option(None, "--year", help="年度(默认今年)
         n = load_demo_targets(s, y)
     try:  # their history from the dated demo ledgers, so the progress curves show at once
         with db.session_scope() as s:
-            record_history(s, list_targets(s, year=y, binding="bound"), LedgerSource(db.get_engine()),
+            record_history(s, list_targets(s, year=y, binding="bound"), metric_source(db.get_engine()),
                            dt.date.today())
     except (MetricError, ImportError):
         pass
@@ -273,7 +273,7 @@ def assess_cmd(
     from kechuang import db
 
     from .assessment import assess, load_system, target_values
-    from .metrics import LedgerSource, MetricError
+    from .metrics import MetricError, metric_source
 
     from .assessment import default_system
 
@@ -285,7 +285,7 @@ def assess_cmd(
         system = load_system(code)
         with db.session_scope() as s:
             goals = target_values(s, today.year)
-        result = assess(system, LedgerSource(db.get_engine()), today, goals)
+        result = assess(system, metric_source(db.get_engine()), today, goals)
     except (MetricError, ImportError) as exc:
         _fail(str(exc) if isinstance(exc, MetricError) else "台账尚不可用")
     if fmt == "jsonl":

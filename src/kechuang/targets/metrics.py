@@ -281,7 +281,7 @@ def rollup_map(codes: Iterable[str]) -> pl.DataFrame:
 
 # ---------------------------------------------------------------- sources of ledger frames
 
-FrameSource = Callable[..., pl.DataFrame]  # source(kind, fields=None): a ledger kind's frame
+FrameSource = Callable[[str], pl.DataFrame]
 
 
 from ..ledgers.frames import _FRAMES, _FRAMES_LOCK, _disk_cache_dir, whole_frame  # noqa: E402,F401 (tests reach them here)
@@ -292,22 +292,31 @@ class LedgerSource:
 
     Frames are kept across requests in this process (and as Parquet files for other processes)
     and brought up to date only when the kind's records change, so dashboards do not decode the
-    whole ledger on every page view. ``source(kind, fields)`` decodes only the fields asked for
-    (and the id, region, credit code, year and record date); ``source(kind)`` every field."""
+    whole ledger on every page view. ``fields(kind)`` names the fields to decode of a kind (the
+    id, region, credit code, year and record date always come); without it every field is
+    decoded. `metric_source` decodes what metrics read."""
 
-    def __init__(self, engine, region_codes: set[str] | None = None):
+    def __init__(self, engine, region_codes: set[str] | None = None,
+                 fields: Callable[[str], Iterable[str]] | None = None):
         self.engine = engine
         self.region_codes = region_codes
-        self._cache: dict[tuple, pl.DataFrame] = {}
+        self.fields = fields
+        self._cache: dict[str, pl.DataFrame] = {}
 
-    def __call__(self, kind: str, fields: Iterable[str] | None = None) -> pl.DataFrame:
-        key = (kind, None if fields is None else frozenset(fields))
-        if key not in self._cache:
-            frame = whole_frame(self.engine, kind, fields)
+    def __call__(self, kind: str) -> pl.DataFrame:
+        if kind not in self._cache:
+            frame = whole_frame(self.engine, kind, None if self.fields is None else self.fields(kind))
             if self.region_codes is not None:
                 frame = frame.filter(pl.col("region_code").is_in(sorted(self.region_codes)))
-            self._cache[key] = frame
-        return self._cache[key]
+            self._cache[kind] = frame
+        return self._cache[kind]
+
+
+def metric_source(engine, region_codes: set[str] | None = None) -> LedgerSource:
+    """The ledgers as the dashboards read them: only the fields metrics count (`metric_fields`),
+    so a province's ledgers cost the memory of a few columns; `rows_behind` and other readers of
+    whole records take a plain `LedgerSource`."""
+    return LedgerSource(engine, region_codes, metric_fields)
 
 
 @lru_cache(maxsize=64)
@@ -345,14 +354,14 @@ def progress_reads() -> tuple[str, ...]:
 def warm(engine, kinds: Iterable[str] | None = None) -> None:
     """Decode the ledgers behind the dashboards now (at a server's start, or after an import)
     rather than in the first page view that needs them; also refreshes their Parquet files."""
-    source = LedgerSource(engine)
+    source = metric_source(engine)
     wanted = set(dashboard_kinds())
     for kind in sorted(wanted if kinds is None else wanted & set(kinds)):
-        source(kind, metric_fields(kind))
+        source(kind)
 
 
 def dict_source(frames: Mapping[str, pl.DataFrame]) -> FrameSource:
-    def get(kind: str, fields: Iterable[str] | None = None) -> pl.DataFrame:  # whole frames, every field
+    def get(kind: str) -> pl.DataFrame:
         if kind in frames:
             return frames[kind]
         return pl.DataFrame(schema={"key": pl.Utf8, "region_code": pl.Utf8, "uscc": pl.Utf8,
@@ -381,27 +390,28 @@ _PREPARED_LOCK = threading.Lock()
 
 
 def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
-    """Filtered records with _date/_end columns, the counting region, exploded to every ancestor;
+    """What a metric counts, condensed (`_condensed`) and exploded to every ancestor region;
     computed again only when the source gives other frames (after a change of their records)."""
-    frame = source(metric.kind, metric_fields(metric.kind))
-    ent = source("enterprise", ()) if metric.region_by == "enterprise" and "uscc" in frame.columns else None
+    frame = source(metric.kind)
+    ent = source("enterprise") if metric.region_by == "enterprise" and "uscc" in frame.columns else None
     with _PREPARED_LOCK:
         hit = _PREPARED.get(metric.id)
     if hit is not None and hit[0] is frame and hit[1] is ent and hit[2] == metric:
         return hit[3]
-    df = _prepare(metric, frame, ent)
+    df = _exploded(_condensed(metric, _prepare(metric, frame, ent)))
     with _PREPARED_LOCK:
         _PREPARED[metric.id] = (frame, ent, metric, df)
     return df
 
 
 def _prepare(metric: Metric, frame: pl.DataFrame, ent: pl.DataFrame | None) -> pl.DataFrame:
+    """The records a metric counts (its filter applied), with _date/_end columns and the region
+    they count in, holding only the columns counting reads (and the record id)."""
     missing = sorted(f for f in metric.fields() | {"region_code"} if f not in frame.columns)
     if missing and frame.height == 0:  # an empty ledger: nothing to count
         frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(f) for f in missing])
     elif missing:
         raise MetricError(f"指标“{metric.name}”({metric.id}):台账“{metric.kind}”缺少字段 {', '.join(missing)}")
-    # only the columns counting reads are exploded to every ancestor (`rows_behind` gets the rest)
     keep = metric.fields() | {"id", "region_code", "uscc", "year"}
     if metric.end_field:
         keep |= _validity_fields(metric.kind)
@@ -423,7 +433,26 @@ def _prepare(metric: Metric, frame: pl.DataFrame, ent: pl.DataFrame | None) -> p
                     .with_columns(pl.coalesce("_ent_region", "region_code").alias("region_code"))
                     .drop("_ent_region"))
     needed = {"id", "region_code", "year", "_date", "_end", metric.agg_field, metric.latest_by}
-    df = df.select([c for c in df.columns if c in needed])
+    return df.select([c for c in df.columns if c in needed])
+
+
+def _condensed(metric: Metric, df: pl.DataFrame) -> pl.DataFrame:
+    """The records reduced to what the windows and the aggregation tell apart: per region and
+    window dates, the count (_n) or the sum of a count or sum metric, the distinct values of a
+    distinct one; a latest metric keeps its records. The same values, from far fewer rows."""
+    keys = [c for c in ("region_code", "year" if metric.window == "fiscal_year" else "_date", "_end")
+            if c in df.columns]
+    if metric.aggregation == "count":
+        return df.group_by(keys).agg(pl.len().cast(pl.Int64).alias("_n"))
+    if metric.aggregation == "sum":
+        return df.group_by(keys).agg(pl.col(metric.agg_field).cast(DECIMAL).sum())
+    if metric.aggregation == "distinct":
+        return df.select(keys + [metric.agg_field]).unique()
+    return df.drop("id")
+
+
+def _exploded(df: pl.DataFrame) -> pl.DataFrame:
+    """Each row once for its region and once for every ancestor (rollup_code)."""
     amap = rollup_map(df.get_column("region_code").unique().to_list())
     return df.join(amap, on="region_code", how="inner")
 
@@ -431,7 +460,7 @@ def _prepare(metric: Metric, frame: pl.DataFrame, ent: pl.DataFrame | None) -> p
 def _aggregate(metric: Metric, df: pl.DataFrame) -> pl.DataFrame:
     g = "rollup_code"
     if metric.aggregation == "count":
-        out = df.group_by(g).agg(pl.len().cast(pl.Int64).alias("value"))
+        out = df.group_by(g).agg(pl.col("_n").sum().cast(pl.Int64).alias("value"))
     elif metric.aggregation == "distinct":
         out = df.group_by(g).agg(pl.col(metric.agg_field).drop_nulls().n_unique().cast(pl.Int64).alias("value"))
     elif metric.aggregation == "sum":
@@ -523,18 +552,20 @@ def has_value(values: pl.DataFrame, region_code: str, d: dt.date) -> bool:
 def rows_behind(metric: Metric | str, region_code: str, d: dt.date, source: FrameSource,
                 metrics: Mapping[str, Metric] | None = None) -> pl.DataFrame:
     """The ledger records counted in a metric's value for a region (its whole subtree) on a date,
-    with every field and the region they are counted in."""
+    with the fields `source` gives (a plain `LedgerSource`: every field) and the region they are
+    counted in."""
     metrics = metrics or load_metrics()
     m = metrics[metric] if isinstance(metric, str) else metric
     if m.aggregation == "ratio":
         m = metrics[m.ratio[0]]
-    counted = (_prepared(m, source).filter(pl.col("rollup_code") == region_code).filter(window_expr(m, d))
-               .select("id", pl.col("region_code").alias("_counted_in")))
-    full = source(m.kind)
-    if "id" in full.columns:
-        rows = full.join(counted, on="id", how="inner", maintain_order="left")
+    frame = source(m.kind)
+    ent = source("enterprise") if m.region_by == "enterprise" and "uscc" in frame.columns else None
+    counted = (_exploded(_prepare(m, frame, ent)).filter(pl.col("rollup_code") == region_code)
+               .filter(window_expr(m, d)).select("id", pl.col("region_code").alias("_counted_in")))
+    if "id" in frame.columns:
+        rows = frame.join(counted, on="id", how="inner", maintain_order="left")
     else:  # told by position, as `_prepare` numbered them
-        rows = (full.with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+        rows = (frame.with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
                 .join(counted, on="id", how="inner", maintain_order="left").drop("id"))
     return rows.with_columns(pl.col("_counted_in").alias("region_code")).drop("_counted_in")
 

@@ -68,14 +68,27 @@ def district_chart(rows: list[Progress], metric_id: str) -> dict | None:
 
 
 def _has_ledger_data(engine, code: str | None) -> bool:
-    """Whether any ledger holds a record of the region (counted in the database, nothing decoded)."""
+    """Whether any ledger holds a record of the region: counted in the database (nothing decoded),
+    else in the frames the progress figures read (as they read them)."""
+    import polars as pl
+
     from ..ledgers.kinds import all_kinds
     from ..ledgers.store import counts_by_kind
+    from .metrics import dashboard_kinds, metric_source
     from .progress import region_scope
 
+    codes = region_scope(code)
     with engine.connect() as conn:
-        counts = counts_by_kind(conn, region_scope(code))
-    return any(n for kind, n in counts.items() if kind in all_kinds())
+        if any(n for kind, n in counts_by_kind(conn, codes).items() if kind in all_kinds()):
+            return True
+    source = metric_source(engine)
+    for kind in dashboard_kinds():
+        frame = source(kind)
+        if codes is not None and "region_code" in frame.columns:
+            frame = frame.filter(pl.col("region_code").is_in(sorted(codes)))
+        if frame.height:
+            return True
+    return False
 
 
 def overview_context(session, user) -> dict:

@@ -354,7 +354,7 @@ def record_after_import(engine, kinds: Iterable[str], today: dt.date | None = No
     ledger kind (the enterprise ledger moves every enterprise-counted metric)."""
     from kechuang import db
 
-    from .metrics import LedgerSource
+    from .metrics import metric_source
     from .store import list_targets
 
     kinds = set(kinds)
@@ -369,7 +369,7 @@ def record_after_import(engine, kinds: Iterable[str], today: dt.date | None = No
     wanted = {m.id for m in metrics.values() if reads(m)}
     with db.session_scope(engine) as session:
         targets = [t for t in list_targets(session, year=today.year, binding="bound") if t.metric_id in wanted]
-        return record_history(session, targets, LedgerSource(engine), today)
+        return record_history(session, targets, metric_source(engine), today)
 
 
 def history(session: Session, target_id: int) -> list[TargetSnapshot]:
@@ -391,12 +391,12 @@ def region_scope(region_code: str | None) -> set[str] | None:
 def progress_report(session: Session, engine, *, region_code: str | None = None, year: int | None = None,
                     today: dt.date | None = None, include_dismissed: bool = False,
                     source: FrameSource | None = None) -> list[Progress]:
-    from .metrics import LedgerSource
+    from .metrics import metric_source
     from .store import list_targets
 
     binding = None if include_dismissed else ("bound", "unbound")
     targets = list_targets(session, year=year, region_codes=region_scope(region_code), binding=binding)
-    return compute_progress(targets, source or LedgerSource(engine), today)
+    return compute_progress(targets, source or metric_source(engine), today)
 
 
 COLUMNS = {

@@ -91,12 +91,13 @@ def round_overdue(session: Session, codes: set[str] | None, today: dt.date, rule
 def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
     import polars as pl
 
+    from ..ledgers.frames import certificates
     from ..ledgers.kinds import get_kind
-    from ..ledgers.store import enterprise_names, load_frame
+    from ..ledgers.store import enterprise_names
     from ..ledgers.validity import last_day_expr, valid_on_expr
 
     days = int(rule.params["days"])
-    frame = load_frame(session.connection(), "certification", codes)
+    frame = certificates(session.connection(), codes)
     if frame.is_empty():
         return []
     soon = frame.with_columns(last_day_expr().alias("_last")).filter(

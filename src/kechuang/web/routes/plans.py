@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from ... import audit
-from ...targets.metrics import LedgerSource, MetricError, load_metrics
+from ...targets.metrics import MetricError, load_metrics, metric_source
 from ...targets.split import METHODS, Part, answer_share, share_of_child, shares_of, split_options, split_target
 from ...targets.store import COMPARATOR_LABELS, COMPARATORS, TargetError, add_target, get_target, update_target
 from ...units import UnitError, symbols
@@ -123,7 +123,7 @@ async def split_action(request: Request, target_id: int, session: DbSession, use
     try:
         for code in codes:
             require_edit(user, code)
-        split_target(session, target_id, method, parts, user.username, source=LedgerSource(session.get_bind()))
+        split_target(session, target_id, method, parts, user.username, source=metric_source(session.get_bind()))
     except (TargetError, MetricError, UnitError) as exc:
         session.rollback()
         return _back(target_id, "split", exc)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import IntegrityError
 
 from ... import cache
-from ...targets.metrics import LedgerSource, MetricError, load_metrics, progress_reads
+from ...targets.metrics import LedgerSource, MetricError, load_metrics, metric_source, progress_reads
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report, status_rules
 from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
@@ -118,7 +118,7 @@ def bind_action(request: Request, target_id: int, session: DbSession, user: Curr
     """Bind or rebind (audited). An implausible completion rate asks for a confirmation first."""
     t = _editable(session, user, target_id)
     try:
-        bind_target(session, target_id, metric, user.username, source=LedgerSource(session.get_bind()),
+        bind_target(session, target_id, metric, user.username, source=metric_source(session.get_bind()),
                     confirm=confirm == "1")
     except ImplausibleBinding as exc:
         m = load_metrics()[metric]
@@ -171,7 +171,7 @@ def target_page(request: Request, target_id: int, session: DbSession, user: Curr
     from ...targets.progress import compute_progress, record_history
 
     t = _target(session, user, target_id)
-    source = LedgerSource(session.get_bind())
+    source = metric_source(session.get_bind())
     try:  # the history is recorded from the dated ledger as the page is opened, no command needed
         with session.begin_nested():  # a concurrent view recording the same day only loses its copy
             record_history(session, [t], source, dt.date.today())

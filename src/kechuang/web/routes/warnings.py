@@ -23,7 +23,11 @@ SHOWN = 500  # rows on the page; the Excel file holds all
 def _gather(session, rs, rule: str | None):
     if rule and rule not in rules():
         raise HTTPException(status_code=400, detail=f"参数 rule 的值“{rule}”不是已知的预警规则")
-    return evaluate(session, rs.codes, only=rule or None)
+    from ... import cache
+
+    # computed once per data version (any change: the rules read targets, rounds, ledgers, results)
+    key = ("warnings", str(session.get_bind().url), rs.key, rule or None, dt.date.today())
+    return cache.cached(key, lambda: evaluate(session, rs.codes, only=rule or None))
 
 
 @router.get("/warnings", include_in_schema=False)

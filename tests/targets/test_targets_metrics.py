@@ -151,3 +151,17 @@ def test_metric_fields_exist_in_ledger_kinds():
     if not any(kinds.glob("*.yaml")):
         pytest.skip("ledger kinds not present")
     assert check_fields_against_kinds(kinds) == []
+
+
+def test_values_are_kept_while_the_frames_are_the_same_and_follow_new_frames(ledgers):
+    """The same frames (a change to targets only) give the values computed before; other frames
+    (the contracts changed) give values computed from them."""
+    m = load_metrics()["tech_contract_amount"]
+    src = dict_source(ledgers)
+    first = compute(m, [d(2024, 12, 31)], src)
+    assert compute(m, [d(2024, 12, 31)], src) is first
+    assert compute(m, [d(2024, 6, 30), d(2024, 12, 31)], src) is not first  # other dates: their own values
+    changed = dict(ledgers)
+    changed["tech_contract"] = ledgers["tech_contract"].with_columns(role=pl.Series(["buyer", None, "seller"]))
+    assert value_of(compute(m, [d(2024, 12, 31)], dict_source(changed)), m, "320902", d(2024, 12, 31)) == D("300.25")
+    assert value_of(compute(m, [d(2024, 12, 31)], src), m, "320902", d(2024, 12, 31)) != D("300.25")

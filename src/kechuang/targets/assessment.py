@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import polars as pl
 import yaml
 
-from .metrics import DATA_DIR, FrameSource, MetricError, compute, load_metrics, value_of
+from .metrics import DATA_DIR, FrameSource, MetricError, ValueTable, compute, load_metrics
 
 NORMALISATIONS = ("min_max", "ratio_to_target", "z_score")
 NORMALISATION_LABELS = {
@@ -150,8 +150,8 @@ def raw_values(system: System, units: list[str], source: FrameSource, as_of: dt.
     for ind in system.indicators:
         m = metrics[ind.metric]
         if ind.metric not in cache:
-            cache[ind.metric] = compute(m, [as_of], source, metrics)
-        vals = [value_of(cache[ind.metric], m, u, as_of) for u in units]
+            cache[ind.metric] = ValueTable(compute(m, [as_of], source, metrics), m)
+        vals = [cache[ind.metric].value(u, as_of) for u in units]
         if ratio and ind.normalisation == "ratio_to_target":
             goal = [(targets or {}).get((u, ind.metric)) for u in units]
             vals = [None if (v is None or not g) else Decimal(str(v)) / Decimal(str(g)) for v, g in zip(vals, goal)]
@@ -264,9 +264,9 @@ class Assessment:
             return []
         out = []
         idx = self.scores.get_column("region_code").to_list().index(region_code)
+        stats = self._indicator_stats()
         for ind in self.system.indicators:
-            s, mean = row.item(0, ind.id), self.scores.get_column(ind.id).fill_null(0).mean()
-            ranks = _ranks(self.scores.get_column(ind.id).fill_null(-1))
+            s, (mean, ranks) = row.item(0, ind.id), stats[ind.id]
             actual = self.actual.item(idx, ind.id) if self.actual is not None else raw.item(0, ind.id)
             goal = self.goals.item(idx, ind.id) if self.goals is not None else None
             out.append({"indicator": ind.id, "name": ind.name, "metric": ind.metric, "raw": raw.item(0, ind.id),
@@ -277,8 +277,20 @@ class Assessment:
                         "rank": None if s is None else int(ranks[idx])})
         return out
 
-    def strengths_weaknesses(self, region_code: str, n: int = 2) -> tuple[list[str], list[str]]:
-        items = [e for e in self.explain(region_code) if e["vs_average"] is not None]
+    def _indicator_stats(self) -> dict[str, tuple]:
+        """Per indicator: the mean score (missing as 0) and every unit's rank; the same for every
+        unit explained, so computed once."""
+        stats = self.__dict__.get("_stats")
+        if stats is None:
+            stats = {ind.id: (self.scores.get_column(ind.id).fill_null(0).mean(),
+                              _ranks(self.scores.get_column(ind.id).fill_null(-1)).to_list())
+                     for ind in self.system.indicators}
+            self.__dict__["_stats"] = stats
+        return stats
+
+    def strengths_weaknesses(self, region_code: str, n: int = 2,
+                             explained: list[dict] | None = None) -> tuple[list[str], list[str]]:
+        items = [e for e in (explained or self.explain(region_code)) if e["vs_average"] is not None]
         items.sort(key=lambda e: -e["vs_average"] * e["weight"])
         strong = [e["name"] for e in items[:n] if e["vs_average"] > 0]
         weak = [e["name"] for e in reversed(items[-n:]) if e["vs_average"] < 0]
@@ -287,9 +299,9 @@ class Assessment:
     def to_json(self) -> list[dict]:
         rows = []
         for r in self.table.iter_rows(named=True):
-            strong, weak = self.strengths_weaknesses(r["region_code"])
-            rows.append({**r, "strengths": strong, "weaknesses": weak,
-                         "indicators": self.explain(r["region_code"])})
+            indicators = self.explain(r["region_code"])
+            strong, weak = self.strengths_weaknesses(r["region_code"], explained=indicators)
+            rows.append({**r, "strengths": strong, "weaknesses": weak, "indicators": indicators})
         return rows
 
 

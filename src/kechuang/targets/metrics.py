@@ -457,6 +457,13 @@ def _exploded(df: pl.DataFrame) -> pl.DataFrame:
     return df.join(amap, on="region_code", how="inner")
 
 
+# (metric id, dates) -> (prepared records, metric, values): a metric's values on those dates, kept
+# while its prepared records are the same object, so a change to targets alone (dismissed,
+# restored, edited) recomputes no ledger counts
+_VALUES: dict[tuple, tuple] = {}
+_VALUES_MAX = 1024
+
+
 def _aggregate(metric: Metric, df: pl.DataFrame) -> pl.DataFrame:
     g = "rollup_code"
     if metric.aggregation == "count":
@@ -499,13 +506,24 @@ def compute(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
               .otherwise(None).round(4).alias("value"),
         )
     df = _prepared(m, source)
+    key = (m.id, tuple(dates))
+    with _PREPARED_LOCK:
+        hit = _VALUES.get(key)
+    if hit is not None and hit[0] is df and hit[1] == m:
+        return hit[2]
     parts = []
     for d in dates:
         agg = _aggregate(m, df.filter(window_expr(m, d)))
         parts.append(agg.with_columns(pl.lit(d, dtype=pl.Date).alias("as_of")))
     if not parts:
         return pl.DataFrame(schema=schema)
-    return pl.concat(parts).select("region_code", "as_of", pl.col("value").cast(schema["value"]))
+    out = pl.concat(parts).select("region_code", "as_of", pl.col("value").cast(schema["value"]))
+    with _PREPARED_LOCK:
+        _VALUES.pop(key, None)
+        while len(_VALUES) >= _VALUES_MAX:
+            _VALUES.pop(next(iter(_VALUES)))
+        _VALUES[key] = (df, m, out)
+    return out
 
 
 def zero(metric: Metric) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
@@ -108,7 +109,13 @@ def load_system(city: str) -> System:
     path = system_path(city)
     if not path.exists():
         raise MetricError(f"地区 {city} 尚无考核指标体系文件 {path.name}")
-    return parse_system(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+    return _parsed_system(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _parsed_system(path: str, _mtime_ns: int) -> System:
+    """A system file read once (again when it is rewritten), not on every assessment."""
+    return parse_system(yaml.safe_load(Path(path).read_text(encoding="utf-8")), Path(path))
 
 
 def available_systems() -> list[str]:

@@ -117,7 +117,7 @@ def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[
 def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.DataFrame:
     """Every record of a ledger kind, decoded once and kept across requests in this process (and as
     a Parquet file for other processes). ``fields``: the fields the caller reads (None: all of them;
-    the id, region, credit code, year and record date always come); the frame kept holds the
+    the id and region always come); the frame kept holds the
     fields asked for so far, one copy per kind that every reader shares, and may hold more columns
     than asked. After a change that only adds or edits records of the kind (an import, an edit),
     the kept frame is updated with the changed records instead of decoded again; any other change
@@ -153,12 +153,12 @@ def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.Da
 
 def certificates(conn, region_codes: set[str] | None = None) -> pl.DataFrame:
     """The certification ledger's records with the fields its validity rule reads (and the id,
-    region, credit code, year): the frame kept across requests, cut to ``region_codes`` (None:
+    region and credit code): the frame kept across requests, cut to ``region_codes`` (None:
     all), unless this transaction has written data it must see."""
     from .store import load_frame
     from .validity import rule_fields
 
     if conn.info.get("kc_data_changed"):
         return load_frame(conn, "certification", region_codes)
-    cert = whole_frame(conn.engine, "certification", rule_fields())
+    cert = whole_frame(conn.engine, "certification", [*rule_fields(), "uscc"])
     return cert if region_codes is None else cert.filter(pl.col("region_code").is_in(sorted(region_codes)))

@@ -254,14 +254,13 @@ def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[
 LOAD_CHUNK = 100_000
 
 
-PROJECTED_META = ("id", "region_code", "uscc", "year", "record_date")  # always in a `load_fields` frame
-_BATCH = 100_000
+PROJECTED_META = ("id", "region_code")  # always in a `load_fields` frame
 
 
 def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[str],
                 region_codes: set[str] | None = None, *, usccs: Iterable[str] | None = None) -> pl.DataFrame:
-    """The records of a kind with only some of their fields: the `PROJECTED_META` columns, ``key``
-    when asked, and each field of ``fields`` extracted from the JSON by the database (json_extract
+    """The records of a kind with only some of their fields: the `PROJECTED_META` columns, the other
+    stored columns (key, uscc, year, record_date) when asked, and each field of ``fields`` extracted from the JSON by the database (json_extract
     on SQLite, ->> on PostgreSQL) and typed as `load_frame` types it, read in batches. A large
     ledger then costs the memory of the columns a view reads, not of every decoded record."""
     kind = _kind(kind)
@@ -282,10 +281,10 @@ def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[
     raw = {c: META_SCHEMA[c] for c in meta} | {
         f.id: (pl.Int64 if f.type in ("int", "year") else pl.Boolean if f.type == "bool" else pl.String)
         for f in own}
-    q = q.execution_options(yield_per=_BATCH)
+    q = q.execution_options(yield_per=LOAD_CHUNK)
 
     def batches(conn):
-        for part in conn.execute(q).partitions(_BATCH):
+        for part in conn.execute(q).partitions():
             yield _projected(part, raw)
 
     if isinstance(engine, Connection):

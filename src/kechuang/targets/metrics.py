@@ -293,7 +293,7 @@ class LedgerSource:
     Frames are kept across requests in this process (and as Parquet files for other processes)
     and brought up to date only when the kind's records change, so dashboards do not decode the
     whole ledger on every page view. ``fields(kind)`` names the fields to decode of a kind (the
-    id, region, credit code, year and record date always come); without it every field is
+    id and region always come); without it every field is
     decoded. `metric_source` decodes what metrics read."""
 
     def __init__(self, engine, region_codes: set[str] | None = None,
@@ -321,10 +321,15 @@ def metric_source(engine, region_codes: set[str] | None = None) -> LedgerSource:
 
 @lru_cache(maxsize=64)
 def metric_fields(kind: str) -> frozenset[str]:
-    """The fields of a ledger kind that metrics read (with the kind's validity rule fields): what
-    a dashboard decodes of it, so every metric of the kind shares one frame."""
-    out = {f for m in load_metrics().values() if m.kind == kind for f in m.fields()}
-    return frozenset(out | _validity_fields(kind))
+    """The fields of a ledger kind that metrics read (with the kind's validity rule fields, the
+    credit code where the enterprise's region counts, the year of annual data): what a dashboard
+    decodes of it, so every metric of the kind shares one frame."""
+    out = _validity_fields(kind) | ({"uscc"} if kind == "enterprise" else set())  # its region per credit code
+    for m in load_metrics().values():
+        if m.kind == kind:
+            out |= m.fields() | ({"uscc"} if m.region_by == "enterprise" else set()) | (
+                {"year"} if m.window == "fiscal_year" else set())
+    return frozenset(out)
 
 
 def _validity_fields(kind: str) -> set[str]:

@@ -96,3 +96,18 @@ def test_a_wider_reader_widens_the_one_kept_copy(engine):
     assert set(full.columns) == set(load_frame(engine, "certification").columns)
     assert tm.whole_frame(engine, "certification", ["cert_no"]) is full
     assert pl.Series(full.columns).is_unique().all()
+
+
+def test_a_server_start_prepares_every_metric(engine, monkeypatch):
+    generate_city(engine, "320900", enterprises=40, seed=9, today=dt.date(2024, 6, 30))
+    with tm._FRAMES_LOCK:
+        tm._FRAMES.clear()
+    tm.warm(engine, prepare=True)
+
+    def again(*_a, **_k):
+        raise AssertionError("prepared again although the start prepared it")
+
+    monkeypatch.setattr(tm, "_prepare", again)
+    source = tm.metric_source(engine)
+    for m in tm.load_metrics().values():
+        tm.compute(m, DAYS, source)

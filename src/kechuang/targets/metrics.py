@@ -356,13 +356,22 @@ def progress_reads() -> tuple[str, ...]:
     return TARGET_TABLES + ledger_sources(dashboard_kinds())
 
 
-def warm(engine, kinds: Iterable[str] | None = None) -> None:
+def warm(engine, kinds: Iterable[str] | None = None, *, prepare: bool = False) -> None:
     """Decode the ledgers behind the dashboards now (at a server's start, or after an import)
-    rather than in the first page view that needs them; also refreshes their Parquet files."""
+    rather than in the first page view that needs them; also refreshes their Parquet files.
+    ``prepare``: also prepare every metric's records (a server's start: the first view then only
+    aggregates)."""
     source = metric_source(engine)
     wanted = set(dashboard_kinds())
     for kind in sorted(wanted if kinds is None else wanted & set(kinds)):
         source(kind)
+    if prepare:
+        for m in load_metrics().values():
+            if m.kind and (kinds is None or m.kind in set(kinds)):
+                try:
+                    _prepared(m, source)
+                except MetricError:  # a metric its ledger cannot feed: its pages say so
+                    pass
 
 
 def dict_source(frames: Mapping[str, pl.DataFrame]) -> FrameSource:

@@ -85,12 +85,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _calm_garbage_collector()
         if settings.warm_on_start:
             import threading
+            from functools import partial
 
             from ..targets.metrics import warm
 
             from ..chains.status import warm as warm_chains
 
-            threading.Thread(target=_warm_quietly, args=(warm, engine), daemon=True, name="warm").start()
+            threading.Thread(target=_warm_quietly, args=(partial(warm, prepare=True), engine), daemon=True,
+                             name="warm").start()
             threading.Thread(target=_warm_quietly, args=(warm_chains, engine), daemon=True, name="warm-chains").start()
         worker = refresh.start(app, app.state.recent_pages, engine) if settings.refresh_views else None
         yield

@@ -2,7 +2,8 @@
 
   (a) the ledgers behind the dashboards decoded whole (every field of every record, what the
       dashboards kept before) vs only the fields metrics read: seconds and frame size
-      (--skip-whole leaves the whole decode out: at 1,000,000 enterprises it takes many GB);
+      (--skip-whole leaves the whole decode out: at 1,000,000 enterprises it takes many GB); the
+      projected frames are left as the Parquet files the server's workers read at start;
   (b) a server (`kechuang serve`, 2 workers) on the database: the first view of each dashboard
       page after the start (cold), then p50/p95 under load (--clients) next to /healthz, and each
       worker's resident memory at the start and at its peak (VmHWM), against the 3 GB budget.
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from timing import demo_var
-from web import hammer, login, serving
+from web import login, serving, under_load
 
 PAGES = ["/", "/targets", "/assessment", "/programs", "/programs/tech_sme", "/programs/hnte",
          "/programs/xiaoshenggao", "/warnings", "/ledgers"]
@@ -68,7 +68,6 @@ def frames(url: str, skip_whole: bool) -> None:
 
     from kechuang import db
     from kechuang.ledgers import load_frame
-    from kechuang.ledgers.store import load_fields
     from kechuang.targets import metrics as tm
 
     engine = db.engine_for(url)
@@ -83,7 +82,13 @@ def frames(url: str, skip_whole: bool) -> None:
             size += load(k).estimated_size()  # one kind at a time: only its frame is alive
         return time.perf_counter() - t, size / 2**20
 
-    t_part, mb_part = timed(lambda k: load_fields(engine, k, tm.metric_fields(k)))
+    def kept(kind):  # decoded as a server does, leaving the Parquet file its workers read at start
+        frame = tm.whole_frame(engine, kind, tm.metric_fields(kind))
+        with tm._FRAMES_LOCK:
+            tm._FRAMES.clear()
+        return frame
+
+    t_part, mb_part = timed(kept)
     if skip_whole:
         print(f"(a) fields metrics read: {t_part:.1f} s, {mb_part:,.0f} MB (whole decode skipped)")
     else:
@@ -149,17 +154,13 @@ def served(args, url: str, scratch: Path) -> None:
         port = int(base.rsplit(":", 1)[1])
         start = _memory(port)
         cold = asyncio.run(_first_views(base))
-        results = {}
-        for path in ["/healthz", *PAGES]:
-            times, errors = asyncio.run(hammer(base, path, args.clients, args.requests))
-            times.sort()
-            results[path] = (statistics.median(times), times[int(len(times) * 0.95) - 1], errors)
+        results = asyncio.run(under_load(base, ["/healthz", *PAGES], args.clients, args.requests))
         end = _memory(port)
     print(f"\n(b) server up in {up:.1f} s; {args.clients} clients, {args.requests} requests per page; "
           f"budget p95 ≤ {BUDGET_MS:.0f} ms, ≤ {BUDGET_GB:g} GB per worker")
     base_p95 = results["/healthz"][1]
     print(f"{'page':28} {'cold ms':>8} {'p50 ms':>7} {'p95 ms':>7} {'×healthz':>8} {'p95':>4} {'err':>3}")
-    for path, (p50, p95, errors) in results.items():
+    for path, (p50, p95, errors, _client) in results.items():
         c = f"{cold[path]:8.0f}" if path in cold else f"{'':8}"
         print(f"{path:28} {c} {p50:7.1f} {p95:7.1f} {p95 / base_p95:8.1f} "
               f"{'ok' if p95 <= BUDGET_MS else 'OVER':>4} {errors:3d}")

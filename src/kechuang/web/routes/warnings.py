@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from ...excel import xlsx_response
 from ...warnings import (TASK_STATUSES, Task, TaskError, close, create_task, evaluate, list_tasks, respond,
                          rules)
-from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, require_edit, scope_codes
+from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render_cached, require_edit, scope_codes
 
 router = APIRouter()
 SHOWN = 500  # rows on the page; the Excel file holds all
@@ -33,20 +33,24 @@ def _gather(session, rs, rule: str | None):
 @router.get("/warnings", include_in_schema=False)
 def warnings_page(request: Request, session: DbSession, rs: Scope, rule: str | None = None):
     found = _gather(session, rs, rule)
-    tasks = list_tasks(session, rs.codes)
-    open_keys = {t.warning_key for t in tasks if t.status != "closed"}
-    counts = {rid: 0 for rid in rules()}
-    for w in found:
-        counts[w.rule] += 1
-    return render(request, "warnings/index.html", {
-        "rules": rules(), "rule": rule or "", "warnings": found[:SHOWN], "total": len(found), "counts": counts,
-        "tasks": tasks, "open_keys": open_keys, "today": dt.date.today(), "statuses": TASK_STATUSES,
-        "error": request.query_params.get("error"),
-        "chart": {"tooltip": {}, "grid": {"left": 8, "right": 16, "bottom": 8, "top": 16, "containLabel": True},
-                  "xAxis": {"type": "value"},
-                  "yAxis": {"type": "category", "data": [rules()[r].name for r in counts], "inverse": True},
-                  "series": [{"name": "预警数", "type": "bar", "data": list(counts.values())}]},
-    })
+
+    def build() -> dict:  # rendered once per data version (the rules, tasks and their states read any data)
+        tasks = list_tasks(session, rs.codes)
+        open_keys = {t.warning_key for t in tasks if t.status != "closed"}
+        counts = {rid: 0 for rid in rules()}
+        for w in found:
+            counts[w.rule] += 1
+        return {
+            "rules": rules(), "rule": rule or "", "warnings": found[:SHOWN], "total": len(found), "counts": counts,
+            "tasks": tasks, "open_keys": open_keys, "today": dt.date.today(), "statuses": TASK_STATUSES,
+            "error": request.query_params.get("error"),
+            "chart": {"tooltip": {}, "grid": {"left": 8, "right": 16, "bottom": 8, "top": 16, "containLabel": True},
+                      "xAxis": {"type": "value"},
+                      "yAxis": {"type": "category", "data": [rules()[r].name for r in counts], "inverse": True},
+                      "series": [{"name": "预警数", "type": "bar", "data": list(counts.values())}]},
+        }
+
+    return render_cached(request, "warnings/index.html", build)
 
 
 @router.get("/warnings.xlsx", include_in_schema=False)

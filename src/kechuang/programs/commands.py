@@ -71,6 +71,7 @@ def evaluate_cmd(
         err.print(f"[red]不支持的计算引擎“{engine}”，可选 {'、'.join(ENGINES)}[/]")
         raise typer.Exit(2)
     regions: dict[str, str] = {}
+    evaluated: list[str] = []  # the enterprises evaluated from the ledgers (--region)
     if input or table:
         options = {"table": table, "master": master} if engine == "spark" else {}
         batches = evaluate_file(input, ids, day, engine=engine, batch_rows=batch_rows, **options)
@@ -85,6 +86,7 @@ def evaluate_cmd(
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(2)
         frame = build_profiles(db.get_engine(), code, day)
+        evaluated = frame.get_column("uscc").to_list()
         if "region_code" in frame.columns:
             regions = dict(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
         if frame.height == 0:
@@ -93,16 +95,14 @@ def evaluate_cmd(
     target = out or (Path(f"evaluation-{day}.{format}") if format in ("xlsx", "parquet") else None)
     tmp = target.with_name(f".{target.name}.part") if target else None
     writer, stream = _writer(format, tmp)
-    missing, recs = Counter(), []
+    missing, kept = Counter(), []
     try:
         with console.status(f"正在评价 {len(ids)} 个项目…") as status:
             for results in batches:
                 writer.add(results)
                 missing += missing_counts(results)
                 if region:
-                    from .explain import records
-
-                    recs += records(results)
+                    kept.append(results)  # columnar; turned into records only as they are saved
                 status.update(f"正在评价 {len(ids)} 个项目：已得出 {writer.rows:,} 条结果…")
         writer.close()
     except (ProfileError, ValueError) as exc:
@@ -130,7 +130,10 @@ def evaluate_cmd(
         from .store import save
 
         with db.get_engine().begin() as conn:
-            n = save(conn, day, recs, regions, ids)
+            from .explain import records
+
+            n = save(conn, day, (rec for results in kept for rec in records(results)), regions, ids,
+                     usccs=evaluated)
         err.print(f"[green]已保存 {n} 条评价结果（评价日期 {day}）[/]")
     if format == "summary":
         _print_summary(writer)

@@ -48,26 +48,41 @@ def _dec(v) -> Decimal | None:
 
 
 def save(conn: Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str],
-         programs: Iterable[str]) -> int:
+         programs: Iterable[str], usccs: Iterable[str] | None = None) -> int:
     """Replace the results of ``programs`` for the enterprises in ``recs`` at ``as_of``
-    (one transaction: the caller's)."""
-    rows = []
-    for r in recs:
-        close = bool(r.get("_close"))
-        r = dict(r, _next=next_step(r))
-        rows.append(dict(as_of=as_of, uscc=r["uscc"], region_code=regions.get(r["uscc"]) or "",
-                         program=r["program"], version=r["version"], result=r["result"],
-                         score=_dec(r["score"]), score_min=_dec(r["score_min"]), score_max=_dec(r["score_max"]),
-                         close=close, gap_count=len(r["gaps"]), gaps=r["gaps"], conditions=r["conditions"],
-                         next_step=r["_next"][:400],
-                         missing=r["missing"]))
-    usccs = sorted({r["uscc"] for r in rows})
+    (one transaction: the caller's). With ``usccs`` (the enterprises evaluated), their results are
+    deleted first and ``recs`` is written as it comes, 1,000 at a time: it may be a generator of
+    millions of records that never are all in memory."""
     progs = sorted(set(programs))
-    for i in range(0, len(usccs), 500):
-        conn.execute(delete(T).where(T.c.as_of == as_of, T.c.program.in_(progs), T.c.uscc.in_(usccs[i:i + 500])))
-    for i in range(0, len(rows), 1000):
-        conn.execute(insert(T), rows[i:i + 1000])
-    return len(rows)
+
+    def drop(keys: list[str]) -> None:
+        for i in range(0, len(keys), 500):
+            conn.execute(delete(T).where(T.c.as_of == as_of, T.c.program.in_(progs), T.c.uscc.in_(keys[i:i + 500])))
+
+    if usccs is None:
+        recs = list(recs)
+        drop(sorted({r["uscc"] for r in recs}))
+    else:
+        drop(sorted(set(usccs)))
+    n, rows = 0, []
+    for r in recs:
+        rows.append(_row(as_of, r, regions))
+        if len(rows) == 1000:
+            conn.execute(insert(T), rows)
+            n, rows = n + len(rows), []
+    if rows:
+        conn.execute(insert(T), rows)
+    return n + len(rows)
+
+
+def _row(as_of: dt.date, r: dict, regions: dict[str, str]) -> dict:
+    close = bool(r.get("_close"))
+    r = dict(r, _next=next_step(r))
+    return dict(as_of=as_of, uscc=r["uscc"], region_code=regions.get(r["uscc"]) or "",
+                program=r["program"], version=r["version"], result=r["result"],
+                score=_dec(r["score"]), score_min=_dec(r["score_min"]), score_max=_dec(r["score_max"]),
+                close=close, gap_count=len(r["gaps"]), gaps=r["gaps"], conditions=r["conditions"],
+                next_step=r["_next"][:400], missing=r["missing"])
 
 
 _REQUIRED: dict[tuple[str, str], set[str]] = {}

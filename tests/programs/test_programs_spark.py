@@ -163,3 +163,25 @@ def test_spark_innovation_points_score_and_rank_within_stage(spark, tmp_path):
         if pid == "innovation_points":  # ties share a rank
             assert ranked.group_by("stage_of", "score").len()["len"].max() > 1
             assert a["score"].null_count() > 0 and a["stage_of"].null_count() > 0
+
+
+def test_spark_plans_compile_to_whole_stage_code(spark, tmp_path):
+    """Every rule version's plan runs as whole-stage generated code: no stage fails to compile
+    (Java's 64 KB method limit) or is too large to keep (``spark.sql.codegen.hugeMethodLimit``),
+    either of which makes Spark fall back to slower row-by-row evaluation."""
+    from kechuang.programs import spark as engine
+
+    population(200, seed=5).write_parquet(tmp_path / "profiles.parquet")
+    res = engine.evaluate(engine.read(spark, str(tmp_path / "profiles.parquet")), "all", AS_OF)
+    limit = int(spark.conf.get("spark.sql.codegen.hugeMethodLimit"))
+    debug = spark._jvm.org.apache.spark.sql.execution.debug.package
+    compiled = 0
+    for pid, r in res.items():
+        for plan, df in r.parts:
+            df.collect()  # the adaptive plan is final once run
+            stages = debug.codegenStringSeq(df._jdf.queryExecution().executedPlan())
+            sizes = [stages.apply(i)._3().maxMethodCodeSize() for i in range(stages.size())]
+            # -1: the generated code did not compile
+            assert all(0 < s <= limit for s in sizes), (pid, plan.program.version, sizes)
+            compiled += len(sizes)
+    assert compiled >= 12

@@ -2,9 +2,10 @@
 
 Swapped in with ``programs.columns.using`` while a plan is built, so the one compiler turns
 the rule files into Spark SQL expressions (plain text: building them needs no round trip to
-the JVM). Large shared subexpressions become hidden ``__aux.N`` columns, computed one step
-before the columns that use them, so that Spark analyses small trees; the engine adds them
-(see ``building``). Null propagation, Kleene ``AND``/``OR``, ``CASE WHEN`` and NaN ordering
+the JVM). Large subexpressions, and any used twice, become hidden ``__aux.N`` columns computed
+one step before the columns that use them: Spark analyses small trees and generates code for
+each subexpression once, which keeps every plan's whole-stage code under Java's 64 KB method
+limit (tested); the engine adds them (see ``building``). Null propagation, Kleene ``AND``/``OR``, ``CASE WHEN`` and NaN ordering
 already agree with Polars; where Spark differs, this module makes it behave like Polars:
 
 - division by zero gives ±inf / NaN (Spark: null), and a column divided by a single value
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 HOIST_CHARS = 1500  # a subexpression longer than this becomes a column of its own
+SHARE_CHARS = 60  # ... and one longer than this that is used twice (or twice in one template)
 _EXACT = 2.0 ** 52  # every double at or above this magnitude is an integer
 
 
@@ -50,6 +52,7 @@ class Build:
 
     aux: list[tuple[str, str, frozenset]] = field(default_factory=list)
     by_sql: dict[str, str] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)  # operands used once so far
 
 
 _build: contextvars.ContextVar[Build | None] = contextvars.ContextVar("spark_build", default=None)
@@ -248,8 +251,9 @@ class Expr:
     def over(self, partition: str):
         """The window aggregate or rank computed within each value of ``partition`` (a null
         partition is a group of its own, as in Polars)."""
-        if not self.win or self.aux:
-            raise NotImplementedError("over() applies to one window function over plain columns")
+        b = _build.get()
+        if not self.win or (self.aux and any(" OVER (" in sql for n, sql, _ in b.aux if n in self.aux)):
+            raise NotImplementedError("over() applies to one window function over row-wise columns")
         p = quote(partition)
         sql = (self.sql.replace("OVER (PARTITION BY ", "OVER (\x00, ")
                .replace("OVER ()", f"OVER (PARTITION BY {p})")
@@ -276,26 +280,23 @@ class Expr:
         return _Str(self)
 
 
-def _arg(v) -> Expr:
-    """An operand: a literal, or an expression (hoisted into a hidden column when large)."""
+def _arg(v, repeated: bool = False) -> Expr:
+    """An operand: a literal, or an expression. Spark generates code for every copy of a
+    subexpression, so one that is large, or used a second time, or written more than once in
+    a template (``repeated``) becomes a hidden column computed once per row."""
     if not isinstance(v, Expr):
         return Expr(sql_value(v), scalar=True)
     b = _build.get()
-    if b is None or len(v.sql) <= HOIST_CHARS:
+    if b is None:
         return v
-    name = b.by_sql.get(v.sql)
-    if name is None:
-        name = f"__aux.{len(b.aux)}"
-        b.aux.append((name, v.sql, v.aux))
-        b.by_sql[v.sql] = name
-    return Expr(quote(name), v.aux | {name}, scalar=v.scalar)
+    sql = v.sql
+    if len(sql) <= SHARE_CHARS or (len(sql) <= HOIST_CHARS and not repeated and sql not in b.seen):
+        b.seen.add(sql)
+        return v
+    return _hoist(b, v)
 
 
-def _flat(e: Expr) -> Expr:
-    """Window functions cannot nest: compute an inner one as a column first."""
-    b = _build.get()
-    if not e.win or b is None:
-        return e
+def _hoist(b: Build, e: Expr) -> Expr:
     name = b.by_sql.get(e.sql)
     if name is None:
         name = f"__aux.{len(b.aux)}"
@@ -304,8 +305,16 @@ def _flat(e: Expr) -> Expr:
     return Expr(quote(name), e.aux | {name}, scalar=e.scalar)
 
 
+def _flat(e: Expr) -> Expr:
+    """Window functions cannot nest: compute an inner one as a column first."""
+    b = _build.get()
+    if not e.win or b is None:
+        return e
+    return _hoist(b, e)
+
+
 def _op(fmt: str, *args, win: bool = False, scalar: bool | None = None) -> Expr:
-    xs = [_arg(a) for a in args]
+    xs = [_arg(a, fmt.count(f"{{{i}}}") > 1) for i, a in enumerate(args)]
     aux = frozenset().union(*(x.aux for x in xs))
     if scalar is None:
         scalar = all(x.scalar for x in xs)
@@ -322,9 +331,8 @@ def _divide(a, b) -> Expr:
 
 
 def _ieee_divide(a, b) -> Expr:
-    return _op("CASE WHEN {1} = 0 THEN (CASE WHEN {0} IS NULL THEN NULL WHEN isnan({0}) OR {0} = 0 "
-               "THEN CAST('NaN' AS DOUBLE) WHEN {0} > 0 THEN CAST('Infinity' AS DOUBLE) "
-               "ELSE CAST('-Infinity' AS DOUBLE) END) ELSE {0} / {1} END", a, b)
+    # x/0 is x·inf: ±inf, NaN for 0 and NaN, null for null
+    return _op("CASE WHEN {1} = 0 THEN {0} * CAST('Infinity' AS DOUBLE) ELSE {0} / {1} END", a, b)
 
 
 class _When:

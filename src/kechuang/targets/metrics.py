@@ -442,12 +442,27 @@ def _prepare(metric: Metric, frame: pl.DataFrame, ent: pl.DataFrame | None) -> p
         df = df.with_columns(extra)
     if ent is not None:
         if "uscc" in ent.columns and "region_code" in ent.columns and ent.height:
-            ent = ent.select(pl.col("uscc"), pl.col("region_code").alias("_ent_region")).unique("uscc", keep="last")
+            ent = _enterprise_regions(ent)
             df = (df.join(ent, on="uscc", how="left")
                     .with_columns(pl.coalesce("_ent_region", "region_code").alias("region_code"))
                     .drop("_ent_region"))
     needed = {"id", "region_code", "year", "_date", "_end", metric.agg_field, metric.latest_by}
     return df.select([c for c in df.columns if c in needed])
+
+
+_ENT_REGIONS: list = []  # [(enterprise frame, its uscc -> _ent_region map)]: one map per kept frame
+
+
+def _enterprise_regions(ent: pl.DataFrame) -> pl.DataFrame:
+    """uscc → the enterprise's current region (_ent_region) of an enterprise-ledger frame, made once
+    per frame (every metric counted in the enterprise's region joins it)."""
+    with _PREPARED_LOCK:
+        if _ENT_REGIONS and _ENT_REGIONS[0][0] is ent:
+            return _ENT_REGIONS[0][1]
+    out = ent.select(pl.col("uscc"), pl.col("region_code").alias("_ent_region")).unique("uscc", keep="last")
+    with _PREPARED_LOCK:
+        _ENT_REGIONS[:] = [(ent, out)]
+    return out
 
 
 def _condensed(metric: Metric, df: pl.DataFrame) -> pl.DataFrame:

@@ -31,7 +31,8 @@ FORMATS = ("jsonl", "parquet", "xlsx", "table", "summary")
 XLSX_MAX_ROWS = 1_048_575  # one header row
 
 
-def evaluate_batches(batches: Iterable[pl.DataFrame], ids: list[str], as_of: dt.date) -> Iterator[Results]:
+def evaluate_batches(batches: Iterable[pl.DataFrame], ids: list[str], as_of: dt.date, *,
+                     with_inputs: bool = True) -> Iterator[Results]:
     """Results batch by batch; pooled programs last, over the whole population."""
     pooled = [pid for pid in ids if any(p.pooled for p in programs_by_id()[pid])]
     local = [pid for pid in ids if pid not in pooled]
@@ -42,11 +43,11 @@ def evaluate_batches(batches: Iterable[pl.DataFrame], ids: list[str], as_of: dt.
     held: list[pl.DataFrame] = []
     for frame in batches:
         if local:
-            yield evaluate(frame, local, as_of, with_inputs=True)
+            yield evaluate(frame, local, as_of, with_inputs=with_inputs)
         if pooled:
             held.append(frame.select([c for c in frame.columns if c in keep]))
     if pooled and held:
-        yield evaluate(pl.concat(held, how="vertical"), pooled, as_of, with_inputs=True)
+        yield evaluate(pl.concat(held, how="vertical"), pooled, as_of, with_inputs=with_inputs)
 
 
 def polars_file(path: Path, ids: list[str], as_of: dt.date, batch_rows: int = BATCH_ROWS) -> Iterator[Results]:

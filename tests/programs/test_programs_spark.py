@@ -116,6 +116,17 @@ def test_cli_engine_spark_reads_csv_and_tables(spark, tmp_path):
     want = run("--input", str(csv))
     assert len(want) > 100
     assert run("--input", str(csv), "--engine", "spark") == want
+    # Chinese column labels (“销售(营业)收入(上年)”), in CSV and Parquet
+    from kechuang.programs.fields import fields
+
+    zh = population(300, seed=3)
+    zh = zh.rename({c: fields()[c].full_label for c in zh.columns})
+    assert "统一社会信用代码" in zh.columns
+    zh.write_csv(tmp_path / "画像.csv")
+    zh.write_parquet(tmp_path / "画像.parquet")
+    assert run("--input", str(tmp_path / "画像.csv")) == want
+    assert run("--input", str(tmp_path / "画像.csv"), "--engine", "spark") == want
+    assert run("--input", str(tmp_path / "画像.parquet"), "--engine", "spark") == want
     engine.read(spark, str(csv)).createOrReplaceTempView("kc_profiles")
     assert run("--table", "kc_profiles", "--engine", "spark") == want
     r = CliRunner().invoke(app, ["evaluate", "--table", "kc_profiles"])

@@ -57,19 +57,26 @@ def open_session(session: Session, user_id: int, address: str = "", user_agent: 
     return token
 
 
-def user_id_for(session: Session, token: str | None) -> int | None:
-    """The user of a session still open, or None (unknown, revoked or expired)."""
+def user_for(session: Session, token: str | None):
+    """The user of a session still open (read with the session record in one query), or None
+    (unknown, revoked or expired)."""
+    from .accounts import User
+
     if not token or len(token) > 100:
         return None
-    rec = session.get(UserSession, _digest(token))
-    if rec is None or rec.revoked_at is not None:
+    row = session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                          .where(UserSession.id == _digest(token))).first()
+    if row is None:
+        return None
+    rec, user = row
+    if rec.revoked_at is not None:
         return None
     now = _now()
     if _aware(rec.expires_at) <= now:
         return None
     if now - _aware(rec.last_seen_at) > _TOUCH_EVERY:
         rec.last_seen_at = now
-    return rec.user_id
+    return user
 
 
 def revoke(session: Session, token: str | None, reason: str = "logout") -> None:

@@ -66,17 +66,18 @@ REFRESH_USER = "kechuang_refresh_user"
 
 
 def optional_user(request: Request, session: DbSession) -> User | None:
-    from ..sessions import user_id_for
+    from ..sessions import user_for
 
     # a page the server requests again itself after a data change (kechuang.web.refresh): the
     # user is named in the request's in-process state, which no client can set
     user_id = (request.scope.get("state") or {}).get(REFRESH_USER)
     token = request.session.get(SESSION_KEY)
-    if user_id is None:
-        if not token:
-            return None
-        user_id = user_id_for(session, token if isinstance(token, str) else None)
-    user = session.get(User, user_id) if user_id else None
+    if user_id is not None:
+        user = session.get(User, user_id)
+    elif not token:
+        return None
+    else:
+        user = user_for(session, token if isinstance(token, str) else None)
     if user is None or not user.active:
         request.session.clear()
         return None

@@ -216,3 +216,33 @@ def test_region_box_shows_a_name_that_filters_again(db_url, client_as, ledger):
     assert value == "江苏省盐城市亭湖区"
     assert c.get(f"/targets?year=2024&region={value}").status_code == 200
     assert c.get("/targets?year=2024&region=亭湖区").status_code == 200
+
+
+def test_queue_kept_as_a_page_shows_a_target_added_elsewhere_on_the_next_view(db_url, client_as, ledger):
+    """The queue is served from the page cache until the targets change, here by another process
+    (its own engine), as the command line makes it."""
+    from kechuang.targets.store import dismiss_target
+
+    year = dt.date.today().year
+    first_id = _add(db_url, region="盐城市", region_code="320900", indicator="新增孵化器", value="3", unit="个",
+                    year=year, auto_bind=False)
+    c = client_as("officer", "320900")
+    first = c.get("/targets/queue").text
+    assert c.get("/targets/queue").text == first
+    assert "新增众创空间" not in first and 'id="dismissed"' not in first
+    other = db.make_engine(db_url)
+    try:
+        with db.session_scope(other) as s:
+            add_target(s, region="盐城市", region_code="320900", indicator="新增众创空间", value="2", unit="个",
+                       year=year, auto_bind=False)
+    finally:
+        other.dispose()
+    assert "新增众创空间" in c.get("/targets/queue").text
+    other = db.make_engine(db_url)
+    try:
+        with db.session_scope(other) as s:
+            dismiss_target(s, first_id, "cli")
+    finally:
+        other.dispose()
+    after = c.get("/targets/queue").text
+    assert re.search(rf'id="dismissed".*data-target-id="{first_id}"', after, re.S)

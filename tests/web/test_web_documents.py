@@ -82,3 +82,31 @@ def test_frame_shown_and_corrected_on_the_document_page(client_as, db_url):
         assert {st.period for st in doc.statements} == {"2023"}
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "correct_frame"))
         assert entry is not None and entry.username
+
+
+def test_list_and_register_kept_as_pages_show_changes_from_elsewhere_on_the_next_view(client_as, db_url, tmp_path):
+    """/docs and /docs/statements are served from the page cache until a document or a statement
+    changes, here by another process (its own engine), as the command line makes it."""
+    from kechuang import db
+    from kechuang.reader.store import Statement, correct_statement, ingest_file
+
+    c = client_as("officer", "320900")
+    _upload(c)
+    pages = ["/docs", "/docs/statements"]
+    first = {p: c.get(p).text for p in pages}
+    assert {p: c.get(p).text for p in pages} == first
+    assert "晚报二" not in first["/docs"] and "新建孵化器" not in first["/docs/statements"]
+    path = tmp_path / "晚报二.txt"
+    path.write_text("盐城晚报讯 今年力争新建孵化器5家。\n", encoding="utf-8")
+    other = db.make_engine(db_url)
+    try:
+        with db.session_scope(other) as s:
+            ingest_file(s, path, "cli", "320900")
+        after = {p: c.get(p).text for p in pages}
+        assert "晚报二" in after["/docs"] and "新建孵化器" in after["/docs/statements"]
+        with db.session_scope(other) as s:
+            sid = s.query(Statement).filter(Statement.indicator.contains("孵化器")).one().id
+            correct_statement(s, sid, {"value": "7"}, "cli")
+    finally:
+        other.dispose()
+    assert c.get("/docs/statements").text != after["/docs/statements"]

@@ -17,9 +17,11 @@ from ...reader.store import (COMPARATORS, EDITABLE, KINDS, Document, Statement, 
                              withdraw_document,
                              list_statements, reader_owners)
 from ...limits import limits
-from ..deps import CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, read_upload, render, scope_codes
+from ..deps import (CsrfChecked, CurrentUser, DbSession, RegionScope, Scope, read_upload, render, render_cached,
+                    scope_codes)
 
 router = APIRouter()
+READS = ("documents", "statements")  # what the list and the register read, for the page cache
 
 LABELS = {"value": "数值", "unit": "单位", "indicator": "指标", "kind": "类型", "comparator": "比较",
           "region": "地区", "region_code": "地区代码", "actor": "主体", "period": "年份"}
@@ -70,8 +72,10 @@ def _filters(rs: RegionScope, year: str | None, kind: str | None, indicator: str
 
 @router.get("/docs", include_in_schema=False)
 def documents_page(request: Request, session: DbSession, user: CurrentUser):
-    docs = _visible_docs(session, user)
-    return render(request, "documents/list.html", {"docs": docs, "error": request.query_params.get("error")})
+    # kept per user until a document or its statements change (an upload, a correction, a withdrawal)
+    return render_cached(request, "documents/list.html",
+                         lambda: {"docs": _visible_docs(session, user), "error": request.query_params.get("error")},
+                         reads=READS)
 
 
 @router.post("/docs/upload", include_in_schema=False, dependencies=[CsrfChecked])
@@ -113,15 +117,18 @@ def statements_page(request: Request, session: DbSession, rs: Scope,
     codes, year_val = _filters(rs, year, kind, indicator)
     owners = _owners(rs.user)
     filters = dict(region_codes=codes, year=year_val, kind=kind or None, indicator=indicator or None, owners=owners)
-    total = count_statements(session, **filters)
     per = STATEMENTS_PER_PAGE
-    items = list_statements(session, **filters, offset=(page - 1) * per, limit=per)
     base = {k: v for k, v in request.query_params.items() if k != "page"}
-    return render(request, "documents/statements.html", {
-        "items": items, "kinds": KINDS, "total": total, "page": page, "pages": max(1, -(-total // per)),
-        "page_link": lambda n: "?" + urlencode({**base, "page": n}),
-        "f": {"region": region or "", "year": year or "", "kind": kind or "", "indicator": indicator or ""},
-        "query": urlencode(base)})
+
+    def build():
+        total = count_statements(session, **filters)
+        items = list_statements(session, **filters, offset=(page - 1) * per, limit=per)
+        return {"items": items, "kinds": KINDS, "total": total, "page": page, "pages": max(1, -(-total // per)),
+                "page_link": lambda n: "?" + urlencode({**base, "page": n}),
+                "f": {"region": region or "", "year": year or "", "kind": kind or "", "indicator": indicator or ""},
+                "query": urlencode(base)}
+
+    return render_cached(request, "documents/statements.html", build, reads=READS)
 
 
 def statements_frame(items: list[Statement]) -> pl.DataFrame:

@@ -81,10 +81,13 @@ def api_progress(session: DbSession, user: CurrentUser, region: str | None = Non
 
 @router.get("/targets/queue", include_in_schema=False)
 def queue_page(request: Request, session: DbSession, user: CurrentUser):
-    items = [t for t in list_targets(session, binding="unbound") if user.can_see(t.region_code)]
-    dismissed = [t for t in list_targets(session, binding="dismissed") if user.can_see(t.region_code)]
-    return render(request, "targets/queue.html", {
-        "items": items, "dismissed": dismissed, "candidates": {t.id: candidate_metrics(t) for t in items}})
+    def build():
+        items = [t for t in list_targets(session, binding="unbound") if user.can_see(t.region_code)]
+        dismissed = [t for t in list_targets(session, binding="dismissed") if user.can_see(t.region_code)]
+        return {"items": items, "dismissed": dismissed, "candidates": {t.id: candidate_metrics(t) for t in items}}
+
+    # kept per user until the targets change (a binding, a dismissal, an import)
+    return render_cached(request, "targets/queue.html", build, reads=("targets",))
 
 
 @router.post("/targets/import", include_in_schema=False, dependencies=[CsrfChecked])

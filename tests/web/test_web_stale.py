@@ -149,3 +149,15 @@ def test_a_program_list_kept_as_a_page_follows_names_and_certificates(city, db_u
     _change(db_url, "certification", tech_sme_certificate)
     assert f'data-uscc="{uscc}"' not in c.get("/programs/tech_sme").text
     assert f'data-uscc="{uscc}"' in c.get("/programs/tech_sme?held=1").text
+
+
+def test_the_ledger_index_kept_as_a_page_counts_a_new_record_on_the_next_view(city, db_url, client_as):
+    """/ledgers is served from the page cache until a ledger changes: a certificate imported by
+    another process shows in its count (and 最后更新) on the next view."""
+    c = client_as("officer", "320900")
+    first = c.get("/ledgers").text
+    assert c.get("/ledgers").text == first
+    _change(db_url, "certification", lambda r: dict(r, cert_no="GR2026320900998"))
+    after = c.get("/ledgers").text
+    _forget_everything()
+    assert after == c.get("/ledgers").text != first

@@ -101,13 +101,17 @@ def ledgers_index(request: Request, session: DbSession, user: CurrentUser):
 
     codes = scope_codes(user)
     key = ("ledger_counts", str(session.get_bind().url), frozenset(codes) if codes is not None else None)
-    counts = cache.cached(key, lambda: store.counts_by_kind(session.connection(), codes),
-                          reads=ledger_sources(all_kinds()))
-    kinds = [(k, counts.get(k.id, 0)) for k in all_kinds().values()]
-    from ... import audit
+    reads = ledger_sources(all_kinds())
 
-    return render(request, "ledgers/index.html", {"kinds": kinds,
-                                                  "last": audit.last_changes(session, "ledger:", codes)})
+    def build():
+        from ... import audit
+
+        counts = cache.cached(key, lambda: store.counts_by_kind(session.connection(), codes), reads=reads)
+        return {"kinds": [(k, counts.get(k.id, 0)) for k in all_kinds().values()],
+                "last": audit.last_changes(session, "ledger:", codes)}
+
+    # kept per user until a ledger changes (its 最后更新 line is written with the records)
+    return render_cached(request, "ledgers/index.html", build, reads=reads)
 
 
 @router.get("/ledgers/{kind}/template.xlsx", include_in_schema=False)

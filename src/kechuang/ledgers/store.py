@@ -238,11 +238,13 @@ def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[
     if usccs is not None:
         q = q.where(T.c.uscc.in_(sorted(set(usccs))))
 
+    # on the statement, not the connection: a caller's connection keeps its own options
+    q = q.execution_options(yield_per=LOAD_CHUNK)
+
     def read(conn: Connection) -> pl.DataFrame:
         # typed LOAD_CHUNK rows at a time: the Python rows and JSON texts of one chunk are in memory,
         # not a whole kind's (millions of records at province size)
-        parts = [_typed_from_json(kind, _rows_frame(rows))
-                 for rows in conn.execution_options(yield_per=LOAD_CHUNK).execute(q).partitions()]
+        parts = [_typed_from_json(kind, _rows_frame(rows)) for rows in conn.execute(q).partitions()]
         return pl.concat(parts) if parts else _typed_from_json(kind, _rows_frame([]))
 
     if isinstance(engine, Connection):

@@ -232,25 +232,30 @@ def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[
     kind = _kind(kind)
     if fields is not None:
         return load_fields(engine, kind, fields, region_codes, usccs=usccs)
-    q = sa.select(*_meta_cols(engine)).where(T.c.kind == kind.id).order_by(T.c.id)
+    # typed LOAD_CHUNK rows at a time: the Python rows and JSON texts of one chunk are in memory,
+    # not a whole kind's (millions of records at province size)
+    parts = _in_batches(engine, _kind_select(_meta_cols(engine), kind, region_codes, usccs),
+                        lambda rows: _typed_from_json(kind, _rows_frame(rows)))
+    return pl.concat(parts) if parts else _typed_from_json(kind, _rows_frame([]))
+
+
+def _kind_select(cols, kind: Kind, region_codes: set[str] | None, usccs: Iterable[str] | None):
+    """A kind's records in id order, cut to some regions or enterprises, fetched in batches."""
+    q = sa.select(*cols).where(T.c.kind == kind.id).order_by(T.c.id)
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     if usccs is not None:
         q = q.where(T.c.uscc.in_(sorted(set(usccs))))
-
     # on the statement, not the connection: a caller's connection keeps its own options
-    q = q.execution_options(yield_per=LOAD_CHUNK)
+    return q.execution_options(yield_per=LOAD_CHUNK)
 
-    def read(conn: Connection) -> pl.DataFrame:
-        # typed LOAD_CHUNK rows at a time: the Python rows and JSON texts of one chunk are in memory,
-        # not a whole kind's (millions of records at province size)
-        parts = [_typed_from_json(kind, _rows_frame(rows)) for rows in conn.execute(q).partitions()]
-        return pl.concat(parts) if parts else _typed_from_json(kind, _rows_frame([]))
 
+def _in_batches(engine: Engine | Connection, q, convert) -> list[pl.DataFrame]:
+    """`convert` applied to each batch of rows `q` yields, on the caller's connection or a new one."""
     if isinstance(engine, Connection):
-        return read(engine)
+        return [convert(rows) for rows in engine.execute(q).partitions()]
     with engine.connect() as conn:
-        return read(conn)
+        return [convert(rows) for rows in conn.execute(q).partitions()]
 
 
 LOAD_CHUNK = 100_000
@@ -275,25 +280,10 @@ def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[
         el = T.c.data[f.id]
         cols.append((el.as_integer() if f.type in ("int", "year") else el.as_boolean() if f.type == "bool"
                      else sa.cast(el.as_string(), sa.Text)).label(f"f_{len(cols)}"))
-    q = sa.select(*cols).where(T.c.kind == kind.id).order_by(T.c.id)
-    if region_codes is not None:
-        q = q.where(T.c.region_code.in_(sorted(region_codes)))
-    if usccs is not None:
-        q = q.where(T.c.uscc.in_(sorted(set(usccs))))
     raw = {c: META_SCHEMA[c] for c in meta} | {
         f.id: (pl.Int64 if f.type in ("int", "year") else pl.Boolean if f.type == "bool" else pl.String)
         for f in own}
-    q = q.execution_options(yield_per=LOAD_CHUNK)
-
-    def batches(conn):
-        for part in conn.execute(q).partitions():
-            yield _projected(part, raw)
-
-    if isinstance(engine, Connection):
-        parts = list(batches(engine))
-    else:
-        with engine.connect() as conn:
-            parts = list(batches(conn))
+    parts = _in_batches(engine, _kind_select(cols, kind, region_codes, usccs), lambda rows: _projected(rows, raw))
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw)
     casts = []
     for f in own:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from kechuang.ledgers import load_frame
 from kechuang.ledgers.demo import generate_city
+from kechuang.ledgers.frames import columns_of
 from kechuang.ledgers.store import T, load_fields
 from kechuang.targets import metrics as tm
 
@@ -111,3 +112,52 @@ def test_a_server_start_prepares_every_metric(engine, monkeypatch):
     source = tm.metric_source(engine)
     for m in tm.load_metrics().values():
         tm.compute(m, DAYS, source)
+
+
+def test_rows_behind_a_number_read_only_the_counted_records(engine):
+    from decimal import Decimal
+
+    from kechuang.targets.provenance import explain
+    from kechuang.targets.store import Target
+
+    generate_city(engine, "320900", enterprises=300, seed=12, today=dt.date(2024, 6, 30))
+    assert _blank_some_fields(engine, seed=5) > 50
+    with tm._FRAMES_LOCK:
+        tm._FRAMES.clear()
+    shown = 0
+    for mid, region in (("hnte_valid", "320900"), ("rd_expense_total", "320902"),
+                        ("invention_patents_granted", "320900"), ("tech_contract_amount", "320900")):
+        t = Target(id=1, region_code=region, region="x", indicator="x", metric_id=mid, period="2024", year=2024,
+                   comparator=">=", value=Decimal(1), unit=tm.get_metric(mid).unit, binding_status="bound")
+        day = DAYS[0] if mid == "rd_expense_total" else DAYS[-1]
+        old = explain(t, day, tm.LedgerSource(engine))  # every field of the kinds read, kept
+        with tm._FRAMES_LOCK:
+            tm._FRAMES.clear()
+        with engine.connect() as conn:
+            new = explain(t, day, tm.metric_source(engine), conn)
+        assert new.total == old.total > 0, mid
+        assert [c.id for c in new.columns] == [c.id for c in old.columns]
+        assert new.frame.equals(old.frame), mid
+        assert new.notes == old.notes and new.duplicates == old.duplicates and new.current == old.current
+        if "name" in new.frame.columns:
+            shown += new.frame.get_column("name").drop_nulls().len()
+        # the kept frames hold what metrics read, not the whole records shown
+        for kind in (tm.get_metric(mid).kind, "enterprise"):
+            kept = tm._FRAMES.get((str(engine.url), kind))
+            if kept is not None:
+                assert set(kept[1].columns) <= set(columns_of(kind, tm.metric_fields(kind))), kind
+    assert shown > 0
+
+
+def test_load_frame_by_record_ids(engine, monkeypatch):
+    from kechuang.ledgers import store
+
+    generate_city(engine, "320900", enterprises=60, seed=2, today=dt.date(2024, 6, 30))
+    whole = load_frame(engine, "ip")
+    ids = whole.get_column("id").to_list()[::3]
+    monkeypatch.setattr(store, "ID_CHUNK", 7)  # several statements
+    got = load_frame(engine, "ip", ids=list(reversed(ids)))
+    assert got.equals(whole.filter(pl.col("id").is_in(ids)))
+    part = load_frame(engine, "ip", fields=["status"], ids=ids)
+    assert part.equals(whole.filter(pl.col("id").is_in(ids)).select(part.columns))
+    assert load_frame(engine, "ip", ids=[]).height == 0

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from kechuang import db
-from kechuang.targets import metrics as tm
 from kechuang.targets.store import add_target
 
 
@@ -24,9 +23,13 @@ def small_ledgers():
 
 
 @pytest.fixture
-def ledger(monkeypatch):
-    frames = small_ledgers()
-    monkeypatch.setattr(tm.LedgerSource, "__call__", lambda self, kind: tm.dict_source(frames)(kind))
+def ledger(db_url):
+    """The hand-made ledgers stored in the database the pages read."""
+    from kechuang.ledgers.store import insert_typed
+
+    with db.engine_for(db_url).begin() as c:
+        for kind, frame in small_ledgers().items():
+            insert_typed(c, kind, frame)
 
 
 def csrf_from(html: str) -> str:

@@ -152,6 +152,10 @@ def enterprise_names(conn: Connection, usccs: Iterable[str]) -> dict[str, str]:
     usccs = sorted({u for u in usccs if u})
     out: dict[str, str] = {}
     name = T.c.data["name"].as_string()  # the database reads the one field; no whole record decoded
+    if len(usccs) > 20000:  # one pass over the kind costs less than thousands of look-ups
+        wanted = set(usccs)
+        q = sa.select(T.c.key, name).where(T.c.kind == "enterprise")
+        return {key: n for key, n in conn.execute(q) if n and key in wanted}
     for i in range(0, len(usccs), 900):  # the enterprise's key is its credit code: the unique index finds it
         q = sa.select(T.c.key, name).where(T.c.kind == "enterprise", T.c.key.in_(usccs[i:i + 900]))
         out.update((key, n) for key, n in conn.execute(q) if n)
@@ -224,38 +228,49 @@ def _rows_frame(rows) -> pl.DataFrame:
 
 
 def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[str] | None = None,
-               *, usccs: Iterable[str] | None = None, fields: Iterable[str] | None = None) -> pl.DataFrame:
+               *, usccs: Iterable[str] | None = None, fields: Iterable[str] | None = None,
+               ids: Iterable[int] | None = None) -> pl.DataFrame:
     """Every record of a kind as a typed frame: one column per declared field (Decimal for money,
     Date for dates) plus id, key, region_code, uscc, year, record_date. ``region_codes`` limits the
-    regions (pass a subtree); ``usccs`` limits to some enterprises; ``fields`` decodes only those
-    fields (read out of the JSON by the database, typed the same way; `load_fields`)."""
+    regions (pass a subtree); ``usccs`` limits to some enterprises; ``ids`` to some records (in id
+    order); ``fields`` decodes only those fields (read out of the JSON by the database, typed the
+    same way; `load_fields`)."""
     kind = _kind(kind)
     if fields is not None:
-        return load_fields(engine, kind, fields, region_codes, usccs=usccs)
+        return load_fields(engine, kind, fields, region_codes, usccs=usccs, ids=ids)
     # typed LOAD_CHUNK rows at a time: the Python rows and JSON texts of one chunk are in memory,
     # not a whole kind's (millions of records at province size)
-    parts = _in_batches(engine, _kind_select(_meta_cols(engine), kind, region_codes, usccs),
+    parts = _in_batches(engine, _kind_selects(_meta_cols(engine), kind, region_codes, usccs, ids),
                         lambda rows: _typed_from_json(kind, _rows_frame(rows)))
     return pl.concat(parts) if parts else _typed_from_json(kind, _rows_frame([]))
 
 
-def _kind_select(cols, kind: Kind, region_codes: set[str] | None, usccs: Iterable[str] | None):
-    """A kind's records in id order, cut to some regions or enterprises, fetched in batches."""
+ID_CHUNK = 5000  # record ids per statement (SQLite takes up to 32,766 parameters)
+
+
+def _kind_selects(cols, kind: Kind, region_codes: set[str] | None, usccs: Iterable[str] | None,
+                  ids: Iterable[int] | None = None) -> list:
+    """A kind's records in id order, cut to some regions, enterprises or record ids, fetched in
+    batches: one statement, or one per `ID_CHUNK` of ascending ids."""
     q = sa.select(*cols).where(T.c.kind == kind.id).order_by(T.c.id)
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     if usccs is not None:
         q = q.where(T.c.uscc.in_(sorted(set(usccs))))
     # on the statement, not the connection: a caller's connection keeps its own options
-    return q.execution_options(yield_per=LOAD_CHUNK)
+    q = q.execution_options(yield_per=LOAD_CHUNK)
+    if ids is None:
+        return [q]
+    ids = sorted({int(i) for i in ids})
+    return [q.where(T.c.id.in_(ids[i:i + ID_CHUNK])) for i in range(0, len(ids), ID_CHUNK)]
 
 
-def _in_batches(engine: Engine | Connection, q, convert) -> list[pl.DataFrame]:
-    """`convert` applied to each batch of rows `q` yields, on the caller's connection or a new one."""
+def _in_batches(engine: Engine | Connection, queries: list, convert) -> list[pl.DataFrame]:
+    """`convert` applied to each batch of rows the `queries` yield, on the caller's connection or a new one."""
     if isinstance(engine, Connection):
-        return [convert(rows) for rows in engine.execute(q).partitions()]
+        return [convert(rows) for q in queries for rows in engine.execute(q).partitions()]
     with engine.connect() as conn:
-        return [convert(rows) for rows in conn.execute(q).partitions()]
+        return [convert(rows) for q in queries for rows in conn.execute(q).partitions()]
 
 
 LOAD_CHUNK = 100_000
@@ -265,7 +280,8 @@ PROJECTED_META = ("id", "region_code")  # always in a `load_fields` frame
 
 
 def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[str],
-                region_codes: set[str] | None = None, *, usccs: Iterable[str] | None = None) -> pl.DataFrame:
+                region_codes: set[str] | None = None, *, usccs: Iterable[str] | None = None,
+                ids: Iterable[int] | None = None) -> pl.DataFrame:
     """The records of a kind with only some of their fields: the `PROJECTED_META` columns, the other
     stored columns (key, uscc, year, record_date) when asked, and each field of ``fields`` extracted from the JSON by the database (json_extract
     on SQLite, ->> on PostgreSQL) and typed as `load_frame` types it, read in batches. A large
@@ -283,7 +299,8 @@ def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[
     raw = {c: META_SCHEMA[c] for c in meta} | {
         f.id: (pl.Int64 if f.type in ("int", "year") else pl.Boolean if f.type == "bool" else pl.String)
         for f in own}
-    parts = _in_batches(engine, _kind_select(cols, kind, region_codes, usccs), lambda rows: _projected(rows, raw))
+    parts = _in_batches(engine, _kind_selects(cols, kind, region_codes, usccs, ids),
+                        lambda rows: _projected(rows, raw))
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw)
     casts = []
     for f in own:

@@ -597,10 +597,13 @@ def has_value(values: pl.DataFrame, region_code: str, d: dt.date) -> bool:
 
 
 def rows_behind(metric: Metric | str, region_code: str, d: dt.date, source: FrameSource,
-                metrics: Mapping[str, Metric] | None = None) -> pl.DataFrame:
+                metrics: Mapping[str, Metric] | None = None, *,
+                records: Callable[[str, list[int]], pl.DataFrame] | None = None) -> pl.DataFrame:
     """The ledger records counted in a metric's value for a region (its whole subtree) on a date,
     with the fields `source` gives (a plain `LedgerSource`: every field) and the region they are
-    counted in."""
+    counted in. ``records(kind, ids)``: the records of those ids with the fields to show (e.g.
+    `ledgers.load_frame` with ``ids``), read instead of the source's frame, so that the source
+    need give only what metrics read (`metric_source`) and no kept frame grows to whole records."""
     metrics = metrics or load_metrics()
     m = metrics[metric] if isinstance(metric, str) else metric
     if m.aggregation == "ratio":
@@ -609,7 +612,10 @@ def rows_behind(metric: Metric | str, region_code: str, d: dt.date, source: Fram
     ent = source("enterprise") if m.region_by == "enterprise" and "uscc" in frame.columns else None
     counted = (_exploded(_prepare(m, frame, ent)).filter(pl.col("rollup_code") == region_code)
                .filter(window_expr(m, d)).select("id", pl.col("region_code").alias("_counted_in")))
-    if "id" in frame.columns:
+    if records is not None:
+        rows = records(m.kind, counted.get_column("id").to_list()).join(counted, on="id", how="inner",
+                                                                        maintain_order="left")
+    elif "id" in frame.columns:
         rows = frame.join(counted, on="id", how="inner", maintain_order="left")
     else:  # told by position, as `_prepare` numbered them
         rows = (frame.with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))

@@ -93,22 +93,33 @@ def _window_text(m: Metric, when: dt.date, kind) -> str:
     return f"{d} 当天有效的记录({label(m.date_field)}不晚于 {d}{end})"
 
 
-def explain(target: Target, when: dt.date, source: FrameSource) -> Provenance:
-    """The records behind the target's value on ``when`` with the reconciliation stated."""
-    from kechuang.ledgers import get_kind
+def explain(target: Target, when: dt.date, source: FrameSource, conn=None) -> Provenance:
+    """The records behind the target's value on ``when`` with the reconciliation stated. With a
+    database connection ``conn``, the records shown and the enterprise names are read for the
+    counted records alone, and ``source`` need give only the fields metrics read (`metric_source`);
+    without it, ``source`` gives them (every field of the kinds read)."""
+    from kechuang.ledgers import get_kind, load_frame
 
     metrics = load_metrics()
     bound = metrics[target.metric_id]
     m = metrics[bound.ratio[0]] if bound.ratio else bound
     kind = get_kind(m.kind)
-    raw = rows_behind(m, target.region_code, when, source)
+    records = None if conn is None else (lambda k, ids: load_frame(conn, k, ids=ids))
+    raw = rows_behind(m, target.region_code, when, source, records=records)
     value = value_of(compute(bound, [when], source, metrics), bound, target.region_code, when)
     current = None if value is None else convert(Decimal(str(value)), bound.unit, target.unit)
 
     # enterprise names from the enterprise ledger where the records carry only a credit code
     uscc_col = kind.uscc_field if kind.uscc_field in raw.columns else ("uscc" if "uscc" in raw.columns else None)
     if uscc_col and ("name" not in raw.columns or raw.get_column("name").null_count() == raw.height):
-        ent = source("enterprise")
+        if conn is not None:
+            from kechuang.ledgers.store import enterprise_names
+
+            found = enterprise_names(conn, raw.get_column(uscc_col).drop_nulls().to_list())
+            ent = pl.DataFrame({"uscc": list(found), "name": list(found.values())},
+                               schema={"uscc": pl.String, "name": pl.String})
+        else:
+            ent = source("enterprise")
         if {"uscc", "name"} <= set(ent.columns) and ent.height:
             names = ent.select(pl.col("uscc").alias(uscc_col), pl.col("name").alias("_ent_name")).unique(uscc_col)
             raw = raw.join(names, on=uscc_col, how="left")

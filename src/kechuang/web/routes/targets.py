@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import IntegrityError
 
 from ... import cache
-from ...targets.metrics import LedgerSource, MetricError, load_metrics, metric_source, progress_reads
+from ...targets.metrics import MetricError, load_metrics, metric_source, progress_reads
 from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report, status_rules
 from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
@@ -232,7 +232,7 @@ def rows_page(request: Request, target_id: int, session: DbSession, user: Curren
 
     def prov():
         try:
-            return explain(t, when, LedgerSource(session.get_bind()))
+            return explain(t, when, metric_source(session.get_bind()), session.connection())
         except (MetricError, ImportError) as exc:
             raise HTTPException(status_code=503,
                                 detail=str(exc) if isinstance(exc, MetricError) else "台账尚不可用")

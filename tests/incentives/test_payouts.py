@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from sqlalchemy import select
 
@@ -100,3 +101,34 @@ def test_advance_refuses_out_of_scope_and_unknown(engine):
         with pytest.raises(PayoutError, match="早于"):
             advance(s, pid, "confirmed", "tester", dt.date(2023, 1, 1))
         assert s.get(AwardPayout, pid).status == "listed"
+
+
+def test_awards_from_the_fields_they_read_equal_those_from_whole_records(db_url):
+    """The frames kept for awards hold the fields the facts read; the awards (amounts, reasons,
+    names, facts) are those computed from every field of the whole records."""
+    from kechuang.incentives.engine import compute
+    from kechuang.incentives.payouts import KINDS, stored_frames
+    from kechuang.ledgers import load_frame
+    from kechuang.ledgers.demo import generate_city
+    from kechuang.ledgers.frames import _FRAMES, _FRAMES_LOCK
+    from kechuang.regions import registry
+
+    eng = db.engine_for(db_url)
+    generate_city(eng, "320900", enterprises=400, seed=21, today=dt.date(2024, 12, 31))
+    codes = registry().subtree_codes("320900")
+    whole = {k: load_frame(eng, k, codes) for k in KINDS}
+    with _FRAMES_LOCK:
+        _FRAMES.clear()
+    with eng.connect() as c:
+        kept = stored_frames(c, codes)
+        some = sorted(set(whole["certification"].get_column("uscc").to_list()))[:40]
+        few = stored_frames(c, codes, some)  # some enterprises: read from the database, same fields
+    for k in KINDS:
+        assert set(kept[k].columns) < set(whole[k].columns), k
+    def lines(frames):
+        return [a.__dict__ for y in (2022, 2023, 2024) for a in compute(frames, y, "320900")]
+
+    old = lines(whole)
+    assert len(old) > 5 and any(a["name"] for a in old)
+    assert lines(kept) == old
+    assert lines(few) == lines({k: f.filter(pl.col("uscc").is_in(some)) for k, f in whole.items()})

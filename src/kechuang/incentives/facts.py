@@ -73,6 +73,16 @@ class FactsEnv(E.Env):
         return E.Val(fact[0], compiler.subst.get(name, pl.col(name)))
 
 
+def ledger_fields() -> dict[str, tuple[str, ...]]:
+    """The fields `events` reads of each ledger kind (the record id and region always come)."""
+    from ..ledgers.validity import rule_fields
+
+    return {"enterprise": ("uscc", "name", "above_scale", "listed", "registered_on", "industry_code"),
+            "certification": tuple(dict.fromkeys(("uscc", "cert_type", "level", "issued_on", "year",
+                                                  *rule_fields()))),
+            "enterprise_year": ("uscc", "year", "revenue", "rd_expense", "dishonest_list")}
+
+
 def _f64(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.Float64)
 

@@ -65,16 +65,19 @@ KINDS = ("enterprise", "certification", "enterprise_year")
 
 def stored_frames(conn: Connection, region_codes: set[str] | None, usccs: list[str] | None = None
                   ) -> dict[str, pl.DataFrame]:
-    """The ledgers awards are computed from, for the regions in scope (and some enterprises).
-    Whole regions come through the dashboards' frame cache (decoded once per ledger version)."""
+    """The ledgers awards are computed from, for the regions in scope (and some enterprises), with
+    the fields the awards read (`facts.ledger_fields`). Whole regions come through the frames kept
+    across requests (decoded once per ledger version)."""
     from ..ledgers import load_frame
+    from .facts import ledger_fields
 
+    fields = ledger_fields()
     if usccs is None and not conn.info.get("kc_data_changed"):
         from ..targets.metrics import LedgerSource
 
-        source = LedgerSource(conn.engine, region_codes)
+        source = LedgerSource(conn.engine, region_codes, fields.__getitem__)
         return {k: source(k) for k in KINDS}
-    return {k: load_frame(conn, k, region_codes, usccs=usccs) for k in KINDS}
+    return {k: load_frame(conn, k, region_codes, usccs=usccs, fields=fields[k]) for k in KINDS}
 
 
 def history(conn: Connection, region_codes: set[str] | None = None, usccs: list[str] | None = None) -> list[dict]:

@@ -44,3 +44,36 @@ def test_views_read_stored_placements_and_recompute_what_changed(tmp_path, engin
     assert calls == [uscc(1)]
     assert uscc(1) in {a.uscc for a in view.node("nev.charging").members}
     assert _rows(engine)[uscc(1)] != stored[uscc(1)]
+
+
+def test_chain_views_from_the_fields_they_read_equal_those_from_whole_records(engine, monkeypatch):
+    """The ledger frames chain views keep hold the fields they read; placements, node statuses and
+    the enterprises' names, revenue and titles are those computed from whole records."""
+    from kechuang.chains import chains
+    from kechuang.chains.status import build_view, stored_assignments
+    from kechuang.ledgers.demo import generate_city
+    from kechuang.ledgers.frames import _FRAMES, _FRAMES_LOCK, columns_of
+
+    generate_city(engine, "320900", enterprises=300, seed=6, today=dt.date(2025, 6, 1))
+    day = dt.date(2025, 6, 1)
+
+    def views():
+        with _FRAMES_LOCK:
+            _FRAMES.clear()
+        with engine.begin() as c:
+            c.execute(store.ChainPlacement.__table__.delete())  # computed afresh from the frames read
+        with engine.connect() as c:
+            placed, info = stored_assignments(c, None, None, day)
+        shown = [[(n.node_id, n.status, n.enterprises, n.revenue, n.certified, [a.uscc for a in n.members])
+                  for n in build_view(chain, None, day, placed, info).nodes] for chain in chains().values()]
+        placements = {u: [(a.chain.id, a.node.id, a.confidence, a.evidence) for a in got] for u, got in placed.items()}
+        return placements, info, shown, _rows(engine)
+
+    new = views()
+    for kind in ("enterprise", "ip", "enterprise_year", "certification"):
+        kept = _FRAMES[(str(engine.url), kind)][1]
+        assert set(kept.columns) == set(columns_of(kind, store.ledger_fields(kind))), kind
+    monkeypatch.setattr(store, "ledger_fields", lambda kind: None)  # every field, as before
+    old = views()
+    assert len(old[0]) > 20 and any(i["titles"] for i in old[1].values())
+    assert new == old

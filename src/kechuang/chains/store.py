@@ -110,14 +110,26 @@ def titles_in(ip) -> dict[str, list[str]]:
     return out
 
 
+def ledger_fields(kind: str) -> tuple[str, ...]:
+    """The fields chain views read of a ledger kind (the record id and region always come): what
+    placements are computed from (`fingerprint`, `Assigner.assign`), names, revenue and titles held."""
+    from ..ledgers.validity import rule_fields
+
+    return {"enterprise": ("uscc", "name", "industry_code", "main_products", "business_scope"),
+            "ip": ("uscc", "title", "status"),
+            "enterprise_year": ("uscc", "year", "revenue"),
+            "certification": tuple(dict.fromkeys(("uscc", "cert_type", *rule_fields())))}[kind]
+
+
 def ledger(conn, kind: str, region_codes: set[str] | None):
-    """A whole ledger kind's decoded frame, kept per ledger version in this process and as a Parquet
-    file for others (kechuang.targets.metrics.LedgerSource), cut to the regions (None: all)."""
+    """A ledger kind's decoded frame with the fields chain views read (`ledger_fields`), kept per
+    ledger version in this process and as a Parquet file for others
+    (kechuang.targets.metrics.LedgerSource), cut to the regions (None: all)."""
     import polars as pl
 
     from ..targets.metrics import LedgerSource
 
-    frame = LedgerSource(conn.engine)(kind)
+    frame = LedgerSource(conn.engine, None, ledger_fields)(kind)
     if region_codes is None or not frame.height:
         return frame
     return frame.filter(pl.col("region_code").is_in(sorted(region_codes)))

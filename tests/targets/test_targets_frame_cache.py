@@ -51,3 +51,47 @@ def test_warm_loads_every_kind_a_metric_reads(engine):
     kinds = {key[1] for key in tm._FRAMES if key[0] == str(engine.url)}
     assert {m.kind for m in tm.load_metrics().values() if m.kind} <= kinds
     assert isinstance(tm.LedgerSource(engine)("enterprise"), pl.DataFrame)
+
+
+def test_a_new_worker_brings_an_earlier_file_up_to_date_instead_of_decoding(engine, monkeypatch):
+    from kechuang.ledgers import store
+    from kechuang.ledgers.importer import import_records
+
+    generate_city(engine, "320900", enterprises=80, seed=7, today=dt.date(2024, 6, 30))
+    fields = tm.metric_fields("certification")
+    tm.whole_frame(engine, "certification", fields)
+    files = list(tm._disk_cache_dir(engine).glob("certification-*.parquet"))
+    assert len(files) == 1
+
+    # a day's work: one certificate edited, one added (inserts and edits of the kind only)
+    cols = [f.id for f in store.get_kind("certification").fields]
+    rows = load_frame(engine, "certification").select(cols).head(2).to_dicts()
+    edited = dict(rows[0], cert_no="NEW-NO-1")
+    added = dict(rows[1], year=2025, issued_on=dt.date(2025, 1, 5), expires_on=None, cert_no="NEW-NO-2")
+    report = import_records(engine, "certification", [{k: (v.isoformat() if isinstance(v, dt.date) else v)
+                                                       for k, v in r.items()} for r in (edited, added)])
+    assert report.ok, report.problems
+    truth = load_frame(engine, "certification")
+
+    _forget_in_process()  # a worker started after the change
+
+    def no_decoding(*_a, **_k):
+        raise AssertionError("decoded the whole kind again")
+
+    monkeypatch.setattr(store, "load_frame", no_decoding)
+    got = tm.whole_frame(engine, "certification", fields)
+    monkeypatch.undo()
+    assert got.height == truth.height
+    assert got.equals(truth.select(got.columns)), "the file's records with the day's changes put in"
+    now = list(tm._disk_cache_dir(engine).glob("certification-*.parquet"))
+    assert len(now) == 1 and now != files  # kept for the new version, the earlier file gone
+
+    # a deletion is not followed record by record: the kind is decoded afresh
+    with engine.begin() as c:
+        c.execute(sa.delete(store.T).where(store.T.c.id == truth.get_column("id")[0]))
+    _forget_in_process()
+    calls = []
+    real = store.load_frame
+    monkeypatch.setattr(store, "load_frame", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    after = tm.whole_frame(engine, "certification", fields)
+    assert calls == ["certification"] and after.height == truth.height - 1

@@ -87,10 +87,16 @@ def columns_of(kind: str, fields: Iterable[str] | None) -> frozenset[str]:
     return frozenset(set(PROJECTED_META) | (set(fields) & every))
 
 
-def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[str] | None) -> pl.DataFrame:
+_META_KEY = "kechuang-ledger-frame"  # Parquet metadata: the database, data version and change mark of a file
+
+
+def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[str] | None,
+                           mark: tuple | None = None) -> pl.DataFrame:
     """The decoded frame of a ledger kind at `version` holding ``fields`` (None: all), shared
     through a Parquet file so other worker processes and restarts skip decoding the JSON records
-    again; a file with more columns than asked serves the columns asked."""
+    again; a file with more columns than asked serves the columns asked. Without a file of this
+    version, the file of an earlier one is brought up to date when the kind changed since only by
+    inserts and edits (`_caught_up`). ``mark``: the kind's change mark, read before `version`."""
     import hashlib
 
     from ..cache import keep_file
@@ -109,9 +115,44 @@ def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[
                 return pl.read_parquet(path, columns=[c for c in have if c in wanted])
         except Exception:  # a damaged file is only a cache: decode again
             pass
-    frame = load_frame(engine, kind, fields=fields)
-    keep_file(path, frame.write_parquet, f"{kind}-*.parquet")
+    caught = _caught_up(engine, kind, folder, version, wanted) if mark is not None else None
+    if caught is not None:
+        frame, mark = caught
+    else:
+        frame = load_frame(engine, kind, fields=fields)
+    if mark is not None:
+        import json
+
+        meta = {_META_KEY: json.dumps({"url": str(engine.url), "version": list(version),
+                                       "mark": [None if mark[0] is None else str(mark[0]), *mark[1:]]})}
+        keep_file(path, lambda tmp: frame.write_parquet(tmp, metadata=meta), f"{kind}-*.parquet")
+    else:
+        keep_file(path, frame.write_parquet, f"{kind}-*.parquet")
     return frame
+
+
+def _caught_up(engine, kind: str, folder: Path, version: tuple, wanted: frozenset[str]
+               ) -> tuple[pl.DataFrame, tuple] | None:
+    """A kept file of the kind from an earlier data version of this database, with the records
+    inserted or edited since put in (`_updated`), and its new change mark; None when there is no
+    such file or the kind changed otherwise (a deletion, a write of unknown source)."""
+    import json
+
+    for old in folder.glob(f"{kind}-*.parquet"):
+        try:
+            meta = json.loads(pl.read_parquet_metadata(old).get(_META_KEY) or "null")
+            if not meta or meta["url"] != str(engine.url):
+                continue
+            if not _only_own_writes(tuple(meta["version"]), version):
+                continue
+            have = pl.read_parquet_schema(old)
+            if not wanted <= set(have):
+                continue
+            frame = pl.read_parquet(old, columns=[c for c in have if c in wanted])
+        except Exception:  # a damaged or foreign file is only a cache
+            continue
+        return _updated(engine, kind, frame, tuple(meta["mark"]))
+    return None
 
 
 def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.DataFrame:
@@ -143,7 +184,7 @@ def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.Da
             held = None if fields is None or (hit is not None and hit[3] is None) else \
                 frozenset(fields) | (hit[3] if hit is not None else frozenset())
             mark = _mark(engine, kind) if version[0] == "v" else None  # read before the frame
-            frame = _frame_from_disk_or_db(engine, kind, version, held)
+            frame = _frame_from_disk_or_db(engine, kind, version, held, mark)
         with _FRAMES_LOCK:
             if len(_FRAMES) > 64:
                 _FRAMES.clear()

@@ -59,6 +59,10 @@ def test_demo_store_export_reimport_unchanged_and_profiles(engine, tmp_path):
     with engine.connect() as c:
         assert store.count(c, "enterprise") == 300
         assert store.counts_by_kind(c) == {k: v for k, v in counts.items() if v}
+        # whether a region holds records, without counting them
+        assert store.has_records(c) and store.has_records(c, {"320902"})
+        assert store.has_records(c, {"320902"}, ["enterprise"])
+        assert not store.has_records(c, {"320581"}) and not store.has_records(c, None, ["no_such_kind"])
     # export the certification ledger and import it again: nothing changes
     kind = get_kind("certification")
     frame = load_frame(engine, kind)

@@ -370,6 +370,17 @@ def count(conn: Connection, kind: str, region_codes: set[str] | None = None) -> 
     return int(conn.execute(q).scalar_one())
 
 
+def has_records(conn: Connection, region_codes: set[str] | None = None, kinds: Iterable[str] | None = None) -> bool:
+    """Whether any record of the kinds (None: any) is stored in the regions (None: anywhere): a
+    probe of the region index that stops at the first record, where a count reads every one."""
+    q = sa.select(T.c.id).limit(1)
+    if region_codes is not None:
+        q = q.where(T.c.region_code.in_(sorted(region_codes)))
+    if kinds is not None:
+        q = q.where(T.c.kind.in_(sorted(set(kinds))))
+    return conn.execute(q).first() is not None
+
+
 def counts_by_kind(conn: Connection, region_codes: set[str] | None = None) -> dict[str, int]:
     # grouping by (kind, region_code) is a scan of that index alone; the scope filter is applied
     # to the few groups afterwards (an IN list in SQL makes the planner visit every row)

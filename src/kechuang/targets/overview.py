@@ -68,18 +68,18 @@ def district_chart(rows: list[Progress], metric_id: str) -> dict | None:
 
 
 def _has_ledger_data(engine, code: str | None) -> bool:
-    """Whether any ledger holds a record of the region: counted in the database (nothing decoded),
+    """Whether any ledger holds a record of the region: looked up in the database (nothing decoded),
     else in the frames the progress figures read (as they read them)."""
     import polars as pl
 
     from ..ledgers.kinds import all_kinds
-    from ..ledgers.store import counts_by_kind
+    from ..ledgers.store import has_records
     from .metrics import dashboard_kinds, metric_source
     from .progress import region_scope
 
     codes = region_scope(code)
     with engine.connect() as conn:
-        if any(n for kind, n in counts_by_kind(conn, codes).items() if kind in all_kinds()):
+        if has_records(conn, codes, all_kinds()):
             return True
     source = metric_source(engine)
     for kind in dashboard_kinds():

@@ -63,6 +63,14 @@ def test_a_new_worker_brings_an_earlier_file_up_to_date_instead_of_decoding(engi
     files = list(tm._disk_cache_dir(engine).glob("certification-*.parquet"))
     assert len(files) == 1
 
+    def no_counting(*_a, **_k):
+        raise AssertionError("counted the kind's records although the file holds its mark")
+
+    _forget_in_process()  # a worker started on the same data reads the file and the mark it holds
+    monkeypatch.setattr(store, "change_mark", no_counting)
+    assert tm.whole_frame(engine, "certification", fields).height == load_frame(engine, "certification").height
+    monkeypatch.undo()
+
     # a day's work: one certificate edited, one added (inserts and edits of the kind only)
     cols = [f.id for f in store.get_kind("certification").fields]
     rows = load_frame(engine, "certification").select(cols).head(2).to_dicts()

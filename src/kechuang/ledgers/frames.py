@@ -91,19 +91,22 @@ _META_KEY = "kechuang-ledger-frame"  # Parquet metadata: the database, data vers
 
 
 def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[str] | None,
-                           mark: tuple | None = None) -> pl.DataFrame:
-    """The decoded frame of a ledger kind at `version` holding ``fields`` (None: all), shared
-    through a Parquet file so other worker processes and restarts skip decoding the JSON records
-    again; a file with more columns than asked serves the columns asked. Without a file of this
-    version, the file of an earlier one is brought up to date when the kind changed since only by
-    inserts and edits (`_caught_up`). ``mark``: the kind's change mark, read before `version`."""
+                           mark_of) -> tuple[pl.DataFrame, tuple | None]:
+    """The decoded frame of a ledger kind at `version` holding ``fields`` (None: all) and its change
+    mark, shared through a Parquet file so other worker processes and restarts skip decoding the
+    JSON records again; a file with more columns than asked serves the columns asked, and holds the
+    mark it was made at (so a worker starting need not count the kind's records for it). Without a
+    file of this version, the file of an earlier one is brought up to date when the kind changed
+    since only by inserts and edits (`_caught_up`). ``mark_of()``: reads the kind's change mark
+    (None where the data versions are not kept)."""
     import hashlib
 
     from ..cache import keep_file
     from .store import load_frame
 
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return load_frame(engine, kind, fields=fields)
+        mark = mark_of()
+        return load_frame(engine, kind, fields=fields), mark
     tag = hashlib.sha1(repr((str(engine.url), kind, version)).encode()).hexdigest()[:20]
     folder = _disk_cache_dir(engine)
     path = folder / f"{kind}-{tag}.parquet"
@@ -112,13 +115,16 @@ def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[
         try:
             have = pl.read_parquet_schema(path)
             if wanted <= set(have):
-                return pl.read_parquet(path, columns=[c for c in have if c in wanted])
+                kept = _file_meta(path).get("mark")
+                mark = tuple(kept) if kept and version[0] == "v" else mark_of()  # read before the frame
+                return pl.read_parquet(path, columns=[c for c in have if c in wanted]), mark
         except Exception:  # a damaged file is only a cache: decode again
             pass
-    caught = _caught_up(engine, kind, folder, version, wanted) if mark is not None else None
+    caught = _caught_up(engine, kind, folder, version, wanted) if version[0] == "v" else None
     if caught is not None:
         frame, mark = caught
     else:
+        mark = mark_of()  # read before the frame
         frame = load_frame(engine, kind, fields=fields)
     if mark is not None:
         import json
@@ -128,7 +134,14 @@ def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[
         keep_file(path, lambda tmp: frame.write_parquet(tmp, metadata=meta), f"{kind}-*.parquet")
     else:
         keep_file(path, frame.write_parquet, f"{kind}-*.parquet")
-    return frame
+    return frame, mark
+
+
+def _file_meta(path: Path) -> dict:
+    """What a kept frame file says of itself (database, version, change mark); empty when nothing."""
+    import json
+
+    return json.loads(pl.read_parquet_metadata(path).get(_META_KEY) or "null") or {}
 
 
 def _caught_up(engine, kind: str, folder: Path, version: tuple, wanted: frozenset[str]
@@ -136,14 +149,10 @@ def _caught_up(engine, kind: str, folder: Path, version: tuple, wanted: frozense
     """A kept file of the kind from an earlier data version of this database, with the records
     inserted or edited since put in (`_updated`), and its new change mark; None when there is no
     such file or the kind changed otherwise (a deletion, a write of unknown source)."""
-    import json
-
     for old in folder.glob(f"{kind}-*.parquet"):
         try:
-            meta = json.loads(pl.read_parquet_metadata(old).get(_META_KEY) or "null")
-            if not meta or meta["url"] != str(engine.url):
-                continue
-            if not _only_own_writes(tuple(meta["version"]), version):
+            meta = _file_meta(old)
+            if meta.get("url") != str(engine.url) or not _only_own_writes(tuple(meta["version"]), version):
                 continue
             have = pl.read_parquet_schema(old)
             if not wanted <= set(have):
@@ -183,8 +192,8 @@ def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.Da
             # the fields asked before stay: one frame per kind serves every reader
             held = None if fields is None or (hit is not None and hit[3] is None) else \
                 frozenset(fields) | (hit[3] if hit is not None else frozenset())
-            mark = _mark(engine, kind) if version[0] == "v" else None  # read before the frame
-            frame = _frame_from_disk_or_db(engine, kind, version, held, mark)
+            frame, mark = _frame_from_disk_or_db(engine, kind, version, held,
+                                                 lambda: _mark(engine, kind) if version[0] == "v" else None)
         with _FRAMES_LOCK:
             if len(_FRAMES) > 64:
                 _FRAMES.clear()

@@ -83,7 +83,7 @@ def frames(url: str, skip_whole: bool) -> None:
         return time.perf_counter() - t, size / 2**20
 
     def kept(kind):  # decoded as a server does, leaving the Parquet file its workers read at start
-        frame = tm.whole_frame(engine, kind, tm.metric_fields(kind))
+        frame = tm.whole_frame(engine, kind, tm.kept_fields(kind))
         with tm._FRAMES_LOCK:
             tm._FRAMES.clear()
         return frame

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from kechuang.ledgers import load_frame
 from kechuang.ledgers.demo import generate_city
+from kechuang.ledgers.store import T
 from kechuang.targets import metrics as tm
 
 
@@ -103,3 +104,22 @@ def test_a_new_worker_brings_an_earlier_file_up_to_date_instead_of_decoding(engi
     monkeypatch.setattr(store, "load_frame", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
     after = tm.whole_frame(engine, "certification", fields)
     assert calls == ["certification"] and after.height == truth.height - 1
+
+
+def test_enterprise_names_come_from_the_kept_frame(engine):
+    from kechuang.ledgers.frames import kept_names
+    from kechuang.ledgers.store import enterprise_names
+
+    generate_city(engine, "320900", enterprises=120, seed=8, today=dt.date(2024, 6, 30))
+    _forget_in_process()
+    usccs = load_frame(engine, "enterprise").get_column("uscc").to_list()[::2] + ["NOT-A-CODE", None]
+    with engine.connect() as c:
+        looked_up = enterprise_names(c, usccs)
+        assert len(looked_up) > 50 and kept_names(c, usccs) == looked_up
+    kept = tm.whole_frame(engine, "enterprise", ["uscc"])
+    assert "name" in kept.columns  # the dashboards' frame of the kind serves the names
+    with engine.begin() as c:  # a transaction that renamed one sees its own write
+        data = c.execute(sa.select(T.c.data).where(T.c.kind == "enterprise", T.c.key == usccs[0])).scalar_one()
+        c.execute(sa.update(T).where(T.c.kind == "enterprise", T.c.key == usccs[0])
+                  .values(data=dict(data, name="改名科技")))
+        assert kept_names(c, usccs[:1]) == {usccs[0]: "改名科技"}

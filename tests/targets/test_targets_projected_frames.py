@@ -145,7 +145,7 @@ def test_rows_behind_a_number_read_only_the_counted_records(engine):
         for kind in (tm.get_metric(mid).kind, "enterprise"):
             kept = tm._FRAMES.get((str(engine.url), kind))
             if kept is not None:
-                assert set(kept[1].columns) <= set(columns_of(kind, tm.metric_fields(kind))), kind
+                assert set(kept[1].columns) <= set(columns_of(kind, tm.kept_fields(kind))), kind
     assert shown > 0
 
 

@@ -212,3 +212,22 @@ def certificates(conn, region_codes: set[str] | None = None) -> pl.DataFrame:
         return load_frame(conn, "certification", region_codes)
     cert = whole_frame(conn.engine, "certification", [*rule_fields(), "uscc"])
     return cert if region_codes is None else cert.filter(pl.col("region_code").is_in(sorted(region_codes)))
+
+
+NAME_FIELDS = ("uscc", "name")  # what `kept_names` reads of the enterprise ledger
+
+
+def kept_names(conn, usccs: Iterable[str]) -> dict[str, str]:
+    """USCC → enterprise name (absent when not recorded), from the enterprise frame kept across
+    requests (its Parquet file shared by the workers), so naming many enterprises costs a join,
+    not thousands of look-ups; unless this transaction has written data it must see."""
+    from .store import enterprise_names
+
+    if conn.info.get("kc_data_changed"):
+        return enterprise_names(conn, usccs)
+    ent = whole_frame(conn.engine, "enterprise", NAME_FIELDS)
+    wanted = pl.Series("uscc", list({u for u in usccs if u}), dtype=pl.String)
+    found = (ent.select("uscc", "name").filter(pl.col("uscc").is_in(wanted.implode()) & pl.col("name").is_not_null()
+                                               & (pl.col("name") != ""))
+             .unique("uscc", keep="last", maintain_order=True))
+    return dict(zip(found.get_column("uscc").to_list(), found.get_column("name").to_list()))

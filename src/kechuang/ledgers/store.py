@@ -152,10 +152,6 @@ def enterprise_names(conn: Connection, usccs: Iterable[str]) -> dict[str, str]:
     usccs = sorted({u for u in usccs if u})
     out: dict[str, str] = {}
     name = T.c.data["name"].as_string()  # the database reads the one field; no whole record decoded
-    if len(usccs) > 20000:  # one pass over the kind costs less than thousands of look-ups
-        wanted = set(usccs)
-        q = sa.select(T.c.key, name).where(T.c.kind == "enterprise")
-        return {key: n for key, n in conn.execute(q) if n and key in wanted}
     for i in range(0, len(usccs), 900):  # the enterprise's key is its credit code: the unique index finds it
         q = sa.select(T.c.key, name).where(T.c.kind == "enterprise", T.c.key.in_(usccs[i:i + 900]))
         out.update((key, n) for key, n in conn.execute(q) if n)

@@ -313,10 +313,18 @@ class LedgerSource:
 
 
 def metric_source(engine, region_codes: set[str] | None = None) -> LedgerSource:
-    """The ledgers as the dashboards read them: only the fields metrics count (`metric_fields`),
-    so a province's ledgers cost the memory of a few columns; `rows_behind` and other readers of
-    whole records take a plain `LedgerSource`."""
-    return LedgerSource(engine, region_codes, metric_fields)
+    """The ledgers as the dashboards read them: only the fields metrics count and the enterprises'
+    names (`kept_fields`), so a province's ledgers cost the memory of a few columns; `rows_behind`
+    reads the whole records it shows by id."""
+    return LedgerSource(engine, region_codes, kept_fields)
+
+
+def kept_fields(kind: str) -> frozenset[str]:
+    """What the frames kept for the dashboards hold of a kind (`warm` decodes it): the fields
+    metrics read, and the enterprises' names, which warnings and the rows behind a number show."""
+    from ..ledgers.frames import NAME_FIELDS
+
+    return metric_fields(kind) | (frozenset(NAME_FIELDS) if kind == "enterprise" else frozenset())
 
 
 @lru_cache(maxsize=64)

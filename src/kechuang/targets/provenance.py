@@ -95,9 +95,9 @@ def _window_text(m: Metric, when: dt.date, kind) -> str:
 
 def explain(target: Target, when: dt.date, source: FrameSource, conn=None) -> Provenance:
     """The records behind the target's value on ``when`` with the reconciliation stated. With a
-    database connection ``conn``, the records shown and the enterprise names are read for the
-    counted records alone, and ``source`` need give only the fields metrics read (`metric_source`);
-    without it, ``source`` gives them (every field of the kinds read)."""
+    database connection ``conn``, the records shown are read for the counted records alone, and
+    ``source`` need give only what the dashboards keep (`metric_source`: the fields metrics read,
+    the enterprises' names); without it, ``source`` gives every field shown."""
     from kechuang.ledgers import get_kind, load_frame
 
     metrics = load_metrics()
@@ -112,14 +112,7 @@ def explain(target: Target, when: dt.date, source: FrameSource, conn=None) -> Pr
     # enterprise names from the enterprise ledger where the records carry only a credit code
     uscc_col = kind.uscc_field if kind.uscc_field in raw.columns else ("uscc" if "uscc" in raw.columns else None)
     if uscc_col and ("name" not in raw.columns or raw.get_column("name").null_count() == raw.height):
-        if conn is not None:
-            from kechuang.ledgers.store import enterprise_names
-
-            found = enterprise_names(conn, raw.get_column(uscc_col).drop_nulls().to_list())
-            ent = pl.DataFrame({"uscc": list(found), "name": list(found.values())},
-                               schema={"uscc": pl.String, "name": pl.String})
-        else:
-            ent = source("enterprise")
+        ent = source("enterprise")
         if {"uscc", "name"} <= set(ent.columns) and ent.height:
             names = ent.select(pl.col("uscc").alias(uscc_col), pl.col("name").alias("_ent_name")).unique(uscc_col)
             raw = raw.join(names, on=uscc_col, how="left")

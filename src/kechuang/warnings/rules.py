@@ -91,9 +91,8 @@ def round_overdue(session: Session, codes: set[str] | None, today: dt.date, rule
 def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
     import polars as pl
 
-    from ..ledgers.frames import certificates
+    from ..ledgers.frames import certificates, kept_names
     from ..ledgers.kinds import get_kind
-    from ..ledgers.store import enterprise_names
     from ..ledgers.validity import last_day_expr, valid_on_expr
 
     days = int(rule.params["days"])
@@ -103,7 +102,7 @@ def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule
     soon = frame.with_columns(last_day_expr().alias("_last")).filter(
         valid_on_expr(today) & (pl.col("_last") <= today + dt.timedelta(days=days)))
     labels = {v.id: v.label for v in get_kind("certification").field("cert_type").values}
-    names = enterprise_names(session.connection(), soon["uscc"].to_list())
+    names = kept_names(session.connection(), soon["uscc"].to_list())
     return [Warning(rule.id, r["region_code"], rule.wording.format(
         name=names.get(r["uscc"]) or r["uscc"], cert=labels.get(r["cert_type"], r["cert_type"]), last_day=r["_last"],
         days=(r["_last"] - today).days), f"{r['uscc']}:{r['cert_type']}:{r['_last']}", uscc=r["uscc"],
@@ -114,7 +113,7 @@ def _near_misses(session: Session, codes: set[str] | None, programs: set[str] | 
     """The latest stored 一步之遥 results (failing, one modest change away) and the enterprises' names."""
     import polars as pl
 
-    from ..ledgers.store import enterprise_names
+    from ..ledgers.frames import kept_names
     from ..programs.store import latest_as_of, load
 
     conn = session.connection()
@@ -124,7 +123,7 @@ def _near_misses(session: Session, codes: set[str] | None, programs: set[str] | 
     close = load(conn, as_of, region_codes=codes, close_only=True)
     if programs is not None:
         close = close.filter(pl.col("program").is_in(sorted(programs)))
-    names = enterprise_names(conn, close["uscc"].to_list())
+    names = kept_names(conn, close["uscc"].to_list())
     return [(r, names.get(r["uscc"]) or r["uscc"]) for r in close.iter_rows(named=True)]
 
 

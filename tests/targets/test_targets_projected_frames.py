@@ -161,3 +161,47 @@ def test_load_frame_by_record_ids(engine, monkeypatch):
     part = load_frame(engine, "ip", fields=["status"], ids=ids)
     assert part.equals(whole.filter(pl.col("id").is_in(ids)).select(part.columns))
     assert load_frame(engine, "ip", ids=[]).height == 0
+
+
+def test_prepared_metrics_are_shared_with_the_next_worker_and_follow_changes(engine, monkeypatch):
+    from kechuang.ledgers import get_kind
+    from kechuang.ledgers.importer import import_records
+
+    generate_city(engine, "320900", enterprises=120, seed=13, today=dt.date(2024, 6, 30))
+
+    def new_worker():
+        with tm._FRAMES_LOCK:
+            tm._FRAMES.clear()
+        with tm._PREPARED_LOCK:
+            tm._PREPARED.clear()
+            tm._VALUES.clear()
+
+    def values(source):
+        return {m.id: tm.compute(m, DAYS, source).sort("region_code", "as_of") for m in tm.load_metrics().values()}
+
+    new_worker()
+    tm.warm(engine, prepare=True)
+    first = values(tm.metric_source(engine))
+    assert list((tm._disk_cache_dir(engine).parent / "prepared-metrics").glob("hnte_valid-*.parquet"))
+
+    def again(*_a, **_k):
+        raise AssertionError("prepared again although another worker kept it")
+
+    new_worker()
+    monkeypatch.setattr(tm, "_prepare", again)
+    shared = values(tm.metric_source(engine))
+    monkeypatch.undo()
+    assert all(shared[mid].equals(v) for mid, v in first.items())
+
+    # a certificate added: the metrics of its kind are prepared afresh and count it
+    cols = [f.id for f in get_kind("certification").fields]
+    row = load_frame(engine, "certification").filter(pl.col("cert_type") == "hnte").select(cols).to_dicts()[0]
+    row.update(year=2023, issued_on=dt.date(2023, 2, 1), expires_on=None, cert_no="X-2023")
+    rep = import_records(engine, "certification", [{k: (v.isoformat() if isinstance(v, dt.date) else v)
+                                                    for k, v in row.items()}])
+    assert rep.ok and rep.inserted == 1, rep.problems
+    new_worker()
+    after = values(tm.metric_source(engine))
+    whole = values(tm.dict_source({k: load_frame(engine, k) for k in tm.dashboard_kinds()}))
+    assert all(after[mid].equals(v) for mid, v in whole.items())
+    assert not after["hnte_new"].equals(first["hnte_new"])

@@ -201,6 +201,13 @@ def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.Da
         return frame
 
 
+def kept_version(engine, kind: str, frame: pl.DataFrame) -> tuple | None:
+    """The data version of the kind's kept frame when ``frame`` is that frame (None otherwise)."""
+    with _FRAMES_LOCK:
+        hit = _FRAMES.get((str(engine.url), kind))
+    return hit[0] if hit is not None and hit[1] is frame else None
+
+
 def certificates(conn, region_codes: set[str] | None = None) -> pl.DataFrame:
     """The certification ledger's records with the fields its validity rule reads (and the id,
     region and credit code): the frame kept across requests, cut to ``region_codes`` (None:

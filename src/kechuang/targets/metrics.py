@@ -303,6 +303,22 @@ class LedgerSource:
         self.fields = fields
         self._cache: dict[str, pl.DataFrame] = {}
 
+    def stamps(self, frames: list[tuple[str, pl.DataFrame | None]]) -> tuple | None:
+        """The data versions of (kind, frame) pairs this source gave (None frames left out), or
+        None when a frame is cut to regions or is no longer the one kept for its kind."""
+        from ..ledgers.frames import kept_version
+
+        if self.region_codes is not None:
+            return None
+        out = []
+        for kind, frame in frames:
+            if frame is not None:
+                version = kept_version(self.engine, kind, frame)
+                if version is None:
+                    return None
+                out.append((kind, version))
+        return tuple(out)
+
     def __call__(self, kind: str) -> pl.DataFrame:
         if kind not in self._cache:
             frame = whole_frame(self.engine, kind, None if self.fields is None else self.fields(kind))
@@ -411,18 +427,60 @@ _PREPARED: dict[str, tuple] = {}
 _PREPARED_LOCK = threading.Lock()
 
 
+_PREPARING: dict[str, threading.Lock] = {}
+
+
 def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
     """What a metric counts, condensed (`_condensed`) and exploded to every ancestor region;
-    computed again only when the source gives other frames (after a change of their records)."""
+    computed again only when the source gives other frames (after a change of their records),
+    and then once: by the first asker (a server's warm-up, a page view) or by another worker
+    process, whose result is kept as a file (`_kept_prepared`)."""
     frame = source(metric.kind)
     ent = source("enterprise") if metric.region_by == "enterprise" and "uscc" in frame.columns else None
+
+    def fresh():
+        with _PREPARED_LOCK:
+            hit = _PREPARED.get(metric.id)
+        return hit[3] if hit is not None and hit[0] is frame and hit[1] is ent and hit[2] == metric else None
+
+    df = fresh()
+    if df is not None:
+        return df
     with _PREPARED_LOCK:
-        hit = _PREPARED.get(metric.id)
-    if hit is not None and hit[0] is frame and hit[1] is ent and hit[2] == metric:
-        return hit[3]
-    df = _exploded(_condensed(metric, _prepare(metric, frame, ent)))
-    with _PREPARED_LOCK:
-        _PREPARED[metric.id] = (frame, ent, metric, df)
+        preparing = _PREPARING.setdefault(metric.id, threading.Lock())
+    with preparing:  # the others asking meanwhile wait for this result
+        df = fresh()
+        if df is None:
+            df = _kept_prepared(metric, source, frame, ent,
+                                lambda: _exploded(_condensed(metric, _prepare(metric, frame, ent))))
+            with _PREPARED_LOCK:
+                _PREPARED[metric.id] = (frame, ent, metric, df)
+    return df
+
+
+def _kept_prepared(metric: Metric, source: FrameSource, frame: pl.DataFrame, ent: pl.DataFrame | None,
+                   make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """``make()``, kept as a Parquet file beside the ledger frames for the data versions of the
+    frames it reads (when `source` gives the whole kept frames), so other worker processes and
+    restarts read a metric's prepared records instead of preparing them again."""
+    import hashlib
+
+    from .. import __version__
+    from ..cache import keep_file
+
+    stamps = source.stamps([(metric.kind, frame), ("enterprise", ent)]) if isinstance(source, LedgerSource) else None
+    url = source.engine.url if stamps is not None else None
+    if stamps is None or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
+        return make()
+    tag = hashlib.sha1(repr((str(source.engine.url), __version__, metric, stamps)).encode()).hexdigest()[:20]
+    path = _disk_cache_dir(source.engine).parent / "prepared-metrics" / f"{metric.id}-{tag}.parquet"
+    if path.exists():
+        try:
+            return pl.read_parquet(path)
+        except Exception:  # a damaged file is only a cache: prepare again
+            pass
+    df = make()
+    keep_file(path, df.write_parquet, f"{metric.id}-*.parquet")
     return df
 
 

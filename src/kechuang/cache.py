@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, TypeVar
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, Mapping, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,6 +61,30 @@ def keep_file(path, write, family: str) -> None:
                 old.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+@contextmanager
+def file_lock(path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created when missing) across processes: the
+    worker processes that would compute the same kept file at the same time (at a start, after a
+    change) take turns, and the later ones find the file written. Where files cannot be locked,
+    nothing is held: the file is only a cache."""
+    try:
+        import fcntl
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield
+    finally:
+        handle.close()  # closing releases the lock
 
 
 def observe(source: str, versions: Mapping[str, int] | int | None) -> None:

@@ -123,3 +123,27 @@ def test_enterprise_names_come_from_the_kept_frame(engine):
         c.execute(sa.update(T).where(T.c.kind == "enterprise", T.c.key == usccs[0])
                   .values(data=dict(data, name="改名科技")))
         assert kept_names(c, usccs[:1]) == {usccs[0]: "改名科技"}
+
+
+def test_workers_take_turns_on_a_kept_file(tmp_path):
+    """A second process (here: a second opening of the lock file) waits while the first holds it."""
+    import threading
+
+    from kechuang.cache import file_lock
+
+    lock = tmp_path / "kind.lock"
+    order, inside = [], threading.Event()
+
+    def second():
+        inside.wait()
+        with file_lock(lock):
+            order.append("second")
+
+    t = threading.Thread(target=second)
+    with file_lock(lock):
+        t.start()
+        inside.set()
+        t.join(0.3)  # it cannot enter while the first holds the lock
+        order.append("first")
+    t.join()
+    assert order == ["first", "second"]

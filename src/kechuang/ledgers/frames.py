@@ -101,7 +101,7 @@ def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[
     (None where the data versions are not kept)."""
     import hashlib
 
-    from ..cache import keep_file
+    from ..cache import file_lock
     from .store import load_frame
 
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
@@ -111,16 +111,38 @@ def _frame_from_disk_or_db(engine, kind: str, version: tuple, fields: frozenset[
     folder = _disk_cache_dir(engine)
     path = folder / f"{kind}-{tag}.parquet"
     wanted = columns_of(kind, fields)
-    if path.exists():
-        try:
-            have = pl.read_parquet_schema(path)
-            if wanted <= set(have):
-                kept = _file_meta(path).get("mark")
-                mark = tuple(kept) if kept and version[0] == "v" else mark_of()  # read before the frame
-                return pl.read_parquet(path, columns=[c for c in have if c in wanted]), mark
-        except Exception:  # a damaged file is only a cache: decode again
-            pass
-    caught = _caught_up(engine, kind, folder, version, wanted) if version[0] == "v" else None
+    found = _read_kept(path, version, wanted, mark_of)
+    if found is not None:
+        return found
+    with file_lock(folder / f"{kind}.lock"):  # workers take turns: one decodes, the others read its file
+        return _read_kept(path, version, wanted, mark_of) or _written(engine, kind, version, fields, mark_of, path)
+
+
+def _read_kept(path: Path, version: tuple, wanted: frozenset[str], mark_of
+               ) -> tuple[pl.DataFrame, tuple | None] | None:
+    """The columns ``wanted`` of the kept file ``path`` and its change mark, or None when the file
+    is missing, damaged or holds fewer columns."""
+    if not path.exists():
+        return None
+    try:
+        have = pl.read_parquet_schema(path)
+        if wanted <= set(have):
+            kept = _file_meta(path).get("mark")
+            mark = tuple(kept) if kept and version[0] == "v" else mark_of()  # read before the frame
+            return pl.read_parquet(path, columns=[c for c in have if c in wanted]), mark
+    except Exception:  # a damaged file is only a cache: decode again
+        pass
+    return None
+
+
+def _written(engine, kind: str, version: tuple, fields: frozenset[str] | None, mark_of, path: Path
+             ) -> tuple[pl.DataFrame, tuple | None]:
+    """The frame decoded (or brought up to date) and kept as ``path``, with its change mark."""
+    from ..cache import keep_file
+    from .store import load_frame
+
+    wanted = columns_of(kind, fields)
+    caught = _caught_up(engine, kind, path.parent, version, wanted) if version[0] == "v" else None
     if caught is not None:
         frame, mark = caught
     else:

@@ -466,7 +466,7 @@ def _kept_prepared(metric: Metric, source: FrameSource, frame: pl.DataFrame, ent
     import hashlib
 
     from .. import __version__
-    from ..cache import keep_file
+    from ..cache import file_lock, keep_file
 
     stamps = source.stamps([(metric.kind, frame), ("enterprise", ent)]) if isinstance(source, LedgerSource) else None
     url = source.engine.url if stamps is not None else None
@@ -474,13 +474,14 @@ def _kept_prepared(metric: Metric, source: FrameSource, frame: pl.DataFrame, ent
         return make()
     tag = hashlib.sha1(repr((str(source.engine.url), __version__, metric, stamps)).encode()).hexdigest()[:20]
     path = _disk_cache_dir(source.engine).parent / "prepared-metrics" / f"{metric.id}-{tag}.parquet"
-    if path.exists():
-        try:
-            return pl.read_parquet(path)
-        except Exception:  # a damaged file is only a cache: prepare again
-            pass
-    df = make()
-    keep_file(path, df.write_parquet, f"{metric.id}-*.parquet")
+    with file_lock(path.with_name(f"{metric.id}.lock")):  # one worker prepares, the others read its file
+        if path.exists():
+            try:
+                return pl.read_parquet(path)
+            except Exception:  # a damaged file is only a cache: prepare again
+                pass
+        df = make()
+        keep_file(path, df.write_parquet, f"{metric.id}-*.parquet")
     return df
 
 

@@ -103,10 +103,11 @@ def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule
         valid_on_expr(today) & (pl.col("_last") <= today + dt.timedelta(days=days)))
     labels = {v.id: v.label for v in get_kind("certification").field("cert_type").values}
     names = kept_names(session.connection(), soon["uscc"].to_list())
-    return [Warning(rule.id, r["region_code"], rule.wording.format(
-        name=names.get(r["uscc"]) or r["uscc"], cert=labels.get(r["cert_type"], r["cert_type"]), last_day=r["_last"],
-        days=(r["_last"] - today).days), f"{r['uscc']}:{r['cert_type']}:{r['_last']}", uscc=r["uscc"],
-        link=f"/enterprises/{r['uscc']}") for r in soon.sort("_last").iter_rows(named=True)]
+    rows = soon.sort("_last").select("region_code", "uscc", "cert_type", "_last").iter_rows()  # tuples: a province has 100,000s
+    return [Warning(rule.id, region, rule.wording.format(
+        name=names.get(uscc) or uscc, cert=labels.get(cert, cert), last_day=last,
+        days=(last - today).days), f"{uscc}:{cert}:{last}", uscc=uscc,
+        link=f"/enterprises/{uscc}") for region, uscc, cert, last in rows]
 
 
 def _near_misses(session: Session, codes: set[str] | None, programs: set[str] | None = None):

@@ -94,10 +94,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             threading.Thread(target=_warm_quietly, args=(partial(warm, prepare=True), engine), daemon=True,
                              name="warm").start()
             threading.Thread(target=_warm_quietly, args=(warm_chains, engine), daemon=True, name="warm-chains").start()
+            from ..ledgers.store import warm_counts
             from ..programs.windows import windows  # the programs' rules and windows, parsed once per process
 
             threading.Thread(target=_warm_quietly, args=(lambda _engine: windows(), engine), daemon=True,
                              name="warm-programs").start()
+            threading.Thread(target=_warm_quietly, args=(warm_counts, engine), daemon=True, name="warm-counts").start()
         worker = refresh.start(app, app.state.recent_pages, engine) if settings.refresh_views else None
         yield
         if worker is not None:

@@ -25,15 +25,15 @@ def test_frames_come_back_from_disk_and_follow_changes(engine, monkeypatch):
     assert len(files) == 1
 
     _forget_in_process()  # as another worker process would start
-    import kechuang.ledgers as ledgers
+    from kechuang.ledgers import store
 
     def no_decoding(*_a, **_k):
         raise AssertionError("decoded again although the file was there")
 
-    monkeypatch.setattr(ledgers, "load_frame", no_decoding)
-    again = tm.LedgerSource(engine)("certification")
+    with monkeypatch.context() as m:  # (undo() would also drop the fixtures' environment)
+        m.setattr(store, "load_frame", no_decoding)
+        again = tm.LedgerSource(engine)("certification")
     assert again.equals(truth) and again.schema == truth.schema
-    monkeypatch.undo()
 
     with engine.begin() as c:  # any change to the kind's records makes a new version
         c.execute(sa.text("UPDATE ledger_records SET updated_at = :t WHERE id = (SELECT MIN(id) FROM "
@@ -68,9 +68,9 @@ def test_a_new_worker_brings_an_earlier_file_up_to_date_instead_of_decoding(engi
         raise AssertionError("counted the kind's records although the file holds its mark")
 
     _forget_in_process()  # a worker started on the same data reads the file and the mark it holds
-    monkeypatch.setattr(store, "change_mark", no_counting)
-    assert tm.whole_frame(engine, "certification", fields).height == load_frame(engine, "certification").height
-    monkeypatch.undo()
+    with monkeypatch.context() as m:
+        m.setattr(store, "change_mark", no_counting)
+        assert tm.whole_frame(engine, "certification", fields).height == load_frame(engine, "certification").height
 
     # a day's work: one certificate edited, one added (inserts and edits of the kind only)
     cols = [f.id for f in store.get_kind("certification").fields]
@@ -87,9 +87,9 @@ def test_a_new_worker_brings_an_earlier_file_up_to_date_instead_of_decoding(engi
     def no_decoding(*_a, **_k):
         raise AssertionError("decoded the whole kind again")
 
-    monkeypatch.setattr(store, "load_frame", no_decoding)
-    got = tm.whole_frame(engine, "certification", fields)
-    monkeypatch.undo()
+    with monkeypatch.context() as m:
+        m.setattr(store, "load_frame", no_decoding)
+        got = tm.whole_frame(engine, "certification", fields)
     assert got.height == truth.height
     assert got.equals(truth.select(got.columns)), "the file's records with the day's changes put in"
     now = list(tm._disk_cache_dir(engine).glob("certification-*.parquet"))

@@ -188,9 +188,9 @@ def test_prepared_metrics_are_shared_with_the_next_worker_and_follow_changes(eng
         raise AssertionError("prepared again although another worker kept it")
 
     new_worker()
-    monkeypatch.setattr(tm, "_prepare", again)
-    shared = values(tm.metric_source(engine))
-    monkeypatch.undo()
+    with monkeypatch.context() as m:
+        m.setattr(tm, "_prepare", again)
+        shared = values(tm.metric_source(engine))
     assert all(shared[mid].equals(v) for mid, v in first.items())
 
     # a certificate added: the metrics of its kind are prepared afresh and count it

@@ -458,6 +458,17 @@ def _prepared(metric: Metric, source: FrameSource) -> pl.DataFrame:
     return df
 
 
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The code that prepares a metric's records (this module, the validity rule): a kept file
+    made by other code is not read."""
+    import hashlib
+
+    from ..ledgers import validity
+
+    return hashlib.sha1(Path(__file__).read_bytes() + Path(validity.__file__).read_bytes()).hexdigest()
+
+
 def _kept_prepared(metric: Metric, source: FrameSource, frame: pl.DataFrame, ent: pl.DataFrame | None,
                    make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
     """``make()``, kept as a Parquet file beside the ledger frames for the data versions of the
@@ -472,7 +483,8 @@ def _kept_prepared(metric: Metric, source: FrameSource, frame: pl.DataFrame, ent
     url = source.engine.url if stamps is not None else None
     if stamps is None or (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")):
         return make()
-    tag = hashlib.sha1(repr((str(source.engine.url), __version__, metric, stamps)).encode()).hexdigest()[:20]
+    tag = hashlib.sha1(repr((str(source.engine.url), __version__, _code_digest(), metric, stamps)).encode()
+                       ).hexdigest()[:20]
     path = _disk_cache_dir(source.engine).parent / "prepared-metrics" / f"{metric.id}-{tag}.parquet"
     with file_lock(path.with_name(f"{metric.id}.lock")):  # one worker prepares, the others read its file
         if path.exists():

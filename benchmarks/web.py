@@ -44,7 +44,8 @@ PAGES = ["/healthz", "/", "/targets", "/targets/queue", "/assessment", "/docs", 
          # a different URL on every request, so the rendered-page cache never helps:
          "/ledgers/enterprise?after={n}", "/ledgers/enterprise?sort=name&page={page}",
          "/programs/tech_sme?page={page}", "/programs/hnte?page={page}",
-         "/targets?date=2024-{month}-{day}"]
+         "/targets?date=2024-{month}-{day}",
+         "/targets?date=2026-{month}-{day}"]  # the demo's current year: its targets' progress on that day
 # the views a data change makes stale, timed on their first request after the change
 FIRST_VIEW_PAGES = ["/", "/targets", "/ledgers", "/ledgers/enterprise", "/programs", "/programs/tech_sme",
                     "/programs/xiaoshenggao", "/assessment"]
@@ -89,7 +90,7 @@ async def hammer(clients: list[httpx.AsyncClient], path: str, requests: int) -> 
     for i in range(requests):
         queue.put_nowait(i)
 
-    def url(i: int) -> str:  # {n}: a record id up to 37,000; {page}: 1..900; {month}/{day}: a date of 2024
+    def url(i: int) -> str:  # {n}: a record id up to 37,000; {page}: 1..900; {month}/{day}: a day of a year
         spread = (i * 7919) % 1000
         return path.format(n=spread * 37 + 1, page=spread * 9 // 10 + 1, month=f"{i % 12 + 1:02d}",
                            day=f"{i % 28 + 1:02d}")

@@ -565,26 +565,29 @@ def _exploded(df: pl.DataFrame) -> pl.DataFrame:
     return df.join(amap, on="region_code", how="inner")
 
 
-# (metric id, dates) -> (prepared records, metric, values): a metric's values on those dates, kept
+# (metric id, date) -> (prepared records, metric, values): a metric's values on one date, kept
 # while its prepared records are the same object, so a change to targets alone (dismissed,
-# restored, edited) recomputes no ledger counts
+# restored, edited) recomputes no ledger counts, and another day reuses the year ends it shares
 _VALUES: dict[tuple, tuple] = {}
-_VALUES_MAX = 1024
+_VALUES_MAX = 4096
 
 
-def _aggregate(metric: Metric, df: pl.DataFrame) -> pl.DataFrame:
-    g = "rollup_code"
+def _aggregate(metric: Metric, df: pl.LazyFrame) -> pl.LazyFrame:
+    """Per region (rollup_code) and date (as_of): the metric's value over the rows ``df`` holds for
+    that date."""
+    g = ["rollup_code", "as_of"]
     if metric.aggregation == "count":
         out = df.group_by(g).agg(pl.col("_n").sum().cast(pl.Int64).alias("value"))
     elif metric.aggregation == "distinct":
         out = df.group_by(g).agg(pl.col(metric.agg_field).drop_nulls().n_unique().cast(pl.Int64).alias("value"))
     elif metric.aggregation == "sum":
         out = df.group_by(g).agg(pl.col(metric.agg_field).cast(DECIMAL).sum().alias("value"))
-    else:  # latest value per entity, summed
-        sort_col = "_date" if "_date" in df.columns else "year"
-        out = (df.sort(sort_col).group_by([g, metric.latest_by]).agg(pl.col(metric.agg_field).last())
+    else:  # latest value per entity, summed (ties: the later record in the ledger's order)
+        sort_col = "_date" if "_date" in df.collect_schema().names() else "year"
+        out = (df.sort(sort_col, maintain_order=True).group_by([*g, metric.latest_by])
+                 .agg(pl.col(metric.agg_field).last())
                  .group_by(g).agg(pl.col(metric.agg_field).cast(DECIMAL).sum().alias("value")))
-    return out.rename({g: "region_code"})
+    return out.rename({"rollup_code": "region_code"})
 
 
 def value_dtype(metric: Metric) -> pl.DataType:
@@ -614,24 +617,33 @@ def compute(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
               .otherwise(None).round(4).alias("value"),
         )
     df = _prepared(m, source)
-    key = (m.id, tuple(dates))
+    # a fiscal-year window reads the year alone: every day of a year shares the values of its end
+    asked = {d: dt.date(d.year, 12, 31) if m.window == "fiscal_year" else d for d in dates}
+    kept: dict[dt.date, pl.DataFrame] = {}
     with _PREPARED_LOCK:
-        hit = _VALUES.get(key)
-    if hit is not None and hit[0] is df and hit[1] == m:
-        return hit[2]
-    parts = []
-    for d in dates:
-        agg = _aggregate(m, df.filter(window_expr(m, d)))
-        parts.append(agg.with_columns(pl.lit(d, dtype=pl.Date).alias("as_of")))
-    if not parts:
+        for d in set(asked.values()):
+            hit = _VALUES.get((m.id, d))
+            if hit is not None and hit[0] is df and hit[1] == m:
+                kept[d] = hit[2]
+    missing = sorted(set(asked.values()) - set(kept))
+    if missing:  # every missing date in one query: the rows each date's window holds, grouped by date
+        rows = pl.concat([df.lazy().filter(window_expr(m, d)).with_columns(as_of=pl.lit(d, dtype=pl.Date))
+                          for d in missing])
+        new = (_aggregate(m, rows).select("region_code", "as_of", pl.col("value").cast(schema["value"]))
+               .collect())
+        split = new.partition_by("as_of", as_dict=True, include_key=True)
+        empty = new.clear()
+        with _PREPARED_LOCK:
+            for d in missing:
+                kept[d] = split.get((d,), empty)
+                _VALUES.pop((m.id, d), None)
+                while len(_VALUES) >= _VALUES_MAX:
+                    _VALUES.pop(next(iter(_VALUES)))
+                _VALUES[(m.id, d)] = (df, m, kept[d])
+    if not dates:
         return pl.DataFrame(schema=schema)
-    out = pl.concat(parts).select("region_code", "as_of", pl.col("value").cast(schema["value"]))
-    with _PREPARED_LOCK:
-        _VALUES.pop(key, None)
-        while len(_VALUES) >= _VALUES_MAX:
-            _VALUES.pop(next(iter(_VALUES)))
-        _VALUES[key] = (df, m, out)
-    return out
+    return pl.concat([kept[d] if asked[d] == d else kept[asked[d]].with_columns(as_of=pl.lit(d, dtype=pl.Date))
+                      for d in dates])
 
 
 def zero(metric: Metric) -> Any:

@@ -17,7 +17,8 @@ from kechuang.ledgers.demo import generate_city
 TODAY = dt.date(2026, 11, 25)
 PAGES = ["/", "/targets", "/assessment", "/ledgers", "/ledgers/enterprise", "/ledgers/tech_contract",
          "/ledgers/certification", "/ledgers/tech_contract?sort=amount&desc=1", "/programs",
-         "/programs/tech_sme", "/programs/hnte", "/programs/xiaoshenggao"]
+         "/programs/tech_sme", "/programs/hnte", "/programs/xiaoshenggao", "/ledgers/enterprise?sort=name&page=2",
+         "/ledgers/certification?sort=cert_no&page=2", "/targets?date=2026-03-04"]
 
 
 def _forget_everything() -> None:

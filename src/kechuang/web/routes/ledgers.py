@@ -153,8 +153,18 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
     if sort not in store.SORTABLE_META and not k.has(sort):
         sort = "id"
 
-    def build():
+    def newest_change(visible):
+        """The ledger's 最后更新 entry: written with its records, so kept until the ledger changes
+        rather than read for every page of it (detached: other requests read it too)."""
         from ...audit import last_changes
+
+        entry = last_changes(session, f"ledger:{k.id}", visible).get(f"ledger:{k.id}")
+        if entry is not None:
+            session.expunge(entry)
+        return entry
+
+    def build():
+        from ... import cache
 
         visible = rs.codes
         filters = _filters(k, request)
@@ -164,8 +174,6 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
             records, next_after = store.page_records(conn, k, visible, filters=filters, q=q, sort=sort,
                                                      descending=bool(desc), after=after, offset=offset,
                                                      limit=size)
-            from ... import cache
-
             count_key = ("ledger_count", str(session.get_bind().url), k.id,
                          frozenset(visible) if visible is not None else None, tuple(sorted(filters.items())), q)
             total = cache.cached(count_key, lambda: store.count_where(conn, k, visible, filters=filters, q=q),
@@ -194,7 +202,9 @@ def ledger_page(kind: str, request: Request, session: DbSession, rs: Scope,
             "sort_link": lambda fid: link(sort=fid, desc=0 if (sort == fid and desc) else (1 if sort == fid else 0)),
             "export_url": f"/ledgers/{k.id}.xlsx" + (f"?{export_q}" if export_q else ""),
             "size": size, "sizes": PAGE_SIZES, "page": page,
-            "last": last_changes(session, f"ledger:{k.id}", visible).get(f"ledger:{k.id}"),
+            "last": cache.cached(("ledger_last", str(session.get_bind().url), k.id,
+                                  frozenset(visible) if visible is not None else None),
+                                 lambda: newest_change(visible), reads=ledger_sources([k.id])),
         }
 
     return render_cached(request, "ledgers/kind.html", build, reads=ledger_sources([k.id]))

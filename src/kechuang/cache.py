@@ -182,6 +182,20 @@ def ordered_ids(conn, key: Hashable, query, reads: Iterable[str] | None = None) 
                        reads)
 
 
+def note_versions(conn, versions: Mapping[str, int] | None) -> None:
+    """The data versions `conn`'s current transaction read (a request reads them as it starts), so
+    that `per_version` need not read them again within it."""
+    conn.info["kc_versions"] = (conn.get_transaction(), versions)
+
+
+def transaction_versions(conn) -> Mapping[str, int] | None:
+    """The versions `note_versions` noted for `conn`'s current transaction (None: not noted)."""
+    noted = conn.info.get("kc_versions")
+    if noted is None or noted[0] is None or noted[0] is not conn.get_transaction():
+        return None
+    return noted[1]
+
+
 def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str] | None = None) -> T:
     """`make()` (a large derived list, e.g. ordered ids) computed once per version of what it
     `reads` (see `cached`) in `conn`'s database; within a transaction that has uncommitted writes,
@@ -190,7 +204,9 @@ def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str]
 
     if conn.info.get("kc_data_changed"):  # this transaction has uncommitted writes: read them directly
         return make()
-    versions = data_versions(conn) or {}
+    versions = transaction_versions(conn)
+    if versions is None:
+        versions = data_versions(conn) or {}
     full = (str(conn.engine.url), tuple(versions.get(d, 0) for d in sources(reads)), key)
     with _lists_lock:
         hit = _lists.get(full)

@@ -182,3 +182,32 @@ def test_cached_page_carries_each_sessions_own_csrf_token_and_follows_data(app, 
     assert "有效高企" not in first.get("/targets?year=2024").text
     first.close()
     second.close()
+
+
+def test_a_list_kept_per_version_follows_the_versions_its_transaction_read(engine):
+    """Within a request's transaction the versions read as it started name the kept list; a later
+    transaction on the same connection reads its own, and a commit in between yields a new list."""
+    from kechuang import db
+
+    made = []
+
+    def make():
+        made.append(1)
+        return len(made)
+
+    def in_request():
+        with engine.connect() as conn, conn.begin():
+            versions = db.data_versions(conn)
+            cache.note_versions(conn, versions)
+            assert cache.transaction_versions(conn) == versions
+            return cache.per_version(conn, ("noted",), make)  # reads any data
+
+    with engine.connect() as conn:
+        with conn.begin():
+            cache.note_versions(conn, {"data_version": -1})
+        with conn.begin():  # another transaction: the note of the last one does not count
+            assert cache.transaction_versions(conn) is None
+    first = in_request()
+    assert in_request() == first and len(made) == 1
+    _target(engine)  # a committed data change
+    assert in_request() == first + 1

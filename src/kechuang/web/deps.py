@@ -48,7 +48,10 @@ class LoginRequired(Exception):
 
 def get_db(request: Request) -> Iterator[Session]:
     with db.transaction(request.app.state.session_factory) as session:
-        cache.observe(str(session.get_bind().url), db.data_versions(session))
+        conn = session.connection()
+        versions = db.data_versions(conn)
+        cache.observe(str(session.get_bind().url), versions)
+        cache.note_versions(conn, versions)
         yield session
 
 

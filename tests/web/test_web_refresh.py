@@ -115,3 +115,28 @@ def test_a_client_cannot_name_the_refresh_user(app, anon, make_user):
     make_user("someone", "officer", "320903")
     r = anon.get("/targets", headers={REFRESH_USER: "1", "x-" + REFRESH_USER: "1"}, follow_redirects=False)
     assert r.status_code == 303 and "/login" in r.headers["location"]
+
+
+def test_replays_wait_for_the_users_requests_in_progress(app, engine, client_as):
+    """A user's request in progress is counted (a replay is not), and the refresher starts its
+    next replay only once no user's request is in progress."""
+    seen = []
+    app.add_api_route("/_busy_probe", lambda: seen.append(app.state.recent_pages.busy) or {})
+    c = client_as("officer", "320903")
+    assert c.get("/_busy_probe").status_code == 200
+    assert seen == [1] and app.state.recent_pages.busy == 0
+
+    refresher = _refresher(app, engine)
+    app.state.recent_pages.busy = 1
+
+    def finish_request():  # a request that ends a moment later
+        import time
+
+        time.sleep(0.3)
+        app.state.recent_pages.busy = 0
+
+    t = threading.Thread(target=finish_request)
+    t.start()
+    refresher._let_requests_go_first(longest=120)
+    assert app.state.recent_pages.busy == 0  # returned only once the request was over
+    t.join()

@@ -32,16 +32,25 @@ log = logging.getLogger("kechuang")
 
 
 class NoteViews:
-    """Pure ASGI middleware: notes successful HTML page views (GET, not exports) in `pages`."""
+    """Pure ASGI middleware: notes successful HTML page views (GET, not exports) in `pages`, and
+    counts the users' requests in progress (`pages.busy`), which the refresher lets go first."""
 
     def __init__(self, app, pages: "RecentPages"):
         self.app = app
         self.pages = pages
 
     async def __call__(self, scope, receive, send):
-        if (scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(_SKIP)
-                or b"format=" in scope.get("query_string", b"")
-                or REFRESH_USER in (scope.get("state") or {})):
+        if scope["type"] != "http" or REFRESH_USER in (scope.get("state") or {}):
+            return await self.app(scope, receive, send)
+        self.pages.busy += 1  # only this worker's event loop changes it (replays are not counted)
+        try:
+            await self._call(scope, receive, send)
+        finally:
+            self.pages.busy -= 1
+
+    async def _call(self, scope, receive, send):
+        if (scope["method"] != "GET" or scope["path"].startswith(_SKIP)
+                or b"format=" in scope.get("query_string", b"")):
             return await self.app(scope, receive, send)
         status = {}
 
@@ -71,6 +80,7 @@ class RecentPages:
         self._pages: OrderedDict[tuple, tuple[float, tuple | None]] = OrderedDict()
         self._lock = threading.Lock()
         self._dirty = False
+        self.busy = 0  # users' requests in progress in this worker
 
     def note(self, user_id: int, path: str, query: str, reads=None) -> None:
         """A page viewed now; `reads`: the data sources it declared (None: any data)."""
@@ -157,9 +167,18 @@ class Refresher(threading.Thread):
 
     async def _replay(self, version, changed: set[str] | None = None) -> None:
         for user_id, path, query in self.pages.recent(changed):
+            self._let_requests_go_first()
             if self.stopped.is_set() or self.version() != version:
                 return  # newer data: the next pass starts over with it
             await self._get(user_id, path, query)
+
+    def _let_requests_go_first(self, longest: float = 1.0) -> None:
+        """Wait (up to `longest` seconds) while users' requests are in progress in this worker: a
+        replay holds the interpreter while it runs, and a page served from the cache would take
+        twice as long beside it. Under steady load the replays still proceed, one per `longest`."""
+        until = time.monotonic() + longest
+        while self.pages.busy > 0 and time.monotonic() < until and not self.stopped.is_set():
+            time.sleep(0.002)
 
     async def _get(self, user_id: int, path: str, query: str) -> None:
         scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",

@@ -147,3 +147,33 @@ def test_workers_take_turns_on_a_kept_file(tmp_path):
         order.append("first")
     t.join()
     assert order == ["first", "second"]
+
+
+def test_one_source_reads_the_data_versions_once_and_a_new_one_sees_a_change(engine):
+    """The kinds one computation reads are checked against one reading of the data versions; the
+    next computation (a new source) reads them again and gets the changed records."""
+    from kechuang.ledgers.importer import import_records
+
+    generate_city(engine, "320900", enterprises=60, seed=3, today=dt.date(2024, 6, 30))
+    reads = []
+
+    def note(_conn, _cursor, statement, *_a):
+        if "app_state" in statement and statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        source = tm.metric_source(engine)
+        for kind in ("certification", "enterprise", "tech_contract"):
+            source(kind)
+        assert len(reads) == 1
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+
+    rec = load_frame(engine, "tech_contract").row(0, named=True)
+    rec = {k: v for k, v in rec.items() if k not in ("id", "key") and v is not None}
+    rec["amount"] = rec["amount"] + 7
+    assert import_records(engine, "tech_contract", [rec], source="test").updated == 1
+    fresh = tm.metric_source(engine)("tech_contract")
+    assert fresh.sort("id").get_column("amount").to_list() == \
+        load_frame(engine, "tech_contract").sort("id").get_column("amount").to_list()

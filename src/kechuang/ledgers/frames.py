@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import polars as pl
 
@@ -14,14 +14,18 @@ _FRAMES: dict[tuple, tuple] = {}  # key -> (version, frame, change mark, fields 
 _FRAMES_LOCK = threading.Lock()
 
 
-def _ledger_version(engine, kind: str) -> tuple:
+def _ledger_version(engine, kind: str, versions: Mapping[str, int] | None = None) -> tuple:
     """Changes whenever a record of the kind is added, changed or removed: the shared data versions
     of the kind's own writes, of writes to ledger_records that name no kind, and of raw writes
-    (`kechuang.db`); before those are kept, the count and latest change of the kind's records."""
+    (`kechuang.db`; ``versions``: as the caller read them); before those are kept, the count and
+    latest change of the kind's records."""
     from sqlalchemy import text
 
     from ..db import ANY_SOURCE, data_versions, ledger_source
 
+    if versions:
+        return ("v", versions.get(ledger_source(kind), 0), versions.get("ledger_records", 0),
+                versions.get(ANY_SOURCE, 0))
     with engine.connect() as conn:
         v = data_versions(conn)
         if v is not None:
@@ -186,20 +190,22 @@ def _caught_up(engine, kind: str, folder: Path, version: tuple, wanted: frozense
     return None
 
 
-def whole_frame(engine, kind: str, fields: Iterable[str] | None = None) -> pl.DataFrame:
+def whole_frame(engine, kind: str, fields: Iterable[str] | None = None,
+                versions: Mapping[str, int] | None = None) -> pl.DataFrame:
     """Every record of a ledger kind, decoded once and kept across requests in this process (and as
     a Parquet file for other processes). ``fields``: the fields the caller reads (None: all of them;
     the id and region always come); the frame kept holds the
     fields asked for so far, one copy per kind that every reader shares, and may hold more columns
     than asked. After a change that only adds or edits records of the kind (an import, an edit),
     the kept frame is updated with the changed records instead of decoded again; any other change
-    (a deletion, a write of unknown source) decodes the kind afresh."""
+    (a deletion, a write of unknown source) decodes the kind afresh. ``versions``: the data
+    versions (`kechuang.db.data_versions`) the caller read for several kinds at once."""
     key = (str(engine.url), kind)
     with _FRAMES_LOCK:
         loading = _LOADING.setdefault(key, threading.Lock())
     wanted = columns_of(kind, fields)
     with loading:  # one decode per kind at a time; the others wait and reuse it
-        version = _ledger_version(engine, kind)
+        version = _ledger_version(engine, kind, versions)
         with _FRAMES_LOCK:
             hit = _FRAMES.get(key)
         covers = hit is not None and wanted <= set(hit[1].columns)

@@ -302,6 +302,7 @@ class LedgerSource:
         self.region_codes = region_codes
         self.fields = fields
         self._cache: dict[str, pl.DataFrame] = {}
+        self._versions: dict | None = None
 
     def stamps(self, frames: list[tuple[str, pl.DataFrame | None]]) -> tuple | None:
         """The data versions of (kind, frame) pairs this source gave (None frames left out), or
@@ -321,7 +322,13 @@ class LedgerSource:
 
     def __call__(self, kind: str) -> pl.DataFrame:
         if kind not in self._cache:
-            frame = whole_frame(self.engine, kind, None if self.fields is None else self.fields(kind))
+            if self._versions is None:  # read once: the kinds of one computation share the reading
+                from ..db import data_versions
+
+                with self.engine.connect() as conn:
+                    self._versions = data_versions(conn) or {}
+            frame = whole_frame(self.engine, kind, None if self.fields is None else self.fields(kind),
+                                versions=self._versions or None)
             if self.region_codes is not None:
                 frame = frame.filter(pl.col("region_code").is_in(sorted(self.region_codes)))
             self._cache[kind] = frame

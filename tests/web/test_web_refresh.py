@@ -109,6 +109,19 @@ def test_workers_share_the_pages_they_saw_without_secrets(tmp_path):
     assert "cookie" not in text.lower() and "sid" not in text
 
 
+def test_of_many_dates_of_one_page_the_latest_few_are_replayed(tmp_path):
+    from kechuang.web.refresh import RecentPages
+
+    pages = RecentPages(tmp_path, variants=2)
+    for day in range(1, 6):
+        pages.note(7, "/targets", f"date=2026-03-0{day}")
+    pages.note(8, "/targets", "date=2026-03-01")  # another user's view of the same page
+    pages.note(7, "/ledgers", "")
+    recent = pages.recent()
+    assert len(recent) == 4 and set(recent) == {(7, "/ledgers", ""), (8, "/targets", "date=2026-03-01"),
+                                                 (7, "/targets", "date=2026-03-05"), (7, "/targets", "date=2026-03-04")}
+
+
 def test_a_client_cannot_name_the_refresh_user(app, anon, make_user):
     from kechuang.web.deps import REFRESH_USER
 

@@ -73,9 +73,11 @@ class RecentPages:
     """The pages users viewed lately, one entry per user and URL: this worker's in memory, all
     workers' through `folder` (one JSON file per process, rewritten when its list changed)."""
 
-    def __init__(self, folder: Path | None = None, size: int = 32, keep_seconds: float = 1800.0):
+    def __init__(self, folder: Path | None = None, size: int = 32, keep_seconds: float = 1800.0,
+                 variants: int = 3):
         self.folder = folder
         self.size = size
+        self.variants = variants  # the most URLs of one user and path (other queries) replayed
         self.keep = keep_seconds
         self._pages: OrderedDict[tuple, tuple[float, tuple | None]] = OrderedDict()
         self._lock = threading.Lock()
@@ -129,7 +131,12 @@ class RecentPages:
                     continue
         ordered = sorted(((t, k) for k, (t, reads) in seen.items() if now - t < self.keep
                           and (changed is None or changed & set(cache.sources(reads)))), reverse=True)
-        return [k for _, k in ordered[: self.size]]
+        out, variants = [], {}
+        for _, k in ordered:  # a user who looked through many dates of one page: the latest few
+            variants[k[:2]] = n = variants.get(k[:2], 0) + 1
+            if n <= self.variants:
+                out.append(k)
+        return out[: self.size]
 
 
 class Refresher(threading.Thread):

@@ -129,11 +129,15 @@ def evaluate_cmd(
         from .. import db
         from .store import save
 
-        with db.get_engine().begin() as conn:
-            from .explain import records
+        from .explain import records
+        from .store import SaveError
 
-            n = save(conn, day, (rec for results in kept for rec in records(results)), regions, ids,
+        try:  # committed in batches; the date's earlier results stay shown until all are written
+            n = save(db.get_engine(), day, (rec for results in kept for rec in records(results)), regions, ids,
                      usccs=evaluated)
+        except SaveError as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(1)
         err.print(f"[green]已保存 {n} 条评价结果（评价日期 {day}）[/]")
     if format == "summary":
         _print_summary(writer)

@@ -4,7 +4,6 @@ an enterprise holds, and who is next in line for a higher tier."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 
 import polars as pl
@@ -14,15 +13,11 @@ from sqlalchemy.engine import Connection
 from ..ledgers.frames import certificates
 from ..ledgers.validity import last_day_expr, valid_on_expr
 from .catalog import CERT_TYPES
-from .store import T
+from .store import T, unpack, visible
 
 
 def _num(v):
     return float(v) if isinstance(v, Decimal) else v
-
-
-def _json(v):
-    return json.loads(v) if isinstance(v, str) else (v or [])
 
 
 def held_titles(cert: pl.DataFrame, as_of: dt.date) -> dict[str, dict]:
@@ -79,19 +74,20 @@ def xiaoshenggao(conn: Connection, as_of: dt.date, region_codes: set[str] | None
 def xiaoshenggao_candidates(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> list[dict]:
     """`xiaoshenggao` before the holders of a valid 高企 certificate are left out: it reads stored
     results only, so a view can keep it while certificates change."""
-    tech = select(T.c.uscc).where(T.c.as_of == as_of, T.c.program == "tech_sme", T.c.result == "pass")
+    shown = visible(conn, as_of)
+    tech = select(T.c.uscc).where(shown, T.c.program == "tech_sme", T.c.result == "pass")
     q = select(T.c.uscc, T.c.region_code, T.c.result, T.c.score, T.c.score_min, T.c.score_max, T.c.close,
-               T.c.gap_count, T.c.gaps, T.c.conditions).where(
-        T.c.as_of == as_of, T.c.program == "hnte", T.c.result != "pass", T.c.uscc.in_(tech))
+               T.c.gap_count, T.c.detail).where(shown, T.c.program == "hnte", T.c.result != "pass",
+                                                T.c.uscc.in_(tech))
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     rows = []
     for r in conn.execute(q).mappings():
-        failing = sum(1 for c in _json(r["conditions"]) if c.get("result") == "fail")
-        gaps = _json(r["gaps"])
+        detail = unpack(r["detail"])
+        failing = sum(1 for c in detail["conditions"] if c.get("result") == "fail")
         rows.append({"uscc": r["uscc"], "region_code": r["region_code"], "result": r["result"],
                      "score": _num(r["score"]), "score_min": _num(r["score_min"]),
                      "score_max": _num(r["score_max"]), "failing": failing, "close": bool(r["close"]),
-                     "gap_count": r["gap_count"] or 0, "gaps": [g["text"] for g in gaps][:3]})
+                     "gap_count": r["gap_count"] or 0, "gaps": [g["text"] for g in detail["gaps"]][:3]})
     rows.sort(key=lambda x: (not x["close"], x["failing"], x["gap_count"], -(x["score_max"] or 0), x["uscc"]))
     return rows

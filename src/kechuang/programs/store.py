@@ -1,26 +1,50 @@
-"""Stored evaluation results (table ``program_results``, migration 0004), one row per
-as-of date, enterprise and program. Re-evaluating the same date replaces that date's rows."""
+"""Stored evaluation results (table ``program_results``), one row per as-of date, enterprise and
+program. Re-evaluating the same date replaces that date's rows.
+
+Each as-of date's results belong to one live *generation* (``program_result_generations``). A save
+writes its rows under a new generation in committed batches, switches the date to it in one small
+transaction and then deletes the old generation in batches: readers only ever see a whole
+evaluation, and no transaction (nor SQLite's write-ahead log) grows with the number of results.
+The reasons (gaps, conditions, missing inputs) are kept as one compressed JSON document per row,
+``detail``; lists and counts read the typed columns only."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zlib
 from decimal import Decimal
 from typing import Iterable
 
 import polars as pl
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Integer, Numeric, String, UniqueConstraint, delete,
-                        func, insert, select)
-from sqlalchemy.engine import Connection
+from sqlalchemy import (Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
+                        and_, delete, func, insert, select, update)
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
 
+WRITING, LIVE, RETIRED = "writing", "live", "retired"
+BATCH = 5000  # rows per committed batch of a save (and per delete of an old generation)
+
+
+class ResultGeneration(Base):
+    """One save of results at an as-of date; the date shows its ``live`` generation only."""
+    __tablename__ = "program_result_generations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    state: Mapped[str] = mapped_column(String(8), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
 
 class ProgramResult(Base):
     __tablename__ = "program_results"
-    __table_args__ = (UniqueConstraint("as_of", "uscc", "program", name="uq_program_results_asof_uscc_program"),)
+    __table_args__ = (
+        UniqueConstraint("generation", "uscc", "program", name="uq_program_results_generation_uscc_program"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, nullable=False)
     as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
     uscc: Mapped[str] = mapped_column(String(18), nullable=False)
     region_code: Mapped[str] = mapped_column(String(16), nullable=False, default="")
@@ -33,56 +57,142 @@ class ProgramResult(Base):
     close: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     gap_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_step: Mapped[str] = mapped_column(String(400), nullable=False, default="")
-    gaps: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-    conditions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-    missing: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    detail: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 T = ProgramResult.__table__
-READS = ("program_results",)  # what views of stored results read (for kechuang.cache)
+G = ResultGeneration.__table__
+READS = ("program_results", "program_result_generations")  # what views of stored results read (kechuang.cache)
+DETAIL = ("gaps", "conditions", "missing")
+
+
+def pack(rec: dict) -> bytes:
+    """The reasons of a record (its gaps, conditions and missing inputs) as stored: compressed JSON."""
+    doc = {k: rec.get(k) or [] for k in DETAIL}
+    return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def unpack(blob: bytes | memoryview | None) -> dict:
+    """``pack`` undone: {"gaps": [...], "conditions": [...], "missing": [...]}."""
+    if not blob:
+        return {k: [] for k in DETAIL}
+    return json.loads(zlib.decompress(bytes(blob)).decode("utf-8"))
 
 
 def _dec(v) -> Decimal | None:
     return None if v is None else Decimal(str(round(v, 4)))
 
 
-def save(conn: Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str],
+class SaveError(RuntimeError):
+    """A save that could not be completed (message in Chinese); the results shown are unchanged."""
+
+
+def _steps(bind: Engine | Connection):
+    """Each step of a save in its own committed transaction (an Engine), or all of them in the
+    caller's one transaction (a Connection: small saves, e.g. within a larger change)."""
+    if isinstance(bind, Engine):
+        return bind.begin
+    from contextlib import nullcontext
+
+    return lambda: nullcontext(bind)
+
+
+def save(bind: Engine | Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str],
          programs: Iterable[str], usccs: Iterable[str] | None = None) -> int:
-    """Replace the results of ``programs`` for the enterprises in ``recs`` at ``as_of``
-    (one transaction: the caller's). With ``usccs`` (the enterprises evaluated), their results are
-    deleted first and ``recs`` is written as it comes, 1,000 at a time: it may be a generator of
-    millions of records that never are all in memory."""
-    progs = sorted(set(programs))
-
-    def drop(keys: list[str]) -> None:
-        for i in range(0, len(keys), 500):
-            conn.execute(delete(T).where(T.c.as_of == as_of, T.c.program.in_(progs), T.c.uscc.in_(keys[i:i + 500])))
-
+    """Replace the results of ``programs`` for the enterprises evaluated (``usccs``, or those in
+    ``recs``) at ``as_of``; the date's other results stay. ``recs`` may be a generator of millions of
+    records: it is written as it comes, ``BATCH`` at a time. Given an Engine, every batch is
+    committed under a new generation that becomes visible at once when all are written; a save
+    that fails or is killed leaves the date's results as they were (its rows are removed on the
+    next save)."""
+    progs = set(programs)
+    step = _steps(bind)
     if usccs is None:
         recs = list(recs)
-        drop(sorted({r["uscc"] for r in recs}))
-    else:
-        drop(sorted(set(usccs)))
+        usccs = (r["uscc"] for r in recs)
+    evaluated = set(usccs)
+    with step() as conn:
+        abandoned = conn.execute(select(G.c.id).where(G.c.state != LIVE)).scalars().all()
+    for gid in abandoned:
+        _purge(step, gid)
+    with step() as conn:
+        gen = conn.execute(insert(G).values(as_of=as_of, state=WRITING)).inserted_primary_key[0]
+    try:
+        n = _write(step, gen, as_of, recs, regions)
+        with step() as conn:
+            old = conn.execute(select(G.c.id).where(G.c.as_of == as_of, G.c.state == LIVE)).scalars().all()
+        for gid in old:
+            _carry(step, gid, gen, progs, evaluated)
+        with step() as conn:
+            if conn.execute(select(G.c.state).where(G.c.id == gen)).scalar() != WRITING:
+                raise SaveError(f"保存 {as_of} 的评价结果时，另一次保存清除了本次写入的结果；原有结果未变，请重新评价")
+            conn.execute(update(G).where(G.c.as_of == as_of, G.c.state == LIVE).values(state=RETIRED))
+            conn.execute(update(G).where(G.c.id == gen).values(state=LIVE))
+    except BaseException:
+        if isinstance(bind, Engine):  # the caller's transaction (a Connection) rolls back by itself
+            try:
+                _purge(step, gen)
+            except Exception:  # noqa: BLE001 - the next save removes what is left
+                pass
+        raise
+    for gid in old:
+        _purge(step, gid)
+    return n
+
+
+def _write(step, gen: int, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str]) -> int:
     n, rows = 0, []
     for r in recs:
-        rows.append(_row(as_of, r, regions))
-        if len(rows) == 1000:
-            conn.execute(insert(T), rows)
+        rows.append(_row(gen, as_of, r, regions))
+        if len(rows) == BATCH:
+            with step() as conn:
+                conn.execute(insert(T), rows)
             n, rows = n + len(rows), []
     if rows:
-        conn.execute(insert(T), rows)
+        with step() as conn:
+            conn.execute(insert(T), rows)
     return n + len(rows)
 
 
-def _row(as_of: dt.date, r: dict, regions: dict[str, str]) -> dict:
+def _carry(step, old: int, gen: int, progs: set[str], evaluated: set[str]) -> None:
+    """Copy the rows of generation ``old`` that this save does not replace into ``gen``."""
+    from sqlalchemy import literal
+
+    cols = [c for c in T.c if c.name not in ("id", "generation")]
+    last = 0
+    while True:
+        with step() as conn:
+            chunk = conn.execute(select(T.c.id, T.c.uscc, T.c.program).where(T.c.generation == old, T.c.id > last)
+                                 .order_by(T.c.id).limit(BATCH)).all()
+            if not chunk:
+                return
+            last = chunk[-1][0]
+            keep = [i for i, uscc, prog in chunk if prog not in progs or uscc not in evaluated]
+            if keep:
+                conn.execute(insert(T).from_select([c.name for c in cols] + ["generation"],
+                                                   select(*cols, literal(gen)).where(T.c.id.in_(keep))))
+
+
+def _purge(step, gen: int) -> None:
+    """Delete a generation's rows, ``BATCH`` per transaction, then the generation."""
+    while True:
+        with step() as conn:
+            ids = conn.execute(select(T.c.id).where(T.c.generation == gen).limit(BATCH)).scalars().all()
+            if ids:
+                conn.execute(delete(T).where(T.c.id.in_(ids)))
+        if len(ids) < BATCH:
+            break
+    with step() as conn:
+        conn.execute(delete(G).where(G.c.id == gen))
+
+
+def _row(gen: int, as_of: dt.date, r: dict, regions: dict[str, str]) -> dict:
     close = bool(r.get("_close"))
-    r = dict(r, _next=next_step(r))
-    return dict(as_of=as_of, uscc=r["uscc"], region_code=regions.get(r["uscc"]) or "",
+    return dict(generation=gen, as_of=as_of, uscc=r["uscc"], region_code=regions.get(r["uscc"]) or "",
                 program=r["program"], version=r["version"], result=r["result"],
                 score=_dec(r["score"]), score_min=_dec(r["score_min"]), score_max=_dec(r["score_max"]),
-                close=close, gap_count=len(r["gaps"]), gaps=r["gaps"], conditions=r["conditions"],
-                next_step=r["_next"][:400], missing=r["missing"])
+                close=close, gap_count=len(r["gaps"]), next_step=next_step(r)[:400], detail=pack(r))
 
 
 _REQUIRED: dict[tuple[str, str], set[str]] = {}
@@ -111,45 +221,64 @@ def next_step(rec: dict) -> str:
     return rec["gaps"][0]["text"] if rec.get("gaps") else ""
 
 
+def live_generation(conn: Connection, as_of: dt.date) -> int | None:
+    """The generation whose results ``as_of`` shows (None: nothing stored for that date)."""
+    return conn.execute(select(G.c.id).where(G.c.as_of == as_of, G.c.state == LIVE)).scalar()
+
+
+def visible(conn: Connection, as_of: dt.date | None):
+    """The condition selecting the results shown at ``as_of`` (None: at every date)."""
+    if as_of is None:
+        return T.c.generation.in_(select(G.c.id).where(G.c.state == LIVE))
+    return T.c.generation == (live_generation(conn, as_of) or 0)  # generation ids start at 1
+
+
 def latest_as_of(conn: Connection, program: str | None = None) -> dt.date | None:
-    q = select(func.max(T.c.as_of))
-    if program:
-        q = q.where(T.c.program == program)
-    return conn.execute(q).scalar()
+    q = select(G.c.id, G.c.as_of).where(G.c.state == LIVE).order_by(G.c.as_of.desc())
+    for gen, day in conn.execute(q).all():
+        hit = select(T.c.id).where(T.c.generation == gen)
+        if conn.execute((hit.where(T.c.program == program) if program else hit).limit(1)).first():
+            return day
+    return None
 
 
 def load(conn: Connection, as_of: dt.date | None = None, program: str | None = None,
          region_codes: set[str] | None = None, uscc: str | None = None, close_only: bool = False) -> pl.DataFrame:
-    """Stored results as a frame (gaps/conditions/missing stay JSON lists); ``close_only``: only the
-    一步之遥 (failing, one modest change away), filtered in SQL before any JSON is decoded."""
+    """Stored results as a frame (gaps/conditions/missing as lists); ``close_only``: only the
+    一步之遥 (failing, one modest change away), filtered in SQL before any reasons are decoded."""
     q = select(T.c.as_of, T.c.uscc, T.c.region_code, T.c.program, T.c.version, T.c.result, T.c.score,
-               T.c.score_min, T.c.score_max, T.c.close, T.c.gap_count, T.c.gaps, T.c.conditions, T.c.missing)
-    if as_of is not None:
-        q = q.where(T.c.as_of == as_of)
+               T.c.score_min, T.c.score_max, T.c.close, T.c.gap_count, T.c.detail).where(visible(conn, as_of))
     if program:
         q = q.where(T.c.program == program)
     if uscc:
         q = q.where(T.c.uscc == uscc)
     if close_only:
-        q = q.where(T.c.close.is_(True), T.c.result == "fail")
+        if not program:  # every program named: each is one range of the list index
+            from .model import programs_by_id
+
+            q = q.where(T.c.program.in_(sorted(programs_by_id())))
+        q = q.where(T.c.result == "fail", T.c.close.is_(True))
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     rows = conn.execute(q).mappings().all()
     schema = {"as_of": pl.Date, "uscc": pl.String, "region_code": pl.String, "program": pl.String,
               "version": pl.String, "result": pl.String, "score": pl.Float64, "score_min": pl.Float64,
-              "score_max": pl.Float64, "close": pl.Boolean, "gap_count": pl.Int64, "gaps": pl.Object,
-              "conditions": pl.Object, "missing": pl.Object}
+              "score_max": pl.Float64, "close": pl.Boolean, "gap_count": pl.Int64}
     data = {k: [(float(r[k]) if isinstance(r[k], Decimal) else r[k]) for r in rows] for k in schema}
-    return pl.DataFrame({k: pl.Series(k, v, dtype=schema[k]) if schema[k] != pl.Object else pl.Series(k, v, dtype=pl.Object)
-                         for k, v in data.items()})
+    frame = {k: pl.Series(k, v, dtype=schema[k]) for k, v in data.items()}
+    details = [unpack(r["detail"]) for r in rows]
+    for k in DETAIL:
+        frame[k] = pl.Series(k, [d[k] for d in details], dtype=pl.Object)
+    return pl.DataFrame(frame)
 
 
 def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None,
            held: dict[str, set[str]] | None = None) -> pl.DataFrame:
     """program, region_code, status (pass/close/far/depends/unknown, or held), n — by SQL aggregation.
     ``held``: per program, credit codes holding its valid certificate; their results count as held."""
+    shown = visible(conn, as_of)
     q = select(T.c.program, T.c.region_code, T.c.result, T.c.close, func.count().label("n")).where(
-        T.c.as_of == as_of).group_by(T.c.program, T.c.region_code, T.c.result, T.c.close)
+        shown).group_by(T.c.program, T.c.region_code, T.c.result, T.c.close)
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     rows = conn.execute(q).all()
@@ -163,7 +292,7 @@ def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = Non
         codes = sorted(codes)
         for i in range(0, len(codes), 900):
             hq = select(T.c.region_code, T.c.result, T.c.close, func.count()).where(
-                T.c.as_of == as_of, T.c.program == prog, T.c.uscc.in_(codes[i:i + 900])).group_by(
+                shown, T.c.program == prog, T.c.uscc.in_(codes[i:i + 900])).group_by(
                 T.c.region_code, T.c.result, T.c.close)
             if region_codes is not None:
                 hq = hq.where(T.c.region_code.in_(sorted(region_codes)))
@@ -177,9 +306,14 @@ def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = Non
 def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] | None = None,
          status: str | None = None, offset: int = 0, limit: int | None = 100,
          exclude: set[str] | None = None) -> tuple[list[dict], int]:
-    """One page of a program's results (no JSON decoding), best first, and the total count;
+    """One page of a program's results (no reasons decoded), best first, with the enterprise's
+    name from the enterprise ledger (``name``, "" when not recorded), and the total count;
     ``exclude``: credit codes left out (e.g. holders of a valid certificate)."""
-    where = [T.c.as_of == as_of, T.c.program == program]
+    from .. import cache
+    from ..ledgers.store import T as L
+
+    shown = visible(conn, as_of)
+    where = [shown, T.c.program == program]
     if region_codes is not None:
         where.append(T.c.region_code.in_(sorted(region_codes)))
     if status == "close":
@@ -188,8 +322,8 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         where += [T.c.result == "fail", T.c.close.is_(False)]
     elif status:
         where.append(T.c.result == status)
-    from .. import cache
 
+    # the order of ix_program_results_list: the ids come from the index alone
     order = [T.c.result, T.c.close.desc(), T.c.score_max.desc(), T.c.uscc]
     key = ("program_order", as_of, program, frozenset(region_codes) if region_codes is not None else None, status)
     ids = cache.ordered_ids(conn, key, select(T.c.id).where(*where).order_by(*order), reads=READS)
@@ -200,7 +334,7 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
             codes = sorted(exclude)
             left_out = []
             for i in range(0, len(codes), 900):
-                left_out += conn.execute(select(T.c.id).where(T.c.as_of == as_of, T.c.program == program,
+                left_out += conn.execute(select(T.c.id).where(shown, T.c.program == program,
                                                               T.c.uscc.in_(codes[i:i + 900]))).scalars().all()
             return ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
 
@@ -210,15 +344,19 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         ids = cache.per_version(conn, key + ("without", len(exclude), hash(exclude)), without, reads=READS)
     total = len(ids)
     wanted = [int(i) for i in (ids[offset:offset + limit] if limit is not None else ids[offset:])]
+    name = L.c.data["name"].as_string()
     cols = (T.c.id, T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,
-            T.c.score_max, T.c.next_step)
-    names = [c.name for c in cols[1:]]
+            T.c.score_max, T.c.next_step, name)
+    names = [c.name for c in cols[1:-1]] + ["name"]
     found: dict[int, tuple] = {}
+    # one query: the rows by primary key, each with its enterprise's name by the ledger's unique key
+    joined = T.outerjoin(L, and_(L.c.kind == "enterprise", L.c.key == T.c.uscc))
     for chunk in range(0, len(wanted), 5000):  # stay under the bound-parameter limits
         part = wanted[chunk:chunk + 5000]
-        found.update((r[0], r[1:]) for r in conn.execute(select(*cols).where(T.c.id.in_(part))))
+        found.update((r[0], r[1:]) for r in conn.execute(select(*cols).select_from(joined).where(T.c.id.in_(part))))
     rows = [dict(zip(names, found[i])) for i in wanted if i in found]
     for r in rows:
+        r["name"] = r["name"] or ""
         for k in ("score", "score_min", "score_max"):
             r[k] = float(r[k]) if r[k] is not None else None
     return rows, int(total)

@@ -215,8 +215,7 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
         found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * PER_PAGE,
                                    None if export else PER_PAGE, exclude=None if held else holders)
                         if day else ([], 0))
-        names_of = _names_of(conn, [r["uscc"] for r in found])
-        rows = [{"uscc": r["uscc"], "name": names_of.get(r["uscc"], ""), "region": _region_name(r["region_code"]),
+        rows = [{"uscc": r["uscc"], "name": r["name"], "region": _region_name(r["region_code"]),
                  "status": status_of(r["result"], r["close"]), "result": result_name(r["result"]),
                  "version": r["version"], "score": _range(r), "gap": r["next_step"],
                  "held": r["uscc"] in holders} for r in found]

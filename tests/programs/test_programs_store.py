@@ -1,0 +1,178 @@
+"""Stored results: compact reasons, generations that switch at once, saves that fail or are killed
+part-way leaving the shown results as they were (SQLite, or PostgreSQL with KECHUANG_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from sqlalchemy import func, select, text
+
+from kechuang.ledgers.demo import generate_city
+from kechuang.programs import store
+
+DAY = dt.date(2026, 11, 25)
+PROGRAMS = ["tech_sme", "hnte", "innovation_points"]
+
+
+def _records(engine, as_of=DAY, n=40, seed=5):
+    from kechuang.ledgers import build_profiles
+    from kechuang.programs.engine import evaluate
+    from kechuang.programs.explain import records
+
+    generate_city(engine, "320900", enterprises=n, seed=seed, today=DAY)
+    frame = build_profiles(engine, "320900", as_of)
+    regions = dict(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
+    return list(records(evaluate(frame, PROGRAMS, as_of))), regions
+
+
+def _shown(engine, as_of=DAY) -> list[tuple]:
+    with engine.connect() as conn:
+        df = store.load(conn, as_of)
+    return sorted((r["uscc"], r["program"], r["result"], r["score_max"], json.dumps(r["gaps"], sort_keys=True),
+                   json.dumps(r["conditions"], sort_keys=True), json.dumps(r["missing"], sort_keys=True))
+                  for r in df.iter_rows(named=True))
+
+
+def _expected(recs) -> list[tuple]:
+    return sorted((r["uscc"], r["program"], r["result"], None if r["score_max"] is None else round(r["score_max"], 4),
+                   json.dumps(r["gaps"], sort_keys=True), json.dumps(r["conditions"], sort_keys=True),
+                   json.dumps(r["missing"], sort_keys=True)) for r in recs)
+
+
+def _rows(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(store.T)).scalar()
+
+
+def test_reasons_read_back_as_evaluated(engine):
+    recs, regions = _records(engine)
+    assert store.save(engine, DAY, recs, regions, PROGRAMS) == len(recs)
+    assert _shown(engine) == _expected(recs)
+    with engine.connect() as conn:
+        blob = conn.execute(select(store.T.c.detail).limit(1)).scalar()
+    assert len(blob) < len(json.dumps(recs[0]["conditions"]))  # compressed, not the JSON text
+
+
+def test_migration_keeps_every_answer(db_url, engine):
+    """Down to the JSON columns of 0004 and up again: the stored reasons and the pages' rows are unchanged."""
+    from alembic import command
+
+    from kechuang import db
+
+    recs, regions = _records(engine)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    with engine.connect() as conn:
+        before = store.page(conn, DAY, "hnte", limit=None)
+    shown = _shown(engine)
+    command.downgrade(db.alembic_config(db_url), "0018")
+    with engine.connect() as conn:
+        raw = conn.execute(text("SELECT uscc, program, conditions FROM program_results")).all()
+    assert len(raw) == len(recs)
+    by = {(r["uscc"], r["program"]): r["conditions"] for r in recs}
+    assert all((json.loads(c) if isinstance(c, str) else c) == by[(u, p)] for u, p, c in raw)
+    db.upgrade(db_url)
+    assert _shown(engine) == shown
+    with engine.connect() as conn:
+        after = store.page(conn, DAY, "hnte", limit=None)
+    assert after == before and after[1] == sum(1 for r in recs if r["program"] == "hnte")
+
+
+def test_save_switches_at_once_and_replaces_only_what_it_evaluated(engine, monkeypatch):
+    recs, regions = _records(engine)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    old = _shown(engine)
+    monkeypatch.setattr(store, "BATCH", 7)
+    # re-evaluate hnte for the first ten enterprises with changed data: the rest stays
+    some = sorted({r["uscc"] for r in recs})[:10]
+    seen = []
+
+    def changed():
+        for i, r in enumerate(x for x in recs if x["program"] == "hnte" and x["uscc"] in some):
+            if i == 8:  # a batch is committed: a reader still sees exactly the old results
+                seen.append(_shown(engine))
+            yield dict(r, result="pass", gaps=[], score_max=99.0, _close=False)
+
+    store.save(engine, DAY, changed(), regions, ["hnte"], usccs=some)
+    assert seen == [old]
+    now = _shown(engine)
+    assert len(now) == len(old)
+    assert {(u, p) for u, p, res, *_ in now if res == "pass" and p == "hnte"} >= {(u, "hnte") for u in some}
+    assert [x for x in now if not (x[1] == "hnte" and x[0] in some)] == [x for x in old if not (x[1] == "hnte"
+                                                                                               and x[0] in some)]
+    assert _rows(engine) == len(recs)  # the old generation is gone
+    with engine.connect() as conn:
+        assert conn.execute(select(store.G.c.state)).scalars().all() == ["live"]
+
+
+def test_failed_save_leaves_results_as_they_were(engine, monkeypatch):
+    recs, regions = _records(engine)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    old = _shown(engine)
+    monkeypatch.setattr(store, "BATCH", 7)
+    bad = [dict(r) for r in recs]
+    del bad[30]["program"]  # a malformed record part-way, after batches were committed
+    with pytest.raises(KeyError):
+        store.save(engine, DAY, bad, regions, PROGRAMS)
+    assert _shown(engine) == old
+    assert _rows(engine) == len(recs)  # the partial generation was removed
+    later = [dict(r, next_step="x") for r in recs]
+    store.save(engine, DAY, later, regions, PROGRAMS)
+    assert _shown(engine) == old and _rows(engine) == len(recs)
+
+
+_KILLED = """
+import datetime as dt, json, os, signal, sys
+from kechuang import db
+from kechuang.programs import store
+
+store.BATCH = 7
+recs, regions, programs = json.load(open(sys.argv[2], encoding="utf-8"))
+
+def records():
+    for i, r in enumerate(recs):
+        if i == 30:  # batches are committed: die as a killed process does, without cleaning up
+            os.kill(os.getpid(), signal.SIGKILL)
+        yield dict(r, result="pass")
+
+store.save(db.engine_for(sys.argv[1]), dt.date.fromisoformat(sys.argv[3]), records(), regions, programs,
+           usccs=sorted(regions))
+"""
+
+
+def test_killed_save_leaves_results_as_they_were(db_url, engine, tmp_path):
+    recs, regions = _records(engine)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    old = _shown(engine)
+    data = tmp_path / "recs.json"
+    data.write_text(json.dumps([recs, regions, PROGRAMS], default=str), encoding="utf-8")
+    script = tmp_path / "save.py"
+    script.write_text(textwrap.dedent(_KILLED), encoding="utf-8")
+    engine.dispose()
+    p = subprocess.run([sys.executable, str(script), db_url, str(data), DAY.isoformat()], capture_output=True,
+                       env=dict(os.environ), timeout=600)
+    assert p.returncode == -9, p.stderr.decode()
+    assert _shown(engine) == old
+    assert _rows(engine) > len(recs)  # the killed save's committed batches are still there, unseen
+    with engine.connect() as conn:
+        assert store.latest_as_of(conn) == DAY
+        assert store.counts(conn, DAY)["n"].sum() == len(recs)
+    store.save(engine, DAY, recs, regions, PROGRAMS)  # the next save removes them
+    assert _rows(engine) == len(recs) and _shown(engine) == old
+
+
+def test_dates_have_their_own_generations(engine):
+    recs, regions = _records(engine)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    later = DAY + dt.timedelta(days=30)
+    store.save(engine, later, [r for r in recs if r["program"] == "hnte"], regions, ["hnte"])
+    with engine.connect() as conn:
+        assert store.latest_as_of(conn) == later
+        assert store.latest_as_of(conn, "tech_sme") == DAY
+        assert store.load(conn, None, "hnte").height == 2 * sum(1 for r in recs if r["program"] == "hnte")
+    assert _shown(engine) == _expected(recs)

@@ -81,6 +81,11 @@ def test_migration_keeps_every_answer(db_url, engine):
     with engine.connect() as conn:
         after = store.page(conn, DAY, "hnte", limit=None)
     assert after == before and after[1] == sum(1 for r in recs if r["program"] == "hnte")
+    from kechuang.ledgers.store import enterprise_names
+
+    with engine.connect() as conn:
+        names = enterprise_names(conn, [r["uscc"] for r in before[0]])
+    assert names and [r["name"] for r in before[0]] == [names.get(r["uscc"], "") for r in before[0]]
 
 
 def test_save_switches_at_once_and_replaces_only_what_it_evaluated(engine, monkeypatch):

@@ -18,7 +18,7 @@ from typing import Iterable
 
 import polars as pl
 from sqlalchemy import (Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
-                        and_, delete, func, insert, select, update)
+                        and_, delete, func, insert, literal, select, tuple_, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -157,17 +157,16 @@ def _write(step, gen: int, as_of: dt.date, recs: Iterable[dict], regions: dict[s
 
 def _carry(step, old: int, gen: int, progs: set[str], evaluated: set[str]) -> None:
     """Copy the rows of generation ``old`` that this save does not replace into ``gen``."""
-    from sqlalchemy import literal
-
     cols = [c for c in T.c if c.name not in ("id", "generation")]
-    last = 0
+    after = ("", "")
     while True:
-        with step() as conn:
-            chunk = conn.execute(select(T.c.id, T.c.uscc, T.c.program).where(T.c.generation == old, T.c.id > last)
-                                 .order_by(T.c.id).limit(BATCH)).all()
+        with step() as conn:  # in the order of the unique index: each batch is one range of it
+            chunk = conn.execute(select(T.c.id, T.c.uscc, T.c.program).where(
+                T.c.generation == old, tuple_(T.c.uscc, T.c.program) > tuple_(*after))
+                .order_by(T.c.uscc, T.c.program).limit(BATCH)).all()
             if not chunk:
                 return
-            last = chunk[-1][0]
+            after = (chunk[-1][1], chunk[-1][2])
             keep = [i for i, uscc, prog in chunk if prog not in progs or uscc not in evaluated]
             if keep:
                 conn.execute(insert(T).from_select([c.name for c in cols] + ["generation"],

@@ -311,26 +311,33 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
     from .. import cache
     from ..ledgers.store import T as L
 
-    shown = visible(conn, as_of)
-    where = [shown, T.c.program == program]
-    if region_codes is not None:
-        where.append(T.c.region_code.in_(sorted(region_codes)))
-    if status == "close":
-        where += [T.c.result == "fail", T.c.close.is_(True)]
-    elif status == "far":
-        where += [T.c.result == "fail", T.c.close.is_(False)]
-    elif status:
-        where.append(T.c.result == status)
+    def where() -> list:
+        w = [visible(conn, as_of), T.c.program == program]
+        if region_codes is not None:
+            w.append(T.c.region_code.in_(sorted(region_codes)))
+        if status == "close":
+            w += [T.c.result == "fail", T.c.close.is_(True)]
+        elif status == "far":
+            w += [T.c.result == "fail", T.c.close.is_(False)]
+        elif status:
+            w.append(T.c.result == status)
+        return w
 
-    # the order of ix_program_results_list: the ids come from the index alone
-    order = [T.c.result, T.c.close.desc(), T.c.score_max.desc(), T.c.uscc]
+    def ordered():
+        import numpy as np
+
+        # the order of ix_program_results_list: the ids come from the index alone
+        q = select(T.c.id).where(*where()).order_by(T.c.result, T.c.close.desc(), T.c.score_max.desc(), T.c.uscc)
+        return np.fromiter((r[0] for r in conn.execute(q)), dtype=np.int64)
+
+    # built only when the data changed: a page is then a slice of the cached ids and one query
     key = ("program_order", as_of, program, frozenset(region_codes) if region_codes is not None else None, status)
-    ids = cache.ordered_ids(conn, key, select(T.c.id).where(*where).order_by(*order), reads=READS)
+    ids = cache.per_version(conn, key, ordered, reads=READS)
     if exclude:
         def without():
             import numpy as np
 
-            codes = sorted(exclude)
+            codes, shown = sorted(exclude), visible(conn, as_of)
             left_out = []
             for i in range(0, len(codes), 900):
                 left_out += conn.execute(select(T.c.id).where(shown, T.c.program == program,

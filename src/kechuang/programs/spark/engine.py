@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+from pyspark import SparkContext
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -21,6 +22,9 @@ from ..model import programs_by_id, version_windows
 from . import columns as SC
 
 DEFAULT_MASTER = "local[2]"
+# A plan's generated row loop is one large Java method; HotSpot leaves methods over 8,000 bytes
+# of bytecode to the interpreter unless told otherwise, which makes Spark many times slower.
+JVM_OPTIONS = "-XX:-DontCompileHugeMethods"
 _SPARK_TYPES = {"num": "double", "date": "date", "bool": "boolean", "str": "string"}
 
 
@@ -38,6 +42,8 @@ def session(master: str | None = None, app_name: str = "kechuang") -> SparkSessi
     if m and m.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         b = b.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+        if SparkContext._active_spark_context is None:  # the JVM starts here: its options apply
+            b = b.config("spark.driver.extraJavaOptions", JVM_OPTIONS)
     s = b.getOrCreate()
     # the compiled columns rely on null (not an error) for an impossible cast
     s.conf.set("spark.sql.ansi.enabled", "false")

@@ -252,17 +252,26 @@ def certificates(conn, region_codes: set[str] | None = None) -> pl.DataFrame:
 NAME_FIELDS = ("uscc", "name")  # what `kept_names` reads of the enterprise ledger
 
 
-def kept_names(conn, usccs: Iterable[str]) -> dict[str, str]:
-    """USCC → enterprise name (absent when not recorded), from the enterprise frame kept across
-    requests (its Parquet file shared by the workers), so naming many enterprises costs a join,
-    not thousands of look-ups; unless this transaction has written data it must see."""
+def kept_name_frame(conn, usccs: Iterable[str]) -> pl.DataFrame:
+    """The names of the enterprises ``usccs`` (columns uscc, name; one row per named enterprise)
+    from the enterprise frame kept across requests (its Parquet file shared by the workers), so
+    naming many enterprises costs a join, not thousands of look-ups; unless this transaction has
+    written data it must see."""
     from .store import enterprise_names
 
     if conn.info.get("kc_data_changed"):
-        return enterprise_names(conn, usccs)
+        found = enterprise_names(conn, usccs)
+        return pl.DataFrame({"uscc": list(found), "name": list(found.values())},
+                            schema={"uscc": pl.String, "name": pl.String})
     ent = whole_frame(conn.engine, "enterprise", NAME_FIELDS)
-    wanted = pl.Series("uscc", list({u for u in usccs if u}), dtype=pl.String)
-    found = (ent.select("uscc", "name").filter(pl.col("uscc").is_in(wanted.implode()) & pl.col("name").is_not_null()
-                                               & (pl.col("name") != ""))
-             .unique("uscc", keep="last", maintain_order=True))
+    wanted = pl.Series("uscc", usccs, dtype=pl.String).unique().drop_nulls()
+    wanted = wanted.filter(wanted != "")
+    return (ent.select("uscc", "name").filter(pl.col("uscc").is_in(wanted.implode()) & pl.col("name").is_not_null()
+                                              & (pl.col("name") != ""))
+            .unique("uscc", keep="last", maintain_order=True))
+
+
+def kept_names(conn, usccs: Iterable[str]) -> dict[str, str]:
+    """USCC → enterprise name (absent when not recorded): `kept_name_frame` as a dict."""
+    found = kept_name_frame(conn, [u for u in usccs if u])
     return dict(zip(found.get_column("uscc").to_list(), found.get_column("name").to_list()))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
 
 import yaml
 from sqlalchemy.orm import Session
@@ -88,10 +89,97 @@ def round_overdue(session: Session, codes: set[str] | None, today: dt.date, rule
     return out
 
 
-def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+class Rows:
+    """One rule's warnings held as a sorted frame, each made into a `Warning` only when read: a
+    province has 100,000s of expiring certificates, a page shows 200."""
+
+    def __init__(self, frame, make: Callable[[tuple], Warning], uscc_in_key: int | None = None):
+        self.frame, self.make, self._uscc_in_key = frame, make, uscc_in_key
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def build(self, start: int = 0, stop: int | None = None) -> list[Warning]:
+        stop = self.frame.height if stop is None else min(stop, self.frame.height)
+        return [self.make(r) for r in self.frame.slice(start, max(stop - start, 0)).iter_rows()]
+
+    def find(self, key: str) -> Warning | None:
+        """The warning whose `key` is ``key``, made from the rows of the key's enterprise only."""
+        import polars as pl
+
+        frame = self.frame
+        parts = key.split(":")
+        if self._uscc_in_key is not None:
+            if len(parts) <= self._uscc_in_key:
+                return None
+            frame = frame.filter(pl.col("uscc") == parts[self._uscc_in_key])
+        return next((w for w in Rows(frame, self.make).build() if w.key == key), None)
+
+
+class Found(Sequence[Warning]):
+    """The warnings of the rules in the rules file's order: counted at once, made one page at a time."""
+
+    def __init__(self, parts: list[tuple[str, list[Warning] | Rows]]):
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(p) for _, p in self.parts)
+
+    def counts(self) -> dict[str, int]:
+        """Rule id → number of warnings (every rule evaluated; 0 when none fired)."""
+        out: dict[str, int] = {}
+        for rid, part in self.parts:
+            out[rid] = out.get(rid, 0) + len(part)
+        return out
+
+    def page(self, start: int, stop: int) -> list[Warning]:
+        out: list[Warning] = []
+        at = 0
+        for _, part in self.parts:
+            n = len(part)
+            lo, hi = max(start - at, 0), min(stop - at, n)
+            if lo < hi:
+                out += part.build(lo, hi) if isinstance(part, Rows) else part[lo:hi]
+            at += n
+            if at >= stop:
+                break
+        return out
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            rows = self.page(start, stop) if step == 1 else self.page(0, len(self))[i]
+            return rows
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(i)
+        i %= n
+        return self.page(i, i + 1)[0]
+
+    def __iter__(self) -> Iterator[Warning]:
+        for _, part in self.parts:
+            if isinstance(part, Rows):
+                for start in range(0, len(part), 10_000):
+                    yield from part.build(start, start + 10_000)
+            else:
+                yield from part
+
+    def find(self, key: str) -> Warning | None:
+        """The warning with ``key`` (what a 督办 task refers to), None when it no longer fires."""
+        rid = key.split(":", 1)[0]
+        for r, part in self.parts:
+            if r != rid:
+                continue
+            hit = part.find(key) if isinstance(part, Rows) else next((w for w in part if w.key == key), None)
+            if hit is not None:
+                return hit
+        return None
+
+
+def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> Rows | list[Warning]:
     import polars as pl
 
-    from ..ledgers.frames import certificates, kept_names
+    from ..ledgers.frames import certificates, kept_name_frame
     from ..ledgers.kinds import get_kind
     from ..ledgers.validity import last_day_expr, valid_on_expr
 
@@ -101,13 +189,19 @@ def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule
         return []
     soon = frame.with_columns(last_day_expr().alias("_last")).filter(
         valid_on_expr(today) & (pl.col("_last") <= today + dt.timedelta(days=days)))
+    names = kept_name_frame(session.connection(), soon["uscc"])
+    # ties on the last day keep the ledger's order
+    rows = (soon.select("region_code", "uscc", "cert_type", "_last").sort("_last", maintain_order=True)
+            .join(names, on="uscc", how="left", maintain_order="left"))
     labels = {v.id: v.label for v in get_kind("certification").field("cert_type").values}
-    names = kept_names(session.connection(), soon["uscc"].to_list())
-    rows = soon.sort("_last").select("region_code", "uscc", "cert_type", "_last").iter_rows()  # tuples: a province has 100,000s
-    return [Warning(rule.id, region, rule.wording.format(
-        name=names.get(uscc) or uscc, cert=labels.get(cert, cert), last_day=last,
-        days=(last - today).days), f"{uscc}:{cert}:{last}", uscc=uscc,
-        link=f"/enterprises/{uscc}") for region, uscc, cert, last in rows]
+
+    def make(row: tuple) -> Warning:
+        region, uscc, cert, last, name = row
+        return Warning(rule.id, region, rule.wording.format(
+            name=name or uscc, cert=labels.get(cert, cert), last_day=last, days=(last - today).days),
+            f"{uscc}:{cert}:{last}", uscc=uscc, link=f"/enterprises/{uscc}")
+
+    return Rows(rows, make, uscc_in_key=2)
 
 
 def _near_misses(session: Session, codes: set[str] | None, programs: set[str] | None = None):
@@ -162,13 +256,16 @@ CHECKS = {"pace_gap": pace_gap, "round_overdue": round_overdue, "cert_expiring":
           "near_miss": near_miss, "window_closing": window_closing}
 
 
+def gather(session: Session, codes: set[str] | None, today: dt.date | None = None,
+           only: str | None = None) -> Found:
+    """Every warning within ``codes`` (None = all regions) on ``today``, counted per rule and made
+    into objects only as they are read (a page, an export)."""
+    today = today or dt.date.today()
+    return Found([(rid, CHECKS[rid](session, codes, today, rule)) for rid, rule in rules().items()
+                  if not only or rid == only])
+
+
 def evaluate(session: Session, codes: set[str] | None, today: dt.date | None = None,
              only: str | None = None) -> list[Warning]:
     """Every warning within ``codes`` (None = all regions) on ``today``."""
-    today = today or dt.date.today()
-    out: list[Warning] = []
-    for rid, rule in rules().items():
-        if only and rid != only:
-            continue
-        out.extend(CHECKS[rid](session, codes, today, rule))
-    return out
+    return list(gather(session, codes, today, only))

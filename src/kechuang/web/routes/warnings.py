@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from ...excel import xlsx_response
-from ...warnings import (TASK_STATUSES, Task, TaskError, close, create_task, evaluate, list_tasks, respond,
+from ...warnings import (TASK_STATUSES, Task, TaskError, close, create_task, gather, list_tasks, respond,
                          rules)
 from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render_cached, require_edit, scope_codes
 
@@ -27,7 +27,7 @@ def _gather(session, rs, rule: str | None):
 
     # computed once per data version (any change: the rules read targets, rounds, ledgers, results)
     key = ("warnings", str(session.get_bind().url), rs.key, rule or None, dt.date.today())
-    return cache.cached(key, lambda: evaluate(session, rs.codes, only=rule or None))
+    return cache.cached(key, lambda: gather(session, rs.codes, only=rule or None))
 
 
 @router.get("/warnings", include_in_schema=False)
@@ -37,9 +37,7 @@ def warnings_page(request: Request, session: DbSession, rs: Scope, rule: str | N
     def build() -> dict:  # rendered once per data version (the rules, tasks and their states read any data)
         tasks = list_tasks(session, rs.codes)
         open_keys = {t.warning_key for t in tasks if t.status != "closed"}
-        counts = {rid: 0 for rid in rules()}
-        for w in found:
-            counts[w.rule] += 1
+        counts = {rid: 0 for rid in rules()} | found.counts()
         return {
             "rules": rules(), "rule": rule or "", "warnings": found[:SHOWN], "total": len(found), "counts": counts,
             "tasks": tasks, "open_keys": open_keys, "today": dt.date.today(), "statuses": TASK_STATUSES,
@@ -61,9 +59,11 @@ def warnings_export(session: DbSession, rs: Scope, rule: str | None = None):
         r = registry().get(code)
         return r.name if r else code
 
-    found = _gather(session, rs, rule)
-    warn = pl.DataFrame({"规则": [rules()[w.rule].name for w in found], "地区": [name(w.region_code) for w in found],
-                         "统一社会信用代码": [w.uscc for w in found], "预警内容": [w.text for w in found]},
+    cols: tuple[list, ...] = ([], [], [], [])
+    for w in _gather(session, rs, rule):  # one pass: each warning is made once
+        for col, value in zip(cols, (rules()[w.rule].name, name(w.region_code), w.uscc, w.text)):
+            col.append(value)
+    warn = pl.DataFrame(dict(zip(("规则", "地区", "统一社会信用代码", "预警内容"), cols)),
                         schema={k: pl.String for k in ("规则", "地区", "统一社会信用代码", "预警内容")})
     tasks = list_tasks(session, rs.codes)
     today = dt.date.today()
@@ -88,7 +88,7 @@ def task_create(session: DbSession, user: CurrentUser, key: Annotated[str, Form(
     rule = key.split(":", 1)[0]
     if rule not in rules():
         raise HTTPException(status_code=404, detail="没有找到该预警,或它已不再成立")
-    warning = next((w for w in evaluate(session, scope_codes(user), only=rule) if w.key == key), None)
+    warning = gather(session, scope_codes(user), only=rule).find(key)
     if warning is None:
         raise HTTPException(status_code=404, detail="没有找到该预警,或它已不再成立")
     require_edit(user, warning.region_code)

@@ -23,7 +23,7 @@ class Settings:
     # page handlers are CPU-bound: a few threads per process keep requests in order instead of
     # sharing the GIL among dozens (same throughput, shorter tail under load)
     request_threads: int = 8
-    # decode the ledgers behind the dashboards in the background when a server starts
+    # prepare the dashboards and views (kechuang.warm) when a server starts, before it takes requests
     warm_on_start: bool = False
     # recompute recently viewed pages in the background after a data change (kechuang.web.refresh)
     refresh_views: bool = False

@@ -60,16 +60,6 @@ def _calm_garbage_collector() -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
-def _warm_quietly(warm, engine) -> None:
-    try:
-        warm(engine)
-        _calm_garbage_collector()  # the decoded frames are long-lived too
-    except Exception:  # only a head start; the first page view loads what is missing
-        import logging
-
-        logging.getLogger("kechuang").warning("预热台账数据失败", exc_info=True)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     @asynccontextmanager
@@ -82,24 +72,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a long import or document extraction holds the GIL in a worker thread: hand it over
         # more often so short requests (/healthz, pages) are not queued behind it
         sys.setswitchinterval(0.001)
-        _calm_garbage_collector()
-        if settings.warm_on_start:
-            import threading
-            from functools import partial
+        if settings.warm_on_start:  # before the first request: a restarted server answers at full speed
+            from ..warm import warm_all
 
-            from ..targets.metrics import warm
-
-            from ..chains.status import warm as warm_chains
-
-            threading.Thread(target=_warm_quietly, args=(partial(warm, prepare=True), engine), daemon=True,
-                             name="warm").start()
-            threading.Thread(target=_warm_quietly, args=(warm_chains, engine), daemon=True, name="warm-chains").start()
-            from ..ledgers.store import warm_counts
-            from ..programs.windows import windows  # the programs' rules and windows, parsed once per process
-
-            threading.Thread(target=_warm_quietly, args=(lambda _engine: windows(), engine), daemon=True,
-                             name="warm-programs").start()
-            threading.Thread(target=_warm_quietly, args=(warm_counts, engine), daemon=True, name="warm-counts").start()
+            await anyio.to_thread.run_sync(warm_all, engine)
+        _calm_garbage_collector()  # the decoded frames are long-lived too
         worker = refresh.start(app, app.state.recent_pages, engine) if settings.refresh_views else None
         yield
         if worker is not None:

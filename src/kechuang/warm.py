@@ -1,0 +1,32 @@
+"""What a server process prepares at its start, before it takes a request: the dashboards' ledger
+frames and each metric's prepared records (from the files kept by an earlier run when the data did
+not change), the chain views kept on disk, the record counts of the ledgers' index and the programs'
+rules and application windows. A request arriving meanwhile waits for the process to be ready
+instead of competing with the warm-up for the processor."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+
+def _steps() -> list[tuple[str, Callable]]:
+    from .chains.status import warm as chains
+    from .ledgers.store import warm_counts
+    from .programs.windows import windows
+    from .targets.metrics import warm as metrics
+
+    return [("台账数据与指标", lambda engine: metrics(engine, prepare=True)),
+            ("产业链视图", chains),
+            ("台账记录数", warm_counts),
+            ("申报窗口", lambda _engine: windows())]
+
+
+def warm_all(engine) -> None:
+    """Each step in turn; a step that fails is logged and skipped (it is only a head start: the
+    first page view that needs it does the work)."""
+    for label, step in _steps():
+        try:
+            step(engine)
+        except Exception:
+            logging.getLogger("kechuang").warning("预热失败:%s", label, exc_info=True)

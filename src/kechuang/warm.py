@@ -1,8 +1,9 @@
 """What a server process prepares at its start, before it takes a request: the dashboards' ledger
 frames and each metric's prepared records (from the files kept by an earlier run when the data did
-not change), the chain views kept on disk, the record counts of the ledgers' index and the programs'
-rules and application windows. A request arriving meanwhile waits for the process to be ready
-instead of competing with the warm-up for the processor."""
+not change), today's assessment of each installed city and expiring certificates, the chain views
+kept on disk, the record counts of the ledgers' index and the programs' application windows. A
+request arriving meanwhile waits for the process to be ready instead of competing with the warm-up
+for the processor."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ def _steps() -> list[tuple[str, Callable]]:
     from .chains.status import warm as chains
     from .ledgers.store import warm_counts
     from .programs.windows import windows
+    from .targets.assessment import warm as assessment
     from .targets.metrics import warm as metrics
+    from .warnings.rules import warm as warnings
 
     return [("台账数据与指标", lambda engine: metrics(engine, prepare=True)),
+            ("考核评价", assessment),
+            ("证书到期预警", warnings),
             ("产业链视图", chains),
             ("台账记录数", warm_counts),
             ("申报窗口", lambda _engine: windows())]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import polars as pl
 
@@ -252,26 +252,27 @@ def certificates(conn, region_codes: set[str] | None = None) -> pl.DataFrame:
 NAME_FIELDS = ("uscc", "name")  # what `kept_names` reads of the enterprise ledger
 
 
-def kept_name_frame(conn, usccs: Iterable[str]) -> pl.DataFrame:
-    """The names of the enterprises ``usccs`` (columns uscc, name; one row per named enterprise)
-    from the enterprise frame kept across requests (its Parquet file shared by the workers), so
-    naming many enterprises costs a join, not thousands of look-ups; unless this transaction has
-    written data it must see."""
+def name_lookup(conn) -> Callable[[Iterable[str]], dict[str, str]]:
+    """A function USCCs → their enterprise names (absent when not recorded), reading the enterprise
+    frame kept across requests (its Parquet file shared by the workers), so naming many enterprises
+    costs a join, not thousands of look-ups; unless this transaction has written data it must see
+    (then the database, through ``conn``, while its transaction lasts)."""
     from .store import enterprise_names
 
     if conn.info.get("kc_data_changed"):
-        found = enterprise_names(conn, usccs)
-        return pl.DataFrame({"uscc": list(found), "name": list(found.values())},
-                            schema={"uscc": pl.String, "name": pl.String})
-    ent = whole_frame(conn.engine, "enterprise", NAME_FIELDS)
-    wanted = pl.Series("uscc", usccs, dtype=pl.String).unique().drop_nulls()
-    wanted = wanted.filter(wanted != "")
-    return (ent.select("uscc", "name").filter(pl.col("uscc").is_in(wanted.implode()) & pl.col("name").is_not_null()
-                                              & (pl.col("name") != ""))
-            .unique("uscc", keep="last", maintain_order=True))
+        return lambda usccs: enterprise_names(conn, usccs)
+    ent = whole_frame(conn.engine, "enterprise", NAME_FIELDS).select("uscc", "name")
+
+    def names(usccs: Iterable[str]) -> dict[str, str]:
+        wanted = pl.Series("uscc", [u for u in usccs if u], dtype=pl.String)
+        found = (ent.filter(pl.col("uscc").is_in(wanted.implode()) & pl.col("name").is_not_null()
+                            & (pl.col("name") != ""))
+                 .unique("uscc", keep="last", maintain_order=True))
+        return dict(zip(found.get_column("uscc").to_list(), found.get_column("name").to_list()))
+
+    return names
 
 
 def kept_names(conn, usccs: Iterable[str]) -> dict[str, str]:
-    """USCC → enterprise name (absent when not recorded): `kept_name_frame` as a dict."""
-    found = kept_name_frame(conn, [u for u in usccs if u])
-    return dict(zip(found.get_column("uscc").to_list(), found.get_column("name").to_list()))
+    """USCC → enterprise name (absent when not recorded): `name_lookup` once."""
+    return name_lookup(conn)(usccs)

@@ -361,6 +361,19 @@ def cached_assessment(session, city: str, as_of: dt.date) -> Assessment:
                   reads=progress_reads())
 
 
+def warm(engine) -> None:
+    """Assess every installed city on today's data (a server's start): the overview and the
+    assessment page then read the result."""
+    from .. import cache
+    from ..db import data_versions, session_scope
+
+    today = dt.date.today()
+    with session_scope(engine) as session:
+        cache.observe(str(engine.url), data_versions(session.connection()))  # as a request would
+        for city in available_systems():
+            cached_assessment(session, city, today)
+
+
 def target_values(session, year: int) -> dict[tuple[str, str], Decimal]:
     """(region code, metric id) -> target value in the metric's unit, from the bound targets of a year."""
     from .store import list_targets

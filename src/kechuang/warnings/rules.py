@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import yaml
 from sqlalchemy.orm import Session
@@ -91,17 +91,21 @@ def round_overdue(session: Session, codes: set[str] | None, today: dt.date, rule
 
 class Rows:
     """One rule's warnings held as a sorted frame, each made into a `Warning` only when read: a
-    province has 100,000s of expiring certificates, a page shows 200."""
+    province has 100,000s of expiring certificates, a page shows 200. ``make(row, names)`` makes
+    one from a row (a tuple) and the names of the enterprises read with it (``names(usccs)``)."""
 
-    def __init__(self, frame, make: Callable[[tuple], Warning], uscc_in_key: int | None = None):
-        self.frame, self.make, self._uscc_in_key = frame, make, uscc_in_key
+    def __init__(self, frame, make: Callable[[tuple, Mapping[str, str]], Warning],
+                 names: Callable[[Iterable[str]], Mapping[str, str]] | None = None, uscc_in_key: int | None = None):
+        self.frame, self.make, self.names, self._uscc_in_key = frame, make, names, uscc_in_key
 
     def __len__(self) -> int:
         return self.frame.height
 
     def build(self, start: int = 0, stop: int | None = None) -> list[Warning]:
         stop = self.frame.height if stop is None else min(stop, self.frame.height)
-        return [self.make(r) for r in self.frame.slice(start, max(stop - start, 0)).iter_rows()]
+        rows = self.frame.slice(start, max(stop - start, 0))
+        names = self.names(rows.get_column("uscc")) if self.names is not None else {}
+        return [self.make(r, names) for r in rows.iter_rows()]
 
     def find(self, key: str) -> Warning | None:
         """The warning whose `key` is ``key``, made from the rows of the key's enterprise only."""
@@ -113,7 +117,7 @@ class Rows:
             if len(parts) <= self._uscc_in_key:
                 return None
             frame = frame.filter(pl.col("uscc") == parts[self._uscc_in_key])
-        return next((w for w in Rows(frame, self.make).build() if w.key == key), None)
+        return next((w for w in Rows(frame, self.make, self.names).build() if w.key == key), None)
 
 
 class Found(Sequence[Warning]):
@@ -176,32 +180,45 @@ class Found(Sequence[Warning]):
         return None
 
 
-def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> Rows | list[Warning]:
+def _expiring(conn, today: dt.date, days: int):
+    """Certificates of every region in force today whose last day is at most ``days`` away
+    (region_code, uscc, cert_type, _last), by last day, ties in the ledger's order: computed once a
+    day per version of the ledger (a server's warm-up computes it), as every scope filters it."""
     import polars as pl
 
-    from ..ledgers.frames import certificates, kept_name_frame
-    from ..ledgers.kinds import get_kind
+    from .. import cache
+    from ..db import ledger_sources
+    from ..ledgers.frames import certificates
     from ..ledgers.validity import last_day_expr, valid_on_expr
 
-    days = int(rule.params["days"])
-    frame = certificates(session.connection(), codes)
-    if frame.is_empty():
-        return []
-    soon = frame.with_columns(last_day_expr().alias("_last")).filter(
-        valid_on_expr(today) & (pl.col("_last") <= today + dt.timedelta(days=days)))
-    names = kept_name_frame(session.connection(), soon["uscc"])
-    # ties on the last day keep the ledger's order
-    rows = (soon.select("region_code", "uscc", "cert_type", "_last").sort("_last", maintain_order=True)
-            .join(names, on="uscc", how="left", maintain_order="left"))
+    def compute():
+        frame = certificates(conn)
+        return (frame.with_columns(last_day_expr().alias("_last"))
+                .filter(valid_on_expr(today) & (pl.col("_last") <= today + dt.timedelta(days=days)))
+                .select("region_code", "uscc", "cert_type", "_last").sort("_last", maintain_order=True))
+
+    return cache.per_version(conn, ("warnings.expiring", today, days), compute, reads=ledger_sources(["certification"]))
+
+
+def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> Rows:
+    import polars as pl
+
+    from ..ledgers.frames import name_lookup
+    from ..ledgers.kinds import get_kind
+
+    conn = session.connection()
+    rows = _expiring(conn, today, int(rule.params["days"]))
+    if codes is not None:
+        rows = rows.filter(pl.col("region_code").is_in(sorted(codes)))
     labels = {v.id: v.label for v in get_kind("certification").field("cert_type").values}
 
-    def make(row: tuple) -> Warning:
-        region, uscc, cert, last, name = row
+    def make(row: tuple, names: Mapping[str, str]) -> Warning:
+        region, uscc, cert, last = row
         return Warning(rule.id, region, rule.wording.format(
-            name=name or uscc, cert=labels.get(cert, cert), last_day=last, days=(last - today).days),
+            name=names.get(uscc) or uscc, cert=labels.get(cert, cert), last_day=last, days=(last - today).days),
             f"{uscc}:{cert}:{last}", uscc=uscc, link=f"/enterprises/{uscc}")
 
-    return Rows(rows, make, uscc_in_key=2)
+    return Rows(rows, make, name_lookup(conn), uscc_in_key=2)
 
 
 def _near_misses(session: Session, codes: set[str] | None, programs: set[str] | None = None):
@@ -263,6 +280,13 @@ def gather(session: Session, codes: set[str] | None, today: dt.date | None = Non
     today = today or dt.date.today()
     return Found([(rid, CHECKS[rid](session, codes, today, rule)) for rid, rule in rules().items()
                   if not only or rid == only])
+
+
+def warm(engine) -> None:
+    """Today's expiring certificates of every region, worked out once (a server's start): each
+    scope's warnings page then filters them."""
+    with engine.connect() as conn:
+        _expiring(conn, dt.date.today(), int(rules()["cert_expiring"].params["days"]))
 
 
 def evaluate(session: Session, codes: set[str] | None, today: dt.date | None = None,

@@ -4,11 +4,11 @@ region (targets, rounds) or enterprise (certificates, near misses)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import yaml
 from sqlalchemy.orm import Session
@@ -152,8 +152,7 @@ class Found(Sequence[Warning]):
     def __getitem__(self, i):
         if isinstance(i, slice):
             start, stop, step = i.indices(len(self))
-            rows = self.page(start, stop) if step == 1 else self.page(0, len(self))[i]
-            return rows
+            return self.page(start, stop) if step == 1 else self.page(0, len(self))[i]
         n = len(self)
         if not -n <= i < n:
             raise IndexError(i)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from timing import demo_var
+from timing import add_database_options, database_url
 from web import login, serving, under_load
 
 PAGES = ["/", "/targets", "/assessment", "/programs", "/programs/tech_sme", "/programs/hnte",
@@ -38,19 +38,14 @@ BUDGET_MS, BUDGET_GB = 150.0, 3.0
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--var", help="a demo folder holding kechuang.db (built when absent)")
-    ap.add_argument("--enterprises", type=int, default=200_000)
-    ap.add_argument("--database-url", help="serve this database instead of --var's")
+    add_database_options(ap)
     ap.add_argument("--scratch", help="the server's own folder (default: a temporary one)")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--skip-whole", action="store_true")
     args = ap.parse_args()
-    if args.database_url:
-        run(args, args.database_url)
-    else:
-        with demo_var(args.var, args.enterprises) as var:
-            run(args, f"sqlite:///{Path(var) / 'kechuang.db'}")
+    with database_url(args) as url:
+        run(args, url)
 
 
 def run(args, url: str) -> None:

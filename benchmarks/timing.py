@@ -36,3 +36,20 @@ def demo_var(var: str | None, enterprises: int) -> Iterator[Path]:
             subprocess.run([str(exe), "demo-setup", "--city", "盐城市", "--enterprises", str(enterprises)],
                            check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, KECHUANG_SECRET_KEY="bench"))
         yield folder
+
+
+def add_database_options(ap, enterprises: int = 200_000) -> None:
+    """--var, --enterprises and --database-url: the database a benchmark reads (`database_url`)."""
+    ap.add_argument("--var", help="a demo folder holding kechuang.db (built when absent)")
+    ap.add_argument("--enterprises", type=int, default=enterprises)
+    ap.add_argument("--database-url", help="read this database instead of --var's")
+
+
+@contextmanager
+def database_url(args) -> Iterator[str]:
+    """--database-url as given, else the demo city's SQLite file in --var (built when absent)."""
+    if args.database_url:
+        yield args.database_url
+        return
+    with demo_var(args.var, args.enterprises) as var:
+        yield f"sqlite:///{Path(var) / 'kechuang.db'}"

@@ -14,27 +14,22 @@ import os
 import time
 from pathlib import Path
 
-from timing import demo_var
+from timing import add_database_options, database_url
 
 SHOWN = 200
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--var", help="a demo folder holding kechuang.db (built when absent)")
-    ap.add_argument("--enterprises", type=int, default=200_000)
-    ap.add_argument("--database-url", help="read this database instead of --var's")
+    add_database_options(ap)
     ap.add_argument("--scratch", help="where the decoded ledger frames are kept (default: beside the database)")
     ap.add_argument("--region", default="320900", help="the scope: a region code and everything under it")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     if args.scratch:
         os.environ["KECHUANG_CACHE_DIR"] = str(Path(args.scratch) / "cache")
-    if args.database_url:
-        run(args, args.database_url)
-    else:
-        with demo_var(args.var, args.enterprises) as var:
-            run(args, f"sqlite:///{Path(var) / 'kechuang.db'}")
+    with database_url(args) as url:
+        run(args, url)
 
 
 def run(args, url: str) -> None:

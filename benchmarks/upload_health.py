@@ -24,6 +24,8 @@ from pathlib import Path
 
 import httpx
 
+from web import wait_ready
+
 PASSWORD = "upload-horse-42"
 
 
@@ -100,12 +102,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-c", "from kechuang.cliutil import main; main()", "serve",
                                "--port", str(args.port)], env=env)
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_ready(base)
         idle: list[float] = []
         stop = threading.Event()
         t = threading.Thread(target=_health, args=(base, stop, idle))

@@ -202,6 +202,20 @@ def has_data(url: str) -> bool:
         engine.dispose()
 
 
+def wait_ready(base: str, limit_s: float = 3600) -> None:
+    """Until every worker has finished its warm-up: /readyz answered 200 on 20 new connections in a row."""
+    deadline, in_a_row = time.monotonic() + limit_s, 0
+    while in_a_row < 20:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the server was not ready within {limit_s:.0f} s")
+        try:
+            in_a_row = in_a_row + 1 if httpx.get(f"{base}/readyz", timeout=5).status_code == 200 else 0
+        except httpx.HTTPError:
+            in_a_row = 0
+        if not in_a_row:
+            time.sleep(0.2)
+
+
 @contextmanager
 def serving(env: dict, tmp: str, workers: int):
     port = free_port()
@@ -212,12 +226,7 @@ def serving(env: dict, tmp: str, workers: int):
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_ready(base)
         yield base
     finally:
         server.terminate()

@@ -20,6 +20,7 @@ from ..settings import Settings, get_settings
 from . import errors, refresh
 from .deps import CurrentUser, LoginRequired, render
 from .security import LoginRateLimiter
+from .warming import WaitUntilWarm, Warming
 
 STATIC_DIR = Path(__file__).parent / "static"
 CAPABILITY_ROUTES = ("documents", "plans", "targets", "ledgers", "programs", "matching", "chains", "rounds", "office",
@@ -72,11 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a long import or document extraction holds the GIL in a worker thread: hand it over
         # more often so short requests (/healthz, pages) are not queued behind it
         sys.setswitchinterval(0.001)
-        if settings.warm_on_start:  # before the first request: a restarted server answers at full speed
+        if settings.warm_on_start:
             from ..warm import warm_all
 
-            await anyio.to_thread.run_sync(warm_all, engine)
-        _calm_garbage_collector()  # the decoded frames are long-lived too
+            await warming.start(warm_all, engine, then=_calm_garbage_collector)  # decoded frames are long-lived too
+        else:
+            _calm_garbage_collector()
+            warming.ready.set()
         worker = refresh.start(app, app.state.recent_pages, engine) if settings.refresh_views else None
         yield
         if worker is not None:
@@ -104,10 +107,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    warming = Warming()
+    app.state.warming = warming
     app.state.recent_pages = refresh.RecentPages(settings.var_dir / "cache" / "recent-pages")
     app.add_middleware(refresh.NoteViews, pages=app.state.recent_pages)
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limits=settings.limits)
+    app.add_middleware(WaitUntilWarm, warming=warming)
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir()), check_dir=False), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

@@ -7,7 +7,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 
@@ -26,6 +26,14 @@ def healthz(request: Request):
     with request.app.state.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False)
+def readyz(request: Request):
+    """200 once this process has finished its warm-up (`kechuang.warm`), 503 while it is warming."""
+    if request.app.state.warming.ready.is_set():
+        return {"status": "ready"}
+    return JSONResponse({"status": "warming", "detail": "服务正在预热,请稍候"}, status_code=503)
 
 
 def _safe_next(next_url: str | None) -> str:

@@ -78,7 +78,10 @@ def unpack(blob: bytes | memoryview | None) -> dict:
     """``pack`` undone: {"gaps": [...], "conditions": [...], "missing": [...]}."""
     if not blob:
         return {k: [] for k in DETAIL}
-    return json.loads(zlib.decompress(bytes(blob)).decode("utf-8"))
+    blob = bytes(blob)
+    if blob[:1] == b"{":  # plain JSON: rows converted from the three JSON columns by migration 0019
+        return json.loads(blob)
+    return json.loads(zlib.decompress(blob).decode("utf-8"))
 
 
 def _dec(v) -> Decimal | None:

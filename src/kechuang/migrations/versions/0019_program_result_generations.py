@@ -5,12 +5,13 @@ one in a single small transaction, so a save commits in batches and readers neve
 it. The three JSON columns (gaps, conditions, missing) become one compressed document, detail;
 the indexes lead with the generation, and the list index holds a list's whole order.
 
-Existing rows are converted in batches; each as-of date gets one live generation.
+Existing rows are copied by SQL in committed batches (an upgrade stopped part-way starts the copy
+again; the old table is replaced only in the last transaction), their reasons as one plain JSON
+document that ``programs.store.unpack`` reads as well; each as-of date gets one live generation.
 
 Revision ID: 0019
 Revises: 0018
 """
-import json
 
 from alembic import op
 import sqlalchemy as sa
@@ -59,11 +60,24 @@ def _copy(src: sa.Table, dst: sa.Table, convert) -> None:
             bind.execute(sa.insert(dst), out)
 
 
-def upgrade() -> None:
-    from kechuang.programs.store import pack
+COPY_ROWS = 20_000  # rows per committed batch of the copy (bounds SQLite's write-ahead log)
 
+
+def _plain_json(col: str, pg: bool) -> str:
+    """SQL text of a 0004 JSON column as JSON text: a list, [] for null, a JSON string unwrapped."""
+    if pg:
+        return (f"CASE WHEN p.{col} IS NULL OR json_typeof(p.{col}) = 'null' THEN '[]' "
+                f"WHEN json_typeof(p.{col}) = 'string' THEN p.{col} #>> '{{}}' ELSE p.{col}::text END")
+    return (f"CASE WHEN p.{col} IS NULL OR p.{col} = 'null' THEN '[]' "
+            f"WHEN substr(p.{col}, 1, 1) = '\"' THEN json_extract(p.{col}, '$') ELSE p.{col} END")
+
+
+def upgrade() -> None:
     bind = op.get_bind()
-    gens = op.create_table(
+    pg = bind.dialect.name == "postgresql"
+    op.execute("DROP TABLE IF EXISTS program_results_0019")  # left by an upgrade stopped during the copy
+    op.execute("DROP TABLE IF EXISTS program_result_generations")
+    op.create_table(
         "program_result_generations",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("as_of", sa.Date, nullable=False),
@@ -71,22 +85,24 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
     op.create_index("ix_program_result_generations_as_of", "program_result_generations", ["as_of"])
-    new = op.create_table("program_results_0019", *_typed_columns(),
-                          sa.Column("generation", sa.Integer, nullable=False),
-                          sa.Column("detail", sa.LargeBinary, nullable=False),
-                          sa.UniqueConstraint("generation", "uscc", "program",
-                                              name="uq_program_results_generation_uscc_program"))
-    old = sa.table("program_results", *_typed(), *(sa.column(c, sa.JSON) for c in DETAIL))
-    gen_of = {}
-    for (day,) in bind.execute(sa.select(old.c.as_of).distinct().order_by(old.c.as_of)).all():
-        gen_of[day] = bind.execute(sa.insert(gens).values(as_of=day, state="live")).inserted_primary_key[0]
-
-    def convert(r):
-        detail = {k: (json.loads(r.pop(k)) if isinstance(r[k], str) else r.pop(k)) for k in DETAIL}
-        r.pop("id")
-        return dict(r, generation=gen_of[r["as_of"]], detail=pack(detail))
-
-    _copy(old, new, convert)
+    op.create_table("program_results_0019", *_typed_columns(),
+                    sa.Column("generation", sa.Integer, nullable=False),
+                    sa.Column("detail", sa.LargeBinary, nullable=False),
+                    sa.UniqueConstraint("generation", "uscc", "program",
+                                        name="uq_program_results_generation_uscc_program"))
+    op.execute("INSERT INTO program_result_generations (as_of, state) "
+               "SELECT DISTINCT as_of, 'live' FROM program_results ORDER BY as_of")
+    typed = [c.name for c in _typed_columns() if c.name != "id"]
+    doc = " || ".join(f"'{sep}\"{k}\":' || ({_plain_json(k, pg)})" for sep, k in zip("{,,", DETAIL)) + " || '}'"
+    detail = f"convert_to({doc}, 'UTF8')" if pg else f"CAST({doc} AS BLOB)"
+    copy = sa.text(
+        f"INSERT INTO program_results_0019 ({', '.join(typed)}, generation, detail) "
+        f"SELECT {', '.join('p.' + c for c in typed)}, g.id, {detail} FROM program_results p "
+        "JOIN program_result_generations g ON g.as_of = p.as_of WHERE p.id >= :lo AND p.id < :hi")
+    low, high = bind.execute(sa.text("SELECT MIN(id), MAX(id) FROM program_results")).one()
+    with op.get_context().autocommit_block():  # each batch commits by itself
+        for lo in range(low or 0, (high or -1) + 1, COPY_ROWS):
+            op.get_bind().execute(copy, {"lo": lo, "hi": lo + COPY_ROWS})
     op.drop_table("program_results")
     op.rename_table("program_results_0019", "program_results")
     # the order of a program's list (programs.store.page): result, close and score_max descending

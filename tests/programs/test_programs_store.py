@@ -190,3 +190,61 @@ def test_dates_have_their_own_generations(engine):
         assert store.latest_as_of(conn, "tech_sme") == DAY
         assert store.load(conn, None, "hnte").height == 2 * sum(1 for r in recs if r["program"] == "hnte")
     assert _shown(engine) == _expected(recs)
+
+
+_SECOND = """
+import datetime as dt, json, sys
+from kechuang import db
+from kechuang.programs import store
+
+recs, regions, programs = json.load(open(sys.argv[2], encoding="utf-8"))
+try:
+    store.save(db.engine_for(sys.argv[1]), dt.date.fromisoformat(sys.argv[3]),
+               [dict(r, result="unknown") for r in recs], regions, programs)
+except store.SaveError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("as_of", [DAY, DAY + dt.timedelta(days=1)])
+def test_second_save_at_once_fails_and_changes_nothing(db_url, engine, tmp_path, monkeypatch, as_of):
+    """Another process saves while a save has committed batches and not yet switched: it fails with
+    a clear error, whatever its date, and the first save completes with its own results only."""
+    recs, regions = _records(engine)
+    data = tmp_path / "recs.json"
+    data.write_text(json.dumps([recs, regions, PROGRAMS], default=str), encoding="utf-8")
+    script = tmp_path / "second.py"
+    script.write_text(textwrap.dedent(_SECOND), encoding="utf-8")
+    monkeypatch.setattr(store, "BATCH", 7)
+    second = []
+
+    def first():
+        for i, r in enumerate(recs):
+            if i == 30:
+                second.append(subprocess.run([sys.executable, str(script), db_url, str(data), as_of.isoformat()],
+                                             capture_output=True, env=dict(os.environ), timeout=600))
+            yield r
+
+    assert store.save(engine, DAY, first(), regions, PROGRAMS, usccs=sorted(regions)) == len(recs)
+    p = second[0]
+    assert p.returncode == 3, p.stderr.decode()
+    out = p.stdout.decode()
+    assert "另一次评价正在保存评价结果" in out and as_of.isoformat() in out and "原有结果未变" in out
+    assert _shown(engine) == _expected(recs)
+    assert _rows(engine) == len(recs)
+    with engine.connect() as conn:
+        assert conn.execute(select(store.G.c.as_of, store.G.c.state)).all() == [(DAY, "live")]
+    store.save(engine, as_of, recs, regions, PROGRAMS)  # once the first is done, the next save runs
+
+
+def test_save_within_a_transaction_is_locked_too(engine):
+    """A save given the caller's connection holds the same lock until that transaction ends."""
+    recs, regions = _records(engine, n=5)
+    with engine.begin() as conn:
+        store.save(conn, DAY, recs, regions, PROGRAMS)
+        if engine.dialect.name == "postgresql":  # SQLite: the open write transaction already excludes
+            with pytest.raises(store.SaveError, match="另一次评价正在保存评价结果"):
+                store.save(engine, DAY, recs, regions, PROGRAMS)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    assert _shown(engine) == _expected(recs)

@@ -11,10 +11,12 @@ The reasons (gaps, conditions, missing inputs) are kept as one compressed JSON d
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import zlib
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import polars as pl
 from sqlalchemy import (Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
@@ -109,7 +111,56 @@ def save(bind: Engine | Connection, as_of: dt.date, recs: Iterable[dict], region
     records: it is written as it comes, ``BATCH`` at a time. Given an Engine, every batch is
     committed under a new generation that becomes visible at once when all are written; a save
     that fails or is killed leaves the date's results as they were (its rows are removed on the
-    next save)."""
+    next save). While another save runs, raises ``SaveError`` and changes nothing."""
+    with _one_save_at_a_time(bind, as_of):
+        return _save(bind, as_of, recs, regions, programs, usccs)
+
+
+BUSY = "另一次评价正在保存评价结果，本次评价（评价日期 {as_of}）的结果未保存，原有结果未变；请待其完成后重新评价"
+_LOCK_KEY = 0x6B635F7072  # PostgreSQL advisory lock: saves of program results
+
+
+@contextmanager
+def _one_save_at_a_time(bind: Engine | Connection, as_of: dt.date) -> Iterator[None]:
+    """Held for the whole save, across its transactions: a second save of results (of any date,
+    since a save removes abandoned generations of every date) fails at once with ``BUSY``. The
+    lock goes with the process or connection holding it, so a killed save never leaves it taken:
+    on PostgreSQL an advisory lock, on SQLite an exclusive ``flock`` of a file beside the database."""
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name == "postgresql":
+        if isinstance(bind, Connection):  # released with the caller's transaction
+            if not bind.execute(select(func.pg_try_advisory_xact_lock(_LOCK_KEY))).scalar():
+                raise SaveError(BUSY.format(as_of=as_of))
+            yield
+            return
+        with engine.connect() as conn:
+            got = conn.execute(select(func.pg_try_advisory_lock(_LOCK_KEY))).scalar()
+            conn.commit()
+            if not got:
+                raise SaveError(BUSY.format(as_of=as_of))
+            try:
+                yield
+            finally:
+                conn.execute(select(func.pg_advisory_unlock(_LOCK_KEY)))
+                conn.commit()
+        return
+    path = engine.url.database
+    if not path or path == ":memory:":  # a private database: no other process reaches it
+        yield
+        return
+    with open(f"{path}-results.lock", "a+b") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SaveError(BUSY.format(as_of=as_of)) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _save(bind: Engine | Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str],
+          programs: Iterable[str], usccs: Iterable[str] | None) -> int:
     progs = set(programs)
     step = _steps(bind)
     if usccs is None:

@@ -103,6 +103,8 @@ def upgrade() -> None:
     with op.get_context().autocommit_block():  # each batch commits by itself
         for lo in range(low or 0, (high or -1) + 1, COPY_ROWS):
             op.get_bind().execute(copy, {"lo": lo, "hi": lo + COPY_ROWS})
+    if not pg:  # a build that zeroes freed pages would write the whole old table to the log again
+        op.execute("PRAGMA secure_delete = FAST")
     op.drop_table("program_results")
     op.rename_table("program_results_0019", "program_results")
     # the order of a program's list (programs.store.page): result, close and score_max descending

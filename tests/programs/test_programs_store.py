@@ -248,3 +248,34 @@ def test_save_within_a_transaction_is_locked_too(engine):
                 store.save(engine, DAY, recs, regions, PROGRAMS)
     store.save(engine, DAY, recs, regions, PROGRAMS)
     assert _shown(engine) == _expected(recs)
+
+
+def _stored_rows(engine, as_of) -> list[tuple]:
+    cols = [c for c in store.T.c if c.name not in ("id", "generation", "as_of", "created_at", "detail")]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*cols, store.T.c.detail).where(store.visible(conn, as_of))).all()
+    return sorted(tuple(r[:-1]) + (json.dumps(store.unpack(r[-1]), sort_keys=True, ensure_ascii=False),)
+                  for r in rows)
+
+
+def test_columnar_save_stores_what_the_records_give(engine):
+    """Every program's results saved from the engine's frames are, column by column and reason by
+    reason, what saving their records stores."""
+    from kechuang.ledgers import build_profiles
+    from kechuang.programs.engine import evaluate, program_ids
+    from kechuang.programs.explain import records
+
+    generate_city(engine, "320900", enterprises=120, seed=11, today=DAY)
+    frame = build_profiles(engine, "320900", DAY)
+    regions = dict(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
+    ids = program_ids("all")
+    results = evaluate(frame, ids, DAY)
+    recs = list(records(results))
+    other = DAY + dt.timedelta(days=1)
+    assert store.save(engine, DAY, recs, regions, ids) == len(recs)
+    assert store.save_results(engine, other, [results], regions, ids, usccs=sorted(regions)) == len(recs)
+    old, new = _stored_rows(engine, DAY), _stored_rows(engine, other)
+    assert len(new) == len(recs) and any(r[-4] for r in new) and any("_item" in r[-1] for r in new)
+    steps = {r[-2][:4] for r in new}
+    assert "不符合：" in steps and len(steps) > 3 and any(r[-3] > 1 for r in new)
+    assert new == old

@@ -102,7 +102,7 @@ def evaluate_cmd(
                 writer.add(results)
                 missing += missing_counts(results)
                 if region:
-                    kept.append(results)  # columnar; turned into records only as they are saved
+                    kept.append(results)  # columnar, and saved column-wise
                 status.update(f"正在评价 {len(ids)} 个项目：已得出 {writer.rows:,} 条结果…")
         writer.close()
     except (ProfileError, ValueError) as exc:
@@ -127,14 +127,10 @@ def evaluate_cmd(
                   soft_wrap=True)
     if region:
         from .. import db
-        from .store import save
-
-        from .explain import records
-        from .store import SaveError
+        from .store import SaveError, save_results
 
         try:  # committed in batches; the date's earlier results stay shown until all are written
-            n = save(db.get_engine(), day, (rec for results in kept for rec in records(results)), regions, ids,
-                     usccs=evaluated)
+            n = save_results(db.get_engine(), day, kept, regions, ids, usccs=evaluated)
         except SaveError as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(1)

@@ -15,7 +15,7 @@ from typing import IO
 import numpy as np
 import polars as pl
 
-from .engine import CODE_NAMES, PASS, UNKNOWN, Plan, index_missing_order
+from .engine import CODE_NAMES, FAIL, PASS, UNKNOWN, Plan, index_missing_order
 from .model import STAGE_NAMES, STAGES
 from .explain import FLIP_PASS, FLIP_NOT_FAIL, INDICATOR_REVIEW, REVIEW, _num
 from .fields import fields
@@ -153,9 +153,11 @@ class _Frame:
     repeats another: 0–1 derived values, 2 hundredths, 3 JSON and words, 4 gap objects, 5 gap order,
     6 the gap list; the line itself joins columns and constant text."""
 
-    def __init__(self, schema: pl.Schema):
+    def __init__(self, schema: pl.Schema, detail: bool = False):
         self.schema = schema
         self.stages: list[dict[str, pl.Expr]] = [{}, {}, {}, {}, {}, {}, {}]
+        self.detail = detail  # the stored reasons document rather than the evaluate record
+        self.gaps: list[tuple[str, pl.Expr, pl.Expr, pl.Expr]] = []  # item, present, text (escaped), rank
 
     def has(self, name: str) -> bool:
         return name in self.schema
@@ -198,12 +200,12 @@ class _Frame:
             return pl.lit(False)
         return pl.col(name).cast(pl.Boolean, strict=False).fill_null(False)
 
-    def frame(self, df: pl.DataFrame | pl.LazyFrame, line: pl.Expr) -> pl.LazyFrame:
+    def frame(self, df: pl.DataFrame | pl.LazyFrame, line: pl.Expr, **more: pl.Expr) -> pl.LazyFrame:
         lf = df.lazy()
         for stage in self.stages:
             if stage:
                 lf = lf.with_columns([e.alias(n) for n, e in stage.items()])
-        return lf.select(line.alias("line"))
+        return lf.select(line.alias("line"), *(e.alias(n) for n, e in more.items()))
 
 
 def _code_json(e: pl.Expr) -> pl.Expr:
@@ -239,23 +241,86 @@ def _list(items: list[pl.Expr]) -> pl.Expr:
 _BUILT: dict[tuple, tuple[_Frame, pl.Expr]] = {}
 
 
-def lines(plan: Plan, df: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    """The JSON line (column ``line``) of each row of a plan's frame: the ``evaluate`` record.
-    The expressions are built once per rule version, evaluation date and frame schema."""
+def _built(plan: Plan, df: pl.DataFrame | pl.LazyFrame, detail: bool) -> tuple[_Frame, pl.Expr]:
+    """The expressions, built once per rule version, evaluation date, frame schema and form."""
     schema = df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema
-    key = (plan.program.id, plan.program.version, plan.as_of, tuple(schema.items()))
+    key = (plan.program.id, plan.program.version, plan.as_of, tuple(schema.items()), detail)
     if key not in _BUILT:
         if len(_BUILT) > 64:
             _BUILT.clear()
-        _BUILT[key] = _build(plan, schema)
-    fr, line = _BUILT[key]
+        _BUILT[key] = _build(plan, schema, detail)
+    return _BUILT[key]
+
+
+def lines(plan: Plan, df: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """The JSON line (column ``line``) of each row of a plan's frame: the ``evaluate`` record."""
+    fr, line = _built(plan, df, False)
     return fr.frame(df, line)
 
 
-def _build(plan: Plan, schema: pl.Schema) -> tuple[_Frame, pl.Expr]:
+def stored(plan: Plan, df: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """What ``programs.store`` keeps of each row, as ``store.row`` makes it of ``explain.record``:
+    uscc, result, the scores rounded to 4 places, close, gap_count, next_step, and ``line``, the
+    reasons document (conditions, gaps with the item each belongs to, missing inputs) as JSON."""
+    fr, line = _built(plan, df, True)
+    code = fr.col("result_code")
+    more = {"uscc": fr.col("uscc").cast(pl.String),
+            "result": code.replace_strict(CODE_NAMES, default=None, return_dtype=pl.String),
+            "close": fr.truthy("close"), "gap_count": line.str.count_matches('{"field": ', literal=True),
+            "next_step": _next_step(plan, fr).str.slice(0, 400)}
+    for k in ("score", "score_min", "score_max"):
+        x = fr.col(k).cast(pl.Float64)
+        more[k] = pl.when(x.is_finite()).then(py_round(py_round(x, 10), 4)) if fr.has(k) else pl.lit(None, pl.Float64)
+    return fr.frame(df, line, **more)
+
+
+def _unescaped(e: pl.Expr) -> pl.Expr:
+    """Text built for inside a JSON string, as text."""
+    return ('"' + e + '"').str.json_decode(pl.String)
+
+
+def _next_step(plan: Plan, fr: _Frame) -> pl.Expr:
+    """``store.next_step`` of each row: a failing condition every path needs that no gap mends,
+    else the first gap of a failing condition (of a failing result), else the first gap."""
+    from .explain import required_conditions
+
+    if plan.program.kind == "index" or not fr.gaps and not plan.conditions:
+        return _lit("")
+    failed = (fr.col("result_code") == FAIL).fill_null(False)
+    failing = {cp.item.id: (fr.col(f"{cp.item.id}.result") == FAIL).fill_null(False) for cp in plan.conditions}
+    required = required_conditions(plan.program)
+    hard = []
+    for cp in plan.conditions:
+        it = cp.item
+        if it.id not in required:
+            continue
+        mended = [present for item, present, _, _ in fr.gaps if item == it.id]
+        text = _lit(it.text)
+        if fr.has(f"{it.id}.review"):
+            text = pl.when(fr.truthy(f"{it.id}.review")).then(_lit(it.text + REVIEW)).otherwise(text)
+        keep = failing[it.id] & ~pl.any_horizontal(mended) if mended else failing[it.id]
+        hard.append(pl.when(keep).then(text))
+    hard_text = pl.concat_str(hard, separator="；", ignore_nulls=True) if hard else _lit("")
+
+    def first(among: list[tuple[pl.Expr, pl.Expr, pl.Expr]]) -> pl.Expr:
+        if not among:
+            return pl.lit(None, pl.String)
+        least = pl.min_horizontal([pl.when(ok).then(rank) for ok, rank, _ in among])
+        return pl.coalesce([pl.when(ok & (rank == least)).then(text) for ok, rank, text in among])
+
+    gaps = [(present, rank, text) for _, present, text, rank in fr.gaps]
+    of_failing = [(present & failing[item], rank, text) for item, present, text, rank in fr.gaps if item in failing]
+    chosen = pl.when(failed & (hard_text != "")).then("不符合：" + hard_text)
+    if gaps:
+        chosen = chosen.when(failed & pl.any_horizontal([ok for ok, _, _ in of_failing] or [pl.lit(False)])).then(
+            _unescaped(first(of_failing))).otherwise(_unescaped(first(gaps)))
+    return fr.add(6, "next_step", chosen.fill_null(""))
+
+
+def _build(plan: Plan, schema: pl.Schema, detail: bool = False) -> tuple[_Frame, pl.Expr]:
     p = plan.program
-    fr = _Frame(schema)
-    head: list[pl.Expr | str] = [
+    fr = _Frame(schema, detail)
+    head: list[pl.Expr | str] = ['{"conditions": ['] if detail else [
         '{"uscc": ', fr.num("uscc"), f', "program": {_js(p.id)}, "version": {_js(p.version)}, "result": ',
         fr.add(3, "result", _code_json(pl.col("result_code"))) if fr.has("result_code") else "null",
         ', "score": ', fr.num("score"), ', "score_min": ', fr.num("score_min"),
@@ -383,6 +448,7 @@ def _gaps(plan: Plan, fr: _Frame) -> pl.Expr:
         rank = pl.sum_horizontal([(b & pj.is_not_null()).cast(pl.Int32) for b, (_, _, pj) in zip(
             before, [f for jx, f in enumerate(found) if jx != i])]) if before else pl.lit(0)
         slots.append(fr.add(5, f"rank:{i}", rank))
+    fr.gaps = [(item, present, text, rank) for (item, present, text), rank in zip(fr.gaps, slots)]
     ordered = [pl.coalesce([pl.when(r == pos).then(j) for r, (_, _, j) in zip(slots, found)])
                for pos in range(len(found))]
     return fr.add(6, "gaps", _list(ordered))
@@ -443,8 +509,10 @@ def _gap(cp, it, fid: str, fr: _Frame, present: pl.Expr, n: int) -> tuple[pl.Exp
     cost = pl.when(pl.col(delta).is_not_null() & current.is_not_null()) \
         .then(pl.col(size) / pl.max_horizontal(current.cast(pl.Float64).abs(), pl.lit(step))) \
         .otherwise(float("inf"))
+    item = f', "_item": {_js(it.id)}' if fr.detail else ""  # which item the gap belongs to (stored only)
     j = _join([f'{{"field": {_js(fid)}, "current": ', fr.num(fid), ', "needed": ', fr.num(needed_name),
-               ', "delta": ', fr.num(rounded), ', "text": "', *text, suffix, '"}'])
+               ', "delta": ', fr.num(rounded), ', "text": "', *text, suffix, f'"{item}}}'])
+    fr.gaps.append((it.id, present, fr.add(4, f"gaptext:{n}", _join([*text, suffix]))))
     return (fr.add(3, f"gapkey:{n}", pl.when(flip).then(0).otherwise(1)), fr.add(3, f"gapcost:{n}", cost),
             fr.add(4, f"gapjson:{n}", pl.when(present).then(j)))
 

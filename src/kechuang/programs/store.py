@@ -72,8 +72,12 @@ DETAIL = ("gaps", "conditions", "missing")
 def pack(rec: dict) -> bytes:
     """The reasons of a record (its gaps, conditions and missing inputs) as stored: compressed JSON."""
     doc = {k: rec.get(k) or [] for k in DETAIL}
+    return _compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _compress(data: bytes) -> bytes:
     # level 1: saving millions of results is bound by CPU, and level 6 is only ~5% smaller
-    return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+    return zlib.compress(data, 1)
 
 
 def unpack(blob: bytes | memoryview | None) -> dict:
@@ -112,8 +116,21 @@ def save(bind: Engine | Connection, as_of: dt.date, recs: Iterable[dict], region
     committed under a new generation that becomes visible at once when all are written; a save
     that fails or is killed leaves the date's results as they were (its rows are removed on the
     next save). While another save runs, raises ``SaveError`` and changes nothing."""
+    if usccs is None:
+        recs = list(recs)
+        usccs = [r["uscc"] for r in recs]
     with _one_save_at_a_time(bind, as_of):
-        return _save(bind, as_of, recs, regions, programs, usccs)
+        return _save(bind, as_of, lambda step, gen: _write(step, gen, as_of, recs, regions), programs, usccs)
+
+
+def save_results(bind: Engine | Connection, as_of: dt.date, batches: Iterable[dict], regions: dict[str, str],
+                 programs: Iterable[str], usccs: Iterable[str]) -> int:
+    """``save`` of evaluation results as the engine gives them (``{program: Result}`` per batch of
+    enterprises), built column-wise: the same rows as ``save`` of their records, at a fraction of
+    the work per result."""
+    with _one_save_at_a_time(bind, as_of):
+        return _save(bind, as_of, lambda step, gen: _write_frames(step, gen, as_of, batches, regions),
+                     programs, usccs)
 
 
 BUSY = "另一次评价正在保存评价结果，本次评价（评价日期 {as_of}）的结果未保存，原有结果未变；请待其完成后重新评价"
@@ -159,13 +176,9 @@ def _one_save_at_a_time(bind: Engine | Connection, as_of: dt.date) -> Iterator[N
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _save(bind: Engine | Connection, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str],
-          programs: Iterable[str], usccs: Iterable[str] | None) -> int:
+def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[str], usccs: Iterable[str]) -> int:
     progs = set(programs)
     step = _steps(bind)
-    if usccs is None:
-        recs = list(recs)
-        usccs = (r["uscc"] for r in recs)
     evaluated = set(usccs)
     with step() as conn:
         abandoned = conn.execute(select(G.c.id).where(G.c.state != LIVE)).scalars().all()
@@ -174,7 +187,7 @@ def _save(bind: Engine | Connection, as_of: dt.date, recs: Iterable[dict], regio
     with step() as conn:
         gen = conn.execute(insert(G).values(as_of=as_of, state=WRITING)).inserted_primary_key[0]
     try:
-        n = _write(step, gen, as_of, recs, regions)
+        n = write(step, gen)
         with step() as conn:
             old = conn.execute(select(G.c.id).where(G.c.as_of == as_of, G.c.state == LIVE)).scalars().all()
         for gid in old:
@@ -208,6 +221,36 @@ def _write(step, gen: int, as_of: dt.date, recs: Iterable[dict], regions: dict[s
         with step() as conn:
             conn.execute(insert(T), rows)
     return n + len(rows)
+
+
+COLUMNS = ("generation", "as_of", "uscc", "region_code", "program", "version", "result", "score", "score_min",
+           "score_max", "close", "gap_count", "next_step", "detail")
+
+
+def _write_frames(step, gen: int, as_of: dt.date, batches: Iterable[dict], regions: dict[str, str]) -> int:
+    from itertools import repeat
+
+    from .jsonl import stored
+
+    n = 0
+    for results in batches:
+        for res in results.values():
+            for plan, df in res.parts:
+                for start in range(0, df.height, BATCH):
+                    part = stored(plan, df.slice(start, BATCH)).collect()
+                    cols = {"generation": repeat(gen), "as_of": repeat(as_of), "program": repeat(plan.program.id),
+                            "version": repeat(plan.program.version),
+                            "region_code": [regions.get(u) or "" for u in part["uscc"]],
+                            "detail": [_compress(s.encode("utf-8")) for s in part["line"]]}
+                    for c in ("uscc", "result", "score", "score_min", "score_max", "close", "gap_count", "next_step"):
+                        cols[c] = part[c].to_list()
+                    rows = list(zip(*(cols[c] for c in COLUMNS)))
+                    with step() as conn:
+                        p = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+                        conn.exec_driver_sql(f"INSERT INTO program_results ({', '.join(COLUMNS)}) VALUES "
+                                             f"({', '.join([p] * len(COLUMNS))})", rows)
+                    n += len(rows)
+    return n
 
 
 def _carry(step, old: int, gen: int, progs: set[str], evaluated: set[str]) -> None:

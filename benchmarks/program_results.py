@@ -2,7 +2,9 @@
 
   peak write-ahead log (SQLite): the save in committed batches under a new generation vs the same
   results saved in one transaction (what `evaluate --region` did); CPU time of each;
-  stored reasons: bytes per result of the compressed document vs the three JSON columns it replaced.
+  stored reasons: bytes per result of the compressed document vs the three JSON columns it replaced;
+  the column-wise save of the engine's frames (save_results) vs turning them into records and
+  saving those (save): CPU seconds per result, and bytes per stored row.
 
     .venv/bin/python benchmarks/program_results.py [--enterprises 5000]
 """
@@ -16,6 +18,8 @@ import os
 import tempfile
 import time
 from pathlib import Path
+
+from sqlalchemy import text
 
 
 def main() -> None:
@@ -39,7 +43,8 @@ def main() -> None:
         frame = build_profiles(engine, "320900", day)
         regions = dict(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
         ids = program_ids("all")
-        recs = list(records(evaluate(frame, ids, day)))
+        results = evaluate(frame, ids, day)
+        recs = list(records(results))
         wal = Path(f"{path}-wal")
 
         def run(label, batched: bool):
@@ -63,6 +68,27 @@ def main() -> None:
         old = sum(len(json.dumps(r[k])) for r in recs for k in store.DETAIL) / len(recs)
         new = sum(len(store.pack(r)) for r in recs) / len(recs)
         print(f"  reasons per result: JSON columns {old:,.0f} B, compressed document {new:,.0f} B → {old / new:.1f}× smaller")
+
+        def saved(label, fn):
+            engine.dispose()
+            cpu = time.process_time()
+            n = fn()
+            cpu = time.process_time() - cpu
+            with engine.connect() as conn:
+                size = conn.execute(text("SELECT SUM(LENGTH(detail) + LENGTH(next_step) + LENGTH(uscc) + "
+                                         "LENGTH(program) + 40) FROM program_results")).scalar()
+            return label, cpu / n, size / n
+
+        usccs = frame["uscc"].to_list()
+        rows = [saved("records, then save (baseline)", lambda: store.save(engine, day, records(results), regions, ids,
+                                                                           usccs=usccs)),
+                saved("save_results (column-wise)", lambda: store.save_results(engine, day, [results], regions, ids,
+                                                                               usccs=usccs))]
+        print(f"  saving the engine's results (load average {os.getloadavg()[0]:.1f}):")
+        base = rows[0][1]
+        for label, cpu, size in rows:
+            print(f"    {label:32} CPU {cpu * 1e3:6.3f} ms per result ({base / cpu:4.1f}× less than baseline)"
+                  f"  ~{size:,.0f} B per row")
 
 
 if __name__ == "__main__":

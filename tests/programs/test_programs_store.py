@@ -57,6 +57,24 @@ def test_reasons_read_back_as_evaluated(engine):
     with engine.connect() as conn:
         blob = conn.execute(select(store.T.c.detail).limit(1)).scalar()
     assert len(blob) < len(json.dumps(recs[0]["conditions"]))  # compressed, not the JSON text
+    assert bytes(blob)[1] & 0x20  # with the preset dictionary, which a process reads from the database
+    store._DICTIONARIES.clear()
+    with pytest.raises(LookupError):
+        store.unpack(blob)
+    assert _shown(engine) == _expected(recs)
+
+
+def test_reasons_stay_readable_when_the_dictionary_changes(engine, monkeypatch):
+    """Rule files change the dictionary: earlier rows keep theirs, from the database."""
+    recs, regions = _records(engine)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    later = DAY + dt.timedelta(days=1)
+    monkeypatch.setattr(store, "dictionary", lambda: b'"text": "another wording"')
+    store.save(engine, later, recs, regions, PROGRAMS)
+    store._DICTIONARIES.clear()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(store.D)).scalar() == 2
+    assert _shown(engine) == _expected(recs) == _shown(engine, later)
 
 
 def test_migration_keeps_every_answer(db_url, engine):

@@ -83,7 +83,7 @@ def xiaoshenggao_candidates(conn: Connection, as_of: dt.date, region_codes: set[
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     rows = []
     for r in conn.execute(q).mappings():
-        detail = unpack(r["detail"])
+        detail = unpack(r["detail"], conn)
         failing = sum(1 for c in detail["conditions"] if c.get("result") == "fail")
         rows.append({"uscc": r["uscc"], "region_code": r["region_code"], "result": r["result"],
                      "score": _num(r["score"]), "score_min": _num(r["score_min"]),

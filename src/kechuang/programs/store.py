@@ -6,7 +6,10 @@ writes its rows under a new generation in committed batches, switches the date t
 transaction and then deletes the old generation in batches: readers only ever see a whole
 evaluation, and no transaction (nor SQLite's write-ahead log) grows with the number of results.
 The reasons (gaps, conditions, missing inputs) are kept as one compressed JSON document per row,
-``detail``; lists and counts read the typed columns only."""
+``detail``; lists and counts read the typed columns only. A document is compressed with a preset
+dictionary of the wording the rule files repeat in every document (kept in
+``program_result_dictionaries`` under the id zlib writes into each document), so a row holds
+little more than what is its own."""
 
 from __future__ import annotations
 
@@ -16,10 +19,11 @@ import json
 import zlib
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 import polars as pl
-from sqlalchemy import (Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
                         and_, delete, func, insert, literal, select, tuple_, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,30 +67,83 @@ class ProgramResult(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class ResultDictionary(Base):
+    """A preset zlib dictionary of reasons documents, by the id (Adler-32) zlib writes into them."""
+    __tablename__ = "program_result_dictionaries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
 T = ProgramResult.__table__
+D = ResultDictionary.__table__
 G = ResultGeneration.__table__
 READS = ("program_results", "program_result_generations")  # what views of stored results read (kechuang.cache)
 DETAIL = ("gaps", "conditions", "missing")
 
 
-def pack(rec: dict) -> bytes:
-    """The reasons of a record (its gaps, conditions and missing inputs) as stored: compressed JSON."""
+def pack(rec: dict, preset=None) -> bytes:
+    """The reasons of a record (its gaps, conditions and missing inputs) as stored: JSON,
+    compressed with the ``preset`` compressor (``presets``) or without a dictionary."""
     doc = {k: rec.get(k) or [] for k in DETAIL}
-    return _compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    return _compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), preset)
 
 
-def _compress(data: bytes) -> bytes:
-    # level 1: saving millions of results is bound by CPU, and level 6 is only ~5% smaller
-    return zlib.compress(data, 1)
+def _compress(data: bytes, preset=None) -> bytes:
+    # level 1: saving millions of results is bound by CPU; a compressor with its dictionary already
+    # loaded is copied for each document, far cheaper than loading the dictionary again
+    if preset is None:
+        return zlib.compress(data, 1)
+    c = preset.copy()
+    return c.compress(data) + c.flush()
 
 
-def unpack(blob: bytes | memoryview | None) -> dict:
-    """``pack`` undone: {"gaps": [...], "conditions": [...], "missing": [...]}."""
+@lru_cache(maxsize=1)
+def dictionary() -> bytes:
+    """What reasons documents repeat: the rule files' items (id and wording as in a document),
+    citations and gap fields; zlib reaches back 32 KB, and the nearest text costs least."""
+    from .model import programs_by_id
+
+    parts: dict[str, None] = {}
+    for versions in programs_by_id().values():
+        for p in versions:
+            for it in [*p.conditions.values(), *p.indicators.values()]:
+                for g in it.gaps:
+                    parts[f'{{"field": {json.dumps(g.field)}, "current": '] = None
+                parts[json.dumps({"cite": it.cite}, ensure_ascii=False)[1:-1]] = None
+                parts[json.dumps({"id": it.id, "text": it.text}, ensure_ascii=False)[1:-1]] = None
+    return "".join(parts).encode("utf-8")[-32768:]
+
+
+_DICTIONARIES: dict[int, bytes] = {}  # by id, as read or stored (a stored dictionary never changes)
+
+
+def presets(conn: Connection):
+    """A zlib compressor primed with ``dictionary()``, which is stored first if it is new."""
+    data = dictionary()
+    key = zlib.adler32(data)
+    if conn.execute(select(D.c.id).where(D.c.id == key)).first() is None:
+        conn.execute(insert(D).values(id=key, data=data))
+    _DICTIONARIES[key] = data
+    return zlib.compressobj(1, zlib.DEFLATED, 15, 8, zdict=data)
+
+
+def unpack(blob: bytes | memoryview | None, conn: Connection | None = None) -> dict:
+    """``pack`` undone: {"gaps": [...], "conditions": [...], "missing": [...]}; ``conn`` reads a
+    preset dictionary not yet read by this process."""
     if not blob:
         return {k: [] for k in DETAIL}
     blob = bytes(blob)
     if blob[:1] == b"{":  # plain JSON: rows converted from the three JSON columns by migration 0019
         return json.loads(blob)
+    if blob[1] & 0x20:  # zlib's FDICT flag: the dictionary's Adler-32 follows the two header bytes
+        key = int.from_bytes(blob[2:6], "big")
+        if key not in _DICTIONARIES:
+            if conn is None:
+                raise LookupError(f"reasons compressed with dictionary {key}: a connection is needed to read it")
+            _DICTIONARIES.update((k, v) for k, v in conn.execute(select(D.c.id, D.c.data)))
+        d = zlib.decompressobj(zdict=_DICTIONARIES[key])
+        return json.loads(d.decompress(blob) + d.flush())
     return json.loads(zlib.decompress(blob).decode("utf-8"))
 
 
@@ -120,7 +177,8 @@ def save(bind: Engine | Connection, as_of: dt.date, recs: Iterable[dict], region
         recs = list(recs)
         usccs = [r["uscc"] for r in recs]
     with _one_save_at_a_time(bind, as_of):
-        return _save(bind, as_of, lambda step, gen: _write(step, gen, as_of, recs, regions), programs, usccs)
+        return _save(bind, as_of, lambda step, gen, preset: _write(step, gen, as_of, recs, regions, preset),
+                     programs, usccs)
 
 
 def save_results(bind: Engine | Connection, as_of: dt.date, batches: Iterable[dict], regions: dict[str, str],
@@ -129,8 +187,8 @@ def save_results(bind: Engine | Connection, as_of: dt.date, batches: Iterable[di
     enterprises), built column-wise: the same rows as ``save`` of their records, at a fraction of
     the work per result."""
     with _one_save_at_a_time(bind, as_of):
-        return _save(bind, as_of, lambda step, gen: _write_frames(step, gen, as_of, batches, regions),
-                     programs, usccs)
+        return _save(bind, as_of, lambda step, gen, preset: _write_frames(step, gen, as_of, batches, regions,
+                                                                          preset), programs, usccs)
 
 
 BUSY = "另一次评价正在保存评价结果，本次评价（评价日期 {as_of}）的结果未保存，原有结果未变；请待其完成后重新评价"
@@ -186,8 +244,9 @@ def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[s
         _purge(step, gid)
     with step() as conn:
         gen = conn.execute(insert(G).values(as_of=as_of, state=WRITING)).inserted_primary_key[0]
+        preset = presets(conn)
     try:
-        n = write(step, gen)
+        n = write(step, gen, preset)
         with step() as conn:
             old = conn.execute(select(G.c.id).where(G.c.as_of == as_of, G.c.state == LIVE)).scalars().all()
         for gid in old:
@@ -209,10 +268,10 @@ def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[s
     return n
 
 
-def _write(step, gen: int, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str]) -> int:
+def _write(step, gen: int, as_of: dt.date, recs: Iterable[dict], regions: dict[str, str], preset) -> int:
     n, rows = 0, []
     for r in recs:
-        rows.append(_row(gen, as_of, r, regions))
+        rows.append(_row(gen, as_of, r, regions, preset))
         if len(rows) == BATCH:
             with step() as conn:
                 conn.execute(insert(T), rows)
@@ -227,7 +286,7 @@ COLUMNS = ("generation", "as_of", "uscc", "region_code", "program", "version", "
            "score_max", "close", "gap_count", "next_step", "detail")
 
 
-def _write_frames(step, gen: int, as_of: dt.date, batches: Iterable[dict], regions: dict[str, str]) -> int:
+def _write_frames(step, gen: int, as_of: dt.date, batches: Iterable[dict], regions: dict[str, str], preset) -> int:
     from itertools import repeat
 
     from .jsonl import stored
@@ -241,7 +300,7 @@ def _write_frames(step, gen: int, as_of: dt.date, batches: Iterable[dict], regio
                     cols = {"generation": repeat(gen), "as_of": repeat(as_of), "program": repeat(plan.program.id),
                             "version": repeat(plan.program.version),
                             "region_code": [regions.get(u) or "" for u in part["uscc"]],
-                            "detail": [_compress(s.encode("utf-8")) for s in part["line"]]}
+                            "detail": [_compress(s.encode("utf-8"), preset) for s in part["line"]]}
                     for c in ("uscc", "result", "score", "score_min", "score_max", "close", "gap_count", "next_step"):
                         cols[c] = part[c].to_list()
                     rows = list(zip(*(cols[c] for c in COLUMNS)))
@@ -284,12 +343,12 @@ def _purge(step, gen: int) -> None:
         conn.execute(delete(G).where(G.c.id == gen))
 
 
-def _row(gen: int, as_of: dt.date, r: dict, regions: dict[str, str]) -> dict:
+def _row(gen: int, as_of: dt.date, r: dict, regions: dict[str, str], preset=None) -> dict:
     close = bool(r.get("_close"))
     return dict(generation=gen, as_of=as_of, uscc=r["uscc"], region_code=regions.get(r["uscc"]) or "",
                 program=r["program"], version=r["version"], result=r["result"],
                 score=_dec(r["score"]), score_min=_dec(r["score_min"]), score_max=_dec(r["score_max"]),
-                close=close, gap_count=len(r["gaps"]), next_step=next_step(r)[:400], detail=pack(r))
+                close=close, gap_count=len(r["gaps"]), next_step=next_step(r)[:400], detail=pack(r, preset))
 
 
 _REQUIRED: dict[tuple[str, str], set[str]] = {}
@@ -363,7 +422,7 @@ def load(conn: Connection, as_of: dt.date | None = None, program: str | None = N
               "score_max": pl.Float64, "close": pl.Boolean, "gap_count": pl.Int64}
     data = {k: [(float(r[k]) if isinstance(r[k], Decimal) else r[k]) for r in rows] for k in schema}
     frame = {k: pl.Series(k, v, dtype=schema[k]) for k, v in data.items()}
-    details = [unpack(r["detail"]) for r in rows]
+    details = [unpack(r["detail"], conn) for r in rows]
     for k in DETAIL:
         frame[k] = pl.Series(k, [d[k] for d in details], dtype=pl.Object)
     return pl.DataFrame(frame)

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import zlib
 
 import pytest
 from sqlalchemy import func, select, text
@@ -74,6 +75,12 @@ def test_reasons_stay_readable_when_the_dictionary_changes(engine, monkeypatch):
     store._DICTIONARIES.clear()
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(store.D)).scalar() == 2
+    assert _shown(engine) == _expected(recs) == _shown(engine, later)
+    with engine.begin() as conn:  # another dictionary under the same id: documents go without one
+        conn.execute(store.D.update().where(store.D.c.id == zlib.adler32(store.dictionary()))
+                     .values(data=b"something else"))
+    store.save(engine, later, recs, regions, PROGRAMS)
+    store._DICTIONARIES.clear()
     assert _shown(engine) == _expected(recs) == _shown(engine, later)
 
 

@@ -119,11 +119,15 @@ _DICTIONARIES: dict[int, bytes] = {}  # by id, as read or stored (a stored dicti
 
 
 def presets(conn: Connection):
-    """A zlib compressor primed with ``dictionary()``, which is stored first if it is new."""
+    """A zlib compressor primed with ``dictionary()``, which is stored first if it is new (None:
+    another dictionary is stored under its id, so documents are compressed without one)."""
     data = dictionary()
     key = zlib.adler32(data)
-    if conn.execute(select(D.c.id).where(D.c.id == key)).first() is None:
+    known = conn.execute(select(D.c.data).where(D.c.id == key)).scalar()
+    if known is None:
         conn.execute(insert(D).values(id=key, data=data))
+    elif bytes(known) != data:  # Adler-32 is no fingerprint: two dictionaries may share one
+        return None
     _DICTIONARIES[key] = data
     return zlib.compressobj(1, zlib.DEFLATED, 15, 8, zdict=data)
 

@@ -27,7 +27,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    zdicts = dict(bind.execute(sa.text("SELECT id, data FROM program_result_dictionaries")).tuples().all())
+    zdicts = {k: bytes(v) for k, v in bind.execute(sa.text("SELECT id, data FROM program_result_dictionaries"))}
     rows = sa.table("program_results", sa.column("id", sa.Integer), sa.column("detail", sa.LargeBinary))
     last = 0
     while zdicts:

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 import polars as pl
 import pytest
 
-from kechuang.targets.metrics import (MetricError, compute, dict_source, load_metrics, parse_metrics,
+from kechuang.targets.metrics import (MetricError, compute, date_index, dict_source, load_metrics, parse_metrics,
                                       rows_behind, value_of)
 from kechuang.units import UnitError, convert
 
@@ -158,10 +158,11 @@ def test_values_are_kept_while_the_frames_are_the_same_and_follow_new_frames(led
     (the contracts changed) give values computed from them."""
     m = load_metrics()["tech_contract_amount"]
     src = dict_source(ledgers)
-    first = compute(m, [d(2024, 12, 31)], src)
-    assert compute(m, [d(2024, 12, 31)], src) is first
-    assert compute(m, [d(2024, 6, 30), d(2024, 12, 31)], src) is not first  # other dates: their own values
+    first = date_index(m, src)  # every date's value is read from it
+    compute(m, [d(2024, 6, 30), d(2024, 12, 31)], src)
+    assert date_index(m, src) is first
     changed = dict(ledgers)
     changed["tech_contract"] = ledgers["tech_contract"].with_columns(role=pl.Series(["buyer", None, "seller"]))
+    assert date_index(m, dict_source(changed)) is not first
     assert value_of(compute(m, [d(2024, 12, 31)], dict_source(changed)), m, "320902", d(2024, 12, 31)) == D("300.25")
     assert value_of(compute(m, [d(2024, 12, 31)], src), m, "320902", d(2024, 12, 31)) != D("300.25")

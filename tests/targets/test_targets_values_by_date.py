@@ -13,7 +13,8 @@ from kechuang.targets.metrics import compute, dict_source, load_metrics, rows_be
 d = dt.date
 CITY = "320900"
 DISTRICTS = ("320900", "320902", "320903")
-DAYS = [d(2024, 12, 31), d(2025, 12, 31), d(2026, 3, 4), d(2026, 11, 25), d(2025, 3, 4), d(2026, 1, 1)]
+DAYS = [d(2024, 12, 31), d(2025, 12, 31), d(2026, 3, 4), d(2026, 11, 25), d(2025, 3, 4), d(2026, 1, 1),
+        d(1990, 6, 30), d(2024, 2, 29), d(2025, 1, 1), d(2026, 12, 31), d(2027, 1, 1), d(2040, 6, 30)]
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +58,8 @@ def test_values_by_date_match_the_records_behind_them(city, order):
             asked = [DAYS]
         elif order == "one by one":
             asked = [[day] for day in DAYS]
-        else:  # some dates kept from an earlier call, others new
-            asked = [DAYS[:3], DAYS[2:5], DAYS]
+        else:  # some dates asked before, others new; a year's last and first days side by side
+            asked = [DAYS[:3], DAYS[2:5], DAYS[8:11] + DAYS[:1], DAYS]
         for days in asked:
             values = compute(m, days, source, metrics)
             assert set(values.get_column("as_of").to_list()) <= set(days)
@@ -81,3 +82,41 @@ def test_a_fiscal_year_value_is_the_same_on_every_day_of_the_year(city):
         assert spring.get_column("as_of").unique().to_list() in ([], [d(2025, 3, 4)])
         assert (sorted(spring.drop("as_of").rows(), key=str) == sorted(end.drop("as_of").rows(), key=str))
         assert any(plain(m, CITY, d(2025, 3, 4), source) for m in fiscal)
+
+
+def test_periods_that_overlap_touch_or_never_hold_are_counted_as_the_records_are():
+    """Edge cases of periods read as running totals: one enterprise's overlapping, touching and
+    nested certificates, one ending before it starts, one without a date, a blank expiry (the
+    statutory term), a blank credit code; on every day where any of them starts or ends."""
+    ent = pl.DataFrame({"id": [1, 2, 3], "uscc": ["A", "B", "C"], "region_code": ["320902", "320903", "320902"],
+                        "name": ["甲", "乙", "丙"]})
+    rows = [  # uscc, issued_on, expires_on
+        ("A", d(2020, 1, 1), d(2022, 12, 31)), ("A", d(2022, 6, 1), d(2025, 5, 31)),  # overlapping
+        ("A", d(2025, 6, 1), d(2026, 6, 1)),  # the day after the last one ends
+        ("A", d(2021, 1, 1), d(2021, 2, 1)),  # inside another
+        ("B", d(2024, 3, 1), d(2023, 3, 1)),  # ends before it starts: never valid
+        ("B", None, d(2030, 1, 1)),  # no date: never counted
+        ("B", d(2024, 1, 1), None),  # blank expiry: three years for 高新技术企业
+        ("C", d(2026, 12, 31), d(2027, 1, 1)), (None, d(2025, 1, 1), d(2027, 1, 1)),
+    ]
+    cert = pl.DataFrame({"id": list(range(1, len(rows) + 1)), "key": [str(i) for i in range(len(rows))],
+                         "region_code": ["320902"] * len(rows), "uscc": [r[0] for r in rows],
+                         "cert_type": ["hnte"] * len(rows), "issued_on": [r[1] for r in rows],
+                         "expires_on": [r[2] for r in rows]},
+                        schema_overrides={"issued_on": pl.Date, "expires_on": pl.Date})
+    source = dict_source({"certification": cert, "enterprise": ent})
+    metrics = load_metrics()
+    edges = {day for _, a, b in rows for x in (a, b) if x for day in (x - dt.timedelta(days=1), x,
+                                                                      x + dt.timedelta(days=1))}
+    edges |= {d(2019, 1, 1), d(2026, 12, 31), d(2027, 1, 1), d(2026, 12, 30), d(2035, 1, 1)}
+    for mid in ("hnte_valid", "hnte_new"):
+        m = metrics[mid]
+        values = compute(m, sorted(edges), source, metrics)
+        for day in sorted(edges):
+            for region in ("320900", "320902", "320903"):
+                got, want = value_of(values, m, region, day), _plain(m, region, day, source)
+                assert same(got, want), (mid, region, day, got, want)
+    # the statutory term of the blank expiry holds the enterprise in 320903 until 2026-12-31
+    m = metrics["hnte_valid"]
+    assert value_of(compute(m, [d(2026, 12, 31)], source, metrics), m, "320903", d(2026, 12, 31)) == 1
+    assert value_of(compute(m, [d(2027, 1, 1)], source, metrics), m, "320903", d(2027, 1, 1)) == 0

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import polars as pl
 import yaml
 
-from .metrics import DATA_DIR, FrameSource, MetricError, ValueTable, compute, load_metrics
+from .metrics import DATA_DIR, FrameSource, MetricError, load_metrics, value_table
 
 NORMALISATIONS = ("min_max", "ratio_to_target", "z_score")
 NORMALISATION_LABELS = {
@@ -157,7 +157,7 @@ def raw_values(system: System, units: list[str], source: FrameSource, as_of: dt.
     for ind in system.indicators:
         m = metrics[ind.metric]
         if ind.metric not in cache:
-            cache[ind.metric] = ValueTable(compute(m, [as_of], source, metrics), m)
+            cache[ind.metric] = value_table(m, [as_of], source, metrics)
         vals = [cache[ind.metric].value(u, as_of) for u in units]
         if ratio and ind.normalisation == "ratio_to_target":
             goal = [(targets or {}).get((u, ind.metric)) for u in units]

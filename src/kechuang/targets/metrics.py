@@ -572,6 +572,147 @@ def _exploded(df: pl.DataFrame) -> pl.DataFrame:
     return df.join(amap, on="region_code", how="inner")
 
 
+# ---------------------------------------------------------------- values on any day as a look-up
+
+_EPOCH = dt.date(1970, 1, 1)
+_DAY_OFFSET = 1 << 31  # day numbers (Polars dates: days since 1970) made non-negative for the keys
+
+
+def _day(d: dt.date) -> int:
+    return (d - _EPOCH).days
+
+
+def _indexed(metric: Metric) -> bool:
+    """Whether a metric's value on a day is a difference of running totals (`DateIndex`)."""
+    return metric.aggregation in ("count", "sum", "distinct") and metric.window in ("ytd", "cumulative", "as_of")
+
+
+class DateIndex:
+    """A metric's values on any day, read from running totals per region (rollup_code) over the
+    days on which something starts or stops counting, instead of filtering its records per day.
+
+    A record counts from its date; under an as_of window with an end it stops the day after its
+    last day (`window_expr`: start <= d <= end, a blank end never stops; a record without a date,
+    or ending before it starts, never counts). A distinct value counts once per region while any
+    of its records does: its overlapping periods are merged first (ytd: its first date of each
+    year; cumulative: its first date). A ytd value is the total on the day less the total on the
+    last day of the year before. Beside the value, the number of records counting tells which
+    regions have records on the day (`compute` leaves the others out)."""
+
+    def __init__(self, metric: Metric, df: pl.DataFrame):
+        self.metric = metric
+        ends = metric.window == "as_of" and "_end" in df.columns
+        start = pl.col("_date").cast(pl.Int32)
+        rows = df.filter(pl.col("_date").is_not_null())
+        if ends:
+            rows = rows.filter(pl.col("_end").is_null() | (pl.col("_end") >= pl.col("_date")))
+        if metric.aggregation == "sum":
+            weight = pl.col(metric.agg_field).cast(DECIMAL).fill_null(0)
+        else:  # a distinct metric's values come from its own events (`_distinct_events`)
+            weight = pl.col("_n").cast(pl.Int64) if metric.aggregation == "count" else pl.lit(0, dtype=pl.Int64)
+        presence = pl.col("_n").cast(pl.Int64) if metric.aggregation == "count" else pl.lit(1, dtype=pl.Int64)
+        parts = [rows.select("rollup_code", start.alias("day"), weight.alias("v"), presence.alias("n"))]
+        if ends:
+            stop = rows.filter(pl.col("_end").is_not_null())
+            parts.append(stop.select("rollup_code", (pl.col("_end").cast(pl.Int32) + 1).alias("day"),
+                                     (-weight).alias("v"), (-presence).alias("n")))
+        if metric.aggregation == "distinct":
+            parts += self._distinct_events(metric, rows, ends)
+        events = (pl.concat(parts, how="vertical_relaxed")
+                  .group_by("rollup_code", "day").agg(pl.col("v").sum(), pl.col("n").sum())
+                  .sort("rollup_code", "day")
+                  .with_columns(pl.col("v").cum_sum().over("rollup_code"), pl.col("n").cum_sum().over("rollup_code")))
+        codes = events.get_column("rollup_code")
+        self.regions: list[str] = codes.unique(maintain_order=True).to_list()
+        number = {c: i for i, c in enumerate(self.regions)}
+        region_no = codes.replace_strict(number, return_dtype=pl.Int64).to_numpy()
+        self.keys = (region_no << 32) | (events.get_column("day").cast(pl.Int64).to_numpy() + _DAY_OFFSET)
+        self.values = events.get_column("v").to_list()
+        self.present = events.get_column("n").to_list()
+
+    @staticmethod
+    def _distinct_events(metric: Metric, rows: pl.DataFrame, ends: bool) -> list[pl.DataFrame]:
+        """+1 (and -1) per region and distinct value: the days it starts (and stops) counting."""
+        key = ["rollup_code", metric.agg_field]
+        rows = rows.filter(pl.col(metric.agg_field).is_not_null())
+        one = pl.lit(1, dtype=pl.Int64)
+        nothing = pl.lit(0, dtype=pl.Int64).alias("n")
+        if metric.window == "ytd":
+            firsts = rows.group_by(*key, pl.col("_date").dt.year().alias("_y")).agg(pl.col("_date").min())
+        elif not ends:
+            firsts = rows.group_by(key).agg(pl.col("_date").min())
+        else:  # merge each value's overlapping periods, so that it counts once on any day
+            never = 1 << 30
+            spans = (rows.select(*key, pl.col("_date").cast(pl.Int32).alias("s"),
+                                 pl.col("_end").cast(pl.Int32).fill_null(never).alias("e"))
+                     .sort(*key, "s")
+                     .with_columns(pl.col("e").cum_max().shift(1).over(key).alias("_reach")))
+            spans = (spans.with_columns((pl.col("_reach").is_null() | (pl.col("s") > pl.col("_reach")))
+                                        .cast(pl.Int64).cum_sum().over(key).alias("_span"))
+                     .group_by(*key, "_span").agg(pl.col("s").min(), pl.col("e").max()))
+            return [spans.select("rollup_code", pl.col("s").alias("day"), one.alias("v"), nothing),
+                    spans.filter(pl.col("e") != never)
+                         .select("rollup_code", (pl.col("e") + 1).alias("day"), (-one).alias("v"), nothing)]
+        return [firsts.select("rollup_code", pl.col("_date").cast(pl.Int32).alias("day"), one.alias("v"), nothing)]
+
+    def lookup(self, dates: Iterable[dt.date]) -> dict[tuple[str, dt.date], Any]:
+        """(region_code, date) -> value, for each region having records on each of ``dates``."""
+        import numpy as np
+
+        dates = list(dates)
+        n, regions = len(dates), len(self.regions)
+        asked = [_day(d) for d in dates]
+        ytd = self.metric.window == "ytd"
+        if ytd:  # the year's start: the totals on the day before 1 January
+            asked += [_day(dt.date(d.year, 1, 1)) - 1 for d in dates]
+        region_no = np.repeat(np.arange(regions, dtype=np.int64), len(asked))
+        wanted = (region_no << 32) | (np.tile(np.array(asked, dtype=np.int64), regions) + _DAY_OFFSET)
+        at = np.searchsorted(self.keys, wanted, side="right") - 1
+        hit = ((at >= 0) & ((self.keys[np.maximum(at, 0)] >> 32) == region_no)).tolist()
+        at = at.tolist()
+        out = {}
+        for r, code in enumerate(self.regions):
+            base = r * len(asked)
+            for i, d in enumerate(dates):
+                j = base + i
+                present, value = (self.present[at[j]], self.values[at[j]]) if hit[j] else (0, 0)
+                if ytd and hit[j + n]:
+                    present, value = present - self.present[at[j + n]], value - self.values[at[j + n]]
+                if present > 0:
+                    out[(code, d)] = value
+        return out
+
+    def frame(self, dates: Iterable[dt.date]) -> pl.DataFrame:
+        """`lookup` as `compute` gives it: columns region_code, as_of, value."""
+        found = self.lookup(dates)
+        return pl.DataFrame({"region_code": [r for r, _ in found], "as_of": [d for _, d in found],
+                             "value": list(found.values())},
+                            schema={"region_code": pl.Utf8, "as_of": pl.Date, "value": value_dtype(self.metric)})
+
+
+_INDEXES: dict[str, tuple] = {}  # metric id -> (prepared records, metric, DateIndex)
+
+
+def date_index(metric: Metric, source: FrameSource) -> DateIndex:
+    """The metric's `DateIndex`, built once per version of its prepared records."""
+    df = _prepared(metric, source)
+    with _PREPARED_LOCK:
+        hit = _INDEXES.get(metric.id)
+    if hit is not None and hit[0] is df and hit[1] == metric:
+        return hit[2]
+    with _PREPARED_LOCK:
+        building = _PREPARING.setdefault(("index", metric.id), threading.Lock())
+    with building:
+        with _PREPARED_LOCK:
+            hit = _INDEXES.get(metric.id)
+        if hit is not None and hit[0] is df and hit[1] == metric:
+            return hit[2]
+        index = DateIndex(metric, df)
+        with _PREPARED_LOCK:
+            _INDEXES[metric.id] = (df, metric, index)
+    return index
+
+
 # (metric id, date) -> (prepared records, metric, values): a metric's values on one date, kept
 # while its prepared records are the same object, so a change to targets alone (dismissed,
 # restored, edited) recomputes no ledger counts, and another day reuses the year ends it shares
@@ -623,6 +764,8 @@ def compute(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
               .then(pl.col("value").cast(pl.Float64) / pl.col("value_den").cast(pl.Float64) * float(m.scale))
               .otherwise(None).round(4).alias("value"),
         )
+    if _indexed(m):
+        return date_index(m, source).frame(dates)
     df = _prepared(m, source)
     # a fiscal-year window reads the year alone: every day of a year shares the values of its end
     asked = {d: dt.date(d.year, 12, 31) if m.window == "fiscal_year" else d for d in dates}
@@ -653,6 +796,45 @@ def compute(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
                       for d in dates])
 
 
+# (metric id, a year's last day) -> (prepared records, metric, {region_code: value}): annual values
+_YEARS: dict[tuple, tuple] = {}
+
+
+def value_table(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
+                metrics: Mapping[str, Metric] | None = None) -> "ValueTable":
+    """`compute`'s values as a `ValueTable` (the same numbers) without building frames for every
+    call: a look-up in the metric's `DateIndex`, or its kept values per year for annual data."""
+    metrics = metrics or load_metrics()
+    m = metrics[metric] if isinstance(metric, str) else metric
+    dates = sorted(set(dates))
+    if _indexed(m):
+        return ValueTable(date_index(m, source).lookup(dates), m)
+    if m.window != "fiscal_year" or m.aggregation == "ratio":
+        return ValueTable(compute(m, dates, source, metrics), m)
+    ends = {d: dt.date(d.year, 12, 31) for d in dates}
+    df = _prepared(m, source)
+    per_end: dict[dt.date, dict] = {}
+    with _PREPARED_LOCK:
+        for e in set(ends.values()):
+            hit = _YEARS.get((m.id, e))
+            if hit is not None and hit[0] is df and hit[1] == m:
+                per_end[e] = hit[2]
+    missing = sorted(set(ends.values()) - set(per_end))
+    if missing:
+        new = compute(m, missing, source, metrics)
+        per_end.update({e: {} for e in missing})
+        for r, e, v in zip(new.get_column("region_code").to_list(), new.get_column("as_of").to_list(),
+                           new.get_column("value").to_list()):
+            per_end[e][r] = v
+        with _PREPARED_LOCK:
+            for e in missing:
+                _YEARS.pop((m.id, e), None)
+                while len(_YEARS) >= _VALUES_MAX:
+                    _YEARS.pop(next(iter(_YEARS)))
+                _YEARS[(m.id, e)] = (df, m, per_end[e])
+    return ValueTable({(r, d): v for d in dates for r, v in per_end[ends[d]].items()}, m)
+
+
 def zero(metric: Metric) -> Any:
     return None if metric.aggregation == "ratio" else (0 if metric.aggregation in ("count", "distinct") else Decimal(0))
 
@@ -672,9 +854,13 @@ class ValueTable:
     """A `compute` result as a dictionary, for many look-ups (the same answers as `value_of` and
     `has_value`)."""
 
-    def __init__(self, values: pl.DataFrame, metric: Metric):
+    def __init__(self, values: pl.DataFrame | dict[tuple[str, dt.date], Any], metric: Metric):
         self.metric = metric
-        self.map = {(r, d): v for r, d, v in values.select("region_code", "as_of", "value").iter_rows()}
+        if isinstance(values, dict):  # (region_code, date) -> value, as `value_table` gathers them
+            self.map = values
+        else:
+            self.map = dict(zip(zip(values.get_column("region_code").to_list(), values.get_column("as_of").to_list()),
+                                values.get_column("value").to_list()))
 
     def has(self, region_code: str, d: dt.date) -> bool:
         return (region_code, d) in self.map

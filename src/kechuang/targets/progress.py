@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .metrics import DATA_DIR, FrameSource, Metric, MetricError, ValueTable, compute, load_metrics
+from .metrics import DATA_DIR, FrameSource, Metric, MetricError, ValueTable, load_metrics, value_table
 from .store import COMPARATOR_LABELS, Target, TargetSnapshot
 from ..units import UnitError, convert
 
@@ -210,7 +210,7 @@ def progress_series(targets: Iterable[Target], source: FrameSource, days: Iterab
             e = effective_date(t.year, today)
             dates |= {e, _minus_year(e), dt.date(t.year - 1, 12, 31), dt.date(t.year - 2, 12, 31)}
         try:
-            values = ValueTable(compute(m, dates, source, metrics), m)
+            values = value_table(m, dates, source, metrics)
         except (MetricError, ImportError) as exc:
             for today, t in pairs:
                 out[today][t.id].error = str(exc) if isinstance(exc, MetricError) else "台账尚不可用"

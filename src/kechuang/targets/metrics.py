@@ -390,8 +390,8 @@ def progress_reads() -> tuple[str, ...]:
 def warm(engine, kinds: Iterable[str] | None = None, *, prepare: bool = False) -> None:
     """Decode the ledgers behind the dashboards now (at a server's start, or after an import)
     rather than in the first page view that needs them; also refreshes their Parquet files.
-    ``prepare``: also prepare every metric's records (a server's start: the first view then only
-    aggregates)."""
+    ``prepare``: also prepare every metric's records and build its `DateIndex` (a server's start:
+    the first view then only looks values up)."""
     source = metric_source(engine)
     wanted = set(dashboard_kinds())
     for kind in sorted(wanted if kinds is None else wanted & set(kinds)):
@@ -400,7 +400,7 @@ def warm(engine, kinds: Iterable[str] | None = None, *, prepare: bool = False) -
         for m in load_metrics().values():
             if m.kind and (kinds is None or m.kind in set(kinds)):
                 try:
-                    _prepared(m, source)
+                    date_index(m, source) if _indexed(m) else _prepared(m, source)
                 except MetricError:  # a metric its ledger cannot feed: its pages say so
                     pass
 

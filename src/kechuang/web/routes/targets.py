@@ -4,9 +4,11 @@ assessment (考核)."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 
 from ... import cache
@@ -15,6 +17,7 @@ from ...targets.overview import district_chart, progress_chart
 from ...targets.progress import history, progress_frame, progress_report, status_rules
 from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
                                dismiss_target, get_target, list_targets, restore_target, unbind_target)
+from ..deps import _num, _pct, _qty
 from ..deps import (CsrfChecked, CurrentUser, DbSession, region_code_param, render, render_cached, require_edit,
                     require_scope, scope_codes, templates)
 
@@ -48,10 +51,62 @@ def targets_page(request: Request, session: DbSession, user: CurrentUser, region
 
     def build():
         code, today, rows = _progress(session, user, region, year, date)
-        return {"rows": rows, "region_code": code, "year": year or today.year, "as_of": today,
-                "rule": status_rules().describe(), "region_text": _full_name(code), **_progress_charts(rows, code)}
+        return {"rows": rows, "table_rows": _table_rows(rows), "region_code": code, "year": year or today.year,
+                "as_of": today, "rule": status_rules().describe(), "region_text": _full_name(code),
+                **_progress_charts(rows, code)}
 
     return render_cached(request, "targets/index.html", build, reads=progress_reads())
+
+
+def _table_rows(rows) -> Markup:
+    """The progress table's rows, joined here rather than looped in the template: a view of another
+    date renders a row per target (hundreds for a city), and the cells that do not depend on the
+    date are made once per target (`_row_ends`). Numbers and percentages need no escaping."""
+    out = []
+    for p in rows:
+        j = p.to_json()
+        head, tail = _row_ends(j["id"], j["region"], j["indicator"], j["metric_name"], j["comparator"], j["target"],
+                               j["unit"], j["source"]["doc"], j["source"]["quote"])
+        tid, status, error = j["id"], j["status"], j["error"] if "error" in j else None
+        current = (f'<a href="/targets/{tid}/rows">{_num(j["current"])}</a>'
+                   if j["current"] is not None else "—")
+        share = _pct(j["share"]) + (
+            f'<br><small class="problem implausible">完成率异常,请<a href="/targets/{tid}#binding">核对绑定</a></small>'
+            if j["implausible"] else "")
+        if j["pace"] is None:
+            pace = "—"
+        else:
+            pace = _pct(j["pace"])
+            if j["expected"] is not None and status not in ("未开始", "暂无数据"):
+                pace += f'<br><small class="muted">应达 {_num(j["expected"])} {_h(j["unit"])}</small>'
+        state = _status_cell(status, error, j["metric"] is None)
+        out.append(f'{head}<td class="current">{current}</td><td class="share">{share}</td>'
+                   f'<td class="pace">{pace}</td><td class="status">{state}</td>{tail}')
+    return Markup("\n".join(out))
+
+
+@lru_cache(maxsize=1024)
+def _status_cell(status: str | None, error: str | None, unbound: bool) -> str:
+    if status:
+        return f'<span class="badge status-{_h(status)}">{_h(status)}</span>' + (
+            f'<br><small class="muted">{_h(error)}</small>' if error else "")
+    if error:
+        return f'<small class="problem">{_h(error)}</small>'
+    return '<a href="/targets/queue">未绑定</a>' if unbound else '<small class="muted">—</small>'
+
+
+@lru_cache(maxsize=8192)
+def _row_ends(tid, region, indicator, metric_name, comparator, target, unit, doc, quote) -> tuple[str, str]:
+    """The cells of a progress row before and after its date's values."""
+    name = f'<br><small class="muted">{_h(metric_name)}</small>' if metric_name else ""
+    head = (f'<tr data-target-id="{tid}"><td>{_h(region)}</td>'
+            f'<td><a href="/targets/{tid}">{_h(indicator)}</a>{name}</td>'
+            f'<td>{_h(COMPARATOR_LABELS.get(comparator, comparator))} {_h(_qty(target, unit))}</td>')
+    return head, f'<td><small title="{_h(quote)}">{_h(doc)}</small></td></tr>'
+
+
+def _h(value) -> str:
+    return str(escape(value))
 
 
 def _full_name(code: str | None) -> str:

@@ -196,10 +196,12 @@ def transaction_versions(conn) -> Mapping[str, int] | None:
     return noted[1]
 
 
-def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str] | None = None) -> T:
+def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str] | None = None, *,
+                kept: dict | None = None) -> T:
     """`make()` (a large derived list, e.g. ordered ids) computed once per version of what it
     `reads` (see `cached`) in `conn`'s database; within a transaction that has uncommitted writes,
-    computed afresh every time."""
+    computed afresh every time. ``kept``: the caller's own store, holding the newest value of each
+    of its keys, for a few small values that the large lists must not push out."""
     from .db import data_versions
 
     if conn.info.get("kc_data_changed"):  # this transaction has uncommitted writes: read them directly
@@ -207,7 +209,10 @@ def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str]
     versions = transaction_versions(conn)
     if versions is None:
         versions = data_versions(conn) or {}
-    full = (str(conn.engine.url), tuple(versions.get(d, 0) for d in sources(reads)), key)
+    stamp = tuple(versions.get(d, 0) for d in sources(reads))
+    full = (str(conn.engine.url), stamp, key)
+    if kept is not None:
+        return _per_version_kept(kept, (full[0], key), stamp, make)
     with _lists_lock:
         hit = _lists.get(full)
     if hit is not None:
@@ -226,4 +231,24 @@ def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str]
             _lists[full] = value
         with _lock:
             _computing.pop(("ids",) + full, None)
+        return value
+
+
+def _per_version_kept(kept: dict, key: tuple, stamp: tuple, make: Callable[[], T]) -> T:
+    with _lists_lock:
+        hit = kept.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    with _lock:
+        key_lock = _computing.setdefault(("kept",) + key, threading.Lock())
+    with key_lock:
+        with _lists_lock:
+            hit = kept.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = make()
+        with _lists_lock:
+            kept[key] = (stamp, value)
+        with _lock:
+            _computing.pop(("kept",) + key, None)
         return value

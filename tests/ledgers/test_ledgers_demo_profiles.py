@@ -63,10 +63,22 @@ def test_demo_store_export_reimport_unchanged_and_profiles(engine, tmp_path):
         assert store.has_records(c) and store.has_records(c, {"320902"})
         assert store.has_records(c, {"320902"}, ["enterprise"])
         assert not store.has_records(c, {"320581"}) and not store.has_records(c, None, ["no_such_kind"])
+        in_scope = store.counts_by_kind(c, {"320902"})
+        assert 0 < in_scope["enterprise"] < counts["enterprise"]
     with engine.begin() as c:  # the counts, read once per ledger version, follow a change
         removed = store.delete_kind(c, "ip", {"320902"})
     with engine.connect() as c:
         assert removed and store.counts_by_kind(c)["ip"] == counts["ip"] - removed
+        assert in_scope["ip"] == removed and "ip" not in store.counts_by_kind(c, {"320902"})
+    # an import of two new patents counts the patents again, and only them
+    ip = get_kind("ip")
+    buf = io.BytesIO()
+    write_export(ip, load_frame(engine, ip).head(2).with_columns(pl.col("ip_no") + "-NEW"), buf)
+    before = dict(store._KIND_GROUPS)
+    import_bytes(engine, ip, buf.getvalue(), "知识产权.xlsx", today=TODAY)
+    with engine.connect() as c:
+        assert store.counts_by_kind(c)["ip"] == counts["ip"] - removed + 2
+    assert {key[1][1] for key, kept in store._KIND_GROUPS.items() if before.get(key, (0, 0))[1] is not kept[1]} == {"ip"}
     # export the certification ledger and import it again: nothing changes
     kind = get_kind("certification")
     frame = load_frame(engine, kind)

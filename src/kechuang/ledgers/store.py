@@ -381,17 +381,22 @@ def counts_by_kind(conn: Connection, region_codes: set[str] | None = None) -> di
     """Records per kind in the regions (None: all)."""
     from .. import cache
 
-    # grouping by (kind, region_code) is a scan of that index alone (seconds at province size), read
-    # once per ledger version for every scope; the scope filter is applied to the few groups
-    # afterwards (an IN list in SQL makes the planner visit every row)
-    q = sa.select(T.c.kind, T.c.region_code, sa.func.count()).group_by(T.c.kind, T.c.region_code)
-    groups = cache.per_version(conn, ("ledger_groups",), lambda: conn.execute(q).all(),
-                               reads=ledger_sources(all_kinds()))
+    # a kind grouped by region_code is a range scan of the (kind, region_code) index (seconds for a
+    # province's largest ledger), read once per version of that kind for every scope, so a change
+    # to one ledger recounts only it; the scope filter is applied to the few groups afterwards (an
+    # IN list in SQL makes the planner visit every row)
     out: dict[str, int] = {}
-    for kind, region, n in groups:
-        if region_codes is None or region in region_codes:
-            out[kind] = out.get(kind, 0) + n
+    for kind in all_kinds():
+        q = sa.select(T.c.region_code, sa.func.count()).where(T.c.kind == kind).group_by(T.c.region_code)
+        groups = cache.per_version(conn, ("ledger_groups", kind), lambda q=q: conn.execute(q).all(),
+                                   reads=ledger_sources([kind]), kept=_KIND_GROUPS)
+        n = sum(count for region, count in groups if region_codes is None or region in region_codes)
+        if n:
+            out[kind] = n
     return out
+
+
+_KIND_GROUPS: dict = {}  # (database, key) -> (versions, [(region_code, records)]): `counts_by_kind`
 
 
 def warm_counts(engine: Engine) -> None:

@@ -720,6 +720,26 @@ _VALUES: dict[tuple, tuple] = {}
 _VALUES_MAX = 4096
 
 
+def _kept(store: dict, metric: Metric, df: pl.DataFrame, days: Iterable[dt.date]) -> dict[dt.date, Any]:
+    """What ``store`` keeps of the metric on each of ``days`` while its prepared records are ``df``."""
+    out = {}
+    with _PREPARED_LOCK:
+        for d in days:
+            hit = store.get((metric.id, d))
+            if hit is not None and hit[0] is df and hit[1] == metric:
+                out[d] = hit[2]
+    return out
+
+
+def _keep(store: dict, metric: Metric, df: pl.DataFrame, values: Mapping[dt.date, Any]) -> None:
+    with _PREPARED_LOCK:
+        for d, v in values.items():
+            store.pop((metric.id, d), None)
+            while len(store) >= _VALUES_MAX:
+                store.pop(next(iter(store)))
+            store[(metric.id, d)] = (df, metric, v)
+
+
 def _aggregate(metric: Metric, df: pl.LazyFrame) -> pl.LazyFrame:
     """Per region (rollup_code) and date (as_of): the metric's value over the rows ``df`` holds for
     that date."""
@@ -769,12 +789,7 @@ def compute(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
     df = _prepared(m, source)
     # a fiscal-year window reads the year alone: every day of a year shares the values of its end
     asked = {d: dt.date(d.year, 12, 31) if m.window == "fiscal_year" else d for d in dates}
-    kept: dict[dt.date, pl.DataFrame] = {}
-    with _PREPARED_LOCK:
-        for d in set(asked.values()):
-            hit = _VALUES.get((m.id, d))
-            if hit is not None and hit[0] is df and hit[1] == m:
-                kept[d] = hit[2]
+    kept: dict[dt.date, pl.DataFrame] = _kept(_VALUES, m, df, set(asked.values()))
     missing = sorted(set(asked.values()) - set(kept))
     if missing:  # every missing date in one query: the rows each date's window holds, grouped by date
         rows = pl.concat([df.lazy().filter(window_expr(m, d)).with_columns(as_of=pl.lit(d, dtype=pl.Date))
@@ -782,14 +797,8 @@ def compute(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
         new = (_aggregate(m, rows).select("region_code", "as_of", pl.col("value").cast(schema["value"]))
                .collect())
         split = new.partition_by("as_of", as_dict=True, include_key=True)
-        empty = new.clear()
-        with _PREPARED_LOCK:
-            for d in missing:
-                kept[d] = split.get((d,), empty)
-                _VALUES.pop((m.id, d), None)
-                while len(_VALUES) >= _VALUES_MAX:
-                    _VALUES.pop(next(iter(_VALUES)))
-                _VALUES[(m.id, d)] = (df, m, kept[d])
+        kept.update({d: split.get((d,), new.clear()) for d in missing})
+        _keep(_VALUES, m, df, {d: kept[d] for d in missing})
     if not dates:
         return pl.DataFrame(schema=schema)
     return pl.concat([kept[d] if asked[d] == d else kept[asked[d]].with_columns(as_of=pl.lit(d, dtype=pl.Date))
@@ -813,12 +822,7 @@ def value_table(metric: Metric | str, dates: Iterable[dt.date], source: FrameSou
         return ValueTable(compute(m, dates, source, metrics), m)
     ends = {d: dt.date(d.year, 12, 31) for d in dates}
     df = _prepared(m, source)
-    per_end: dict[dt.date, dict] = {}
-    with _PREPARED_LOCK:
-        for e in set(ends.values()):
-            hit = _YEARS.get((m.id, e))
-            if hit is not None and hit[0] is df and hit[1] == m:
-                per_end[e] = hit[2]
+    per_end: dict[dt.date, dict] = _kept(_YEARS, m, df, set(ends.values()))
     missing = sorted(set(ends.values()) - set(per_end))
     if missing:
         new = compute(m, missing, source, metrics)
@@ -826,12 +830,7 @@ def value_table(metric: Metric | str, dates: Iterable[dt.date], source: FrameSou
         for r, e, v in zip(new.get_column("region_code").to_list(), new.get_column("as_of").to_list(),
                            new.get_column("value").to_list()):
             per_end[e][r] = v
-        with _PREPARED_LOCK:
-            for e in missing:
-                _YEARS.pop((m.id, e), None)
-                while len(_YEARS) >= _VALUES_MAX:
-                    _YEARS.pop(next(iter(_YEARS)))
-                _YEARS[(m.id, e)] = (df, m, per_end[e])
+        _keep(_YEARS, m, df, {e: per_end[e] for e in missing})
     return ValueTable({(r, d): v for d in dates for r, v in per_end[ends[d]].items()}, m)
 
 

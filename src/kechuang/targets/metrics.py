@@ -603,7 +603,7 @@ class DateIndex:
         self.metric = metric
         ends = metric.window == "as_of" and "_end" in df.columns
         start = pl.col("_date").cast(pl.Int32)
-        rows = df.filter(pl.col("_date").is_not_null())
+        rows = df.lazy().filter(pl.col("_date").is_not_null())
         if ends:
             rows = rows.filter(pl.col("_end").is_null() | (pl.col("_end") >= pl.col("_date")))
         if metric.aggregation == "sum":
@@ -621,7 +621,8 @@ class DateIndex:
         events = (pl.concat(parts, how="vertical_relaxed")
                   .group_by("rollup_code", "day").agg(pl.col("v").sum(), pl.col("n").sum())
                   .sort("rollup_code", "day")
-                  .with_columns(pl.col("v").cum_sum().over("rollup_code"), pl.col("n").cum_sum().over("rollup_code")))
+                  .with_columns(pl.col("v").cum_sum().over("rollup_code"), pl.col("n").cum_sum().over("rollup_code"))
+                  .collect())
         codes = events.get_column("rollup_code")
         self.regions: list[str] = codes.unique(maintain_order=True).to_list()
         number = {c: i for i, c in enumerate(self.regions)}
@@ -631,7 +632,7 @@ class DateIndex:
         self.present = events.get_column("n").to_list()
 
     @staticmethod
-    def _distinct_events(metric: Metric, rows: pl.DataFrame, ends: bool) -> list[pl.DataFrame]:
+    def _distinct_events(metric: Metric, rows: pl.LazyFrame, ends: bool) -> list[pl.LazyFrame]:
         """+1 (and -1) per region and distinct value: the days it starts (and stops) counting."""
         key = ["rollup_code", metric.agg_field]
         rows = rows.filter(pl.col(metric.agg_field).is_not_null())

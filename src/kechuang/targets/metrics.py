@@ -643,18 +643,39 @@ class DateIndex:
         elif not ends:
             firsts = rows.group_by(key).agg(pl.col("_date").min())
         else:  # merge each value's overlapping periods, so that it counts once on any day
-            never = 1 << 30
-            spans = (rows.select(*key, pl.col("_date").cast(pl.Int32).alias("s"),
-                                 pl.col("_end").cast(pl.Int32).fill_null(never).alias("e"))
-                     .sort(*key, "s")
-                     .with_columns(pl.col("e").cum_max().shift(1).over(key).alias("_reach")))
-            spans = (spans.with_columns((pl.col("_reach").is_null() | (pl.col("s") > pl.col("_reach")))
-                                        .cast(pl.Int64).cum_sum().over(key).alias("_span"))
-                     .group_by(*key, "_span").agg(pl.col("s").min(), pl.col("e").max()))
-            return [spans.select("rollup_code", pl.col("s").alias("day"), one.alias("v"), nothing),
-                    spans.filter(pl.col("e") != never)
-                         .select("rollup_code", (pl.col("e") + 1).alias("day"), (-one).alias("v"), nothing)]
+            return [DateIndex._merged_periods(metric, rows).lazy()]
         return [firsts.select("rollup_code", pl.col("_date").cast(pl.Int32).alias("day"), one.alias("v"), nothing)]
+
+    @staticmethod
+    def _merged_periods(metric: Metric, rows: pl.LazyFrame) -> pl.DataFrame:
+        """+1 on the first day and -1 the day after the last of each run of overlapping periods of
+        a region's distinct value. Sorted by value and start, a period opens a run when it starts
+        after every earlier period of its value has ended: a running maximum of the last days,
+        over numbers that put each value's days above the previous value's (group × 2³²)."""
+        import numpy as np
+
+        shift, never, group = 1 << 30, (1 << 30) - 1, 1 << 32  # days offset to be positive; a blank end
+        key = ["rollup_code", metric.agg_field]
+        spans = (rows.select(*key, pl.col("_date").cast(pl.Int64).alias("s"),
+                             pl.col("_end").cast(pl.Int64).fill_null(never).alias("e"))
+                 .sort(*key, "s")
+                 .with_columns(((pl.col("rollup_code") != pl.col("rollup_code").shift(1))
+                                | (pl.col(metric.agg_field) != pl.col(metric.agg_field).shift(1)))
+                               .fill_null(True).cum_sum().cast(pl.Int64).alias("_g"))
+                 .collect())
+        schema = {"rollup_code": pl.Utf8, "day": pl.Int32, "v": pl.Int64, "n": pl.Int64}
+        if spans.height == 0:
+            return pl.DataFrame(schema=schema)
+        g = spans.get_column("_g").to_numpy() * group
+        reach = np.maximum.accumulate(g + spans.get_column("e").to_numpy() + shift)
+        opens = (g + spans.get_column("s").to_numpy() + shift) > np.concatenate(([-1], reach[:-1]))
+        closes = np.concatenate((opens[1:], [True]))  # the last period of its run
+        last = reach[closes] - g[closes] - shift
+        codes = spans.get_column("rollup_code")
+        start = pl.DataFrame({"rollup_code": codes.filter(opens), "day": spans.get_column("s").filter(opens),
+                              "v": 1, "n": 0}, schema=schema)
+        stop = pl.DataFrame({"rollup_code": codes.filter(closes), "day": last + 1, "v": -1, "n": 0}, schema=schema)
+        return pl.concat([start, stop.filter(pl.col("day") != never + 1)])
 
     def lookup(self, dates: Iterable[dt.date]) -> dict[tuple[str, dt.date], Any]:
         """(region_code, date) -> value, for each region having records on each of ``dates``."""

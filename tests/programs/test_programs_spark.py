@@ -196,3 +196,11 @@ def test_spark_plans_compile_to_whole_stage_code(spark, tmp_path):
             assert all(0 < s <= limit for s in sizes), (pid, plan.program.version, sizes)
             compiled += len(sizes)
     assert compiled >= 12
+
+
+def test_spark_steps_read_columns_named_outside_string_literals():
+    from kechuang.programs.spark.columns import quote, refs, sql_value
+
+    sql = f"CASE WHEN {quote('a.value')} > {sql_value('x`y')} THEN {quote('__aux.3')} ELSE {quote('q`r')} END"
+    assert refs(sql) == {"a.value", "__aux.3", "q`r"}
+    assert refs(f"{sql_value(chr(39) + '`b`')} = {quote('c')}") == {"c"}

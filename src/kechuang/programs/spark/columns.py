@@ -72,6 +72,31 @@ def quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def refs(sql: str) -> set[str]:
+    """The column names an expression reads: its quoted identifiers outside string literals."""
+    out: set[str] = set()
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "'":  # a literal as written by sql_value: backslash escapes
+            i += 1
+            while i < n and sql[i] != "'":
+                i += 2 if sql[i] == "\\" else 1
+        elif ch == "`":
+            j, name = i + 1, []
+            while j < n:
+                if sql[j] == "`":
+                    if sql[j + 1:j + 2] != "`":
+                        break
+                    j += 1
+                name.append(sql[j])
+                j += 1
+            out.add("".join(name))
+            i = j
+        i += 1
+    return out
+
+
 def sql_value(v) -> str:
     if v is None:
         return "NULL"

@@ -133,27 +133,36 @@ class SparkResult:
 def _with_stages(q: DataFrame, stages: list[list[SC.Expr]], build: SC.Build, final: list[str]) -> DataFrame:
     """Add each stage's columns, after the hidden columns they use (level by level), then keep
     ``final`` (SQL select items). Each step is one ``selectExpr``: its expressions travel to the
-    JVM as text in one call and are parsed and analysed there together."""
+    JVM as text in one call and are parsed and analysed there together. A step carries only the
+    columns a later step or ``final`` reads: the plan is smaller to analyse and its rows narrower,
+    and more steps stay within ``spark.sql.codegen.maxFields`` (wider ones get no whole-stage code)."""
     aux = {name: (sql, deps) for name, sql, deps in build.aux}
     level: dict[str, int] = {}
     for name, (_, deps) in aux.items():  # creation order is a topological order
         level[name] = 1 + max((level[d] for d in deps if d != name), default=-1)
-    columns = list(q.columns)
-
-    def add(new: dict[str, str]) -> DataFrame:
-        kept = [SC.quote(c) for c in columns if c not in new]  # a new column replaces an old one
-        columns[:] = [c for c in columns if c not in new] + list(new)
-        return q.selectExpr(*kept, *(f"{sql} AS {SC.quote(name)}" for name, sql in new.items()))
-
+    steps: list[dict[str, str]] = []
     done: set[str] = set()
     for stage in stages:
         if not stage:
             continue
         todo = sorted({a for e in stage for a in e.aux} - done, key=lambda a: (level[a], int(a.split(".")[1])))
         for L in sorted({level[a] for a in todo}):
-            q = add({a: aux[a][0] for a in todo if level[a] == L})
+            steps.append({a: aux[a][0] for a in todo if level[a] == L})
         done.update(todo)
-        q = add({e.name: e.sql for e in stage})
+        steps.append({e.name: e.sql for e in stage})
+    last: dict[str, int] = {}  # the last step that reads a column (final: one past the steps)
+    for i, step in enumerate(steps):
+        for sql in step.values():
+            last.update(dict.fromkeys(SC.refs(sql), i))
+    last.update(dict.fromkeys(SC.refs(", ".join(final)), len(steps)))
+    columns = list(q.columns)
+    for i, step in enumerate(steps):
+        kept = [c for c in columns if c not in step and last.get(c, -1) > i]  # a new column replaces an old one
+        new = [n for n in step if last.get(n, -1) > i]
+        if not new:  # nothing read later: the next step drops what this one would have
+            continue
+        columns = kept + new
+        q = q.selectExpr(*map(SC.quote, kept), *(f"{step[n]} AS {SC.quote(n)}" for n in new))
     return q.selectExpr(*final)
 
 

@@ -132,8 +132,8 @@ class SparkResult:
 
 def _with_stages(q: DataFrame, stages: list[list[SC.Expr]], build: SC.Build, final: list[str]) -> DataFrame:
     """Add each stage's columns, after the hidden columns they use (level by level), then keep
-    ``final`` (SQL select items). Each step is one ``selectExpr``: its expressions travel to the
-    JVM as text in one call and are parsed and analysed there together. A step carries only the
+    ``final`` (SQL select items). The steps are nested queries of one SQL statement: the
+    expressions travel to the JVM as text in one call and are analysed together, once. A step carries only the
     columns a later step or ``final`` reads: the plan is smaller to analyse and its rows narrower,
     and more steps stay within ``spark.sql.codegen.maxFields`` (wider ones get no whole-stage code)."""
     aux = {name: (sql, deps) for name, sql, deps in build.aux}
@@ -155,15 +155,19 @@ def _with_stages(q: DataFrame, stages: list[list[SC.Expr]], build: SC.Build, fin
         for sql in step.values():
             last.update(dict.fromkeys(SC.refs(sql), i))
     last.update(dict.fromkeys(SC.refs(", ".join(final)), len(steps)))
+    def text(items: list[str]) -> str:  # braces doubled: ``spark.sql`` formats the text
+        return ", ".join(items).replace("{", "{{").replace("}", "}}")
+
     columns = list(q.columns)
+    sql = "{src}"
     for i, step in enumerate(steps):
         kept = [c for c in columns if c not in step and last.get(c, -1) > i]  # a new column replaces an old one
         new = [n for n in step if last.get(n, -1) > i]
         if not new:  # nothing read later: the next step drops what this one would have
             continue
         columns = kept + new
-        q = q.selectExpr(*map(SC.quote, kept), *(f"{step[n]} AS {SC.quote(n)}" for n in new))
-    return q.selectExpr(*final)
+        sql = f"(SELECT {text([*map(SC.quote, kept), *(f'{step[n]} AS {SC.quote(n)}' for n in new)])} FROM {sql} AS s{i})"
+    return q.sparkSession.sql(f"SELECT {text(final)} FROM {sql} AS s", src=q)
 
 
 def evaluate(df: DataFrame, programs: str | list[str] | None = "all", as_of: dt.date | None = None, *,

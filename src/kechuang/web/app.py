@@ -79,7 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await warming.start(warm_all, engine, then=_calm_garbage_collector)  # decoded frames are long-lived too
         else:
             _calm_garbage_collector()
-            warming.ready.set()
         worker = refresh.start(app, app.state.recent_pages, engine) if settings.refresh_views else None
         yield
         if worker is not None:

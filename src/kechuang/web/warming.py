@@ -20,12 +20,14 @@ log = logging.getLogger("kechuang")
 class Warming:
     def __init__(self):
         self.ready = threading.Event()
+        self.ready.set()  # ready unless a warm-up has been started
         self._done: asyncio.Event | None = None
 
     async def start(self, warm, engine, then=None) -> None:
         """Start `warm(engine)` in a thread; `then()` runs in it afterwards, before readiness."""
         loop = asyncio.get_running_loop()
         self._done = asyncio.Event()
+        self.ready.clear()
 
         def run():
             began = time.perf_counter()

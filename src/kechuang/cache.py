@@ -210,45 +210,48 @@ def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str]
     if versions is None:
         versions = data_versions(conn) or {}
     stamp = tuple(versions.get(d, 0) for d in sources(reads))
-    full = (str(conn.engine.url), stamp, key)
-    if kept is not None:
-        return _per_version_kept(kept, (full[0], key), stamp, make)
+    url = str(conn.engine.url)
+    if kept is not None:  # the newest value of each key, with the stamp it was made at
+        def look():
+            hit = kept.get((url, key))
+            return hit[1] if hit is not None and hit[0] == stamp else _MISS
+
+        def store(value):
+            kept[(url, key)] = (stamp, value)
+
+        return _once(("kept", url, key), look, store, make)
+    full = (url, stamp, key)
+
+    def store_list(value):
+        if len(_lists) >= _LIST_ENTRIES:
+            _lists.pop(next(iter(_lists)))  # oldest first
+        _lists[full] = value
+
+    return _once(("ids",) + full, lambda: _lists.get(full, _MISS), store_list, make)
+
+
+_MISS = object()
+
+
+def _once(lock_key: tuple, look: Callable[[], Any], store: Callable[[Any], None], make: Callable[[], T]) -> T:
+    """``look()`` (under the lists' lock), else ``make()`` once however many threads ask at a time,
+    kept by ``store``."""
     with _lists_lock:
-        hit = _lists.get(full)
-    if hit is not None:
+        hit = look()
+    if hit is not _MISS:
         return hit
     with _lock:
-        key_lock = _computing.setdefault(("ids",) + full, threading.Lock())
-    with key_lock:
-        with _lists_lock:
-            hit = _lists.get(full)
-        if hit is not None:
-            return hit
-        value = make()
-        with _lists_lock:
-            if len(_lists) >= _LIST_ENTRIES:
-                _lists.pop(next(iter(_lists)))  # oldest first
-            _lists[full] = value
+        key_lock = _computing.setdefault(lock_key, threading.Lock())
+    try:
+        with key_lock:
+            with _lists_lock:
+                hit = look()
+            if hit is not _MISS:
+                return hit
+            value = make()
+            with _lists_lock:
+                store(value)
+            return value
+    finally:
         with _lock:
-            _computing.pop(("ids",) + full, None)
-        return value
-
-
-def _per_version_kept(kept: dict, key: tuple, stamp: tuple, make: Callable[[], T]) -> T:
-    with _lists_lock:
-        hit = kept.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    with _lock:
-        key_lock = _computing.setdefault(("kept",) + key, threading.Lock())
-    with key_lock:
-        with _lists_lock:
-            hit = kept.get(key)
-        if hit is not None and hit[0] == stamp:
-            return hit[1]
-        value = make()
-        with _lists_lock:
-            kept[key] = (stamp, value)
-        with _lock:
-            _computing.pop(("kept",) + key, None)
-        return value
+            _computing.pop(lock_key, None)

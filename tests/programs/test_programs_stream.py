@@ -112,11 +112,12 @@ def test_streamed_jsonl_equals_in_memory(population, tmp_path):
     assert {x["result"] for x in streamed} >= {"pass", "fail", "unknown"}
 
 
-def test_summary_and_missing_counts_from_columns(population):
+@pytest.mark.parametrize("brief", [False, True])
+def test_summary_and_missing_counts_from_columns(population, brief):
     path, res, recs = population
     w = SummaryWriter()
     missing = Counter()
-    for results in evaluate_file(path, list(res), AS_OF, batch_rows=50):
+    for results in evaluate_file(path, list(res), AS_OF, batch_rows=50, brief=brief):
         w.add(results)
         missing += missing_counts(results)
     expected = Counter((r["program"], r["result"]) for r in recs)
@@ -124,6 +125,21 @@ def test_summary_and_missing_counts_from_columns(population):
     assert +w.counts == +expected
     assert expected[("tech_sme", "close")] > 0
     assert sorted(missing.items()) == sorted(missing_importance(recs))
+
+
+def test_brief_results_are_the_full_results_columns(population):
+    """``brief`` keeps a subset of the columns (no values, gaps or flips), each equal to the full run's."""
+    path, res, _ = population
+    brief = evaluate(read_profiles(path), "all", AS_OF, with_inputs=True, brief=True)
+    assert list(brief) == list(res)
+    for pid, r in res.items():
+        assert len(brief[pid].parts) == len(r.parts)
+        for (plan, full), (_, short) in zip(r.parts, brief[pid].parts):
+            assert {"result_code", "close", "uscc"} <= set(short.columns) < set(full.columns)
+            assert not any(".gap." in c or c.startswith("flip") for c in short.columns)
+            assert {f"{cp.item.id}.result" for cp in plan.conditions} <= set(short.columns)
+            assert short.equals(full.select(short.columns))
+        assert brief[pid].summary().equals(r.summary())
 
 
 def test_parquet_output(population, tmp_path):

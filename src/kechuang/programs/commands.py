@@ -73,7 +73,8 @@ def evaluate_cmd(
     regions: dict[str, str] = {}
     evaluated: list[str] = []  # the enterprises evaluated from the ledgers (--region)
     if input or table:
-        options = {"table": table, "master": master} if engine == "spark" else {}
+        # a summary reads only result codes: the engine leaves out values, gaps and flips
+        options = {"table": table, "master": master} if engine == "spark" else {"brief": format == "summary"}
         batches = evaluate_file(input, ids, day, engine=engine, batch_rows=batch_rows, **options)
     else:
         from .. import db

@@ -28,6 +28,7 @@ from .model import (STAGES, Item, Program, compile_indicator, compile_item, prog
 FAIL, PASS, DEPENDS, UNKNOWN = 0, 1, 2, 3
 CODE_NAMES = {FAIL: "fail", PASS: "pass", DEPENDS: "depends", UNKNOWN: "unknown"}
 REVIEW_MARGIN = 0.00005  # ±0.005 percentage points
+BRIEF_COLUMNS = ("result_code", "close", "score", "score_min", "score_max", "stage_of")
 PROGRAM_ORDER = ["tech_sme", "innovative_sme", "hnte", "srdi_sme", "little_giant",
                  "js_gazelle", "js_potential_unicorn", "js_unicorn", "innovation_points"]
 
@@ -521,9 +522,13 @@ def fields_needed(ids: list[str], keep: tuple[str, ...],
 
 def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | None = "all",
              as_of: dt.date | None = None, *, gaps: bool = True, flips: bool = True,
-             keep: tuple[str, ...] = ("uscc",), with_inputs: bool = False) -> dict[str, "Result"]:
+             keep: tuple[str, ...] = ("uscc",), with_inputs: bool = False,
+             brief: bool = False) -> dict[str, "Result"]:
     """Evaluate ``programs`` for every row; versions are chosen per row by application date.
-    ``with_inputs`` keeps every input column the programs read (for explanations)."""
+    ``with_inputs`` keeps every input column the programs read (for explanations). ``brief``
+    keeps of the results only what ``Result.summary`` and the counts of missing inputs read
+    (``BRIEF_COLUMNS`` and each condition's result code): the query then skips every value,
+    gap text and flip that no kept column needs."""
     as_of = as_of or dt.date.today()
     ids = program_ids(programs)
     needed, keep = fields_needed(ids, keep, with_inputs)
@@ -552,6 +557,8 @@ def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | Non
             q = q.with_columns(close_expr(plan))
             names = [k for k in keep] + plan.keep_extra + [e.meta.output_name() for e in plan.exprs + plan.post]
             names.append("close")
+            if brief:
+                names = [n for n in names if n in keep or n in BRIEF_COLUMNS or n.endswith(".result")]
             q = q.select(names).with_columns(
                 pl.lit(p.id).alias("program"), pl.lit(p.version).alias("version"))
             jobs.append((pid, plan, q))

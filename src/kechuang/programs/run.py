@@ -32,8 +32,9 @@ XLSX_MAX_ROWS = 1_048_575  # one header row
 
 
 def evaluate_batches(batches: Iterable[pl.DataFrame], ids: list[str], as_of: dt.date, *,
-                     with_inputs: bool = True) -> Iterator[Results]:
-    """Results batch by batch; pooled programs last, over the whole population."""
+                     with_inputs: bool = True, brief: bool = False) -> Iterator[Results]:
+    """Results batch by batch; pooled programs last, over the whole population. ``brief``: only
+    the columns ``summary`` and ``missing_counts`` read (``engine.evaluate``)."""
     pooled = [pid for pid in ids if any(p.pooled for p in programs_by_id()[pid])]
     local = [pid for pid in ids if pid not in pooled]
     keep: set[str] = {"uscc", "application_on"}
@@ -43,15 +44,16 @@ def evaluate_batches(batches: Iterable[pl.DataFrame], ids: list[str], as_of: dt.
     held: list[pl.DataFrame] = []
     for frame in batches:
         if local:
-            yield evaluate(frame, local, as_of, with_inputs=with_inputs)
+            yield evaluate(frame, local, as_of, with_inputs=with_inputs, brief=brief)
         if pooled:
             held.append(frame.select([c for c in frame.columns if c in keep]))
     if pooled and held:
-        yield evaluate(pl.concat(held, how="vertical"), pooled, as_of, with_inputs=with_inputs)
+        yield evaluate(pl.concat(held, how="vertical"), pooled, as_of, with_inputs=with_inputs, brief=brief)
 
 
-def polars_file(path: Path, ids: list[str], as_of: dt.date, batch_rows: int = BATCH_ROWS) -> Iterator[Results]:
-    return evaluate_batches(profile_batches(path, batch_rows), ids, as_of)
+def polars_file(path: Path, ids: list[str], as_of: dt.date, batch_rows: int = BATCH_ROWS, *,
+                brief: bool = False) -> Iterator[Results]:
+    return evaluate_batches(profile_batches(path, batch_rows), ids, as_of, brief=brief)
 
 
 def spark_file(path: Path | None, ids: list[str], as_of: dt.date, batch_rows: int = BATCH_ROWS, *,
@@ -70,7 +72,7 @@ ENGINES: dict[str, Callable[..., Iterator[Results]]] = {"polars": polars_file, "
 
 def evaluate_file(path: Path | None, ids: list[str], as_of: dt.date, *, engine: str = "polars",
                   batch_rows: int = BATCH_ROWS, **options) -> Iterator[Results]:
-    """``options`` go to the engine (Spark: ``table``, ``master``)."""
+    """``options`` go to the engine (Polars: ``brief``; Spark: ``table``, ``master``)."""
     return ENGINES[engine](path and Path(path), ids, as_of, batch_rows, **options)
 
 

@@ -106,25 +106,21 @@ def problems_series(codes: pl.Series) -> pl.Series:
     uniq = uniq.filter(uniq != "")
     if uniq.len() == 0:
         return pl.Series(codes.name, [None] * codes.len(), dtype=pl.String)
-    values = uniq.to_list()
-    reasons: list[str | None] = [None] * len(values)
-    ok18 = [i for i, v in enumerate(values) if len(v) == 18 and v.isascii()]
-    if ok18:
-        arr = np.frombuffer("".join(values[i] for i in ok18).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    # only the codes with a problem become Python strings
+    fits = (uniq.str.len_bytes() == 18) & (uniq.str.len_chars() == 18)  # 18 ASCII characters
+    ok18, odd = uniq.filter(fits), uniq.filter(~fits)
+    bad = {v: problem(v) for v in odd.to_list()}
+    if ok18.len():
+        arr = np.frombuffer(ok18.str.join("").item().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
         vals = _LUT[arr]
         bad_char = (vals < 0).any(axis=1)
         expect = (31 - (vals[:, :17] * _W).sum(axis=1) % 31) % 31
-        wrong = (~bad_char) & (vals[:, 17] != expect)
-        for j, i in enumerate(ok18):
-            if bad_char[j]:
-                reasons[i] = "统一社会信用代码含非法字符（只用数字和除 I、O、S、V、Z 外的大写字母）"
-            elif wrong[j]:
-                reasons[i] = f"统一社会信用代码校验位错误（第18位应为“{ALPHABET[expect[j]]}”）"
-    ok_set = set(ok18)
-    for i, v in enumerate(values):
-        if i not in ok_set:
-            reasons[i] = problem(v)
-    bad = {v: r for v, r in zip(values, reasons) if r is not None}
+        wrong = np.flatnonzero((~bad_char) & (vals[:, 17] != expect))
+        bad.update(dict.fromkeys(ok18.gather(np.flatnonzero(bad_char)).to_list(),
+                                 "统一社会信用代码含非法字符（只用数字和除 I、O、S、V、Z 外的大写字母）"))
+        bad.update({v: f"统一社会信用代码校验位错误（第18位应为“{ALPHABET[e]}”）"
+                    for v, e in zip(ok18.gather(wrong).to_list(), expect[wrong].tolist())})
+    bad = {v: r for v, r in bad.items() if r is not None}
     if not bad:
         return pl.Series(codes.name, [None] * codes.len(), dtype=pl.String)
     return codes.replace_strict(bad, default=None, return_dtype=pl.String)

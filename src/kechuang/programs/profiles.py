@@ -176,32 +176,40 @@ def _cell_stages(f: Field, col: str) -> list[pl.Expr]:
             pl.when(pl.col(f"__err.{fid}").is_null()).then(x).cast(f.dtype).alias(fid)]
 
 
-def _plain_columns(raw: pl.DataFrame, mapping: dict[str, str]) -> set[str]:
+def _plain_parse(f: Field, col: str) -> pl.Expr:
+    """The reader's own parse of a number or date column."""
+    c = pl.col(col).cast(pl.String)
+    return c.cast(pl.Float64, strict=False) if f.kind == "num" else c.str.to_date("%Y-%m-%d", strict=False)
+
+
+def _plain_columns(raw: pl.DataFrame, mapping: dict[str, str]) -> tuple[set[str], pl.DataFrame]:
     """Number and date columns in which the reader's own parse takes every non-empty cell (no
-    blanks to strip, separators, percent signs or words for missing): they skip the text steps."""
+    blanks to strip, separators, percent signs or words for missing): they skip the text steps.
+    Also the parsed values (``__x.<id>``) of those columns, parsed once for the check and the steps.
+    A cell with blanks around a number is not plain: the reader's parse leaves it null."""
+    parse = {col: fid for col, fid in mapping.items() if fields()[fid].kind in ("num", "date")}
+    if not parse:
+        return set(), raw.select()
+    parsed = raw.select([_plain_parse(fields()[fid], col).alias(f"__x.{fid}") for col, fid in parse.items()])
+    both = pl.concat([raw.select(list(parse)), parsed], how="horizontal")
     checks = []
-    for col, fid in mapping.items():
-        f = fields()[fid]
-        c = pl.col(col).cast(pl.String)
-        if f.kind == "num":
-            x = c.cast(pl.Float64, strict=False)
-            ok = (c.is_null() | (x.is_not_null() & x.is_finite())).all() & ~c.str.contains(r"^\s|\s$").any()
-        elif f.kind == "date":
-            ok = (c.is_null() | c.str.contains(r"^\d{4}-\d{2}-\d{2}$")).all()
+    for col, fid in parse.items():
+        c, x = pl.col(col).cast(pl.String), pl.col(f"__x.{fid}")
+        if fields()[fid].kind == "num":
+            ok = (c.is_null() | (x.is_not_null() & x.is_finite())).all()
         else:
-            continue
+            ok = (c.is_null() | c.str.contains(r"^\d{4}-\d{2}-\d{2}$")).all()
         checks.append(ok.alias(col))
-    if not checks:
-        return set()
-    row = raw.select(checks).row(0, named=True)
-    return {c for c, ok in row.items() if ok}
+    row = both.select(checks).row(0, named=True)
+    plain = {c for c, ok in row.items() if ok}
+    return plain, parsed.select([f"__x.{parse[c]}" for c in parse if c in plain])
 
 
 def _plain_stages(f: Field, col: str) -> list[pl.Expr]:
-    """The four steps of ``_cell_stages`` for a column ``_plain_columns`` found plain."""
+    """The four steps of ``_cell_stages`` for a column ``_plain_columns`` found plain (its
+    ``__x.<id>`` already parsed)."""
     fid = f.id
     c = pl.col(col).cast(pl.String)
-    parsed = c.cast(pl.Float64, strict=False) if f.kind == "num" else c.str.to_date("%Y-%m-%d", strict=False)
     x, none = pl.col(f"__x.{fid}"), pl.lit(None, dtype=pl.String)
     if f.kind == "num":
         err = pl.when(x.is_null()).then(none)
@@ -212,7 +220,7 @@ def _plain_stages(f: Field, col: str) -> list[pl.Expr]:
         err = err.otherwise(none)
     else:
         err = pl.when(c.is_not_null() & x.is_null()).then(pl.lit("不是有效日期（应为 YYYY-MM-DD）")).otherwise(none)
-    return [c.alias(f"__s.{fid}"), parsed.alias(f"__x.{fid}"), err.alias(f"__err.{fid}"),
+    return [c.alias(f"__s.{fid}"), x, err.alias(f"__err.{fid}"),
             pl.when(pl.col(f"__err.{fid}").is_null()).then(x).cast(f.dtype).alias(fid)]
 
 
@@ -269,10 +277,10 @@ class _Checker:
         self.seen = pl.DataFrame(schema={"uscc": pl.String, "__first": pl.Int64})
 
     def typed(self, raw: pl.DataFrame, first_row: int) -> pl.DataFrame:
-        plain = _plain_columns(raw, self.mapping)
+        plain, parsed = _plain_columns(raw, self.mapping)
         steps = [_plain_stages(fields()[fid], col) if col in plain else _cell_stages(fields()[fid], col)
                  for col, fid in self.mapping.items()]
-        work = raw.with_row_index("__row", offset=first_row)
+        work = raw.with_row_index("__row", offset=first_row).hstack(parsed.get_columns())
         for k in range(4):
             work = work.with_columns([st[k] for st in steps])
         errs = [f"__err.{fid}" for fid in self.mapping.values()]

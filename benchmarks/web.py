@@ -83,6 +83,14 @@ async def signed_in(base: str, clients: int) -> list[httpx.AsyncClient]:
     return out
 
 
+def page_url(path: str, i: int) -> str:
+    """The `i`-th request's URL of a page in PAGES: {n} a record id up to 37,000, {page} 1..900,
+    {month}/{day} a day of a year; a path without them unchanged."""
+    spread = (i * 7919) % 1000
+    return path.format(n=spread * 37 + 1, page=spread * 9 // 10 + 1, month=f"{i % 12 + 1:02d}",
+                       day=f"{i % 28 + 1:02d}")
+
+
 async def hammer(clients: list[httpx.AsyncClient], path: str, requests: int) -> tuple[list[float], int]:
     times: list[float] = []
     errors = 0
@@ -90,10 +98,8 @@ async def hammer(clients: list[httpx.AsyncClient], path: str, requests: int) -> 
     for i in range(requests):
         queue.put_nowait(i)
 
-    def url(i: int) -> str:  # {n}: a record id up to 37,000; {page}: 1..900; {month}/{day}: a day of a year
-        spread = (i * 7919) % 1000
-        return path.format(n=spread * 37 + 1, page=spread * 9 // 10 + 1, month=f"{i % 12 + 1:02d}",
-                           day=f"{i % 28 + 1:02d}")
+    def url(i: int) -> str:
+        return page_url(path, i)
 
     async def worker(c: httpx.AsyncClient):
         nonlocal errors

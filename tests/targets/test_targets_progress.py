@@ -127,3 +127,25 @@ def test_ceiling_target():
 def test_year_fraction():
     assert year_fraction(d(2023, 12, 31)) == 1
     assert year_fraction(d(2024, 1, 1)) == D(1) / D(366)
+
+
+def test_plain_target_rows_give_the_same_progress(ledgers):
+    """The rows the web keeps between requests (`TargetRow`) hold every column progress reads:
+    the same targets as ORM objects and as rows give the same progress, field for field."""
+    from kechuang.targets.progress import TargetRow
+
+    columns = {c.name for c in Target.__table__.columns} - {"created_by", "created_at"}
+    assert set(TargetRow.__slots__) == columns
+    unbound = target(6, "320900", None, "5")
+    unbound.binding_status = "unbound"
+    orm = [target(1, "320900", "hnte_new", "10"), target(2, "320902", "tech_contract_amount", "0.1", unit="亿元"),
+           target(3, "320900", "hnte_valid", "3", comparator="<="), target(4, "320900", "hnte_new", "2", year=2027),
+           target(5, "320900", "rd_expense_total", "100", unit="万元"), unbound]
+    for t in orm:
+        t.source_statement_id, t.problem = None, ""
+    rows = [TargetRow.of(t) for t in orm]
+    src = dict_source(ledgers)
+    for day in (d(2024, 3, 1), d(2024, 6, 30), d(2024, 12, 31)):
+        plain = [p.to_json() for p in compute_progress(rows, src, day)]
+        assert plain == [p.to_json() for p in compute_progress(orm, src, day)]
+        assert [j["id"] for j in plain] == [1, 2, 3, 4, 5, 6] and plain[1]["current"] is not None

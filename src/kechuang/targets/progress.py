@@ -388,6 +388,46 @@ def region_scope(region_code: str | None) -> set[str] | None:
     return registry().subtree_codes(region_code) or {region_code}
 
 
+@dataclass(frozen=True, slots=True)
+class TargetRow:
+    """A target's columns as plain values, read as a `Target` is read (progress, tables, charts):
+    kept between requests without a session, and read many times per view at no ORM cost."""
+    id: int
+    region_code: str
+    region: str
+    indicator: str
+    metric_id: str | None
+    period: str
+    year: int
+    comparator: str
+    value: Decimal
+    unit: str
+    source_statement_id: int | None
+    source_doc: str
+    source_quote: str
+    binding_status: str
+    problem: str
+
+    @classmethod
+    def of(cls, t: Target) -> TargetRow:
+        return cls(t.id, t.region_code, t.region, t.indicator, t.metric_id, t.period, t.year, t.comparator,
+                   t.value, t.unit, t.source_statement_id, t.source_doc, t.source_quote, t.binding_status,
+                   t.problem)
+
+
+def kept_targets(session: Session, *, region_code: str | None = None, year: int | None = None) -> tuple[TargetRow, ...]:
+    """The bound and unbound targets `progress_report` reads, as plain rows kept until the targets
+    change (`kechuang.cache`: only where data versions are observed, as in a web request)."""
+    from .. import cache
+    from .store import list_targets
+
+    def load():
+        return tuple(TargetRow.of(t) for t in list_targets(session, year=year, region_codes=region_scope(region_code),
+                                                             binding=("bound", "unbound")))
+
+    return cache.cached(("targets", str(session.get_bind().url), region_code, year), load, reads=("targets",))
+
+
 def progress_report(session: Session, engine, *, region_code: str | None = None, year: int | None = None,
                     today: dt.date | None = None, include_dismissed: bool = False,
                     source: FrameSource | None = None) -> list[Progress]:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ... import cache
 from ...targets.metrics import MetricError, load_metrics, metric_source, progress_reads
 from ...targets.overview import district_chart, progress_chart
-from ...targets.progress import history, progress_frame, progress_report, status_rules
+from ...targets.progress import compute_progress, history, kept_targets, progress_frame, status_rules
 from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
                                dismiss_target, get_target, list_targets, restore_target, unbind_target)
 from ..deps import _num, _pct, _qty
@@ -34,9 +34,12 @@ def _progress(session, user, region, year, date):
     code = _region_param(user, region)
     today = dt.date.fromisoformat(date) if date else dt.date.today()
     key = ("progress", str(session.get_bind().url), code, year or today.year, today)
-    rows = cache.cached(key, lambda: progress_report(session, session.get_bind(), region_code=code,
-                                                     year=year or today.year, today=today),
-                        reads=progress_reads())
+
+    def compute():
+        targets = kept_targets(session, region_code=code, year=year or today.year)
+        return compute_progress(targets, metric_source(session.get_bind()), today)
+
+    rows = cache.cached(key, compute, reads=progress_reads())
     return code, today, [p for p in rows if user.can_see(p.target.region_code)]
 
 

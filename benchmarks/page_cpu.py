@@ -1,0 +1,122 @@
+"""CPU per request, in this process, of every page `web.py` times under load, each as a ratio to
+/healthz measured in the same run, and which pages are over a per-page CPU budget.
+
+`web.py` serves 20 clients with 2 workers on two shared cores, so a page's p95 there is about
+20 × its CPU per request / 2: the 150 ms p95 budget leaves about 12 ms of CPU per request once
+the client's own share is counted. Pages with {n}, {page} or {month}/{day} in their URL get a new
+URL on every request (as in `web.py`), so the rendered-page cache never serves them.
+
+CPU time (time.process_time, all threads of this process) rather than wall time: stable on a
+shared machine. The background refresh is off, so only the request's own work is counted.
+
+    .venv/bin/python benchmarks/page_cpu.py [--var DIR] [--enterprises 20000] [--requests 30]
+        [--budget 12] [--pages /targets ...] [--profile PAGE]
+
+--profile PAGE prints a cProfile summary of that page's timed requests (top functions by
+cumulative time) after the table. Requests run on the server's event-loop thread, and sync
+handlers normally in worker threads that cProfile does not see; while profiling, those run on
+the event-loop thread itself, where the profiler is switched on for the request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import time
+
+from timing import demo_var
+from web import PAGES, page_url
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--var", help="a demo folder holding kechuang.db (built when absent); views write "
+                                  "its cache folder, so use a copy of a shared demo")
+    ap.add_argument("--enterprises", type=int, default=20_000)
+    ap.add_argument("--requests", type=int, default=30, help="timed requests per page (at most 80)")
+    ap.add_argument("--budget", type=float, default=12.0, help="CPU per request (ms) a page may cost")
+    ap.add_argument("--pages", nargs="*", default=PAGES)
+    ap.add_argument("--profile", help="a page of --pages to profile (cumulative time, top 40)")
+    args = ap.parse_args()
+    if not 1 <= args.requests <= 80:
+        raise SystemExit("--requests must be between 1 and 80 (dated URLs repeat after 84)")
+    with demo_var(args.var, args.enterprises):
+        run(args)
+
+
+def run(args) -> None:
+    from fastapi.testclient import TestClient
+
+    from kechuang.web.app import create_app
+
+    os.environ.setdefault("KECHUANG_SECRET_KEY", "bench")
+    os.environ["KECHUANG_REFRESH"] = "0"
+    pages = ["/healthz"] + [p for p in args.pages if p != "/healthz"]
+    profiler = cProfile.Profile() if args.profile else None
+    medians: dict[str, float] = {}
+    app = create_app()
+    if profiler is not None:
+        app = profiled(app, profiler, args.profile)
+    with TestClient(app) as c:
+        page = c.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        c.post("/login", data={"username": "yancheng", "password": "kechuang-demo", "csrf_token": token,
+                               "next": "/"}, follow_redirects=False)
+        for path in pages:
+            c.get(page_url(path, 0)).raise_for_status()  # the page's first view (process caches) untimed
+            times = []
+            for i in range(1, args.requests + 1):
+                url = page_url(path, i)
+                t = time.process_time()
+                c.get(url, headers={"x-profile": "1"} if path == args.profile else None).raise_for_status()
+                times.append((time.process_time() - t) * 1000)
+            medians[path] = statistics.median(times)
+    report(args, medians)
+    if profiler is not None:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats("kechuang|jinja|sqlalchemy", 60)
+        stats.sort_stats("tottime").print_stats(30)
+
+
+def profiled(app, profiler: cProfile.Profile, page: str):
+    """`app` with sync handlers run inline and the profiler on for requests marked x-profile."""
+    import anyio.to_thread
+
+    async def inline(func, *args, **kwargs):
+        return func(*args)
+
+    anyio.to_thread.run_sync = inline
+
+    async def wrapper(scope, receive, send):
+        on = scope["type"] == "http" and (b"x-profile", b"1") in scope.get("headers", [])
+        if on:
+            profiler.enable()
+        try:
+            await app(scope, receive, send)
+        finally:
+            if on:
+                profiler.disable()
+
+    return wrapper
+
+
+def report(args, medians: dict[str, float]) -> None:
+    health = medians["/healthz"]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"CPU per request, median of {args.requests} (ms); budget {args.budget:g} ms; "
+          f"/healthz {health:.1f} ms; load average {load}")
+    over = []
+    for path, ms in sorted(medians.items(), key=lambda kv: -kv[1]):
+        flag = "ok" if ms <= args.budget else "OVER"
+        if flag == "OVER":
+            over.append(path)
+        print(f"  {path:42s} {ms:8.1f} ms {ms / health:6.1f}× /healthz  {flag}")
+    print(f"over the budget: {len(over)} of {len(medians)} pages" + (f": {', '.join(over)}" if over else ""))
+
+
+if __name__ == "__main__":
+    main()

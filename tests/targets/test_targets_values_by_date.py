@@ -120,3 +120,26 @@ def test_periods_that_overlap_touch_or_never_hold_are_counted_as_the_records_are
     m = metrics["hnte_valid"]
     assert value_of(compute(m, [d(2026, 12, 31)], source, metrics), m, "320903", d(2026, 12, 31)) == 1
     assert value_of(compute(m, [d(2027, 1, 1)], source, metrics), m, "320903", d(2027, 1, 1)) == 0
+
+
+def test_values_of_chosen_regions_are_those_of_all_regions(city):
+    """`value_table` asked for a few regions (as progress asks for its targets' regions) gives each
+    of them the value it has among all regions; unknown and repeated codes change nothing."""
+    from kechuang.targets.metrics import _indexed, value_table
+
+    metrics = load_metrics()
+    source = dict_source(dict(city))
+    chosen = [m for m in metrics.values() if m.kind in city and _indexed(m)]
+    assert {m.window for m in chosen} >= {"ytd", "as_of", "cumulative"}
+    regions = ["320903", "999999", CITY, "320903"]
+    found = 0
+    for m in chosen:
+        every = value_table(m, DAYS, source, metrics)
+        some = value_table(m, DAYS, source, metrics, regions=regions)
+        assert set(some.map) == {k for k in every.map if k[0] in regions}
+        for region in set(regions):
+            for day in DAYS:
+                assert some.has(region, day) == every.has(region, day)
+                assert some.value(region, day) == every.value(region, day)
+        found += any(k[0] == CITY for k in some.map)
+    assert found >= len(chosen) // 2  # values to compare, not empty tables

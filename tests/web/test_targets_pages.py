@@ -249,3 +249,46 @@ def test_queue_kept_as_a_page_shows_a_target_added_elsewhere_on_the_next_view(db
         other.dispose()
     after = c.get("/targets/queue").text
     assert re.search(rf'id="dismissed".*data-target-id="{first_id}"', after, re.S)
+
+
+def test_progress_table_rows_show_the_figures_of_the_json():
+    """The progress table's rows (joined in code for speed) show, for every kind of row, exactly
+    the figures `Progress.to_json` gives: current value, completion rate, pace and what it should
+    be, status, error, the not-yet-bound link; one row per target, in order."""
+    from decimal import Decimal
+
+    from kechuang.targets.metrics import dict_source
+    from kechuang.targets.progress import TargetRow, compute_progress
+    from kechuang.targets.store import Target
+    from kechuang.web.deps import _num, _pct
+    from kechuang.web.routes.targets import _table_rows
+
+    def row(tid, metric, value, unit="家", comparator=">=", year=2024, status="bound", problem=""):
+        return TargetRow.of(Target(id=tid, region_code="320900", region="盐城市", indicator=f"指标{tid}",
+                                   metric_id=metric, period=str(year), year=year, comparator=comparator,
+                                   value=Decimal(value), unit=unit, source_statement_id=None, source_doc="文件.txt",
+                                   source_quote="原文<引>", binding_status=status, problem=problem))
+
+    targets = [row(1, "hnte_new", "10"), row(2, "tech_contract_amount", "0.1", unit="亿元"),
+               row(3, "hnte_valid", "1", comparator="<="), row(4, "hnte_new", "2", year=2027),
+               row(5, "rd_expense_total", "100", unit="万元"), row(6, None, "5", status="unbound"),
+               row(7, "no_such_metric", "5"), row(8, "hnte_new", "0.5", problem="单位无法换算")]
+    rows = compute_progress(targets, dict_source(small_ledgers()), dt.date(2024, 6, 30))
+    html = str(_table_rows(rows)).split("\n")
+    assert len(html) == len(rows) == 8
+    for line, p in zip(html, rows):
+        j = p.to_json()
+        assert line.startswith(f'<tr data-target-id="{j["id"]}">') and "原文&lt;引&gt;" in line
+        current = re.search(r'<td class="current">(.*?)</td>', line).group(1)
+        assert current == ("—" if j["current"] is None else f'<a href="/targets/{j["id"]}/rows">{_num(j["current"])}</a>')
+        assert re.search(r'<td class="share">(.*?)</td>', line).group(1).startswith(_pct(j["share"]))
+        pace = re.search(r'<td class="pace">(.*?)</td>', line).group(1)
+        assert pace.startswith("—" if j["pace"] is None else _pct(j["pace"]))
+        assert (f"应达 {_num(j['expected'])}" in pace) == (
+            j["pace"] is not None and j["expected"] is not None and j["status"] not in ("未开始", "暂无数据"))
+        state = re.search(r'<td class="status">(.*?)</td>', line).group(1)
+        if j["status"]:
+            assert f'status-{j["status"]}' in state
+        assert (j.get("error") or "") in state
+        assert ("未绑定" in state) == (j["metric"] is None and not j["status"] and not j.get("error"))
+    assert [p.status for p in rows][:2] == ["严重滞后", "已完成"] and "指标“no_such_metric”不存在" in html[6]

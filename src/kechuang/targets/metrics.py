@@ -625,8 +625,8 @@ class DateIndex:
                   .collect())
         codes = events.get_column("rollup_code")
         self.regions: list[str] = codes.unique(maintain_order=True).to_list()
-        number = {c: i for i, c in enumerate(self.regions)}
-        region_no = codes.replace_strict(number, return_dtype=pl.Int64).to_numpy()
+        self.number = {c: i for i, c in enumerate(self.regions)}
+        region_no = codes.replace_strict(self.number, return_dtype=pl.Int64).to_numpy()
         self.keys = (region_no << 32) | (events.get_column("day").cast(pl.Int64).to_numpy() + _DAY_OFFSET)
         self.values = events.get_column("v").to_list()
         self.present = events.get_column("n").to_list()
@@ -677,24 +677,29 @@ class DateIndex:
         stop = pl.DataFrame({"rollup_code": codes.filter(closes), "day": last + 1, "v": -1, "n": 0}, schema=schema)
         return pl.concat([start, stop.filter(pl.col("day") != never + 1)])
 
-    def lookup(self, dates: Iterable[dt.date]) -> dict[tuple[str, dt.date], Any]:
-        """(region_code, date) -> value, for each region having records on each of ``dates``."""
+    def lookup(self, dates: Iterable[dt.date], regions: Iterable[str] | None = None) -> dict[tuple[str, dt.date], Any]:
+        """(region_code, date) -> value, for each region (of ``regions``, default all) having records
+        on each of ``dates``."""
         import numpy as np
 
         dates = list(dates)
-        n, regions = len(dates), len(self.regions)
+        if regions is None:
+            chosen = list(enumerate(self.regions))
+        else:  # a page's targets name a few regions of the hundreds a city's records fall in
+            chosen = [(self.number[c], c) for c in dict.fromkeys(regions) if c in self.number]
+        n = len(dates)
         asked = [_day(d) for d in dates]
         ytd = self.metric.window == "ytd"
         if ytd:  # the year's start: the totals on the day before 1 January
             asked += [_day(dt.date(d.year, 1, 1)) - 1 for d in dates]
-        region_no = np.repeat(np.arange(regions, dtype=np.int64), len(asked))
-        wanted = (region_no << 32) | (np.tile(np.array(asked, dtype=np.int64), regions) + _DAY_OFFSET)
+        region_no = np.repeat(np.array([r for r, _ in chosen], dtype=np.int64), len(asked))
+        wanted = (region_no << 32) | (np.tile(np.array(asked, dtype=np.int64), len(chosen)) + _DAY_OFFSET)
         at = np.searchsorted(self.keys, wanted, side="right") - 1
         hit = ((at >= 0) & ((self.keys[np.maximum(at, 0)] >> 32) == region_no)).tolist()
         at = at.tolist()
         out = {}
-        for r, code in enumerate(self.regions):
-            base = r * len(asked)
+        for k, (_, code) in enumerate(chosen):
+            base = k * len(asked)
             for i, d in enumerate(dates):
                 j = base + i
                 present, value = (self.present[at[j]], self.values[at[j]]) if hit[j] else (0, 0)
@@ -832,14 +837,15 @@ _YEARS: dict[tuple, tuple] = {}
 
 
 def value_table(metric: Metric | str, dates: Iterable[dt.date], source: FrameSource,
-                metrics: Mapping[str, Metric] | None = None) -> "ValueTable":
+                metrics: Mapping[str, Metric] | None = None, regions: Iterable[str] | None = None) -> "ValueTable":
     """`compute`'s values as a `ValueTable` (the same numbers) without building frames for every
-    call: a look-up in the metric's `DateIndex`, or its kept values per year for annual data."""
+    call: a look-up in the metric's `DateIndex`, or its kept values per year for annual data.
+    ``regions``: the region codes to be looked up (the others may be left out), default all."""
     metrics = metrics or load_metrics()
     m = metrics[metric] if isinstance(metric, str) else metric
     dates = sorted(set(dates))
     if _indexed(m):
-        return ValueTable(date_index(m, source).lookup(dates), m)
+        return ValueTable(date_index(m, source).lookup(dates, regions), m)
     if m.window != "fiscal_year" or m.aggregation == "ratio":
         return ValueTable(compute(m, dates, source, metrics), m)
     ends = {d: dt.date(d.year, 12, 31) for d in dates}

@@ -91,6 +91,11 @@ def _num(v: Decimal | None) -> int | float | None:
     return float(v.quantize(Decimal("0.000001")).normalize())
 
 
+def json_number(v: Any) -> int | float | None:
+    """A figure of a progress row as `Progress.to_json` gives it."""
+    return _num(_dec(v))
+
+
 def year_fraction(d: dt.date) -> Decimal:
     days = 366 if calendar.isleap(d.year) else 365
     return Decimal(d.timetuple().tm_yday) / Decimal(days)
@@ -210,7 +215,7 @@ def progress_series(targets: Iterable[Target], source: FrameSource, days: Iterab
             e = effective_date(t.year, today)
             dates |= {e, _minus_year(e), dt.date(t.year - 1, 12, 31), dt.date(t.year - 2, 12, 31)}
         try:
-            values = value_table(m, dates, source, metrics)
+            values = value_table(m, dates, source, metrics, regions={t.region_code for _, t in pairs})
         except (MetricError, ImportError) as exc:
             for today, t in pairs:
                 out[today][t.id].error = str(exc) if isinstance(exc, MetricError) else "台账尚不可用"

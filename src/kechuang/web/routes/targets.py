@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from ... import cache
 from ...targets.metrics import MetricError, load_metrics, metric_source, progress_reads
 from ...targets.overview import district_chart, progress_chart
-from ...targets.progress import compute_progress, history, kept_targets, progress_frame, status_rules
+from ...targets.progress import (compute_progress, history, json_number, kept_targets, progress_frame,
+                                 status_rules)
 from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
                                dismiss_target, get_target, list_targets, restore_target, unbind_target)
 from ..deps import _num, _pct, _qty
@@ -40,7 +41,8 @@ def _progress(session, user, region, year, date):
         return compute_progress(targets, metric_source(session.get_bind()), today)
 
     rows = cache.cached(key, compute, reads=progress_reads())
-    return code, today, [p for p in rows if user.can_see(p.target.region_code)]
+    visible = {c: user.can_see(c) for c in {p.target.region_code for p in rows}}
+    return code, today, [p for p in rows if visible[p.target.region_code]]
 
 
 @router.get("/targets", include_in_schema=False)
@@ -66,23 +68,22 @@ def _table_rows(rows) -> Markup:
     date renders a row per target (hundreds for a city), and the cells that do not depend on the
     date are made once per target (`_row_ends`). Numbers and percentages need no escaping."""
     out = []
-    for p in rows:
-        j = p.to_json()
-        head, tail = _row_ends(j["id"], j["region"], j["indicator"], j["metric_name"], j["comparator"], j["target"],
-                               j["unit"], j["source"]["doc"], j["source"]["quote"])
-        tid, status, error = j["id"], j["status"], j["error"] if "error" in j else None
-        current = (f'<a href="/targets/{tid}/rows">{_num(j["current"])}</a>'
-                   if j["current"] is not None else "—")
-        share = _pct(j["share"]) + (
+    for p in rows:  # the values `Progress.to_json` gives, without the fields the table does not show
+        t = p.target
+        tid, status, error, cur = t.id, p.status, p.error or None, json_number(p.current)
+        head, tail = _row_ends(tid, t.region, t.indicator, p.metric.name if p.metric else None, t.comparator,
+                               json_number(t.value), t.unit, t.source_doc, t.source_quote)
+        current = f'<a href="/targets/{tid}/rows">{_num(cur)}</a>' if cur is not None else "—"
+        share = _pct(json_number(p.share)) + (
             f'<br><small class="problem implausible">完成率异常,请<a href="/targets/{tid}#binding">核对绑定</a></small>'
-            if j["implausible"] else "")
-        if j["pace"] is None:
+            if p.implausible else "")
+        if p.pace is None:
             pace = "—"
         else:
-            pace = _pct(j["pace"])
-            if j["expected"] is not None and status not in ("未开始", "暂无数据"):
-                pace += f'<br><small class="muted">应达 {_num(j["expected"])} {_h(j["unit"])}</small>'
-        state = _status_cell(status, error, j["metric"] is None)
+            pace = _pct(json_number(p.pace))
+            if p.expected is not None and status not in ("未开始", "暂无数据"):
+                pace += f'<br><small class="muted">应达 {_num(json_number(p.expected))} {_h(t.unit)}</small>'
+        state = _status_cell(status, error, t.binding_status != "bound" or t.metric_id is None)
         out.append(f'{head}<td class="current">{current}</td><td class="share">{share}</td>'
                    f'<td class="pace">{pace}</td><td class="status">{state}</td>{tail}')
     return Markup("\n".join(out))

@@ -80,6 +80,8 @@ def run(args) -> None:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats("kechuang|jinja|sqlalchemy", 60)
         stats.sort_stats("tottime").print_stats(30)
+        if os.environ.get("PAGE_CPU_CALLEES"):
+            stats.print_callees(os.environ["PAGE_CPU_CALLEES"])
 
 
 def profiled(app, profiler: cProfile.Profile, page: str):

@@ -181,3 +181,29 @@ def _holders_of(engine, cert_type):
     with engine.connect() as conn:
         certs = load_frame(conn, "certification").filter(pl.col("cert_type") == cert_type).to_dicts()
     return {c["uscc"] for c in certs if valid_on(c, TODAY)}
+
+
+def test_list_rows_joined_in_code_match_the_template_loop():
+    """A program list's rows, joined in code, are the HTML the template's loop made: the same
+    escaping (names, gaps with quotes and angle brackets), numbering from the page's start, the
+    一步之遥 and certificate-holder marks."""
+    from jinja2 import Environment
+
+    from kechuang.web.routes.programs import _rows_html
+
+    loop = Environment(autoescape=True).from_string(
+        '{% for r in rows %}\n'
+        '  <tr data-uscc="{{ r["uscc"] }}"><td>{{ start + loop.index }}</td><td><a href="/enterprises/{{ r["uscc"] }}">'
+        '{{ r["name"] or r["uscc"] }}</a></td><td>{{ r["uscc"] }}</td><td>{{ r["region"] }}</td>\n'
+        '    <td class="status-{{ r["status"] }}">{{ r["result"] }}{% if r["status"] == \'close\' %}（一步之遥）{% endif %}'
+        '{% if r["held"] %} <span class="badge">已持有有效证书</span>{% endif %}</td><td>{{ r["version"] }}</td>\n'
+        '    <td>{{ r["score"] }}</td><td>{{ r["gap"] }}</td></tr>{% endfor %}')
+    rows = [{"uscc": "91320900A&B", "name": "盐城<甲>\"公司\"", "region": "亭湖区", "status": "close", "result": "未通过",
+             "version": "2024", "score": "58–63", "gap": "研发费用占比 < 3% 且 '专利' 不足", "held": False},
+            {"uscc": "91320900C", "name": "", "region": "", "status": "pass", "result": "通过", "version": "2023",
+             "score": "", "gap": "", "held": True},
+            {"uscc": "91320900D", "name": "乙", "region": "盐都区", "status": "far", "result": "未通过",
+             "version": "2024", "score": "12.5", "gap": "x", "held": True}]
+    for start in (0, 300):
+        assert "\n  " + str(_rows_html(rows, start)) == loop.render(rows=rows, start=start)
+    assert str(_rows_html([], 0)) == ""

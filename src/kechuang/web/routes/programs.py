@@ -11,8 +11,10 @@ import polars as pl
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 
+from ... import cache
 from ...db import ledger_sources
 from ...limits import limits
 from ...programs import store
@@ -182,6 +184,21 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
     return render_cached(request, "programs/xiaoshenggao.html", build, reads=_READS + ledger_sources(["enterprise"]))
 
 
+def _rows_html(rows: list[dict], start: int) -> Markup:
+    """The list's table rows, joined here rather than looped in the template (Jinja's per-cell
+    look-ups cost more than the rest of a deep page); escaped as the template escapes."""
+    out = []
+    for n, r in enumerate(rows, start + 1):
+        uscc = escape(r["uscc"])
+        extra = ("（一步之遥）" if r["status"] == "close" else "") + (
+            ' <span class="badge">已持有有效证书</span>' if r["held"] else "")
+        out.append(f'<tr data-uscc="{uscc}"><td>{n}</td><td><a href="/enterprises/{uscc}">{escape(r["name"] or r["uscc"])}'
+                   f'</a></td><td>{uscc}</td><td>{escape(r["region"])}</td>\n    <td class="status-{escape(r["status"])}">'
+                   f'{escape(r["result"])}{extra}</td><td>{escape(r["version"])}</td>\n    <td>{escape(r["score"])}</td>'
+                   f'<td>{escape(r["gap"])}</td></tr>')
+    return Markup("\n  ".join(out))
+
+
 def _range(r) -> str:
     from ...programs.gaps import fmt_number
 
@@ -205,7 +222,8 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
                             + "、".join(f"{k}（{v}）" for k, v in STATUSES))
     scope = rs.code
     conn = session.connection()
-    day = store.latest_as_of(conn, pid)
+    # the same for every page of the list until results are stored again
+    day = cache.per_version(conn, ("program_latest", pid), lambda: store.latest_as_of(conn, pid), reads=store.READS)
     codes = rs.codes
     page = max(1, page)
     export = format == "xlsx"
@@ -233,7 +251,8 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
 
     def build():
         rows, total, holders = listed()
-        return {"pid": pid, "name": names[pid], "rows": rows, "total": total, "page": page,
+        return {"pid": pid, "name": names[pid], "rows": rows, "rows_html": _rows_html(rows, (page - 1) * PER_PAGE),
+                "total": total, "page": page,
                 "start": (page - 1) * PER_PAGE, "pages": _pages(total), "as_of": day, "region_code": scope,
                 "region_text": _asked_name(rs), "result": result or "", "status": STATUSES,
                 "versions": programs_by_id()[pid], "glossary": GLOSSARY, "with_held": bool(held),

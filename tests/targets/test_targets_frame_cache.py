@@ -123,6 +123,16 @@ def test_enterprise_names_come_from_the_kept_frame(engine):
         c.execute(sa.update(T).where(T.c.kind == "enterprise", T.c.key == usccs[0])
                   .values(data=dict(data, name="改名科技")))
         assert kept_names(c, usccs[:1]) == {usccs[0]: "改名科技"}
+    looked_up[usccs[0]] = "改名科技"
+    with engine.connect() as c:  # committed: the next frame's names
+        assert kept_names(c, usccs) == looked_up
+    with engine.begin() as c:  # and again, a later frame's
+        data = c.execute(sa.select(T.c.data).where(T.c.kind == "enterprise", T.c.key == usccs[2])).scalar_one()
+        c.execute(sa.update(T).where(T.c.kind == "enterprise", T.c.key == usccs[2])
+                  .values(data=dict(data, name="又改名科技")))
+    with engine.connect() as c:
+        assert kept_names(c, usccs) == enterprise_names(c, usccs) == dict(looked_up, **{usccs[2]: "又改名科技"})
+        assert kept_names(c, []) == {} and kept_names(c, ["0", "ZZZZ"]) == {}
 
 
 def test_workers_take_turns_on_a_kept_file(tmp_path):

@@ -5,6 +5,7 @@ small changes of a working day (an import of a few rows, one edit) instead of de
 from __future__ import annotations
 
 import threading
+import weakref
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -261,16 +262,39 @@ def name_lookup(conn) -> Callable[[Iterable[str]], dict[str, str]]:
 
     if conn.info.get("kc_data_changed"):
         return lambda usccs: enterprise_names(conn, usccs)
-    ent = whole_frame(conn.engine, "enterprise", NAME_FIELDS).select("uscc", "name")
+    named = _named(whole_frame(conn.engine, "enterprise", NAME_FIELDS))
+    codes = named.get_column("uscc")
 
     def names(usccs: Iterable[str]) -> dict[str, str]:
-        wanted = pl.Series("uscc", [u for u in usccs if u], dtype=pl.String)
-        found = (ent.filter(pl.col("uscc").is_in(wanted.implode()) & pl.col("name").is_not_null()
-                            & (pl.col("name") != ""))
-                 .unique("uscc", keep="last", maintain_order=True))
+        wanted = pl.Series("uscc", sorted({u for u in usccs if u}), dtype=pl.String)
+        if codes.is_empty() or wanted.is_empty():
+            return {}
+        at = codes.search_sorted(wanted).clip(0, codes.len() - 1)
+        hit = codes.gather(at) == wanted
+        found = named.gather(at.filter(hit))
         return dict(zip(found.get_column("uscc").to_list(), found.get_column("name").to_list()))
 
     return names
+
+
+# [a weak reference to the enterprise frame, its named records sorted by credit code]: the newest
+# frame's, without holding a replaced frame alive
+_NAMED: list = []
+
+
+def _named(ent: pl.DataFrame) -> pl.DataFrame:
+    """The enterprise frame's records with a name, one per credit code (the last), sorted by credit
+    code: built once per kept frame, so naming a page of enterprises is a binary search rather
+    than a pass over every enterprise."""
+    with _FRAMES_LOCK:
+        if _NAMED and _NAMED[0]() is ent:
+            return _NAMED[1]
+    named = (ent.select("uscc", "name")
+             .filter(pl.col("uscc").is_not_null() & pl.col("name").is_not_null() & (pl.col("name") != ""))
+             .unique("uscc", keep="last", maintain_order=True).sort("uscc"))
+    with _FRAMES_LOCK:
+        _NAMED[:] = [weakref.ref(ent), named]
+    return named
 
 
 def kept_names(conn, usccs: Iterable[str]) -> dict[str, str]:

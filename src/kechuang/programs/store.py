@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 
 import polars as pl
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
-                        and_, delete, func, insert, literal, select, tuple_, update)
+                        delete, func, insert, literal, select, tuple_, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -470,7 +470,7 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
     name from the enterprise ledger (``name``, "" when not recorded), and the total count;
     ``exclude``: credit codes left out (e.g. holders of a valid certificate)."""
     from .. import cache
-    from ..ledgers.store import T as L
+    from ..ledgers.frames import kept_names
 
     def where() -> list:
         w = [visible(conn, as_of), T.c.program == program]
@@ -511,19 +511,19 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         ids = cache.per_version(conn, key + ("without", len(exclude), hash(exclude)), without, reads=READS)
     total = len(ids)
     wanted = [int(i) for i in (ids[offset:offset + limit] if limit is not None else ids[offset:])]
-    name = L.c.data["name"].as_string()
     cols = (T.c.id, T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,
-            T.c.score_max, T.c.next_step, name)
-    names = [c.name for c in cols[1:-1]] + ["name"]
+            T.c.score_max, T.c.next_step)
+    names = [c.name for c in cols[1:]]
     found: dict[int, tuple] = {}
-    # one query: the rows by primary key, each with its enterprise's name by the ledger's unique key
-    joined = T.outerjoin(L, and_(L.c.kind == "enterprise", L.c.key == T.c.uscc))
+    # one query: the rows by primary key; the names from the enterprise frame kept in memory
+    # (reading each name out of its ledger record's JSON cost more than the rows themselves)
     for chunk in range(0, len(wanted), 5000):  # stay under the bound-parameter limits
         part = wanted[chunk:chunk + 5000]
-        found.update((r[0], r[1:]) for r in conn.execute(select(*cols).select_from(joined).where(T.c.id.in_(part))))
+        found.update((r[0], r[1:]) for r in conn.execute(select(*cols).where(T.c.id.in_(part))))
     rows = [dict(zip(names, found[i])) for i in wanted if i in found]
+    named = kept_names(conn, [r["uscc"] for r in rows])
     for r in rows:
-        r["name"] = r["name"] or ""
+        r["name"] = named.get(r["uscc"], "")
         for k in ("score", "score_min", "score_max"):
             r[k] = float(r[k]) if r[k] is not None else None
     return rows, int(total)

@@ -256,45 +256,54 @@ NAME_FIELDS = ("uscc", "name")  # what `kept_names` reads of the enterprise ledg
 def name_lookup(conn) -> Callable[[Iterable[str]], dict[str, str]]:
     """A function USCCs → their enterprise names (absent when not recorded), reading the enterprise
     frame kept across requests (its Parquet file shared by the workers), so naming many enterprises
-    costs a join, not thousands of look-ups; unless this transaction has written data it must see
+    costs a binary search, not thousands of look-ups; unless this transaction has written data it must see
     (then the database, through ``conn``, while its transaction lasts)."""
     from .store import enterprise_names
 
     if conn.info.get("kc_data_changed"):
         return lambda usccs: enterprise_names(conn, usccs)
-    named = _named(whole_frame(conn.engine, "enterprise", NAME_FIELDS))
-    codes = named.get_column("uscc")
+    from ..cache import transaction_versions
+
+    # the versions a request read as it began, rather than a connection of its own to read them
+    codes, named = _named(whole_frame(conn.engine, "enterprise", NAME_FIELDS, versions=transaction_versions(conn)))
 
     def names(usccs: Iterable[str]) -> dict[str, str]:
-        wanted = pl.Series("uscc", sorted({u for u in usccs if u}), dtype=pl.String)
-        if codes.is_empty() or wanted.is_empty():
+        import numpy as np
+
+        asked = sorted({u for u in usccs if u})
+        if not len(codes) or not asked:
             return {}
-        at = codes.search_sorted(wanted).clip(0, codes.len() - 1)
-        hit = codes.gather(at) == wanted
-        found = named.gather(at.filter(hit))
-        return dict(zip(found.get_column("uscc").to_list(), found.get_column("name").to_list()))
+        wanted = np.array([u.encode() for u in asked])
+        at = np.searchsorted(codes, wanted).clip(0, len(codes) - 1)
+        hit = codes[at] == wanted
+        return dict(zip((u for u, h in zip(asked, hit.tolist()) if h), named.gather(at[hit]).to_list()))
 
     return names
 
 
-# [a weak reference to the enterprise frame, its named records sorted by credit code]: the newest
-# frame's, without holding a replaced frame alive
+# [a weak reference to the enterprise frame, (its credit codes, sorted, as UTF-8 bytes; their names)]:
+# the newest frame's, without holding a replaced frame alive
 _NAMED: list = []
 
 
-def _named(ent: pl.DataFrame) -> pl.DataFrame:
-    """The enterprise frame's records with a name, one per credit code (the last), sorted by credit
-    code: built once per kept frame, so naming a page of enterprises is a binary search rather
-    than a pass over every enterprise."""
+def _named(ent: pl.DataFrame):
+    """The enterprise frame's credit codes with a name (one per code, the last) sorted as a NumPy
+    array, and their names in that order: built once per kept frame, so naming a page of
+    enterprises is a binary search in this thread rather than a pass over every enterprise."""
+    import numpy as np
+
     with _FRAMES_LOCK:
         if _NAMED and _NAMED[0]() is ent:
             return _NAMED[1]
     named = (ent.select("uscc", "name")
              .filter(pl.col("uscc").is_not_null() & pl.col("name").is_not_null() & (pl.col("name") != ""))
-             .unique("uscc", keep="last", maintain_order=True).sort("uscc"))
+             .unique("uscc", keep="last", maintain_order=True))
+    codes = np.array([u.encode() for u in named.get_column("uscc").to_list()] or [b""])[:named.height]
+    order = np.argsort(codes, kind="stable")
+    kept = (codes[order], named.get_column("name").gather(order))
     with _FRAMES_LOCK:
-        _NAMED[:] = [weakref.ref(ent), named]
-    return named
+        _NAMED[:] = [weakref.ref(ent), kept]
+    return kept
 
 
 def kept_names(conn, usccs: Iterable[str]) -> dict[str, str]:

@@ -70,23 +70,34 @@ def _table_rows(rows) -> Markup:
     out = []
     for p in rows:  # the values `Progress.to_json` gives, without the fields the table does not show
         t = p.target
-        tid, status, error, cur = t.id, p.status, p.error or None, json_number(p.current)
+        tid, status, error, cur = t.id, p.status, p.error or None, p.current
         head, tail = _row_ends(tid, t.region, t.indicator, p.metric.name if p.metric else None, t.comparator,
                                json_number(t.value), t.unit, t.source_doc, t.source_quote)
-        current = f'<a href="/targets/{tid}/rows">{_num(cur)}</a>' if cur is not None else "—"
-        share = _pct(json_number(p.share)) + (
+        current = f'<a href="/targets/{tid}/rows">{_shown_num(p.current)}</a>' if cur is not None else "—"
+        share = _shown_pct(p.share) + (
             f'<br><small class="problem implausible">完成率异常,请<a href="/targets/{tid}#binding">核对绑定</a></small>'
             if p.implausible else "")
         if p.pace is None:
             pace = "—"
         else:
-            pace = _pct(json_number(p.pace))
+            pace = _shown_pct(p.pace)
             if p.expected is not None and status not in ("未开始", "暂无数据"):
-                pace += f'<br><small class="muted">应达 {_num(json_number(p.expected))} {_h(t.unit)}</small>'
+                pace += f'<br><small class="muted">应达 {_shown_num(p.expected)} {_h(t.unit)}</small>'
         state = _status_cell(status, error, t.binding_status != "bound" or t.metric_id is None)
         out.append(f'{head}<td class="current">{current}</td><td class="share">{share}</td>'
                    f'<td class="pace">{pace}</td><td class="status">{state}</td>{tail}')
     return Markup("\n".join(out))
+
+
+# a day's pace is the same for most rows, and many figures repeat: each formatted once
+@lru_cache(maxsize=4096)
+def _shown_num(v) -> str:
+    return _num(json_number(v))
+
+
+@lru_cache(maxsize=4096)
+def _shown_pct(v) -> str:
+    return _pct(json_number(v))
 
 
 @lru_cache(maxsize=1024)

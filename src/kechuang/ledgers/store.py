@@ -766,7 +766,6 @@ def _typed_record(kind: Kind, row) -> dict[str, Any]:
 def _page_rows(conn: Connection, kind: Kind, region_codes, *, filters, q, sort, descending, after, offset,
                limit) -> tuple[list, int | None]:
     conds = build_where(kind, region_codes, filters, q)
-    query = sa.select(*_meta_cols(conn)).where(*conds)
     if sort != "id":
         from .. import cache
 
@@ -791,9 +790,15 @@ def _page_rows(conn: Connection, kind: Kind, region_codes, *, filters, q, sort, 
         seekable = (kind.id, sort) == NAME_ORDER and offset + limit < len(ids) and rows
         return rows, (rows[-1][0] if seekable else None)
     if after is not None:
-        query = query.where(T.c.id < after if descending else T.c.id > after)
-    query = query.order_by(T.c.id.desc() if descending else T.c.id).limit(limit + 1)
-    rows = conn.execute(query).all()
+        conds.append(T.c.id < after if descending else T.c.id > after)
+    id_order = T.c.id.desc() if descending else T.c.id
+    query = sa.select(*_meta_cols(conn)).where(*conds)
+    if conn.dialect.name == "postgresql":
+        # the page's ids first, from the kind's id index (migration 0021) without visiting rows;
+        # filtering whole rows in id order, the planner may walk the primary key through other kinds
+        query = sa.select(*_meta_cols(conn)).where(
+            T.c.id.in_(sa.select(T.c.id).where(*conds).order_by(id_order).limit(limit + 1).scalar_subquery()))
+    rows = conn.execute(query.order_by(id_order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1][0] if (more and rows) else None)

@@ -54,6 +54,7 @@ def test_viewed_pages_are_recomputed_after_a_change_before_the_next_view(app, en
     _add_target(db_url, "新增高新技术企业数")
     refresher = _refresher(app, engine)
     _in_own_thread(refresher._replay(refresher.version()))
+    refresher.close()
 
     before = cache.computed()
     page = c.get("/targets?year=2024")
@@ -96,6 +97,22 @@ def test_the_refresher_thread_follows_the_data_version(app, engine, db_url, clie
     before = cache.computed()
     assert "新增专精特新企业数" in c.get("/targets?year=2024").text
     assert cache.computed() == before
+
+
+def test_the_refresher_reads_each_change_on_the_connection_it_keeps(app, engine, db_url):
+    refresher = _refresher(app, engine)
+    try:
+        first = refresher.version()
+        kept = refresher._conn
+        _add_target(db_url, "新增高新技术企业数")  # committed by another process
+        second = refresher.version()
+        assert refresher._conn is kept  # no checkout per reading
+        assert second != first and second == refresher.version()
+        assert cache.changed(first, second)
+        refresher.close()  # a closed (or broken) connection is replaced at the next reading
+        assert refresher.version() == second and refresher._conn is not None
+    finally:
+        refresher.close()
 
 
 def test_workers_share_the_pages_they_saw_without_secrets(tmp_path):

@@ -150,27 +150,50 @@ class Refresher(threading.Thread):
         self.interval = interval
         self.stopped = threading.Event()
         self.baseline = None  # the version the views are computed for (None: the first one read)
+        self._conn = None
 
     def version(self) -> dict[str, int] | None:
-        with self.engine.connect() as conn:
-            return db.data_versions(conn)
+        """The shared data versions, read on a connection the refresher keeps in autocommit: one
+        statement per reading, where a pooled connection would add a checkout (with PostgreSQL's
+        ping) and a rollback, 20 times a second. Reopened after a failed or empty reading."""
+        try:
+            if self._conn is None:
+                self._conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            got = db.data_versions(self._conn)
+        except Exception:
+            self.close()
+            raise
+        if got is None:
+            self.close()
+        return got
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - a broken connection: the pool discards it
+                pass
 
     def run(self) -> None:
         from .. import cache
 
         seen = self.baseline
-        while not self.stopped.wait(self.interval):
-            try:
-                self.pages.publish()
-                v = self.version()
-                if v is None or v == seen:
-                    continue
-                if seen is not None:  # the first reading is the version the worker started at
-                    asyncio.run(self._replay(v, cache.changed(seen, v)))
-                seen = v
-            except Exception:  # a refresh is only a head start; requests still compute what they need
-                log.warning("后台刷新视图失败", exc_info=True)
-                time.sleep(1)
+        try:
+            while not self.stopped.wait(self.interval):
+                try:
+                    self.pages.publish()
+                    v = self.version()
+                    if v is None or v == seen:
+                        continue
+                    if seen is not None:  # the first reading is the version the worker started at
+                        asyncio.run(self._replay(v, cache.changed(seen, v)))
+                    seen = v
+                except Exception:  # a refresh is only a head start; requests still compute what they need
+                    log.warning("后台刷新视图失败", exc_info=True)
+                    time.sleep(1)
+        finally:
+            self.close()
 
     async def _replay(self, version, changed: set[str] | None = None) -> None:
         for user_id, path, query in self.pages.recent(changed):

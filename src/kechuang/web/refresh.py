@@ -170,10 +170,7 @@ class Refresher(threading.Thread):
     def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001 - a broken connection: the pool discards it
-                pass
+            conn.close()  # a broken (invalidated) one closes without error: the pool discards it
 
     def run(self) -> None:
         from .. import cache

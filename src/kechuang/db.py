@@ -6,7 +6,7 @@ import re
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -79,6 +79,20 @@ def mark_data_changed(conn, *sources: str) -> None:
     versions of ``sources`` (e.g. ``ledger_source(kind)``; none given: every source)."""
     conn.info["kc_data_changed"] = True
     conn.info.setdefault("kc_sources", set()).update(sources or (ANY_SOURCE,))
+
+
+def insert_rows(conn, cur, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Many rows into ``table`` through ``cur``, a DB-API cursor of ``conn``: one COPY on
+    PostgreSQL (an INSERT per row costs the server a statement each), ``executemany`` elsewhere.
+    A raw write: the caller notes it with `mark_data_changed`."""
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    p = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join([p] * len(columns))})", rows)
 
 
 def ledger_source(kind: str) -> str:

@@ -14,6 +14,7 @@ import zlib
 import pytest
 from sqlalchemy import func, select, text
 
+from kechuang import db
 from kechuang.ledgers.demo import generate_city
 from kechuang.programs import store
 
@@ -298,7 +299,11 @@ def test_columnar_save_stores_what_the_records_give(engine):
     recs = list(records(results))
     other = DAY + dt.timedelta(days=1)
     assert store.save(engine, DAY, recs, regions, ids) == len(recs)
+    with engine.connect() as conn:
+        before = db.data_versions(conn)
     assert store.save_results(engine, other, [results], regions, ids, usccs=sorted(regions)) == len(recs)
+    with engine.connect() as conn:  # the rows written outside SQLAlchemy's statements count as a change
+        assert db.data_versions(conn)["program_results"] > before["program_results"]
     old, new = _stored_rows(engine, DAY), _stored_rows(engine, other)
     assert len(new) == len(recs) and any(r[-4] for r in new) and any("_item" in r[-1] for r in new)
     steps = {r[-2][:4] for r in new}

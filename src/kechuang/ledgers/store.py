@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, ledger_source, ledger_sources, mark_data_changed
+from ..db import Base, insert_rows, ledger_source, ledger_sources, mark_data_changed
 from .kinds import DECIMAL_SCALE, Kind, all_kinds, get_kind
 
 
@@ -422,15 +422,8 @@ def _stamp(conn: Connection, value: dt.datetime):
     return value
 
 
-def _insert_sql(conn: Connection) -> str:
-    p = _ph(conn)
-    data_ph = f"CAST({p} AS JSON)" if conn.dialect.name == "postgresql" else p
-    return (f"INSERT INTO ledger_records (kind, key, region_code, uscc, year, record_date, data, row_hash,"
-            f" created_at, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {data_ph}, {p}, {p}, {p})")
-
-
 def _insert_params(dialect: str, kind: str, enc: pl.DataFrame, now) -> list[tuple]:
-    """One parameter tuple per encoded row, in the column order of ``_insert_sql``."""
+    """One parameter tuple per encoded row, in the order of ``_COLUMNS``."""
     if dialect == "sqlite":  # constants as columns: rows() builds the tuples in Rust
         return enc.select(pl.lit(kind).alias("kind"), "key", "region_code", "uscc", "year",
                           pl.col("record_date").cast(pl.String), "data", "row_hash",
@@ -446,17 +439,13 @@ def _bigger_cache(conn: Connection, cur) -> None:
         cur.execute("PRAGMA cache_size=-131072")
 
 
-_COLUMNS = "kind, key, region_code, uscc, year, record_date, data, row_hash, created_at, updated_at"
+_COLUMNS = ("kind", "key", "region_code", "uscc", "year", "record_date", "data", "row_hash", "created_at",
+            "updated_at")
 
 
 def _write_rows(conn: Connection, cur, params: list[tuple]) -> None:
-    """Insert rows in the column order of ``_insert_sql``: COPY on PostgreSQL, executemany elsewhere."""
-    if conn.dialect.name == "postgresql":
-        with cur.copy(f"COPY ledger_records ({_COLUMNS}) FROM STDIN") as copy:
-            for row in params:
-                copy.write_row(row)
-    else:
-        cur.executemany(_insert_sql(conn), params)
+    """Insert rows in the order of ``_COLUMNS`` (COPY on PostgreSQL, executemany elsewhere)."""
+    insert_rows(conn, cur, "ledger_records", _COLUMNS, params)
 
 
 def insert_encoded(conn: Connection, kind: str, enc: pl.DataFrame, now: dt.datetime | None = None,

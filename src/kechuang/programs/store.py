@@ -28,7 +28,7 @@ from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Integer, LargeBinar
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
+from ..db import Base, insert_rows, mark_data_changed
 
 WRITING, LIVE, RETIRED = "writing", "live", "retired"
 BATCH = 5000  # rows per committed batch of a save (and per delete of an old generation)
@@ -309,9 +309,12 @@ def _write_frames(step, gen: int, as_of: dt.date, batches: Iterable[dict], regio
                         cols[c] = part[c].to_list()
                     rows = list(zip(*(cols[c] for c in COLUMNS)))
                     with step() as conn:
-                        p = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-                        conn.exec_driver_sql(f"INSERT INTO program_results ({', '.join(COLUMNS)}) VALUES "
-                                             f"({', '.join([p] * len(COLUMNS))})", rows)
+                        mark_data_changed(conn, "program_results")
+                        cur = conn.connection.driver_connection.cursor()
+                        try:
+                            insert_rows(conn, cur, "program_results", COLUMNS, rows)
+                        finally:
+                            cur.close()
                     n += len(rows)
     return n
 

@@ -209,9 +209,7 @@ def _create(url: str) -> Engine:
         if path is not None and not path.parent.is_dir():
             raise DatabaseError(f"数据库目录“{path.parent}”不存在:请检查 KECHUANG_DATABASE_URL,"
                                 "或先运行 kechuang db upgrade 创建数据库")
-        # requests run in a thread pool of 40 and may open a second connection for ledger reads
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=20, max_overflow=60)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_POOL)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -222,7 +220,12 @@ def _create(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=50)
+    return create_engine(url, pool_pre_ping=True, **_POOL)
+
+
+# Requests run in a thread pool of 40 and may open a second connection for ledger reads: 20 kept
+# open, so that a busy worker does not open (a PostgreSQL server process) and close one per request.
+_POOL = {"pool_size": 20, "max_overflow": 60}
 
 
 @lru_cache(maxsize=8)

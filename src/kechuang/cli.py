@@ -8,10 +8,51 @@ import os
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from .cliutil import err_console, region_code_or_exit
 
+PACKAGES = ("reader", "ledgers", "programs", "targets", "reports", "matching", "chains", "incentives", "demo")
+
+
+class _Commands(TyperGroup):
+    """The top-level group. The capability packages' commands are imported and built only when a
+    command this module does not define is asked for, or the list of all (help): a command of this
+    module (``regions find``) starts without them."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        extra = typer.Typer(rich_markup_mode=app.rich_markup_mode, pretty_exceptions_enable=False)
+        for name in PACKAGES:
+            importlib.import_module(f"kechuang.{name}.commands").register(extra)
+        added = typer.main.get_group(extra).commands
+        mine = dict(self.commands)
+        # help lists commands before groups, each in the order registered (as one Typer app would)
+        order = [n for n, c in mine.items() if not isinstance(c, TyperGroup)]
+        order += [n for n, c in added.items() if not isinstance(c, TyperGroup) and n not in mine]
+        order += [n for n, c in mine.items() if isinstance(c, TyperGroup)]
+        order += [n for n, c in added.items() if isinstance(c, TyperGroup) and n not in mine]
+        self.commands.clear()
+        self.commands.update({n: mine.get(n) or added[n] for n in order})
+
+    def get_command(self, ctx, cmd_name: str):
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None and not self._loaded:
+            self._load()
+            cmd = super().get_command(ctx, cmd_name)
+        return cmd
+
+    def list_commands(self, ctx) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="科创 kechuang — 区域科技创新工作平台 (regional science & technology innovation platform)",
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -165,10 +206,6 @@ def regions_show(
     tree = Tree(f"{label(root)}  [dim]{root.full_name}[/]")
     grow(tree, root.code, depth)
     console.print(tree, highlight=False)
-
-
-for _name in ("reader", "ledgers", "programs", "targets", "reports", "matching", "chains", "incentives", "demo"):
-    importlib.import_module(f"kechuang.{_name}.commands").register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

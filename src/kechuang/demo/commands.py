@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
 
         db.upgrade(create=True)
         cmd = get_command(root)
-        names = set(cmd.commands)  # type: ignore[attr-defined]
+        names = set(cmd.list_commands(None))  # type: ignore[attr-defined]
 
         def run(args: list[str]) -> None:
             if args[0] not in names:

@@ -523,7 +523,8 @@ def write_lines(plan: Plan, df: pl.DataFrame, stream: IO[str]) -> int:
     """Write the frame's records, one JSON line each, a chunk of rows at a time."""
     raw = getattr(stream, "buffer", None)  # a text file's bytes: UTF-8 straight from Polars
     for start in range(0, df.height, CHUNK_ROWS):
-        out = lines(plan, df.slice(start, CHUNK_ROWS)).collect()
+        # streaming: the rows' lines are built on every core (one expression joins each line)
+        out = lines(plan, df.slice(start, CHUNK_ROWS)).collect(engine="streaming")
         if out["line"].null_count():
             raise ValueError(f"{plan.program.id}: a record could not be written as JSON")
         if raw is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8":

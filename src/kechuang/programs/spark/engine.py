@@ -24,7 +24,9 @@ from . import columns as SC
 DEFAULT_MASTER = "local[2]"
 # A plan's generated row loop is one large Java method; HotSpot leaves methods over 8,000 bytes
 # of bytecode to the interpreter unless told otherwise, which makes Spark many times slower.
-JVM_OPTIONS = "-XX:-DontCompileHugeMethods"
+# Only the quick first JIT tier: the optimising one spends more CPU compiling every rule
+# version's huge methods (tens of seconds each) than it saves while running them.
+JVM_OPTIONS = "-XX:-DontCompileHugeMethods -XX:TieredStopAtLevel=1"
 _SPARK_TYPES = {"num": "double", "date": "date", "bool": "boolean", "str": "string"}
 
 

@@ -496,6 +496,18 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, needed: set[str]) -> pl.LazyFram
     return lf.with_columns(casts) if casts else lf
 
 
+def _polars_plan(p: Program, as_of: dt.date, gaps: bool, flips: bool) -> Plan:
+    """``build_plan`` with Polars columns, once per rule version and evaluation date (a file is
+    evaluated batch by batch with the same plans)."""
+    cache = p.__dict__.setdefault("_polars_plans", {})
+    key = (id(p), as_of, gaps, flips)  # a shallow copy of ``p`` shares the dict, not the plans
+    if key not in cache:
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = build_plan(p, as_of, gaps=gaps, flips=flips)
+    return cache[key]
+
+
 def program_ids(spec: str | list[str] | None) -> list[str]:
     known = programs_by_id()
     if spec in (None, "all") or spec == ["all"]:
@@ -545,7 +557,7 @@ def evaluate(frame: pl.DataFrame | pl.LazyFrame, programs: str | list[str] | Non
             if p.regions:  # a zone's program: only the enterprises of the zone
                 sub = sub.filter(pl.any_horizontal([pl.col("region_code").str.starts_with(r) for r in p.regions])
                                  .fill_null(False))
-            plan = build_plan(p, as_of, gaps=gaps, flips=flips)
+            plan = _polars_plan(p, as_of, gaps, flips)
             q = sub
             for stage in plan.stages:
                 q = q.with_columns(stage)

@@ -6,16 +6,19 @@
 the client's own share is counted. Pages with {n}, {page} or {month}/{day} in their URL get a new
 URL on every request (as in `web.py`), so the rendered-page cache never serves them.
 
-CPU time (time.process_time, all threads of this process) rather than wall time: stable on a
-shared machine. The background refresh is off, so only the request's own work is counted.
+CPU time (time.process_time, all threads of this process: the test client's share is in
+/healthz too, and Polars' worker threads count) rather than wall time: steadier on a shared
+machine, though other load still moves it; compare the ratios. The background refresh is off, so only the request's own work is counted.
 
     .venv/bin/python benchmarks/page_cpu.py [--var DIR] [--enterprises 20000] [--requests 30]
-        [--budget 12] [--pages /targets ...] [--profile PAGE]
+        [--budget 12] [--pages /targets ...] [--profile PAGE [--callees REGEX]]
 
---profile PAGE prints a cProfile summary of that page's timed requests (top functions by
-cumulative time) after the table. Requests run on the server's event-loop thread, and sync
-handlers normally in worker threads that cProfile does not see; while profiling, those run on
-the event-loop thread itself, where the profiler is switched on for the request.
+--profile PAGE prints a cProfile summary of that page's timed requests after the table (the
+project's, Jinja's and SQLAlchemy's functions by cumulative time, then all by own time; with
+--callees, what the functions matching REGEX call); its timings include the profiler's overhead.
+Requests run on the server's event-loop thread, and sync handlers normally in worker threads
+that cProfile does not see; while profiling, those run on the event-loop thread itself, where
+the profiler is switched on for the request.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=30, help="timed requests per page (at most 80)")
     ap.add_argument("--budget", type=float, default=12.0, help="CPU per request (ms) a page may cost")
     ap.add_argument("--pages", nargs="*", default=PAGES)
-    ap.add_argument("--profile", help="a page of --pages to profile (cumulative time, top 40)")
+    ap.add_argument("--profile", help="a page of --pages to profile")
+    ap.add_argument("--callees", help="with --profile: also what the functions matching this regex call")
     args = ap.parse_args()
     if not 1 <= args.requests <= 80:
         raise SystemExit("--requests must be between 1 and 80 (dated URLs repeat after 84)")
@@ -80,8 +84,8 @@ def run(args) -> None:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats("kechuang|jinja|sqlalchemy", 60)
         stats.sort_stats("tottime").print_stats(30)
-        if os.environ.get("PAGE_CPU_CALLEES"):
-            stats.print_callees(os.environ["PAGE_CPU_CALLEES"])
+        if args.callees:
+            stats.print_callees(args.callees)
 
 
 def profiled(app, profiler: cProfile.Profile, page: str):

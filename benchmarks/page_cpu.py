@@ -8,7 +8,8 @@ URL on every request (as in `web.py`), so the rendered-page cache never serves t
 
 CPU time (time.process_time, all threads of this process: the test client's share is in
 /healthz too, and Polars' worker threads count) rather than wall time: steadier on a shared
-machine, though other load still moves it; compare the ratios. The background refresh is off, so only the request's own work is counted.
+machine, though other load still moves it; compare the ratios. The background refresh is off,
+so only the request's own work is counted.
 
     .venv/bin/python benchmarks/page_cpu.py [--var DIR] [--enterprises 20000] [--requests 30]
         [--budget 12] [--pages /targets ...] [--profile PAGE [--callees REGEX]]

@@ -245,10 +245,10 @@ ID_CHUNK = 5000  # record ids per statement (SQLite takes up to 32,766 parameter
 
 
 def _kind_selects(cols, kind: Kind, region_codes: set[str] | None, usccs: Iterable[str] | None,
-                  ids: Iterable[int] | None = None) -> list:
+                  ids: Iterable[int] | None = None, source=T) -> list:
     """A kind's records in id order, cut to some regions, enterprises or record ids, fetched in
     batches: one statement, or one per `ID_CHUNK` of ascending ids."""
-    q = sa.select(*cols).where(T.c.kind == kind.id).order_by(T.c.id)
+    q = sa.select(*cols).select_from(source).where(T.c.kind == kind.id).order_by(T.c.id)
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     if usccs is not None:
@@ -287,15 +287,23 @@ def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[
     meta = [c for c in ("id", "key", "region_code", "uscc", "year", "record_date")
             if c in PROJECTED_META or c in wanted]
     own = [f for f in kind.fields if f.id in wanted and f.id not in meta]  # meta columns win, as in load_frame
-    cols = [T.c[c] for c in meta]
-    for f in own:
-        el = T.c.data[f.id]
-        cols.append((el.as_integer() if f.type in ("int", "year") else el.as_boolean() if f.type == "bool"
-                     else sa.cast(el.as_string(), sa.Text)).label(f"f_{len(cols)}"))
+    cols, source = [T.c[c] for c in meta], T
+    if own and engine.dialect.name == "postgresql":
+        # json_to_record parses each record once; ->> on a json column parses it again per field
+        rec = sa.func.json_to_record(T.c.data).table_valued(
+            *(sa.column(f.id, sa.Integer if f.type in ("int", "year") else sa.Boolean if f.type == "bool"
+                        else sa.Text) for f in own)).render_derived(name="rec", with_types=True)
+        cols += [rec.c[f.id].label(f"f_{len(meta) + i}") for i, f in enumerate(own)]
+        source = T.join(rec, sa.true())  # a function in FROM sees the row before it (LATERAL)
+    else:
+        for f in own:
+            el = T.c.data[f.id]
+            cols.append((el.as_integer() if f.type in ("int", "year") else el.as_boolean() if f.type == "bool"
+                         else sa.cast(el.as_string(), sa.Text)).label(f"f_{len(cols)}"))
     raw = {c: META_SCHEMA[c] for c in meta} | {
         f.id: (pl.Int64 if f.type in ("int", "year") else pl.Boolean if f.type == "bool" else pl.String)
         for f in own}
-    parts = _in_batches(engine, _kind_selects(cols, kind, region_codes, usccs, ids),
+    parts = _in_batches(engine, _kind_selects(cols, kind, region_codes, usccs, ids, source),
                         lambda rows: _projected(rows, raw))
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw)
     casts = []

@@ -132,3 +132,24 @@ def test_awards_from_the_fields_they_read_equal_those_from_whole_records(db_url)
     assert len(old) > 5 and any(a["name"] for a in old)
     assert lines(kept) == old
     assert lines(few) == lines({k: f.filter(pl.col("uscc").is_in(some)) for k, f in whole.items()})
+
+
+def test_one_run_lists_many_payouts_each_with_its_own_audit_entry(db_url):
+    eng = db.engine_for(db_url)
+    many = [uscc(100 + i) for i in range(12)]
+    districts = ["320102", "320104", "320105"]
+    ents = [{"uscc": u, "name": f"企业{i}", "region_code": districts[i % 3]} for i, u in enumerate(many)]
+    assert import_records(eng, "enterprise", ents).ok
+    certs = [{"uscc": u, "cert_type": "hnte", "level": "national", "issued_on": "2023-11-10"} for u in many]
+    assert import_records(eng, "certification", certs).ok
+    with _session(eng) as s:
+        assert generate(s, "320100", 2023, "tester", dt.date(2024, 1, 10))["listed"] == len(many)
+    with _session(eng) as s:
+        rows = s.scalars(select(AwardPayout).order_by(AwardPayout.id)).all()
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.entity == "award_payout")).all()
+        assert sorted(r.uscc for r in rows) == sorted(many)
+        by_id = {e.entity_id: e for e in audit}
+        assert len(audit) == len(rows) == len(by_id)
+        for r in rows:  # each entry names its own row, region and state
+            e = by_id[str(r.id)]
+            assert (e.action, e.region_code, e.before, e.after) == ("award-list", r.region_code, None, r.snapshot())

@@ -113,24 +113,28 @@ def generate(session: Session, region: str | None, year: int, username: str, on:
 
     on = on or dt.date.today()
     lines = awards_for(session.connection(), region, year)
-    added = kept = 0
+    kept = 0
+    new: list[tuple[AwardPayout, Award]] = []
     for a in lines:
         if a.status != "payable":
             continue
         if a.payout_status is not None:
             kept += 1
             continue
-        row = AwardPayout(uscc=a.uscc, name=a.name[:200], region_code=a.region_code, policy=a.policy,
-                          version=a.version, item=a.item, item_name=a.item_name[:200], stack_group=a.group[:64],
-                          event_year=a.event_year, payout_year=a.payout_year, amount=a.amount,
-                          payers=[{"level": p["level"], "region_code": p["region_code"], "amount": text(p["amount"])}
-                                  for p in a.payers],
-                          status="listed", listed_on=on, updated_by=username)
-        session.add(row)
-        session.flush()
+        new.append((AwardPayout(uscc=a.uscc, name=a.name[:200], region_code=a.region_code, policy=a.policy,
+                                version=a.version, item=a.item, item_name=a.item_name[:200],
+                                stack_group=a.group[:64], event_year=a.event_year, payout_year=a.payout_year,
+                                amount=a.amount,
+                                payers=[{"level": p["level"], "region_code": p["region_code"],
+                                         "amount": text(p["amount"])} for p in a.payers],
+                                status="listed", listed_on=on, updated_by=username), a))
+    # one flush for every new row (ids come back in one round trip), then their audit entries
+    session.add_all([row for row, _ in new])
+    session.flush()
+    for row, a in new:
         record(session, username, "award-list", "award_payout", str(row.id), None, row.snapshot(), a.region_code)
         a.payout_status = "listed"
-        added += 1
+    added = len(new)
     return {"listed": added, "already": kept, "payable": added + kept}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -82,6 +83,11 @@ def _disk_cache_dir(engine) -> Path:
 
 def columns_of(kind: str, fields: Iterable[str] | None) -> frozenset[str]:
     """The columns a kept frame of ``kind`` has when it holds ``fields`` (None: every field)."""
+    return _columns_of(kind, None if fields is None else frozenset(fields))
+
+
+@lru_cache(maxsize=512)  # every read of a kept frame asks; the kinds are fixed for the process
+def _columns_of(kind: str, fields: frozenset[str] | None) -> frozenset[str]:
     from .kinds import get_kind
     from .store import META_SCHEMA, PROJECTED_META
 

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import httpx
+import uvloop
 
 from timing import add_database_options, database_url
 from web import login, serving, under_load
@@ -149,7 +150,7 @@ def served(args, url: str, scratch: Path) -> None:
         port = int(base.rsplit(":", 1)[1])
         start = _memory(port)
         cold = asyncio.run(_first_views(base))
-        results = asyncio.run(under_load(base, ["/healthz", *PAGES], args.clients, args.requests))
+        results = uvloop.run(under_load(base, ["/healthz", *PAGES], args.clients, args.requests))
         end = _memory(port)
     print(f"\n(b) server up in {up:.1f} s; {args.clients} clients, {args.requests} requests per page; "
           f"budget p95 ≤ {BUDGET_MS:.0f} ms, ≤ {BUDGET_GB:g} GB per worker")

@@ -22,6 +22,7 @@ from ..model import programs_by_id, version_windows
 from . import columns as SC
 
 DEFAULT_MASTER = "local[2]"
+LOCAL_MEMORY = "4g"  # the driver's heap in local mode, where it is also the executor
 # A plan's generated row loop is one large Java method; HotSpot leaves methods over 8,000 bytes
 # of bytecode to the interpreter unless told otherwise, which makes Spark many times slower.
 # Only the quick first JIT tier: the optimising one spends more CPU compiling every rule
@@ -46,6 +47,9 @@ def session(master: str | None = None, app_name: str = "kechuang") -> SparkSessi
         b = b.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
         if SparkContext._active_spark_context is None:  # the JVM starts here: its options apply
             b = b.config("spark.driver.extraJavaOptions", JVM_OPTIONS)
+            # Spark's 1 GB default heap runs out on the pooled programs' windows (ranks within a
+            # stage buffer a whole stage) at about ten million rows; SPARK_DRIVER_MEMORY overrides
+            b = b.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", LOCAL_MEMORY))
     s = b.getOrCreate()
     # the compiled columns rely on null (not an error) for an impossible cast
     s.conf.set("spark.sql.ansi.enabled", "false")

@@ -24,6 +24,10 @@ class Base(DeclarativeBase):
 # Tables whose writes do not change what derived views show (logins, the audit trail, bookkeeping).
 _NOT_DATA = frozenset({"users", "user_sessions", "audit_log", "app_state", "alembic_version",
                        "chain_placements"})  # derived: stored placements recomputed from the ledgers
+# not data, but counted on their own (``v:users``, ``v:user_sessions``) without moving
+# ``data_version``: a worker may then keep who a session belongs to until a login, logout,
+# revocation or account change says otherwise
+QUIET_SOURCES = frozenset({"users", "user_sessions"})
 _DML = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I)
 
 
@@ -39,19 +43,27 @@ def _track_data_version(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _note_write(conn, _cursor, statement, _params, _context, _executemany):
         m = _DML.match(statement)
-        if m and m.group(1).lower() not in _NOT_DATA:
+        if not m:
+            return
+        table = m.group(1).lower()
+        if table not in _NOT_DATA:
             conn.info["kc_data_changed"] = True
-            conn.info.setdefault("kc_sources", set()).add(m.group(1).lower())
+            conn.info.setdefault("kc_sources", set()).add(table)
+        elif table in QUIET_SOURCES:
+            conn.info.setdefault("kc_quiet", set()).add(table)
 
     @event.listens_for(engine, "rollback")
     def _forget(conn):
         conn.info.pop("kc_data_changed", None)
         conn.info.pop("kc_sources", None)
+        conn.info.pop("kc_quiet", None)
 
     @event.listens_for(engine, "commit")
     def _bump(conn):  # runs just before the DBAPI commit, inside the same transaction
         sources = conn.info.pop("kc_sources", None) or {ANY_SOURCE}
-        if not conn.info.pop("kc_data_changed", False):
+        quiet = conn.info.pop("kc_quiet", None) or set()
+        data = conn.info.pop("kc_data_changed", False)
+        if not data and not quiet:
             return
         cur = conn.connection.dbapi_connection.cursor()
         try:
@@ -60,9 +72,11 @@ def _track_data_version(engine: Engine) -> None:
             else:
                 cur.execute("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'app_state'")
             if cur.fetchone()[0]:  # absent while migrations build an older schema
-                cur.execute("UPDATE app_state SET value = value + 1 WHERE name = 'data_version'")
+                if data:
+                    cur.execute("UPDATE app_state SET value = value + 1 WHERE name = 'data_version'")
                 p = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
-                for source in sorted(sources):  # sorted: concurrent writers lock rows in one order
+                # sorted: concurrent writers lock rows in one order
+                for source in sorted((sources if data else set()) | quiet):
                     cur.execute(f"INSERT INTO app_state (name, value) VALUES ({p}, 1) ON CONFLICT (name)"
                                 " DO UPDATE SET value = app_state.value + 1", (_PREFIX + source[:60],))
         finally:

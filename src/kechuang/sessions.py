@@ -57,25 +57,54 @@ def open_session(session: Session, user_id: int, address: str = "", user_agent: 
     return token
 
 
-def user_for(session: Session, token: str | None):
+# sessions found open lately: digest → (stamp, the user's columns, expires_at, last_seen_at). An
+# entry holds while the users and sessions tables are unchanged (their own counters in app_state,
+# `db.QUIET_SOURCES`), so a page need not read them again on every request.
+_known: dict[str, tuple[tuple, dict, dt.datetime, dt.datetime]] = {}
+_KNOWN_MAX = 4096
+
+
+def _stamp(session: Session, versions) -> tuple | None:
+    if not versions or "data_version" not in versions:
+        return None
+    return (str(session.get_bind().url), versions.get("users", 0), versions.get("user_sessions", 0))
+
+
+def user_for(session: Session, token: str | None, versions=None):
     """The user of a session still open (read with the session record in one query), or None
-    (unknown, revoked or expired)."""
+    (unknown, revoked or expired).
+
+    ``versions``: the data versions the session's transaction read (`db.data_versions`); with them,
+    a session seen open since the last change to users or sessions is answered from memory, as a
+    detached user."""
+    from sqlalchemy.orm import make_transient_to_detached
+
     from .accounts import User
 
     if not token or len(token) > 100:
         return None
+    digest, stamp, now = _digest(token), _stamp(session, versions), _now()
+    hit = _known.get(digest) if stamp is not None else None
+    if hit is not None and hit[0] == stamp and hit[2] > now and now - hit[3] <= _TOUCH_EVERY:
+        user = User(**hit[1])
+        make_transient_to_detached(user)
+        return user
     row = session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
-                          .where(UserSession.id == _digest(token))).first()
+                          .where(UserSession.id == digest)).first()
     if row is None:
         return None
     rec, user = row
     if rec.revoked_at is not None:
         return None
-    now = _now()
     if _aware(rec.expires_at) <= now:
         return None
     if now - _aware(rec.last_seen_at) > _TOUCH_EVERY:
-        rec.last_seen_at = now
+        rec.last_seen_at = now  # a write to user_sessions: the entry below would not hold after it
+    elif stamp is not None:
+        if len(_known) >= _KNOWN_MAX:
+            _known.clear()
+        _known[digest] = (stamp, {c.key: getattr(user, c.key) for c in User.__table__.columns},
+                          _aware(rec.expires_at), _aware(rec.last_seen_at))
     return user
 
 

@@ -58,6 +58,58 @@ def test_administrator_revokes_and_disables(app, client_as, make_user):
     assert victim.get("/api/me").status_code == 401
 
 
+def _elsewhere(db_url):
+    """A session on its own engine, as another process (the command line, another worker) has."""
+    from sqlalchemy.orm import Session
+
+    return Session(db.make_engine(db_url))
+
+
+def test_a_session_known_to_the_worker_still_ends_when_another_process_disables_the_user(app, make_user, db_url):
+    from sqlalchemy import select
+
+    from kechuang.accounts import User
+
+    make_user("qian", "officer", TINGHU)
+    c = TestClient(app)
+    assert login(c, "qian").status_code == 303
+    assert c.get("/api/me").status_code == 200 and c.get("/api/me").status_code == 200  # now known
+    with _elsewhere(db_url) as s:
+        s.scalar(select(User).where(User.username == "qian")).active = False
+        s.commit()
+    assert c.get("/api/me").status_code == 401
+
+
+def test_a_session_known_to_the_worker_still_ends_when_it_expires_elsewhere(app, make_user, db_url):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from kechuang.sessions import UserSession
+
+    make_user("sun", "officer", TINGHU)
+    c = TestClient(app)
+    assert login(c, "sun").status_code == 303
+    assert c.get("/api/me").status_code == 200 and c.get("/api/me").status_code == 200
+    with _elsewhere(db_url) as s:
+        past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+        s.execute(update(UserSession).values(expires_at=past))
+        s.commit()
+    assert c.get("/api/me").status_code == 401
+
+
+def test_logins_are_counted_apart_from_data_changes(app, make_user, engine):
+    make_user("zhou", "officer", TINGHU)
+    with engine.connect() as conn:
+        before = db.data_versions(conn)
+    assert login(TestClient(app), "zhou").status_code == 303
+    with engine.connect() as conn:
+        after = db.data_versions(conn)
+    # dashboards stay warm (data_version unchanged); who is logged in is known to have changed
+    assert after["data_version"] == before["data_version"]
+    assert after.get("user_sessions", 0) == before.get("user_sessions", 0) + 1
+
+
 def test_wrong_passwords_slow_the_guesser_but_never_lock_out_the_user(app, make_user):
     make_user("wang", "officer", TINGHU)
     guesser = TestClient(app, client=("203.0.113.9", 5000))

@@ -80,13 +80,15 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     elif not token:
         return None
     else:
-        user = user_for(session, token if isinstance(token, str) else None)
+        user = user_for(session, token if isinstance(token, str) else None,
+                        cache.transaction_versions(session.connection()))
     if user is None or not user.active:
         request.session.clear()
         return None
     # detach: a rollback of the request's transaction must not expire the user that
     # error pages still render
-    session.expunge(user)
+    if user in session:
+        session.expunge(user)
     request.state.user = user
     return user
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from .. import __version__, cache, db
 from ..settings import Settings, get_settings
 from . import errors, refresh
+from .balance import Rebalance
 from .deps import CurrentUser, LoginRequired, render
 from .security import LoginRateLimiter
 from .warming import WaitUntilWarm, Warming
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.warming = warming
     app.state.recent_pages = refresh.RecentPages(settings.var_dir / "cache" / "recent-pages")
     app.add_middleware(refresh.NoteViews, pages=app.state.recent_pages)
+    app.add_middleware(Rebalance)
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limits=settings.limits)
     app.add_middleware(WaitUntilWarm, warming=warming)

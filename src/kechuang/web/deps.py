@@ -93,7 +93,9 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     return user
 
 
-def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+# the dependencies below do no I/O: `async def` runs them on the event loop, where a plain `def` costs
+# each request a hand-over to a worker thread and back
+async def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         if _is_api(request):
             raise HTTPException(status_code=401, detail="未登录或登录已过期")
@@ -105,7 +107,7 @@ def current_user(request: Request, user: Annotated[User | None, Depends(optional
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     if user.role != Role.admin.value:
         raise HTTPException(status_code=403, detail="仅管理员可访问")
     return user
@@ -190,7 +192,7 @@ class RegionScope:
         return bool(region_code) and region_code in codes
 
 
-def region_scope(user: Annotated[User, Depends(current_user)],
+async def region_scope(user: Annotated[User, Depends(current_user)],
                  region: Annotated[str | None, Query(description="地区名称或行政区划代码,如 亭湖区 或 320902")] = None
                  ) -> RegionScope:
     return RegionScope(user, region_code_param(user, region))

@@ -275,12 +275,27 @@ LOAD_CHUNK = 100_000
 PROJECTED_META = ("id", "region_code")  # always in a `load_fields` frame
 
 
+def _stored_as(field_type: str) -> str:
+    """How a field of this type is read out of a record's JSON: as an integer, a boolean or text
+    (decimals and dates as text, typed afterwards)."""
+    return "int" if field_type in ("int", "year") else "bool" if field_type == "bool" else "text"
+
+
+# (SQL type in json_to_record, accessor of a JSON element elsewhere, Polars type of the column read)
+_READ_AS = {
+    "int": (sa.Integer, lambda el: el.as_integer(), pl.Int64),
+    "bool": (sa.Boolean, lambda el: el.as_boolean(), pl.Boolean),
+    "text": (sa.Text, lambda el: sa.cast(el.as_string(), sa.Text), pl.String),
+}
+
+
 def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[str],
                 region_codes: set[str] | None = None, *, usccs: Iterable[str] | None = None,
                 ids: Iterable[int] | None = None) -> pl.DataFrame:
     """The records of a kind with only some of their fields: the `PROJECTED_META` columns, the other
-    stored columns (key, uscc, year, record_date) when asked, and each field of ``fields`` extracted from the JSON by the database (json_extract
-    on SQLite, ->> on PostgreSQL) and typed as `load_frame` types it, read in batches. A large
+    stored columns (key, uscc, year, record_date) when asked, and each field of ``fields`` extracted
+    from the JSON by the database (json_extract on SQLite, json_to_record on PostgreSQL) and typed
+    as `load_frame` types it (`_READ_AS`, then decimals and dates), read in batches. A large
     ledger then costs the memory of the columns a view reads, not of every decoded record."""
     kind = _kind(kind)
     wanted = set(fields)
@@ -288,21 +303,16 @@ def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[
             if c in PROJECTED_META or c in wanted]
     own = [f for f in kind.fields if f.id in wanted and f.id not in meta]  # meta columns win, as in load_frame
     cols, source = [T.c[c] for c in meta], T
+    read = [(f, _READ_AS[_stored_as(f.type)]) for f in own]
     if own and engine.dialect.name == "postgresql":
         # json_to_record parses each record once; ->> on a json column parses it again per field
         rec = sa.func.json_to_record(T.c.data).table_valued(
-            *(sa.column(f.id, sa.Integer if f.type in ("int", "year") else sa.Boolean if f.type == "bool"
-                        else sa.Text) for f in own)).render_derived(name="rec", with_types=True)
+            *(sa.column(f.id, sql_type) for f, (sql_type, _, _) in read)).render_derived(name="rec", with_types=True)
         cols += [rec.c[f.id].label(f"f_{len(meta) + i}") for i, f in enumerate(own)]
         source = T.join(rec, sa.true())  # a function in FROM sees the row before it (LATERAL)
     else:
-        for f in own:
-            el = T.c.data[f.id]
-            cols.append((el.as_integer() if f.type in ("int", "year") else el.as_boolean() if f.type == "bool"
-                         else sa.cast(el.as_string(), sa.Text)).label(f"f_{len(cols)}"))
-    raw = {c: META_SCHEMA[c] for c in meta} | {
-        f.id: (pl.Int64 if f.type in ("int", "year") else pl.Boolean if f.type == "bool" else pl.String)
-        for f in own}
+        cols += [extract(T.c.data[f.id]).label(f"f_{len(meta) + i}") for i, (f, (_, extract, _)) in enumerate(read)]
+    raw = {c: META_SCHEMA[c] for c in meta} | {f.id: polars_type for f, (_, _, polars_type) in read}
     parts = _in_batches(engine, _kind_selects(cols, kind, region_codes, usccs, ids, source),
                         lambda rows: _projected(rows, raw))
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw)

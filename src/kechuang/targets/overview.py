@@ -26,8 +26,8 @@ def _bar(p: Progress) -> dict:
 def progress_chart(rows: list[Progress]) -> dict:
     """ECharts option: completion bars (% of target), the target line at 100 % and the pace marks."""
     rows = [p for p in rows if p.share is not None]
-    names = [f"{p.target.region}·{p.target.indicator}" if len({r.target.region_code for r in rows}) > 1
-             else p.target.indicator for p in rows]
+    several = len({r.target.region_code for r in rows}) > 1
+    names = [f"{p.target.region}·{p.target.indicator}" if several else p.target.indicator for p in rows]
     bars = [_bar(p) for p in rows]
     pace = [None if (p.expected is None or not p.target.value) else
             round(float(p.expected / p.target.value) * 100, 1) for p in rows]

@@ -96,6 +96,7 @@ def json_number(v: Any) -> int | float | None:
     return _num(_dec(v))
 
 
+@lru_cache(maxsize=1024)  # the same few days for every target of a page
 def year_fraction(d: dt.date) -> Decimal:
     days = 366 if calendar.isleap(d.year) else 365
     return Decimal(d.timetuple().tm_yday) / Decimal(days)
@@ -110,6 +111,7 @@ def effective_date(year: int, today: dt.date) -> dt.date:
     return today
 
 
+@lru_cache(maxsize=1024)
 def _minus_year(d: dt.date) -> dt.date:
     try:
         return d.replace(year=d.year - 1)
@@ -229,6 +231,11 @@ def progress_series(targets: Iterable[Target], source: FrameSource, days: Iterab
     return {d: [out[d][t.id] for t in targets] for d in days}
 
 
+@lru_cache(maxsize=1024)
+def _pace(frac: Decimal) -> Decimal:
+    return frac.quantize(Q4, ROUND_HALF_UP)
+
+
 def _fill(p: Progress, m: Metric, values: ValueTable, rules: StatusRules) -> None:
     t, e = p.target, p.as_of
     code = t.region_code
@@ -241,7 +248,7 @@ def _fill(p: Progress, m: Metric, values: ValueTable, rules: StatusRules) -> Non
     frac = year_fraction(e) if e.year == t.year else Decimal(1)
     # a level to hold (a ratio) is judged against the whole target; an amount against the days gone
     level = m.aggregation == "ratio" or t.comparator in ("<=", "<")
-    p.pace = Decimal(1) if level else frac.quantize(Q4, ROUND_HALF_UP)
+    p.pace = Decimal(1) if level else _pace(frac)
     if m.window == "fiscal_year" and not values.has(code, e):
         p.current = None  # the year's annual figures are not reported yet: no data, not zero
         p.error = f"台账尚无 {e.year} 年度数据(年度数据在次年报送)"

@@ -135,9 +135,11 @@ def _full_name(code: str | None) -> str:
 def _progress_charts(rows, code: str | None) -> dict:
     bound = [p for p in rows if p.target.binding_status == "bound"]
     own = [p for p in bound if p.target.region_code == code] if code else bound
-    metrics = sorted({p.target.metric_id for p in bound if p.target.region_code != code})
-    comparisons = [(load_metrics()[m].name, district_chart([p for p in bound if p.target.region_code != code], m))
-                   for m in metrics]
+    others: dict[str, list] = {}
+    for p in bound:
+        if p.target.region_code != code:
+            others.setdefault(p.target.metric_id, []).append(p)
+    comparisons = [(load_metrics()[m].name, district_chart(others[m], m)) for m in sorted(others)]
     return {"chart": progress_chart(own) if own else None, "chart_rows": len(own),
             "comparisons": [c for c in comparisons if c[1]]}
 

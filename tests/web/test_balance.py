@@ -1,10 +1,11 @@
-"""A busy worker hands kept-alive connections back to the listening socket; an idle one keeps them."""
+"""Workers share how busy they are; the busier one hands connections back to the listening socket."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 
-from kechuang.web.balance import Rebalance
+from kechuang.web.balance import LoadBoard, Rebalance
 
 
 async def _page(scope, receive, send):
@@ -14,8 +15,9 @@ async def _page(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-async def _get(app, path: str, client=("10.0.0.1", 40000)) -> dict[bytes, bytes]:
-    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": [], "client": client}
+async def _get(app, path: str = "/") -> dict[bytes, bytes]:
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": [],
+             "client": ("10.0.0.1", 40000)}
     got = {}
 
     async def receive():
@@ -29,27 +31,64 @@ async def _get(app, path: str, client=("10.0.0.1", 40000)) -> dict[bytes, bytes]
     return got
 
 
-def test_an_idle_worker_keeps_every_connection_open():
-    app = Rebalance(_page, busy_requests=3)
+def _two_workers(tmp_path):
+    # two live processes' ids stand for the two workers (a slot of a dead process is reclaimed)
+    path = tmp_path / "worker-load"
+    return (Rebalance(_page, LoadBoard(path, owner=os.getpid())),
+            Rebalance(_page, LoadBoard(path, owner=os.getppid())))
+
+
+def test_a_worker_busier_than_another_closes_connections_until_they_even_out(tmp_path):
+    busy, idle = _two_workers(tmp_path)
 
     async def run():
-        return [await _get(app, "/") for _ in range(20)]
-
-    assert all(b"connection" not in h for h in asyncio.run(run()))
-
-
-def test_a_busy_worker_closes_a_connection_after_its_share_of_requests():
-    app = Rebalance(_page, busy_requests=3)
-
-    async def run():
-        slow = asyncio.create_task(_get(app, "/slow", client=("10.0.0.2", 40001)))  # another user's request
+        slow = [asyncio.create_task(_get(busy, "/slow")) for _ in range(2)]
         await asyncio.sleep(0.01)
-        mine = [await _get(app, "/") for _ in range(7)]
-        await slow
-        return mine, await _get(app, "/")
+        on_busy, on_idle = await _get(busy), await _get(idle)  # busy serves 3, idle 1
+        await asyncio.gather(*slow)
+        return on_busy, on_idle, await _get(busy)
 
-    mine, later = asyncio.run(run())
-    closed = [h.get(b"connection") == b"close" for h in mine]
-    assert closed == [False, False, True, False, False, True, False]
-    assert all(h[b"content-type"] == b"text/plain" for h in mine)  # the page's own headers stay
-    assert b"connection" not in later  # idle again: the connection is kept
+    on_busy, on_idle, later = asyncio.run(run())
+    assert on_busy[b"connection"] == b"close" and on_busy[b"content-type"] == b"text/plain"
+    assert b"connection" not in on_idle
+    assert b"connection" not in later  # even again: the connection is kept
+
+
+def test_one_request_more_than_the_other_worker_is_even_enough(tmp_path):
+    busy, idle = _two_workers(tmp_path)
+
+    async def run():
+        first = asyncio.create_task(_get(busy, "/slow"))  # 1 against 0: kept
+        await asyncio.sleep(0.01)
+        second = await _get(busy)  # 2 against 0: closed
+        return await first, second
+
+    first, second = asyncio.run(run())
+    assert b"connection" not in first and second[b"connection"] == b"close"
+
+
+def test_a_single_worker_keeps_every_connection(tmp_path):
+    only = Rebalance(_page, LoadBoard(tmp_path / "worker-load"))
+
+    async def run():
+        slow = [asyncio.create_task(_get(only, "/slow")) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        got = await _get(only)
+        await asyncio.gather(*slow)
+        return got
+
+    assert b"connection" not in asyncio.run(run())
+
+
+def test_a_worker_that_left_no_longer_counts(tmp_path):
+    busy, idle = _two_workers(tmp_path)
+    idle.board.leave()
+
+    async def run():
+        slow = [asyncio.create_task(_get(busy, "/slow")) for _ in range(2)]
+        await asyncio.sleep(0.01)
+        got = await _get(busy)
+        await asyncio.gather(*slow)
+        return got
+
+    assert b"connection" not in asyncio.run(run())

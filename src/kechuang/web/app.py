@@ -18,7 +18,7 @@ from urllib.parse import quote
 from .. import __version__, cache, db
 from ..settings import Settings, get_settings
 from . import errors, refresh
-from .balance import Rebalance
+from .balance import LoadBoard, Rebalance
 from .deps import CurrentUser, LoginRequired, render
 from .security import LoginRateLimiter
 from .warming import WaitUntilWarm, Warming
@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if worker is not None:
             worker.stopped.set()
+        if load_board is not None:
+            load_board.leave()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -111,7 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.warming = warming
     app.state.recent_pages = refresh.RecentPages(settings.var_dir / "cache" / "recent-pages")
     app.add_middleware(refresh.NoteViews, pages=app.state.recent_pages)
-    app.add_middleware(Rebalance)
+    load_board = LoadBoard.open(settings.var_dir / "cache" / "worker-load")
+    app.add_middleware(Rebalance, board=load_board)
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limits=settings.limits)
     app.add_middleware(WaitUntilWarm, warming=warming)

@@ -877,6 +877,9 @@ def value_of(values: pl.DataFrame, metric: Metric, region_code: str, d: dt.date)
     return v
 
 
+_ABSENT = object()
+
+
 class ValueTable:
     """A `compute` result as a dictionary, for many look-ups (the same answers as `value_of` and
     `has_value`)."""
@@ -893,9 +896,9 @@ class ValueTable:
         return (region_code, d) in self.map
 
     def value(self, region_code: str, d: dt.date) -> Any:
-        if (region_code, d) not in self.map:
+        v = self.map.get((region_code, d), _ABSENT)
+        if v is _ABSENT:
             return zero(self.metric)
-        v = self.map[(region_code, d)]
         if isinstance(v, Decimal):
             return v.normalize() if v == v.to_integral_value() else v
         return v

@@ -213,9 +213,9 @@ def progress_series(targets: Iterable[Target], source: FrameSource, days: Iterab
     for mid, pairs in by_metric.items():
         m = metrics[mid]
         dates: set[dt.date] = set()
-        for today, t in pairs:
-            e = effective_date(t.year, today)
-            dates |= {e, _minus_year(e), dt.date(t.year - 1, 12, 31), dt.date(t.year - 2, 12, 31)}
+        for today, year in {(today, t.year) for today, t in pairs}:
+            e = effective_date(year, today)
+            dates |= {e, _minus_year(e), dt.date(year - 1, 12, 31), dt.date(year - 2, 12, 31)}
         try:
             values = value_table(m, dates, source, metrics, regions={t.region_code for _, t in pairs})
         except (MetricError, ImportError) as exc:
@@ -240,9 +240,14 @@ def _fill(p: Progress, m: Metric, values: ValueTable, rules: StatusRules) -> Non
     t, e = p.target, p.as_of
     code = t.region_code
 
+    same_unit = m.unit == t.unit
+
     def v(d: dt.date) -> Decimal | None:
         raw = values.value(code, d)
-        return None if raw is None else convert(_dec(raw), m.unit, t.unit)
+        if raw is None:
+            return None
+        x = raw if isinstance(raw, Decimal) else Decimal(raw) if isinstance(raw, int) else Decimal(str(raw))
+        return x if same_unit else convert(x, m.unit, t.unit)
 
     goal = _dec(t.value)
     frac = year_fraction(e) if e.year == t.year else Decimal(1)

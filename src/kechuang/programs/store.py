@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 
 import polars as pl
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
-                        delete, func, insert, literal, select, tuple_, update)
+                        delete, func, insert, literal, select, text, tuple_, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -396,6 +396,27 @@ def visible(conn: Connection, as_of: dt.date | None):
     return T.c.generation == (live_generation(conn, as_of) or 0)  # generation ids start at 1
 
 
+def of_credit_codes(conn: Connection, as_of: dt.date, program: str, codes: Iterable[str],
+                    columns: Iterable[str]) -> Iterator[tuple]:
+    """``columns`` of a program's results shown at ``as_of`` for these credit codes, read 900 codes
+    at a time. On SQLite the codes drive the join (a CROSS JOIN keeps them the outer loop), each a
+    look-up in the (generation, uscc, program) key: without table statistics the planner would
+    otherwise walk all the program's results for every batch (about a second each at a million
+    enterprises, where 30,000 holders make 34 batches per program)."""
+    gen = live_generation(conn, as_of) or 0  # generation ids start at 1
+    codes, columns = sorted(codes), list(columns)
+    for i in range(0, len(codes), 900):
+        part = codes[i:i + 900]
+        if conn.dialect.name == "sqlite":
+            values = ", ".join(f"(:c{j})" for j in range(len(part)))
+            q = text(f"SELECT {', '.join('p.' + T.c[c].name for c in columns)} FROM (VALUES {values}) AS v "
+                        f"CROSS JOIN {T.name} AS p ON p.generation = :gen AND p.uscc = v.column1 AND p.program = :program")
+            yield from conn.execute(q, {"gen": gen, "program": program, **{f"c{j}": c for j, c in enumerate(part)}})
+        else:
+            yield from conn.execute(select(*(T.c[c] for c in columns)).where(
+                T.c.generation == gen, T.c.program == program, T.c.uscc.in_(part)))
+
+
 def latest_as_of(conn: Connection, program: str | None = None) -> dt.date | None:
     q = select(G.c.id, G.c.as_of).where(G.c.state == LIVE).order_by(G.c.as_of.desc())
     for gen, day in conn.execute(q).all():
@@ -452,16 +473,14 @@ def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = Non
         status = status_of(result, close)
         out.append({"program": prog, "region_code": region, "status": status, "n": int(n)})
     for prog, codes in (held or {}).items():
-        codes = sorted(codes)
-        for i in range(0, len(codes), 900):
-            hq = select(T.c.region_code, T.c.result, T.c.close, func.count()).where(
-                shown, T.c.program == prog, T.c.uscc.in_(codes[i:i + 900])).group_by(
-                T.c.region_code, T.c.result, T.c.close)
-            if region_codes is not None:
-                hq = hq.where(T.c.region_code.in_(sorted(region_codes)))
-            for region, result, close, n in conn.execute(hq).all():
-                out.append({"program": prog, "region_code": region, "status": status_of(result, close), "n": -int(n)})
-                out.append({"program": prog, "region_code": region, "status": "held", "n": int(n)})
+        found: dict[tuple, int] = {}
+        for region, result, close in of_credit_codes(conn, as_of, prog, codes, ("region_code", "result", "close")):
+            if region_codes is None or region in region_codes:
+                key = (region, result, close)
+                found[key] = found.get(key, 0) + 1
+        for (region, result, close), n in found.items():
+            out.append({"program": prog, "region_code": region, "status": status_of(result, close), "n": -n})
+            out.append({"program": prog, "region_code": region, "status": "held", "n": n})
     return pl.DataFrame(out, schema={"program": pl.String, "region_code": pl.String, "status": pl.String,
                                      "n": pl.Int64})
 
@@ -501,11 +520,7 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         def without():
             import numpy as np
 
-            codes, shown = sorted(exclude), visible(conn, as_of)
-            left_out = []
-            for i in range(0, len(codes), 900):
-                left_out += conn.execute(select(T.c.id).where(shown, T.c.program == program,
-                                                              T.c.uscc.in_(codes[i:i + 900]))).scalars().all()
+            left_out = [r[0] for r in of_credit_codes(conn, as_of, program, exclude, ("id",))]
             return ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
 
         # the same holders (one cached set per data version) leave out the same ids on every page;

@@ -297,12 +297,12 @@ class LedgerSource:
     decoded. `metric_source` decodes what metrics read."""
 
     def __init__(self, engine, region_codes: set[str] | None = None,
-                 fields: Callable[[str], Iterable[str]] | None = None):
+                 fields: Callable[[str], Iterable[str]] | None = None, versions: Mapping[str, int] | None = None):
         self.engine = engine
         self.region_codes = region_codes
         self.fields = fields
         self._cache: dict[str, pl.DataFrame] = {}
-        self._versions: dict | None = None
+        self._versions: dict | None = dict(versions) if versions else None
 
     def stamps(self, frames: list[tuple[str, pl.DataFrame | None]]) -> tuple | None:
         """The data versions of (kind, frame) pairs this source gave (None frames left out), or
@@ -335,11 +335,12 @@ class LedgerSource:
         return self._cache[kind]
 
 
-def metric_source(engine, region_codes: set[str] | None = None) -> LedgerSource:
+def metric_source(engine, region_codes: set[str] | None = None, versions: Mapping[str, int] | None = None) -> LedgerSource:
     """The ledgers as the dashboards read them: only the fields metrics count and the enterprises'
     names (`kept_fields`), so a province's ledgers cost the memory of a few columns; `rows_behind`
-    reads the whole records it shows by id."""
-    return LedgerSource(engine, region_codes, kept_fields)
+    reads the whole records it shows by id. ``versions``: the data versions the caller already
+    read (a request's, `cache.transaction_versions`), which the frames are then matched with."""
+    return LedgerSource(engine, region_codes, kept_fields, versions)
 
 
 def kept_fields(kind: str) -> frozenset[str]:

@@ -38,7 +38,8 @@ def _progress(session, user, region, year, date):
 
     def compute():
         targets = kept_targets(session, region_code=code, year=year or today.year)
-        return compute_progress(targets, metric_source(session.get_bind()), today)
+        versions = cache.transaction_versions(session.connection())  # read as the request began
+        return compute_progress(targets, metric_source(session.get_bind(), versions=versions), today)
 
     rows = cache.cached(key, compute, reads=progress_reads())
     visible = {c: user.can_see(c) for c in {p.target.region_code for p in rows}}

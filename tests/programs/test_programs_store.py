@@ -309,3 +309,17 @@ def test_columnar_save_stores_what_the_records_give(engine):
     steps = {r[-2][:4] for r in new}
     assert "不符合：" in steps and len(steps) > 3 and any(r[-3] > 1 for r in new)
     assert new == old
+
+
+def test_results_of_credit_codes_are_those_of_the_program_and_date_shown(engine):
+    recs, regions = _records(engine, n=60)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    store.save(engine, DAY - dt.timedelta(days=30), recs[:20], regions, PROGRAMS)  # another date's generation
+    codes = sorted({r["uscc"] for r in recs})[::3] + ["91320900NOTSTORED0X"]
+    with engine.connect() as conn:
+        got = sorted(store.of_credit_codes(conn, DAY, "hnte", codes * 2, ("uscc", "region_code", "result")))
+    want = sorted((r["uscc"], regions[r["uscc"]], r["result"]) for r in recs
+                  if r["program"] == "hnte" and r["uscc"] in codes)
+    assert got == want and len(want) >= 10
+    with engine.connect() as conn:
+        assert list(store.of_credit_codes(conn, DAY + dt.timedelta(days=1), "hnte", codes, ("uscc",))) == []

@@ -404,7 +404,7 @@ def of_credit_codes(conn: Connection, as_of: dt.date, program: str, codes: Itera
     otherwise walk all the program's results for every batch (about a second each at a million
     enterprises, where 30,000 holders make 34 batches per program)."""
     gen = live_generation(conn, as_of) or 0  # generation ids start at 1
-    codes, columns = sorted(codes), list(columns)
+    codes, columns = sorted(set(codes)), list(columns)
     for i in range(0, len(codes), 900):
         part = codes[i:i + 900]
         if conn.dialect.name == "sqlite":

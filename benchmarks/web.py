@@ -103,9 +103,18 @@ class Connection:
         return self
 
     async def get(self, path: str) -> int:
-        """The status code; the body is read and dropped."""
-        self.writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.head)
-        head = (await self.reader.readuntil(b"\r\n\r\n")).lower()
+        """The status code; the body is read and dropped. A connection the server closed while it
+        sat idle (uvicorn does so after 5 s, e.g. while other clients wait for a long first view)
+        is opened again and the request sent once more, as browsers do for a GET."""
+        for attempt in (0, 1):
+            self.writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.head)
+            try:
+                head = (await self.reader.readuntil(b"\r\n\r\n")).lower()
+                break
+            except (asyncio.IncompleteReadError, ConnectionResetError) as exc:
+                if attempt or getattr(exc, "partial", b""):
+                    raise
+                await self.open()
         status = int(head[9:12])
         length = re.search(rb"\r\ncontent-length: *(\d+)", head)
         if length:

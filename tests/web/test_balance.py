@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from kechuang.web.balance import LoadBoard, Rebalance
 
@@ -31,6 +32,13 @@ async def _get(app, path: str = "/") -> dict[bytes, bytes]:
     return got
 
 
+def _run(coro):
+    """asyncio.run on a thread of its own: a browser test earlier in the same worker may leave an
+    event loop running on the test thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=60)
+
+
 def _two_workers(tmp_path):
     # two live processes' ids stand for the two workers (a slot of a dead process is reclaimed)
     path = tmp_path / "worker-load"
@@ -48,7 +56,7 @@ def test_a_worker_busier_than_another_closes_connections_until_they_even_out(tmp
         await asyncio.gather(*slow)
         return on_busy, on_idle, await _get(busy)
 
-    on_busy, on_idle, later = asyncio.run(run())
+    on_busy, on_idle, later = _run(run())
     assert on_busy[b"connection"] == b"close" and on_busy[b"content-type"] == b"text/plain"
     assert b"connection" not in on_idle
     assert b"connection" not in later  # even again: the connection is kept
@@ -63,7 +71,7 @@ def test_one_request_more_than_the_other_worker_is_even_enough(tmp_path):
         second = await _get(busy)  # 2 against 0: closed
         return await first, second
 
-    first, second = asyncio.run(run())
+    first, second = _run(run())
     assert b"connection" not in first and second[b"connection"] == b"close"
 
 
@@ -77,7 +85,7 @@ def test_a_single_worker_keeps_every_connection(tmp_path):
         await asyncio.gather(*slow)
         return got
 
-    assert b"connection" not in asyncio.run(run())
+    assert b"connection" not in _run(run())
 
 
 def test_a_worker_that_left_no_longer_counts(tmp_path):
@@ -91,4 +99,4 @@ def test_a_worker_that_left_no_longer_counts(tmp_path):
         await asyncio.gather(*slow)
         return got
 
-    assert b"connection" not in asyncio.run(run())
+    assert b"connection" not in _run(run())

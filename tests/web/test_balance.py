@@ -75,28 +75,21 @@ def test_one_request_more_than_the_other_worker_is_even_enough(tmp_path):
     assert b"connection" not in first and second[b"connection"] == b"close"
 
 
+async def _beside_slow(app, slow: int) -> dict[bytes, bytes]:
+    """A request's headers, sent while ``slow`` slower requests are in progress on the same worker."""
+    pending = [asyncio.create_task(_get(app, "/slow")) for _ in range(slow)]
+    await asyncio.sleep(0.01)
+    got = await _get(app)
+    await asyncio.gather(*pending)
+    return got
+
+
 def test_a_single_worker_keeps_every_connection(tmp_path):
     only = Rebalance(_page, LoadBoard(tmp_path / "worker-load"))
-
-    async def run():
-        slow = [asyncio.create_task(_get(only, "/slow")) for _ in range(3)]
-        await asyncio.sleep(0.01)
-        got = await _get(only)
-        await asyncio.gather(*slow)
-        return got
-
-    assert b"connection" not in _run(run())
+    assert b"connection" not in _run(_beside_slow(only, 3))
 
 
 def test_a_worker_that_left_no_longer_counts(tmp_path):
     busy, idle = _two_workers(tmp_path)
     idle.board.leave()
-
-    async def run():
-        slow = [asyncio.create_task(_get(busy, "/slow")) for _ in range(2)]
-        await asyncio.sleep(0.01)
-        got = await _get(busy)
-        await asyncio.gather(*slow)
-        return got
-
-    assert b"connection" not in _run(run())
+    assert b"connection" not in _run(_beside_slow(busy, 2))

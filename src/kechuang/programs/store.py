@@ -410,7 +410,7 @@ def of_credit_codes(conn: Connection, as_of: dt.date, program: str, codes: Itera
         if conn.dialect.name == "sqlite":
             values = ", ".join(f"(:c{j})" for j in range(len(part)))
             q = text(f"SELECT {', '.join('p.' + T.c[c].name for c in columns)} FROM (VALUES {values}) AS v "
-                        f"CROSS JOIN {T.name} AS p ON p.generation = :gen AND p.uscc = v.column1 AND p.program = :program")
+                     f"CROSS JOIN {T.name} AS p ON p.generation = :gen AND p.uscc = v.column1 AND p.program = :program")
             yield from conn.execute(q, {"gen": gen, "program": program, **{f"c{j}": c for j, c in enumerate(part)}})
         else:
             yield from conn.execute(select(*(T.c[c] for c in columns)).where(

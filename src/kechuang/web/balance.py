@@ -22,16 +22,16 @@ from pathlib import Path
 
 SLOTS = 64  # workers sharing one board at most
 _SLOT = struct.Struct("<qq")  # pid, requests in progress
-_CLAIM = struct.Struct("<q")
+_IN_PROGRESS = struct.Struct("<q")  # the second half of a slot
 
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # no signal: only whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # it exists, under another user
+        pass
     return True
 
 
@@ -80,16 +80,12 @@ class LoadBoard:
         return free
 
     def set(self, in_progress: int) -> None:
-        _CLAIM.pack_into(self.map, self.slot * _SLOT.size + 8, in_progress)
+        _IN_PROGRESS.pack_into(self.map, self.slot * _SLOT.size + _IN_PROGRESS.size, in_progress)
 
     def least_other(self) -> int | None:
         """The fewest requests another worker is serving (None: no other worker)."""
-        least = None
-        for i in range(SLOTS):
-            pid, n = _SLOT.unpack_from(self.map, i * _SLOT.size)
-            if pid and i != self.slot and (least is None or n < least):
-                least = n
-        return least
+        return min((n for i, (pid, n) in enumerate(_SLOT.iter_unpack(self.map)) if pid and i != self.slot),
+                   default=None)
 
     def leave(self) -> None:
         _SLOT.pack_into(self.map, self.slot * _SLOT.size, 0, 0)

@@ -305,9 +305,12 @@ def test_columnar_save_stores_what_the_records_give(engine):
     with engine.connect() as conn:  # the rows written outside SQLAlchemy's statements count as a change
         assert db.data_versions(conn)["program_results"] > before["program_results"]
     old, new = _stored_rows(engine, DAY), _stored_rows(engine, other)
-    assert len(new) == len(recs) and any(r[-4] for r in new) and any("_item" in r[-1] for r in new)
+    assert len(new) == len(recs) and any(r[-5] for r in new) and any("_item" in r[-1] for r in new)
     steps = {r[-2][:4] for r in new}
-    assert "不符合：" in steps and len(steps) > 3 and any(r[-3] > 1 for r in new)
+    assert "不符合：" in steps and len(steps) > 3 and any(r[-4] > 1 for r in new)
+    # the failing conditions counted as stored are those the reasons name
+    assert all(r[-3] == sum(c["result"] == "fail" for c in json.loads(r[-1])["conditions"]) for r in new)
+    assert any(r[-3] > 1 for r in new)
     assert new == old
 
 

@@ -104,6 +104,35 @@ def test_xiaoshenggao_lists_tech_smes_not_yet_hnte_closest_first(engine):
     assert {r["uscc"] for r in inside} <= expected
 
 
+def test_xiaoshenggao_ranks_by_stored_counts_as_by_the_reasons_also_for_rows_saved_before_them(engine):
+    """The rank reads fail_count and gap_count where stored and the reasons where not (rows saved
+    before fail_count existed): both give the order and the gaps the evaluated records give."""
+    from sqlalchemy import update
+
+    from kechuang.programs import store
+    from kechuang.programs.pipeline import xiaoshenggao_candidates, with_gaps
+
+    recs = _evaluate(engine)
+    tech = {r["uscc"] for r in recs if r["program"] == "tech_sme" and r["result"] == "pass"}
+    hnte = [r for r in recs if r["program"] == "hnte" and r["result"] != "pass" and r["uscc"] in tech]
+    failing = {r["uscc"]: sum(c["result"] == "fail" for c in r["conditions"]) for r in hnte}
+    with engine.connect() as conn:  # 一步之遥 is not in the evaluate record: as stored
+        close = dict(store.load(conn, TODAY, program="hnte").select("uscc", "close").iter_rows())
+    want = [r["uscc"] for r in sorted(hnte, key=lambda r: (
+        not close[r["uscc"]], failing[r["uscc"]], len(r["gaps"]), -(r["score_max"] or 0), r["uscc"]))]
+    gaps = {r["uscc"]: [g["text"] for g in r["gaps"]][:3] for r in hnte}
+    with engine.connect() as conn:
+        stored = xiaoshenggao_candidates(conn, TODAY)
+        shown = with_gaps(conn, stored.head(20).to_dicts())
+    assert stored["uscc"].to_list() == want and len(want) > 20 and len(set(failing.values())) > 1
+    assert stored["failing"].to_list() == [failing[u] for u in want]
+    assert [r["gaps"] for r in shown] == [gaps[u] for u in want[:20]] and any(r["gaps"] for r in shown)
+    with engine.begin() as conn:
+        conn.execute(update(store.T).values(fail_count=None))
+    with engine.connect() as conn:
+        assert xiaoshenggao_candidates(conn, TODAY).equals(stored)
+
+
 def _holder(engine):
     import polars as pl
 

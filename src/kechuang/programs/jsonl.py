@@ -260,18 +260,25 @@ def lines(plan: Plan, df: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
 
 def stored(plan: Plan, df: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """What ``programs.store`` keeps of each row, as ``store.row`` makes it of ``explain.record``:
-    uscc, result, the scores rounded to 4 places, close, gap_count, next_step, and ``line``, the
-    reasons document (conditions, gaps with the item each belongs to, missing inputs) as JSON."""
+    uscc, result, the scores rounded to 4 places, close, gap_count, fail_count, next_step, and ``line``,
+    the reasons document (conditions, gaps with the item each belongs to, missing inputs) as JSON."""
     fr, line = _built(plan, df, True)
     code = fr.col("result_code")
     more = {"uscc": fr.col("uscc").cast(pl.String),
             "result": code.replace_strict(CODE_NAMES, default=None, return_dtype=pl.String),
             "close": fr.truthy("close"), "gap_count": line.str.count_matches('{"field": ', literal=True),
+            "fail_count": _fail_count(plan, fr),
             "next_step": _next_step(plan, fr).str.slice(0, 400)}
     for k in ("score", "score_min", "score_max"):
         x = fr.col(k).cast(pl.Float64)
         more[k] = pl.when(x.is_finite()).then(py_round(py_round(x, 10), 4)) if fr.has(k) else pl.lit(None, pl.Float64)
     return fr.frame(df, line, **more)
+
+
+def _fail_count(plan: Plan, fr: _Frame) -> pl.Expr:
+    """``store.fail_count`` of each row: its conditions whose result is fail."""
+    failing = [(fr.col(f"{cp.item.id}.result") == FAIL).fill_null(False).cast(pl.Int32) for cp in plan.conditions]
+    return pl.sum_horizontal(failing) if failing and plan.program.kind != "index" else pl.lit(0, pl.Int32)
 
 
 def _unescaped(e: pl.Expr) -> pl.Expr:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from ..ledgers.frames import certificates
 from ..ledgers.validity import last_day_expr, valid_on_expr
 from .catalog import CERT_TYPES
-from .store import T, unpack, visible
+from .store import T, fail_count, unpack, visible
 
 
 def _num(v):
@@ -66,28 +66,52 @@ def holders_by_program(conn: Connection, as_of: dt.date, region_codes: set[str] 
 def xiaoshenggao(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> list[dict]:
     """小升高: enterprises that qualify as 科技型中小企业 but not (yet) as 高新技术企业 on `as_of` and
     hold no valid 高企 certificate, closest first: one step away, then fewest failing conditions,
-    fewest gaps, highest possible score."""
+    fewest gaps, highest possible score; each with its first three gaps."""
     held = holders(conn, "hnte", as_of, region_codes)
-    return [r for r in xiaoshenggao_candidates(conn, as_of, region_codes) if r["uscc"] not in held]
+    ranked = xiaoshenggao_candidates(conn, as_of, region_codes)
+    return with_gaps(conn, ranked.filter(~pl.col("uscc").is_in(sorted(held))).to_dicts())
 
 
-def xiaoshenggao_candidates(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> list[dict]:
-    """`xiaoshenggao` before the holders of a valid 高企 certificate are left out: it reads stored
-    results only, so a view can keep it while certificates change."""
+RANKED = {"id": pl.Int64, "uscc": pl.String, "region_code": pl.String, "result": pl.String, "score": pl.Float64,
+          "score_min": pl.Float64, "score_max": pl.Float64, "close": pl.Boolean, "gap_count": pl.Int64,
+          "failing": pl.Int64}
+
+
+def xiaoshenggao_candidates(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None
+                            ) -> pl.DataFrame:
+    """`xiaoshenggao` before the holders of a valid 高企 certificate are left out, ranked, without
+    reasons (``with_gaps`` adds them to the rows shown): it reads stored results only, so a view can
+    keep it while certificates change. A province has 100,000s of candidates: they are ranked
+    by stored columns, and reasons are decoded only for rows saved before ``fail_count`` was."""
     shown = visible(conn, as_of)
     tech = select(T.c.uscc).where(shown, T.c.program == "tech_sme", T.c.result == "pass")
-    q = select(T.c.uscc, T.c.region_code, T.c.result, T.c.score, T.c.score_min, T.c.score_max, T.c.close,
-               T.c.gap_count, T.c.detail).where(shown, T.c.program == "hnte", T.c.result != "pass",
-                                                T.c.uscc.in_(tech))
+    q = select(*(T.c[k] for k in RANKED if k != "failing"), T.c.fail_count).where(
+        shown, T.c.program == "hnte", T.c.result != "pass", T.c.uscc.in_(tech))
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
-    rows = []
-    for r in conn.execute(q).mappings():
-        detail = unpack(r["detail"], conn)
-        failing = sum(1 for c in detail["conditions"] if c.get("result") == "fail")
-        rows.append({"uscc": r["uscc"], "region_code": r["region_code"], "result": r["result"],
-                     "score": _num(r["score"]), "score_min": _num(r["score_min"]),
-                     "score_max": _num(r["score_max"]), "failing": failing, "close": bool(r["close"]),
-                     "gap_count": r["gap_count"] or 0, "gaps": [g["text"] for g in detail["gaps"]][:3]})
-    rows.sort(key=lambda x: (not x["close"], x["failing"], x["gap_count"], -(x["score_max"] or 0), x["uscc"]))
-    return rows
+    rows = conn.execute(q).all()
+    cols = list(zip(*rows)) if rows else [()] * (len(RANKED) + 1)
+    counted = dict(zip(cols[0], cols[-1]))
+    unknown = [i for i, n in counted.items() if n is None]
+    for at in range(0, len(unknown), 5000):
+        part = unknown[at:at + 5000]
+        counted.update((i, fail_count(unpack(d, conn))) for i, d in conn.execute(
+            select(T.c.id, T.c.detail).where(T.c.id.in_(part))))
+    data = {k: [_num(v) for v in col] for k, col in zip(RANKED, cols[:-1])}
+    data["close"] = [bool(v) for v in data["close"]]
+    data["failing"] = [counted[i] for i in cols[0]]
+    frame = pl.DataFrame(data, schema=RANKED)
+    return (frame.with_columns(pl.col("gap_count").fill_null(0), pl.col("score_max").fill_null(0).alias("_top"))
+            .sort(["close", "failing", "gap_count", "_top", "uscc"], descending=[True, False, False, True, False])
+            .drop("_top"))
+
+
+def with_gaps(conn: Connection, rows: list[dict], first: int = 3) -> list[dict]:
+    """``rows`` (with their stored ``id``) each given ``gaps``: the text of its first ``first`` gaps,
+    decoded from its stored reasons."""
+    ids = [r["id"] for r in rows]
+    gaps: dict[int, list[str]] = {}
+    for at in range(0, len(ids), 5000):
+        for i, d in conn.execute(select(T.c.id, T.c.detail).where(T.c.id.in_(ids[at:at + 5000]))):
+            gaps[i] = [g["text"] for g in unpack(d, conn)["gaps"]][:first]
+    return [dict(r, gaps=gaps.get(r["id"], [])) for r in rows]

@@ -62,6 +62,7 @@ class ProgramResult(Base):
     score_max: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
     close: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     gap_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    fail_count: Mapped[int | None] = mapped_column(Integer)  # failing conditions; NULL: saved before 0022
     next_step: Mapped[str] = mapped_column(String(400), nullable=False, default="")
     detail: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -287,7 +288,7 @@ def _write(step, gen: int, as_of: dt.date, recs: Iterable[dict], regions: dict[s
 
 
 COLUMNS = ("generation", "as_of", "uscc", "region_code", "program", "version", "result", "score", "score_min",
-           "score_max", "close", "gap_count", "next_step", "detail")
+           "score_max", "close", "gap_count", "fail_count", "next_step", "detail")
 
 
 def _write_frames(step, gen: int, as_of: dt.date, batches: Iterable[dict], regions: dict[str, str], preset) -> int:
@@ -305,7 +306,8 @@ def _write_frames(step, gen: int, as_of: dt.date, batches: Iterable[dict], regio
                             "version": repeat(plan.program.version),
                             "region_code": [regions.get(u) or "" for u in part["uscc"]],
                             "detail": [_compress(s.encode("utf-8"), preset) for s in part["line"]]}
-                    for c in ("uscc", "result", "score", "score_min", "score_max", "close", "gap_count", "next_step"):
+                    for c in ("uscc", "result", "score", "score_min", "score_max", "close", "gap_count", "fail_count",
+                              "next_step"):
                         cols[c] = part[c].to_list()
                     rows = list(zip(*(cols[c] for c in COLUMNS)))
                     with step() as conn:
@@ -355,10 +357,16 @@ def _row(gen: int, as_of: dt.date, r: dict, regions: dict[str, str], preset=None
     return dict(generation=gen, as_of=as_of, uscc=r["uscc"], region_code=regions.get(r["uscc"]) or "",
                 program=r["program"], version=r["version"], result=r["result"],
                 score=_dec(r["score"]), score_min=_dec(r["score_min"]), score_max=_dec(r["score_max"]),
-                close=close, gap_count=len(r["gaps"]), next_step=next_step(r)[:400], detail=pack(r, preset))
+                close=close, gap_count=len(r["gaps"]), fail_count=fail_count(r), next_step=next_step(r)[:400],
+                detail=pack(r, preset))
 
 
 _REQUIRED: dict[tuple[str, str], set[str]] = {}
+
+
+def fail_count(rec: dict) -> int:
+    """How many of a record's conditions fail (stored as ``fail_count``)."""
+    return sum(1 for c in rec.get("conditions") or [] if c.get("result") == "fail")
 
 
 def next_step(rec: dict) -> str:

@@ -141,27 +141,26 @@ def _pages(total: int) -> int:
 @router.get("/programs/xiaoshenggao", include_in_schema=False)
 def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | None = None, page: int = 1):
     """小升高: 科技型中小企业 (passing) without a valid 高企 certificate that are not yet 高企, closest first."""
-    from ... import cache
-    from ...programs.pipeline import xiaoshenggao_candidates
+    from ...programs.pipeline import RANKED, with_gaps, xiaoshenggao_candidates
 
     scope = rs.code
     conn = session.connection()
     day = store.latest_as_of(conn, "hnte")
 
-    def ranked_rows():
+    def ranked_rows() -> pl.DataFrame:
         if day is None:
-            return []
+            return pl.DataFrame(schema=RANKED)
         codes = rs.codes
         key = ("xiaoshenggao", str(session.get_bind().url), day, rs.key)
         # candidates change with stored results only; certificate holders are left out at each view
         candidates = cache.cached(key, lambda: xiaoshenggao_candidates(conn, day, codes), reads=store.READS)
         held = _holders(session, "hnte", day, rs)
-        return [r for r in candidates if r["uscc"] not in held]
+        return candidates.filter(~pl.col("uscc").is_in(sorted(held))) if held else candidates
 
-    def named(rows):
-        names = _names_of(conn, [r["uscc"] for r in rows])
+    def named(rows: pl.DataFrame) -> list[dict]:  # the reasons of these rows only are decoded
+        names = _names_of(conn, rows["uscc"].to_list())
         return [dict(r, region=_region_name(r["region_code"]), name=names.get(r["uscc"], ""),
-                     result_name=result_name(r["result"])) for r in rows]
+                     result_name=result_name(r["result"])) for r in with_gaps(conn, rows.to_dicts())]
 
     if format == "xlsx":
         from ...excel import xlsx_response
@@ -177,8 +176,8 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
     def build():
         rows = ranked_rows()
         start = (page - 1) * PER_PAGE
-        return {"rows": named(rows[start:start + PER_PAGE]), "start": start, "total": len(rows), "page": page,
-                "pages": _pages(len(rows)), "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
+        return {"rows": named(rows.slice(start, PER_PAGE)), "start": start, "total": rows.height, "page": page,
+                "pages": _pages(rows.height), "as_of": day, "region_code": scope, "region_text": _asked_name(rs),
                 "glossary": {k: GLOSSARY[k] for k in ("一步之遥", "得分区间", "待专家评定", "已持有有效证书")}}
 
     return render_cached(request, "programs/xiaoshenggao.html", build, reads=_READS + ledger_sources(["enterprise"]))

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
@@ -220,52 +221,93 @@ def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule
     return Rows(rows, make, name_lookup(conn), uscc_in_key=2)
 
 
-def _near_misses(session: Session, codes: set[str] | None, programs: set[str] | None = None):
-    """The latest stored 一步之遥 results (failing, one modest change away) and the enterprises' names."""
+def _near_misses(conn, as_of: dt.date):
+    """The stored 一步之遥 results shown at ``as_of`` (failing, one modest change away) of every
+    region: (region_code, uscc, program, next_step) by region, program and credit code, read from
+    stored columns (no reasons decoded: a province has 100,000s), once per version of the results."""
     import polars as pl
 
-    from ..ledgers.frames import kept_names
-    from ..programs.store import latest_as_of, load
+    from .. import cache
+    from ..programs.model import programs_by_id
+    from ..programs.store import READS, T, visible
+
+    def compute():
+        # every program named: each is one range of the list index
+        q = select(T.c.region_code, T.c.uscc, T.c.program, T.c.next_step).where(
+            visible(conn, as_of), T.c.program.in_(sorted(programs_by_id())), T.c.result == "fail",
+            T.c.close.is_(True))
+        rows = conn.execute(q).all()
+        cols = list(zip(*rows)) if rows else [()] * 4
+        return pl.DataFrame(dict(zip(NEAR, cols)), schema=dict.fromkeys(NEAR, pl.String)).sort(
+            ["region_code", "program", "uscc"])
+
+    return cache.per_version(conn, ("warnings.near_misses", as_of), compute, reads=READS)
+
+
+NEAR = ("region_code", "uscc", "program", "next_step")
+
+
+def _near_miss_rows(session: Session, codes: set[str] | None, rule: Rule, make, programs: set[str] | None = None):
+    """`Rows` of the latest stored 一步之遥 results within ``codes`` (and ``programs``), made by ``make``."""
+    import polars as pl
+
+    from ..ledgers.frames import name_lookup
+    from ..programs.store import latest_as_of
 
     conn = session.connection()
     as_of = latest_as_of(conn)
     if as_of is None or programs == set():
         return []
-    close = load(conn, as_of, region_codes=codes, close_only=True)
+    close = _near_misses(conn, as_of)
+    if codes is not None:
+        close = close.filter(pl.col("region_code").is_in(sorted(codes)))
     if programs is not None:
         close = close.filter(pl.col("program").is_in(sorted(programs)))
-    names = kept_names(conn, close["uscc"].to_list())
-    return [(r, names.get(r["uscc"]) or r["uscc"]) for r in close.iter_rows(named=True)]
+    return Rows(close, make, name_lookup(conn), uscc_in_key=2)
 
 
-def near_miss(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+def near_miss(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> Rows | list[Warning]:
     from ..programs.catalog import program_name
-    from ..programs.store import next_step
 
-    return [Warning(rule.id, r["region_code"], rule.wording.format(
-        name=name, program=program_name(r["program"]), next_step=next_step(r)),
-        f"{r['uscc']}:{r['program']}", uscc=r["uscc"], link=f"/enterprises/{r['uscc']}")
-        for r, name in _near_misses(session, codes)]
+    def make(row: tuple, names: Mapping[str, str]) -> Warning:
+        region, uscc, program, step = row
+        return Warning(rule.id, region, rule.wording.format(
+            name=names.get(uscc) or uscc, program=program_name(program), next_step=step),
+            f"{uscc}:{program}", uscc=uscc, link=f"/enterprises/{uscc}")
+
+    return _near_miss_rows(session, codes, rule, make)
 
 
-def window_closing(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
+def window_closing(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> Rows | list[Warning]:
     """一步之遥 for a program whose application window (programs/windows.yaml) covering the
-    enterprise is open today and closes within N days."""
+    enterprise is open today and closes within N days: one warning per result and window."""
+    import polars as pl
+
     from ..programs.catalog import program_name
-    from ..programs.store import next_step
     from ..programs.windows import closing_soon
 
-    soon = closing_soon(today, int(rule.params["days"]))
-    out = []
-    for r, name in _near_misses(session, codes, {w.program for w in soon}):
-        for w in soon:
-            if w.program == r["program"] and w.covers(r["region_code"]):
-                out.append(Warning(rule.id, r["region_code"], rule.wording.format(
-                    name=name, program=program_name(r["program"]), next_step=next_step(r), window=w.title,
-                    closes_on=w.closes_on, days=w.days_left(today)),
-                    f"{r['uscc']}:{w.id}", uscc=r["uscc"], link=f"/enterprises/{r['uscc']}",
-                    values={"window": w.id, "closes_on": w.closes_on.isoformat()}))
-    return out
+    soon = {w.id: w for w in closing_soon(today, int(rule.params["days"]))}
+    close = _near_miss_rows(session, codes, rule, None, {w.program for w in soon.values()})
+    if not isinstance(close, Rows):
+        return close
+    regions = close.frame["region_code"].unique().to_list()
+    parts = []
+    for w in soon.values():  # in the windows file's order, as before
+        covered = [r for r in regions if w.covers(r)]
+        parts.append(close.frame.filter((pl.col("program") == w.program) & pl.col("region_code").is_in(covered))
+                     .with_columns(pl.lit(w.id).alias("window")))
+    frame = pl.concat(parts).sort(["region_code", "program", "uscc"], maintain_order=True)
+
+    def make(row: tuple, names: Mapping[str, str]) -> Warning:
+        region, uscc, program, step, wid = row
+        w = soon[wid]
+        return Warning(rule.id, region, rule.wording.format(
+            name=names.get(uscc) or uscc, program=program_name(program), next_step=step, window=w.title,
+            closes_on=w.closes_on, days=w.days_left(today)),
+            f"{uscc}:{w.id}", uscc=uscc, link=f"/enterprises/{uscc}",
+            values={"window": w.id, "closes_on": w.closes_on.isoformat()})
+
+    return Rows(frame, make, close.names, uscc_in_key=2)
 
 
 CHECKS = {"pace_gap": pace_gap, "round_overdue": round_overdue, "cert_expiring": cert_expiring,

@@ -405,24 +405,43 @@ def visible(conn: Connection, as_of: dt.date | None):
 
 
 def of_credit_codes(conn: Connection, as_of: dt.date, program: str, codes: Iterable[str],
-                    columns: Iterable[str]) -> Iterator[tuple]:
-    """``columns`` of a program's results shown at ``as_of`` for these credit codes, read 900 codes
-    at a time. On SQLite the codes drive the join (a CROSS JOIN keeps them the outer loop), each a
-    look-up in the (generation, uscc, program) key: without table statistics the planner would
-    otherwise walk all the program's results for every batch (about a second each at a million
-    enterprises, where 30,000 holders make 34 batches per program)."""
+                    columns: Iterable[str], among: int | None = None, counted: bool = False) -> Iterator[tuple]:
+    """``columns`` of a program's results shown at ``as_of`` for these credit codes. ``among``: about
+    how many results the program has, when the caller knows. ``counted``: the distinct ``columns``
+    each with how many results have them (a value may come in more than one row: add them up).
+
+    On SQLite, a few codes each look up their row in the (generation, uscc, program) key, 900 codes
+    a statement, the codes driving the join (a CROSS JOIN keeps them the outer loop): without table
+    statistics the planner would otherwise walk all the program's results for every batch. Many
+    codes (one for every 20 results or more: 200,000 高企 holders among a million results) make one
+    pass over the program's range of the list index instead, each row's code looked up among them:
+    a look-up reaches a row in the table, which costs 20 times a row of the index read in order."""
     gen = live_generation(conn, as_of) or 0  # generation ids start at 1
     codes, columns = sorted(set(codes)), list(columns)
+    if not codes:
+        return
+    names = [T.c[c].name for c in columns]
+    tail = f", count(*) FROM {{}} GROUP BY {', '.join(names)}" if counted else " FROM {}"
+    if conn.dialect.name == "sqlite" and among is not None and len(codes) * 20 >= among:
+        # ix_program_results_list (migration 0019) holds every column the callers read
+        q = text(f"SELECT {', '.join(names)}" + tail.format(
+            f"{T.name} INDEXED BY ix_program_results_list WHERE generation = :gen AND program = :program "
+            "AND uscc IN (SELECT value FROM json_each(:codes))"))
+        yield from conn.execute(q, {"gen": gen, "program": program, "codes": json.dumps(codes)})
+        return
     for i in range(0, len(codes), 900):
         part = codes[i:i + 900]
         if conn.dialect.name == "sqlite":
             values = ", ".join(f"(:c{j})" for j in range(len(part)))
-            q = text(f"SELECT {', '.join('p.' + T.c[c].name for c in columns)} FROM (VALUES {values}) AS v "
-                     f"CROSS JOIN {T.name} AS p ON p.generation = :gen AND p.uscc = v.column1 AND p.program = :program")
+            q = text(f"SELECT {', '.join('p.' + n for n in names)}" + tail.format(
+                f"(VALUES {values}) AS v CROSS JOIN {T.name} AS p "
+                "ON p.generation = :gen AND p.uscc = v.column1 AND p.program = :program"))
             yield from conn.execute(q, {"gen": gen, "program": program, **{f"c{j}": c for j, c in enumerate(part)}})
         else:
-            yield from conn.execute(select(*(T.c[c] for c in columns)).where(
-                T.c.generation == gen, T.c.program == program, T.c.uscc.in_(part)))
+            cols = [T.c[c] for c in columns]
+            q = select(*cols, *([func.count()] if counted else [])).where(
+                T.c.generation == gen, T.c.program == program, T.c.uscc.in_(part))
+            yield from conn.execute(q.group_by(*cols) if counted else q)
 
 
 def latest_as_of(conn: Connection, program: str | None = None) -> dt.date | None:
@@ -477,15 +496,19 @@ def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = Non
     out = []
     from .catalog import status_of
 
+    totals: dict[str, int] = {}
     for prog, region, result, close, n in rows:
         status = status_of(result, close)
         out.append({"program": prog, "region_code": region, "status": status, "n": int(n)})
+        totals[prog] = totals.get(prog, 0) + int(n)
     for prog, codes in (held or {}).items():
         found: dict[tuple, int] = {}
-        for region, result, close in of_credit_codes(conn, as_of, prog, codes, ("region_code", "result", "close")):
+        grouped = of_credit_codes(conn, as_of, prog, codes, ("region_code", "result", "close"),
+                                  among=totals.get(prog, 0), counted=True)
+        for region, result, close, n in grouped:
             if region_codes is None or region in region_codes:
-                key = (region, result, close)
-                found[key] = found.get(key, 0) + 1
+                key = (region, result, bool(close))
+                found[key] = found.get(key, 0) + int(n)
         for (region, result, close), n in found.items():
             out.append({"program": prog, "region_code": region, "status": status_of(result, close), "n": -n})
             out.append({"program": prog, "region_code": region, "status": "held", "n": n})
@@ -528,7 +551,7 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         def without():
             import numpy as np
 
-            left_out = [r[0] for r in of_credit_codes(conn, as_of, program, exclude, ("id",))]
+            left_out = [r[0] for r in of_credit_codes(conn, as_of, program, exclude, ("id",), among=len(ids))]
             return ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
 
         # the same holders (one cached set per data version) leave out the same ids on every page;

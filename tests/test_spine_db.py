@@ -97,3 +97,38 @@ def test_failed_transaction_leaves_nothing(engine):
             raise RuntimeError("boom")
     with db.session_scope(engine) as s:
         assert s.scalar(select(User).where(User.username == "ghost")) is None
+
+
+def test_a_rested_pooled_connection_lost_with_its_server_process_is_replaced_unseen(engine, monkeypatch):
+    """PostgreSQL: a pooled connection is pinged before use only once it has rested; then a
+    connection whose server process ended is replaced, and a connection used a moment ago is
+    handed out without a ping (the lost one then fails, which the rest interval rules out)."""
+    import pytest
+    from sqlalchemy import text
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the idle ping is for database servers")
+
+    def lose_pooled_connection() -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        with engine.connect() as c:  # the pool keeps it, alive
+            pid = c.execute(text("SELECT pg_backend_pid()")).scalar()
+        killer = create_engine(engine.url, poolclass=NullPool)
+        with killer.connect() as k:  # its server process ends while it rests in the pool
+            k.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        killer.dispose()
+
+    engine.dispose()
+    monkeypatch.setattr(db, "RESTED_S", 3600.0)
+    lose_pooled_connection()
+    raw = engine.raw_connection()  # the pool's own checkout
+    with pytest.raises(engine.dialect.loaded_dbapi.OperationalError):  # rested too briefly to be pinged
+        raw.cursor().execute("SELECT 1")
+    raw.invalidate()
+    engine.dispose()
+    monkeypatch.setattr(db, "RESTED_S", 0.0)
+    lose_pooled_connection()
+    with engine.connect() as c:
+        assert c.execute(text("SELECT 1")).scalar() == 1

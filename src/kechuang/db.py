@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -234,7 +235,34 @@ def _create(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **_POOL)
+    engine = create_engine(url, **_POOL)
+    _ping_when_rested(engine)
+    return engine
+
+
+RESTED_S = 1.0  # a pooled connection unused for longer is pinged before it is handed out
+
+
+def _ping_when_rested(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has rested: under load a connection comes
+    back within milliseconds, and pinging every checkout (``pool_pre_ping``) cost each request a
+    round trip. A connection lost in the second before its next use fails that request only:
+    SQLAlchemy then drops every pooled connection older than the failure."""
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _rest(_dbapi_conn, record):
+        record.info["kc_rested_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy):
+        since = record.info.pop("kc_rested_at", None)
+        if since is None or time.monotonic() - since <= RESTED_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"pooled connection lost: {exc}") from exc
 
 
 # Requests run in a thread pool of 40 and may open a second connection for ledger reads: 20 kept

@@ -63,6 +63,43 @@ def holders_by_program(conn: Connection, as_of: dt.date, region_codes: set[str] 
     return out
 
 
+def program_counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> pl.DataFrame:
+    """`store.counts` of the results shown at ``as_of`` within ``region_codes`` (None: all), holders
+    of a valid certificate counted apart: worked out for every region once per version of the results
+    and certificates (a server's warm-up does it), and each scope's rows taken from that."""
+    from .. import cache
+    from ..db import ledger_sources
+    from .store import READS, counts
+
+    every = cache.per_version(conn, ("program_counts", as_of), lambda: counts(
+        conn, as_of, None, holders_by_program(conn, as_of)), reads=READS + ledger_sources(["certification"]))
+    return every if region_codes is None else every.filter(pl.col("region_code").is_in(sorted(region_codes)))
+
+
+def ranked_candidates(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> pl.DataFrame:
+    """`xiaoshenggao_candidates` within ``region_codes`` (None: all), taken from those of every
+    region, worked out once per version of the results (a server's warm-up does it)."""
+    from .. import cache
+    from .store import READS
+
+    every = cache.per_version(conn, ("xiaoshenggao_candidates", as_of),
+                              lambda: xiaoshenggao_candidates(conn, as_of), reads=READS)
+    return every if region_codes is None else every.filter(pl.col("region_code").is_in(sorted(region_codes)))
+
+
+def warm(engine) -> None:
+    """The counts and 小升高 candidates of every region at the latest date results were stored."""
+    from .store import latest_as_of
+
+    with engine.connect() as conn:
+        day = latest_as_of(conn)
+        if day is not None:
+            program_counts(conn, day)
+        hnte = latest_as_of(conn, "hnte")
+        if hnte is not None:
+            ranked_candidates(conn, hnte)
+
+
 def xiaoshenggao(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> list[dict]:
     """小升高: enterprises that qualify as 科技型中小企业 but not (yet) as 高新技术企业 on `as_of` and
     hold no valid 高企 certificate, closest first: one step away, then fewest failing conditions,

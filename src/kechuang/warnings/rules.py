@@ -324,10 +324,15 @@ def gather(session: Session, codes: set[str] | None, today: dt.date | None = Non
 
 
 def warm(engine) -> None:
-    """Today's expiring certificates of every region, worked out once (a server's start): each
-    scope's warnings page then filters them."""
+    """Today's expiring certificates and the latest 一步之遥 results of every region, worked out once
+    (a server's start): each scope's warnings page then filters them."""
+    from ..programs.store import latest_as_of
+
     with engine.connect() as conn:
         _expiring(conn, dt.date.today(), int(rules()["cert_expiring"].params["days"]))
+        as_of = latest_as_of(conn)
+        if as_of is not None:
+            _near_misses(conn, as_of)
 
 
 def evaluate(session: Session, codes: set[str] | None, today: dt.date | None = None,

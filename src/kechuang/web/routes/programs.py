@@ -50,10 +50,9 @@ def _region_name(code: str) -> str:
 
 
 def _counts(session, codes: set[str] | None, scope: str | None, as_of: dt.date) -> pl.DataFrame:
-    from ...programs.pipeline import holders_by_program
+    from ...programs.pipeline import program_counts
 
-    conn = session.connection()
-    df = store.counts(conn, as_of, codes, holders_by_program(conn, as_of, codes))
+    df = program_counts(session.connection(), as_of, codes)
     if df.height == 0:
         return df.with_columns(pl.lit("").alias("area"))
     mapping = {c: _child_of(scope, c) for c in df["region_code"].unique().to_list()}
@@ -141,7 +140,7 @@ def _pages(total: int) -> int:
 @router.get("/programs/xiaoshenggao", include_in_schema=False)
 def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | None = None, page: int = 1):
     """小升高: 科技型中小企业 (passing) without a valid 高企 certificate that are not yet 高企, closest first."""
-    from ...programs.pipeline import RANKED, with_gaps, xiaoshenggao_candidates
+    from ...programs.pipeline import RANKED, ranked_candidates, with_gaps
 
     scope = rs.code
     conn = session.connection()
@@ -150,10 +149,8 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
     def ranked_rows() -> pl.DataFrame:
         if day is None:
             return pl.DataFrame(schema=RANKED)
-        codes = rs.codes
-        key = ("xiaoshenggao", str(session.get_bind().url), day, rs.key)
         # candidates change with stored results only; certificate holders are left out at each view
-        candidates = cache.cached(key, lambda: xiaoshenggao_candidates(conn, day, codes), reads=store.READS)
+        candidates = ranked_candidates(conn, day, rs.codes)
         held = _holders(session, "hnte", day, rs)
         return candidates.filter(~pl.col("uscc").is_in(sorted(held))) if held else candidates
 

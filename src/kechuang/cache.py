@@ -176,10 +176,19 @@ def ordered_ids(conn, key: Hashable, query, reads: Iterable[str] | None = None) 
     (of `reads`, see `cached`).
 
     Pages are then slices of this array, so page 1,000 costs the same as page 1."""
+    return per_version(conn, key, lambda: id_array(conn, query), reads)
+
+
+def id_array(conn, query) -> "np.ndarray":
+    """The integers in the first column of `query`'s rows, in order, read from the driver's cursor
+    in blocks: SQLAlchemy's row objects cost about half the time of a million ids."""
     import numpy as np
 
-    return per_version(conn, key, lambda: np.fromiter((r[0] for r in conn.execute(query)), dtype=np.int64),
-                       reads)
+    cur = conn.execute(query).cursor
+    parts = [np.empty(0, dtype=np.int64)]
+    while rows := cur.fetchmany(100_000):
+        parts.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+    return np.concatenate(parts)
 
 
 def note_versions(conn, versions: Mapping[str, int] | None) -> None:

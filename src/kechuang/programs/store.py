@@ -538,11 +538,9 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         return w
 
     def ordered():
-        import numpy as np
-
         # the order of ix_program_results_list: the ids come from the index alone
         q = select(T.c.id).where(*where()).order_by(T.c.result, T.c.close.desc(), T.c.score_max.desc(), T.c.uscc)
-        return np.fromiter((r[0] for r in conn.execute(q)), dtype=np.int64)
+        return cache.id_array(conn, q)
 
     # built only when the data changed: a page is then a slice of the cached ids and one query
     key = ("program_order", as_of, program, frozenset(region_codes) if region_codes is not None else None, status)

@@ -12,7 +12,12 @@ machine, though other load still moves it; compare the ratios. The background re
 so only the request's own work is counted.
 
     .venv/bin/python benchmarks/page_cpu.py [--var DIR] [--enterprises 20000] [--requests 30]
-        [--budget 12] [--pages /targets ...] [--profile PAGE [--callees REGEX]]
+        [--database-url postgresql+psycopg://…] [--budget 12] [--pages /targets ...]
+        [--profile PAGE [--callees REGEX]]
+
+With --database-url (a database server on this machine), the server's processes' CPU per request
+(read from /proc, every process named postgres) is printed beside this process's: on two shared
+cores both count against the budget.
 
 --profile PAGE prints a cProfile summary of that page's timed requests after the table (the
 project's, Jinja's and SQLAlchemy's functions by cumulative time, then all by own time; with
@@ -42,6 +47,7 @@ def main() -> None:
                                   "its cache folder, so use a copy of a shared demo")
     ap.add_argument("--enterprises", type=int, default=20_000)
     ap.add_argument("--requests", type=int, default=30, help="timed requests per page (at most 80)")
+    ap.add_argument("--database-url", help="serve this database (e.g. the demo loaded into PostgreSQL)")
     ap.add_argument("--budget", type=float, default=12.0, help="CPU per request (ms) a page may cost")
     ap.add_argument("--pages", nargs="*", default=PAGES)
     ap.add_argument("--profile", help="a page of --pages to profile")
@@ -50,6 +56,8 @@ def main() -> None:
     if not 1 <= args.requests <= 80:
         raise SystemExit("--requests must be between 1 and 80 (dated URLs repeat after 84)")
     with demo_var(args.var, args.enterprises):
+        if args.database_url:
+            os.environ["KECHUANG_DATABASE_URL"] = args.database_url
         run(args)
 
 
@@ -63,6 +71,7 @@ def run(args) -> None:
     pages = ["/healthz"] + [p for p in args.pages if p != "/healthz"]
     profiler = cProfile.Profile() if args.profile else None
     medians: dict[str, float] = {}
+    server: dict[str, float] = {}
     app = create_app()
     if profiler is not None:
         app = profiled(app, profiler, args.profile)
@@ -74,19 +83,38 @@ def run(args) -> None:
         for path in pages:
             c.get(page_url(path, 0)).raise_for_status()  # the page's first view (process caches) untimed
             times = []
+            before = database_cpu() if args.database_url else 0.0
             for i in range(1, args.requests + 1):
                 url = page_url(path, i)
                 t = time.process_time()
                 c.get(url, headers={"x-profile": "1"} if path == args.profile else None).raise_for_status()
                 times.append((time.process_time() - t) * 1000)
             medians[path] = statistics.median(times)
-    report(args, medians)
+            if args.database_url:
+                server[path] = (database_cpu() - before) * 1000 / args.requests
+    report(args, medians, server)
     if profiler is not None:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats("kechuang|jinja|sqlalchemy", 60)
         stats.sort_stats("tottime").print_stats(30)
         if args.callees:
             stats.print_callees(args.callees)
+
+
+def database_cpu() -> float:
+    """CPU seconds (user and system) used so far by the processes named postgres."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if name == "postgres":
+            total += int(rest[11]) + int(rest[12])  # utime, stime
+    return total / tick
 
 
 def profiled(app, profiler: cProfile.Profile, page: str):
@@ -111,7 +139,7 @@ def profiled(app, profiler: cProfile.Profile, page: str):
     return wrapper
 
 
-def report(args, medians: dict[str, float]) -> None:
+def report(args, medians: dict[str, float], server: dict[str, float]) -> None:
     health = medians["/healthz"]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"CPU per request, median of {args.requests} (ms); budget {args.budget:g} ms; "
@@ -121,7 +149,8 @@ def report(args, medians: dict[str, float]) -> None:
         flag = "ok" if ms <= args.budget else "OVER"
         if flag == "OVER":
             over.append(path)
-        print(f"  {path:42s} {ms:8.1f} ms {ms / health:6.1f}× /healthz  {flag}")
+        db = f"   + database server {server[path]:5.1f} ms (mean)" if path in server else ""
+        print(f"  {path:42s} {ms:8.1f} ms {ms / health:6.1f}× /healthz  {flag}{db}")
     print(f"over the budget: {len(over)} of {len(medians)} pages" + (f": {', '.join(over)}" if over else ""))
 
 

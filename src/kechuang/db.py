@@ -115,6 +115,18 @@ def ledger_source(kind: str) -> str:
     return f"ledger:{kind}"
 
 
+def among(conn, column, values: Sequence):
+    """``column IN values``; on PostgreSQL ``column = ANY(one array parameter)``, so the statement's
+    text is the same for any number of values: SQLAlchemy renders it and the driver parses it once,
+    where a hundred ids made a new text each time."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def ledger_sources(kinds) -> tuple[str, ...]:
     """What a view over these ledger kinds reads: each kind, and the table itself (a write to
     ledger_records that does not name its kind counts for all of them)."""

@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, insert_rows, ledger_source, ledger_sources, mark_data_changed
+from ..db import Base, among, insert_rows, ledger_source, ledger_sources, mark_data_changed
 from .kinds import DECIMAL_SCALE, Kind, all_kinds, get_kind
 
 
@@ -791,7 +791,7 @@ def _page_rows(conn: Connection, kind: Kind, region_codes, *, filters, q, sort, 
         wanted = [int(i) for i in ids[offset:offset + limit]]
         # the ids already satisfy the filters: look them up by primary key alone (with the filters
         # repeated, SQLite may walk the kind's index instead)
-        by_id = sa.select(*_meta_cols(conn)).where(T.c.id.in_(wanted))
+        by_id = sa.select(*_meta_cols(conn)).where(among(conn, T.c.id, wanted))
         found = {r[0]: r for r in conn.execute(by_id)} if wanted else {}
         rows = [found[i] for i in wanted if i in found]
         seekable = (kind.id, sort) == NAME_ORDER and offset + limit < len(ids) and rows

@@ -28,7 +28,7 @@ from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Integer, LargeBinar
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, insert_rows, mark_data_changed
+from ..db import Base, among, insert_rows, mark_data_changed
 
 WRITING, LIVE, RETIRED = "writing", "live", "retired"
 BATCH = 5000  # rows per committed batch of a save (and per delete of an old generation)
@@ -566,7 +566,7 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
     # (reading each name out of its ledger record's JSON cost more than the rows themselves)
     for chunk in range(0, len(wanted), 5000):  # stay under the bound-parameter limits
         part = wanted[chunk:chunk + 5000]
-        found.update((r[0], r[1:]) for r in conn.execute(select(*cols).where(T.c.id.in_(part))))
+        found.update((r[0], r[1:]) for r in conn.execute(select(*cols).where(among(conn, T.c.id, part))))
     rows = [dict(zip(names, found[i])) for i in wanted if i in found]
     named = kept_names(conn, [r["uscc"] for r in rows])
     for r in rows:

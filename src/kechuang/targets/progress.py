@@ -259,13 +259,14 @@ def _fill(p: Progress, m: Metric, values: ValueTable, rules: StatusRules) -> Non
         p.error = f"台账尚无 {e.year} 年度数据(年度数据在次年报送)"
     else:
         p.current = v(e)
-    prev_end, prev2_end, prev_same = v(dt.date(t.year - 1, 12, 31)), v(dt.date(t.year - 2, 12, 31)), v(_minus_year(e))
-    if m.aggregation == "ratio" or t.comparator in ("<=", "<"):
+    if level:
         # a ratio or a ceiling is a level to hold, not an amount to accumulate
         p.expected_linear = goal
         p.baseline = None
         seasonal = None
     elif m.is_stock:
+        prev_end, prev2_end = v(dt.date(t.year - 1, 12, 31)), v(dt.date(t.year - 2, 12, 31))
+        prev_same = v(_minus_year(e))
         p.baseline = prev_end or Decimal(0)
         p.expected_linear = p.baseline + (goal - p.baseline) * frac
         last_gain = (prev_end or 0) - (prev2_end or 0)
@@ -277,6 +278,8 @@ def _fill(p: Progress, m: Metric, values: ValueTable, rules: StatusRules) -> Non
         p.baseline = Decimal(0)
         p.expected_linear = goal * frac
         seasonal = None
+        prev_end = v(dt.date(t.year - 1, 12, 31))
+        prev_same = v(_minus_year(e)) if prev_end and prev_end > 0 else None
         if prev_end and prev_end > 0 and prev_same is not None:
             seasonal = goal * min(prev_same / prev_end, Decimal(1))
     p.expected_seasonal = seasonal

@@ -184,10 +184,13 @@ def id_array(conn, query) -> "np.ndarray":
     in blocks: SQLAlchemy's row objects cost about half the time of a million ids."""
     import numpy as np
 
-    cur = conn.execute(query).cursor
+    result = conn.execute(query)
     parts = [np.empty(0, dtype=np.int64)]
-    while rows := cur.fetchmany(100_000):
-        parts.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+    try:
+        while rows := result.cursor.fetchmany(100_000):
+            parts.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+    finally:
+        result.close()
     return np.concatenate(parts)
 
 

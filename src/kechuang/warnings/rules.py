@@ -221,6 +221,9 @@ def cert_expiring(session: Session, codes: set[str] | None, today: dt.date, rule
     return Rows(rows, make, name_lookup(conn), uscc_in_key=2)
 
 
+NEAR = ("region_code", "uscc", "program", "next_step")
+
+
 def _near_misses(conn, as_of: dt.date):
     """The stored 一步之遥 results shown at ``as_of`` (failing, one modest change away) of every
     region: (region_code, uscc, program, next_step) by region, program and credit code, read from
@@ -237,18 +240,16 @@ def _near_misses(conn, as_of: dt.date):
             visible(conn, as_of), T.c.program.in_(sorted(programs_by_id())), T.c.result == "fail",
             T.c.close.is_(True))
         rows = conn.execute(q).all()
-        cols = list(zip(*rows)) if rows else [()] * 4
+        cols = list(zip(*rows)) if rows else [()] * len(NEAR)
         return pl.DataFrame(dict(zip(NEAR, cols)), schema=dict.fromkeys(NEAR, pl.String)).sort(
             ["region_code", "program", "uscc"])
 
     return cache.per_version(conn, ("warnings.near_misses", as_of), compute, reads=READS)
 
 
-NEAR = ("region_code", "uscc", "program", "next_step")
-
-
-def _near_miss_rows(session: Session, codes: set[str] | None, rule: Rule, make, programs: set[str] | None = None):
-    """`Rows` of the latest stored 一步之遥 results within ``codes`` (and ``programs``), made by ``make``."""
+def _near_misses_within(session: Session, codes: set[str] | None, programs: set[str] | None = None):
+    """The latest stored 一步之遥 results within ``codes`` (and ``programs``) and a function naming
+    their enterprises; None when no results are stored."""
     import polars as pl
 
     from ..ledgers.frames import name_lookup
@@ -256,14 +257,14 @@ def _near_miss_rows(session: Session, codes: set[str] | None, rule: Rule, make, 
 
     conn = session.connection()
     as_of = latest_as_of(conn)
-    if as_of is None or programs == set():
-        return []
+    if as_of is None:
+        return None
     close = _near_misses(conn, as_of)
     if codes is not None:
         close = close.filter(pl.col("region_code").is_in(sorted(codes)))
     if programs is not None:
         close = close.filter(pl.col("program").is_in(sorted(programs)))
-    return Rows(close, make, name_lookup(conn), uscc_in_key=2)
+    return close, name_lookup(conn)
 
 
 def near_miss(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> Rows | list[Warning]:
@@ -275,7 +276,8 @@ def near_miss(session: Session, codes: set[str] | None, today: dt.date, rule: Ru
             name=names.get(uscc) or uscc, program=program_name(program), next_step=step),
             f"{uscc}:{program}", uscc=uscc, link=f"/enterprises/{uscc}")
 
-    return _near_miss_rows(session, codes, rule, make)
+    found = _near_misses_within(session, codes)
+    return [] if found is None else Rows(found[0], make, found[1], uscc_in_key=2)
 
 
 def window_closing(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> Rows | list[Warning]:
@@ -287,14 +289,15 @@ def window_closing(session: Session, codes: set[str] | None, today: dt.date, rul
     from ..programs.windows import closing_soon
 
     soon = {w.id: w for w in closing_soon(today, int(rule.params["days"]))}
-    close = _near_miss_rows(session, codes, rule, None, {w.program for w in soon.values()})
-    if not isinstance(close, Rows):
-        return close
-    regions = close.frame["region_code"].unique().to_list()
+    found = _near_misses_within(session, codes, {w.program for w in soon.values()}) if soon else None
+    if found is None:
+        return []
+    close, names = found
+    regions = close["region_code"].unique().to_list()
     parts = []
     for w in soon.values():  # in the windows file's order, as before
         covered = [r for r in regions if w.covers(r)]
-        parts.append(close.frame.filter((pl.col("program") == w.program) & pl.col("region_code").is_in(covered))
+        parts.append(close.filter((pl.col("program") == w.program) & pl.col("region_code").is_in(covered))
                      .with_columns(pl.lit(w.id).alias("window")))
     frame = pl.concat(parts).sort(["region_code", "program", "uscc"], maintain_order=True)
 
@@ -307,7 +310,7 @@ def window_closing(session: Session, codes: set[str] | None, today: dt.date, rul
             f"{uscc}:{w.id}", uscc=uscc, link=f"/enterprises/{uscc}",
             values={"window": w.id, "closes_on": w.closes_on.isoformat()})
 
-    return Rows(frame, make, close.names, uscc_in_key=2)
+    return Rows(frame, make, names, uscc_in_key=2)
 
 
 CHECKS = {"pace_gap": pace_gap, "round_overdue": round_overdue, "cert_expiring": cert_expiring,

@@ -234,12 +234,18 @@ def per_version(conn, key: Hashable, make: Callable[[], T], reads: Iterable[str]
         return _once(("kept", url, key), look, store, make)
     full = (url, stamp, key)
 
+    def look_list():
+        hit = _lists.get(full, _MISS)
+        if hit is not _MISS:  # the most recently used last: a list in use is not the next to go
+            _lists[full] = _lists.pop(full)
+        return hit
+
     def store_list(value):
         if len(_lists) >= _LIST_ENTRIES:
-            _lists.pop(next(iter(_lists)))  # oldest first
+            _lists.pop(next(iter(_lists)))  # the least recently used first
         _lists[full] = value
 
-    return _once(("ids",) + full, lambda: _lists.get(full, _MISS), store_list, make)
+    return _once(("ids",) + full, look_list, store_list, make)
 
 
 _MISS = object()

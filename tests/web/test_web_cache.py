@@ -211,3 +211,26 @@ def test_a_list_kept_per_version_follows_the_versions_its_transaction_read(engin
     assert in_request() == first and len(made) == 1
     _target(engine)  # a committed data change
     assert in_request() == first + 1
+
+
+def test_a_full_store_of_lists_lets_the_least_recently_used_go(engine, monkeypatch):
+    """A list read again just now stays when a new one needs room; the one unused longest goes."""
+    monkeypatch.setattr(cache, "_LIST_ENTRIES", 3)
+    with cache._lists_lock:
+        cache._lists.clear()
+    made: list[str] = []
+
+    def kept(conn, name: str) -> str:
+        def make():
+            made.append(name)
+            return name
+        return cache.per_version(conn, ("lru", name), make)
+
+    with engine.connect() as conn:
+        for name in ("a", "b", "c"):
+            kept(conn, name)
+        kept(conn, "a")  # read again: now the most recently used
+        kept(conn, "d")  # room for d: b goes, not a
+        kept(conn, "a")
+        kept(conn, "b")
+    assert made == ["a", "b", "c", "d", "b"]

@@ -322,15 +322,15 @@ def test_results_of_credit_codes_are_those_of_the_program_and_date_shown(engine)
     codes = sorted({r["uscc"] for r in recs})[::3] + ["91320900NOTSTORED0X"]
     want = sorted((r["uscc"], regions[r["uscc"]], r["result"]) for r in recs
                   if r["program"] == "hnte" and r["uscc"] in codes)
-    for among in (None, 10_000, 1):  # each code looked up; one pass over the program's results (SQLite)
+    for size in (None, 10_000, 1):  # each code looked up; one pass over the program's results (SQLite)
         with engine.connect() as conn:
             got = sorted(store.of_credit_codes(conn, DAY, "hnte", codes * 2, ("uscc", "region_code", "result"),
-                                               among=among))
+                                               program_size=size))
         assert got == want and len(want) >= 10
         with engine.connect() as conn:
             counted: dict[tuple, int] = {}
             for region, result, n in store.of_credit_codes(conn, DAY, "hnte", codes, ("region_code", "result"),
-                                                           among=among, counted=True):
+                                                           program_size=size, counted=True):
                 counted[(region, result)] = counted.get((region, result), 0) + n
         assert counted == dict(Counter((region, result) for _, region, result in want))
     with engine.connect() as conn:

@@ -405,9 +405,10 @@ def visible(conn: Connection, as_of: dt.date | None):
 
 
 def of_credit_codes(conn: Connection, as_of: dt.date, program: str, codes: Iterable[str],
-                    columns: Iterable[str], among: int | None = None, counted: bool = False) -> Iterator[tuple]:
-    """``columns`` of a program's results shown at ``as_of`` for these credit codes. ``among``: about
-    how many results the program has, when the caller knows. ``counted``: the distinct ``columns``
+                    columns: Iterable[str], program_size: int | None = None, counted: bool = False
+                    ) -> Iterator[tuple]:
+    """``columns`` of a program's results shown at ``as_of`` for these credit codes. ``program_size``:
+    about how many results the program has, when the caller knows. ``counted``: the distinct ``columns``
     each with how many results have them (a value may come in more than one row: add them up).
 
     On SQLite, a few codes each look up their row in the (generation, uscc, program) key, 900 codes
@@ -422,7 +423,7 @@ def of_credit_codes(conn: Connection, as_of: dt.date, program: str, codes: Itera
         return
     names = [T.c[c].name for c in columns]
     tail = f", count(*) FROM {{}} GROUP BY {', '.join(names)}" if counted else " FROM {}"
-    if conn.dialect.name == "sqlite" and among is not None and len(codes) * 20 >= among:
+    if conn.dialect.name == "sqlite" and program_size is not None and len(codes) * 20 >= program_size:
         # ix_program_results_list (migration 0019) holds every column the callers read
         q = text(f"SELECT {', '.join(names)}" + tail.format(
             f"{T.name} INDEXED BY ix_program_results_list WHERE generation = :gen AND program = :program "
@@ -504,7 +505,7 @@ def counts(conn: Connection, as_of: dt.date, region_codes: set[str] | None = Non
     for prog, codes in (held or {}).items():
         found: dict[tuple, int] = {}
         grouped = of_credit_codes(conn, as_of, prog, codes, ("region_code", "result", "close"),
-                                  among=totals.get(prog, 0), counted=True)
+                                  program_size=totals.get(prog, 0), counted=True)
         for region, result, close, n in grouped:
             if region_codes is None or region in region_codes:
                 key = (region, result, bool(close))
@@ -549,7 +550,7 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         def without():
             import numpy as np
 
-            left_out = [r[0] for r in of_credit_codes(conn, as_of, program, exclude, ("id",), among=len(ids))]
+            left_out = [r[0] for r in of_credit_codes(conn, as_of, program, exclude, ("id",), program_size=len(ids))]
             return ids[~np.isin(ids, np.asarray(left_out, dtype=ids.dtype if len(ids) else None))]
 
         # the same holders (one cached set per data version) leave out the same ids on every page;

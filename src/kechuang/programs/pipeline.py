@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from ..ledgers.frames import certificates
 from ..ledgers.validity import last_day_expr, valid_on_expr
 from .catalog import CERT_TYPES
-from .store import T, fail_count, unpack, visible
+from .store import T, fail_count, reasons_of, visible
 
 
 def _num(v):
@@ -130,10 +130,7 @@ def xiaoshenggao_candidates(conn: Connection, as_of: dt.date, region_codes: set[
     cols = list(zip(*rows)) if rows else [()] * (len(RANKED) + 1)
     counted = dict(zip(cols[0], cols[-1]))
     unknown = [i for i, n in counted.items() if n is None]
-    for at in range(0, len(unknown), 5000):
-        part = unknown[at:at + 5000]
-        counted.update((i, fail_count(unpack(d, conn))) for i, d in conn.execute(
-            select(T.c.id, T.c.detail).where(T.c.id.in_(part))))
+    counted.update((i, fail_count(reasons)) for i, reasons in reasons_of(conn, unknown))
     data = {k: [_num(v) for v in col] for k, col in zip(RANKED, cols[:-1])}
     data["close"] = [bool(v) for v in data["close"]]
     data["failing"] = [counted[i] for i in cols[0]]
@@ -146,9 +143,6 @@ def xiaoshenggao_candidates(conn: Connection, as_of: dt.date, region_codes: set[
 def with_gaps(conn: Connection, rows: list[dict], first: int = 3) -> list[dict]:
     """``rows`` (with their stored ``id``) each given ``gaps``: the text of its first ``first`` gaps,
     decoded from its stored reasons."""
-    ids = [r["id"] for r in rows]
-    gaps: dict[int, list[str]] = {}
-    for at in range(0, len(ids), 5000):
-        for i, d in conn.execute(select(T.c.id, T.c.detail).where(T.c.id.in_(ids[at:at + 5000]))):
-            gaps[i] = [g["text"] for g in unpack(d, conn)["gaps"]][:first]
+    decoded = reasons_of(conn, [r["id"] for r in rows])
+    gaps = {i: [g["text"] for g in reasons["gaps"]][:first] for i, reasons in decoded}
     return [dict(r, gaps=gaps.get(r["id"], [])) for r in rows]

@@ -152,6 +152,15 @@ def unpack(blob: bytes | memoryview | None, conn: Connection | None = None) -> d
     return json.loads(zlib.decompress(blob).decode("utf-8"))
 
 
+def reasons_of(conn: Connection, ids: Iterable[int]) -> Iterator[tuple[int, dict]]:
+    """(id, reasons decoded as ``unpack`` gives them) of the stored results with these ids, 5,000
+    a statement; ids not stored are left out."""
+    ids = list(ids)
+    for at in range(0, len(ids), 5000):
+        for i, blob in conn.execute(select(T.c.id, T.c.detail).where(among(conn, T.c.id, ids[at:at + 5000]))):
+            yield i, unpack(blob, conn)
+
+
 def _dec(v) -> Decimal | None:
     return None if v is None else Decimal(str(round(v, 4)))
 

@@ -156,7 +156,7 @@ def served(args, url: str, scratch: Path) -> None:
           f"budget p95 ≤ {BUDGET_MS:.0f} ms, ≤ {BUDGET_GB:g} GB per worker")
     base_p95 = results["/healthz"][1]
     print(f"{'page':28} {'cold ms':>8} {'p50 ms':>7} {'p95 ms':>7} {'×healthz':>8} {'p95':>4} {'err':>3}")
-    for path, (p50, p95, errors, _client) in results.items():
+    for path, (p50, p95, errors, _client, _cpu) in results.items():
         c = f"{cold[path]:8.0f}" if path in cold else f"{'':8}"
         print(f"{path:28} {c} {p50:7.1f} {p95:7.1f} {p95 / base_p95:8.1f} "
               f"{'ok' if p95 <= BUDGET_MS else 'OVER':>4} {errors:3d}")

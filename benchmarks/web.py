@@ -170,18 +170,45 @@ async def hammer(clients: list[Connection], path: str, requests: int) -> tuple[l
     return times, errors
 
 
+def server_cpu() -> float:
+    """CPU seconds (user and system) used so far by the server started by `serving` and its workers,
+    and by any database server on this machine (processes named postgres)."""
+    tick, total, todo = os.sysconf("SC_CLK_TCK"), 0, list(_SERVED)
+    pids = set()
+    while todo:  # the server's process tree
+        pid = todo.pop()
+        pids.add(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if int(pid) in pids or name == "postgres":
+            total += int(rest[11]) + int(rest[12])  # utime, stime
+    return total / tick
+
+
 async def under_load(base: str, pages: list[str], clients: int, requests: int) -> dict[str, tuple]:
-    """Per page: p50, p95 (ms) and errors of `requests` views from `clients` concurrent clients, and
-    the share of one core the benchmark's own client used meanwhile (it runs on the same machine)."""
+    """Per page: p50, p95 (ms) and errors of `requests` views from `clients` concurrent clients, the
+    share of one core the benchmark's own client used meanwhile (it runs on the same machine), and
+    the server's CPU per request (its workers' and the database server's): p95 under load is about
+    clients / cores × that, and the CPU is far steadier than the latency on a shared machine."""
     out = {}
     signed = await signed_in(base, clients)
     try:
         for path in pages:
-            cpu, wall = time.process_time(), time.perf_counter()
+            cpu, wall, served = time.process_time(), time.perf_counter(), server_cpu()
             times, errors = await hammer(signed, path, requests)
             client = (time.process_time() - cpu) / (time.perf_counter() - wall)
+            per_request = (server_cpu() - served) * 1000 / (requests + len(signed))  # with the untimed warm views
             times.sort()
-            out[path] = (statistics.median(times), times[int(len(times) * 0.95) - 1], errors, client)
+            out[path] = (statistics.median(times), times[int(len(times) * 0.95) - 1], errors, client, per_request)
     finally:
         for c in signed:
             await c.close()
@@ -271,6 +298,9 @@ def wait_ready(base: str, limit_s: float = 3600) -> None:
             time.sleep(0.2)
 
 
+_SERVED: list[int] = []  # the pid of the server `serving` runs
+
+
 @contextmanager
 def serving(env: dict, tmp: str, workers: int):
     port = free_port()
@@ -279,6 +309,7 @@ def serving(env: dict, tmp: str, workers: int):
     with open(log_path, "w") as log:
         server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(workers)],
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+    _SERVED[:] = [server.pid]
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base)
@@ -352,8 +383,9 @@ def report(args, results: dict, table: dict, runs: list, whats: list[str]) -> No
     print(f"\n{args.clients} clients, {args.requests} requests per page, {args.workers} workers; budget: "
           f"p95 ≤ {BUDGET_MS:.0f} ms, first view after a change ≤ 2× warm "
           f"({args.first_view} changes per page, next view {args.think:g} s later, background refresh on); "
-          f"clients log in before timing; client: the share of one core the benchmark client used")
-    head = f"{'page':40} {'p50 ms':>7} {'p95 ms':>7} {'×healthz':>8} {'p95':>4} {'err':>3} {'client':>6}"
+          f"clients log in before timing; client: the share of one core the benchmark client used; "
+          f"server: CPU ms per request of the server's processes and the database server's")
+    head = f"{'page':40} {'p50 ms':>7} {'p95 ms':>7} {'×healthz':>8} {'p95':>4} {'err':>3} {'client':>6} {'server':>6}"
     for what in whats:
         head += f" | {'after ' + what + ' change: warm → first':>34} {'2×':>4}"
     print(head)
@@ -361,12 +393,12 @@ def report(args, results: dict, table: dict, runs: list, whats: list[str]) -> No
     for path in dict.fromkeys(list(results) + (FIRST_VIEW_PAGES if whats else [])):
         line = f"{path:40}"
         if path in results:
-            p50, p95, errors, client = results[path]
+            p50, p95, errors, client, cpu = results[path]
             ratio = f"{p95 / base_p95:8.1f}" if base_p95 else f"{'':8}"
             line += (f" {p50:7.1f} {p95:7.1f} {ratio} {'ok' if p95 <= BUDGET_MS else 'OVER':>4} {errors:3d}"
-                     f" {client:6.0%}")
+                     f" {client:6.0%} {cpu:6.1f}")
         else:
-            line += f" {'':7} {'':7} {'':8} {'':4} {'':3} {'':6}"
+            line += f" {'':7} {'':7} {'':8} {'':4} {'':3} {'':6} {'':6}"
         for what in whats:
             got = table.get((label, what), {}).get(path)
             if got is None:

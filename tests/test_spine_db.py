@@ -132,3 +132,34 @@ def test_a_rested_pooled_connection_lost_with_its_server_process_is_replaced_uns
     lose_pooled_connection()
     with engine.connect() as c:
         assert c.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_data_versions_read_again_see_every_commit_from_this_or_another_connection(db_url, engine):
+    """A connection that read the versions once answers later reads from what it kept (on SQLite,
+    while nothing was committed since): still, a commit through another process's connection and
+    a write through its own show in the next read, exactly as the counters hold them."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    def counters(c) -> dict[str, int]:
+        rows = c.execute(text("SELECT name, value FROM app_state WHERE name = 'data_version' OR name LIKE 'v:%'"))
+        return {n.removeprefix("v:"): int(v) for n, v in rows}
+
+    other = create_engine(db_url, poolclass=NullPool)  # as another process would hold it
+    try:
+        with engine.connect() as c:
+            first = db.data_versions(c)
+            assert first == counters(c)
+            assert db.data_versions(c) == first
+            with other.begin() as o:
+                o.execute(text("UPDATE app_state SET value = value + 5 WHERE name = 'data_version'"))
+            second = db.data_versions(c)
+            assert second["data_version"] == first["data_version"] + 5
+            c.execute(text("INSERT INTO app_state (name, value) VALUES ('v:kc_test_source', 7)"))
+            third = db.data_versions(c)
+            assert third["kc_test_source"] == 7 and third == counters(c)
+            third["data_version"] = -1  # a caller's changes to its copy are not kept
+            assert db.data_versions(c)["data_version"] == second["data_version"]
+            c.rollback()
+    finally:
+        other.dispose()

@@ -150,11 +150,38 @@ def data_versions(conn) -> dict[str, int] | None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
+    marks = _change_marks(conn)  # taken before the read: a commit during it moves them again
+    if marks is not None:
+        seen = conn.connection.info.get(_SEEN)
+        if seen is not None and seen[0] == marks:
+            return dict(seen[1])
     try:
         rows = conn.execute(text("SELECT name, value FROM app_state WHERE name = 'data_version' OR name LIKE 'v:%'"))
     except DBAPIError:
         return None
-    return {(name[len(_PREFIX):] if name.startswith(_PREFIX) else name): int(value) for name, value in rows}
+    versions = {(name[len(_PREFIX):] if name.startswith(_PREFIX) else name): int(value) for name, value in rows}
+    if marks is not None:
+        conn.connection.info[_SEEN] = (marks, versions)
+    return dict(versions)
+
+
+# in a pooled SQLite connection's info: (its change marks, the versions it read then). Every request
+# reads the versions; while the marks stand still, the pragma replaces the query over the counters.
+_SEEN = "kc_versions_seen"
+
+
+def _change_marks(conn) -> tuple[int, int] | None:
+    """On SQLite, marks that move whenever the database may have changed: ``PRAGMA data_version``
+    (moves when another connection, of any process, commits) and this connection's own count of
+    changed rows. None on other databases."""
+    if conn.dialect.name != "sqlite":
+        return None
+    raw = conn.connection.dbapi_connection
+    cur = raw.cursor()
+    try:
+        return cur.execute("PRAGMA data_version").fetchone()[0], raw.total_changes
+    finally:
+        cur.close()
 
 
 def make_engine(url: str) -> Engine:

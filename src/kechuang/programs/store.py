@@ -572,15 +572,21 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
             T.c.score_max, T.c.next_step)
     names = [c.name for c in cols[1:]]
     found: dict[int, tuple] = {}
-    # one query: the rows by primary key; the names from the enterprise frame kept in memory
-    # (reading each name out of its ledger record's JSON cost more than the rows themselves)
+    # one query: the rows by primary key, read from the driver's cursor (SQLAlchemy's row objects
+    # cost more than the query); the names from the enterprise frame kept in memory (reading each
+    # name out of its ledger record's JSON cost more than the rows themselves)
     for chunk in range(0, len(wanted), 5000):  # stay under the bound-parameter limits
         part = wanted[chunk:chunk + 5000]
-        found.update((r[0], r[1:]) for r in conn.execute(select(*cols).where(among(conn, T.c.id, part))))
+        result = conn.execute(select(*cols).where(among(conn, T.c.id, part)))
+        try:
+            found.update((r[0], r[1:]) for r in result.cursor.fetchall())
+        finally:
+            result.close()
     rows = [dict(zip(names, found[i])) for i in wanted if i in found]
     named = kept_names(conn, [r["uscc"] for r in rows])
     for r in rows:
         r["name"] = named.get(r["uscc"], "")
+        r["close"] = bool(r["close"]) if r["close"] is not None else None
         for k in ("score", "score_min", "score_max"):
             r[k] = float(r[k]) if r[k] is not None else None
     return rows, int(total)

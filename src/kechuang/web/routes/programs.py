@@ -11,7 +11,7 @@ import polars as pl
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from ... import cache
@@ -23,7 +23,7 @@ from ...programs.catalog import (CONFIDENCE_NAMES, GLOSSARY, GROWTH, LADDER, STA
 from ...programs.engine import PROGRAM_ORDER
 from ...programs.model import programs_by_id
 from ...regions import registry
-from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, render, render_cached, templates
+from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, esc, render, render_cached, templates
 from .ledgers import ENTERPRISE_PANELS
 
 router = APIRouter()
@@ -185,13 +185,13 @@ def _rows_html(rows: list[dict], start: int) -> Markup:
     look-ups cost more than the rest of a deep page); escaped as the template escapes."""
     out = []
     for n, r in enumerate(rows, start + 1):
-        uscc = escape(r["uscc"])
+        uscc = esc(r["uscc"])
         extra = ("（一步之遥）" if r["status"] == "close" else "") + (
             ' <span class="badge">已持有有效证书</span>' if r["held"] else "")
-        out.append(f'<tr data-uscc="{uscc}"><td>{n}</td><td><a href="/enterprises/{uscc}">{escape(r["name"] or r["uscc"])}'
-                   f'</a></td><td>{uscc}</td><td>{escape(r["region"])}</td>\n    <td class="status-{escape(r["status"])}">'
-                   f'{escape(r["result"])}{extra}</td><td>{escape(r["version"])}</td>\n    <td>{escape(r["score"])}</td>'
-                   f'<td>{escape(r["gap"])}</td></tr>')
+        out.append(f'<tr data-uscc="{uscc}"><td>{n}</td><td><a href="/enterprises/{uscc}">{esc(r["name"] or r["uscc"])}'
+                   f'</a></td><td>{uscc}</td><td>{esc(r["region"])}</td>\n    <td class="status-{esc(r["status"])}">'
+                   f'{esc(r["result"])}{extra}</td><td>{esc(r["version"])}</td>\n    <td>{esc(r["score"])}</td>'
+                   f'<td>{esc(r["gap"])}</td></tr>')
     return Markup("\n  ".join(out))
 
 
@@ -229,7 +229,10 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
         found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * PER_PAGE,
                                    None if export else PER_PAGE, exclude=None if held else holders)
                         if day else ([], 0))
-        rows = [{"uscc": r["uscc"], "name": r["name"], "region": _region_name(r["region_code"]),
+        region_names: dict[str, str] = {}  # a page's hundred rows lie in a few regions
+        rows = [{"uscc": r["uscc"], "name": r["name"],
+                 "region": region_names.get(r["region_code"]) or region_names.setdefault(
+                     r["region_code"], _region_name(r["region_code"])),
                  "status": status_of(r["result"], r["close"]), "result": result_name(r["result"]),
                  "version": r["version"], "score": _range(r), "gap": r["next_step"],
                  "held": r["uscc"] in holders} for r in found]

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from ... import cache
@@ -18,7 +18,7 @@ from ...targets.progress import (compute_progress, history, json_number, kept_ta
                                  status_rules)
 from ...targets.store import (COMPARATOR_LABELS, ImplausibleBinding, TargetError, bind_target, candidate_metrics,
                                dismiss_target, get_target, list_targets, restore_target, unbind_target)
-from ..deps import _num, _pct, _qty
+from ..deps import _num, _pct, _qty, esc as _h
 from ..deps import (CsrfChecked, CurrentUser, DbSession, region_code_param, render, render_cached, require_edit,
                     require_scope, scope_codes, templates)
 
@@ -119,10 +119,6 @@ def _row_ends(tid, region, indicator, metric_name, comparator, target, unit, doc
             f'<td><a href="/targets/{tid}">{_h(indicator)}</a>{name}</td>'
             f'<td>{_h(COMPARATOR_LABELS.get(comparator, comparator))} {_h(_qty(target, unit))}</td>')
     return head, f'<td><small title="{_h(quote)}">{_h(doc)}</small></td></tr>'
-
-
-def _h(value) -> str:
-    return str(escape(value))
 
 
 def _full_name(code: str | None) -> str:

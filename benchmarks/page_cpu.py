@@ -105,6 +105,8 @@ async def measure(args, app) -> None:
     report(args, medians, spread, server)
     if profiler is not None:
         stats = pstats.Stats(profiler)
+        if os.environ.get("PAGE_CPU_STATS"):  # all of it, for pstats
+            stats.dump_stats(os.environ["PAGE_CPU_STATS"])
         stats.sort_stats("cumulative").print_stats("kechuang|jinja|sqlalchemy", 60)
         stats.sort_stats("tottime").print_stats(30)
         if args.callees:

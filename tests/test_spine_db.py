@@ -163,3 +163,12 @@ def test_data_versions_read_again_see_every_commit_from_this_or_another_connecti
             c.rollback()
     finally:
         other.dispose()
+
+
+def test_sqlite_connections_read_the_file_through_a_memory_map(engine):
+    from sqlalchemy import text
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    with engine.connect() as c:
+        assert c.execute(text("PRAGMA mmap_size")).scalar() >= min(db.SQLITE_MMAP_BYTES, 2**31 - 2**16)

@@ -335,3 +335,45 @@ def test_results_of_credit_codes_are_those_of_the_program_and_date_shown(engine)
         assert counted == dict(Counter((region, result) for _, region, result in want))
     with engine.connect() as conn:
         assert list(store.of_credit_codes(conn, DAY + dt.timedelta(days=1), "hnte", codes, ("uscc",))) == []
+
+
+def test_list_pages_of_each_scope_result_and_exclusion_are_the_stored_results_in_order(engine):
+    """A program's list is read once for every region and each scope, result filter and set of
+    left-out credit codes takes its part: every page of each is the stored results of that scope,
+    in the list's order (result, 一步之遥 first, highest score, credit code), the total their count."""
+    from kechuang.programs.catalog import status_of
+
+    recs, regions = _records(engine, n=120, seed=11)
+    store.save(engine, DAY, recs, regions, PROGRAMS)
+    usccs = sorted(regions)
+    by_region: dict[str, set[str]] = {}
+    for u, code in regions.items():
+        by_region.setdefault(code, set()).add(u)
+    some = sorted(by_region)[:2]
+    scopes = [None, set(some), {some[0]}, {"320999"}]  # everything, two regions, one, a region without results
+    left_out = [None, frozenset(usccs[::4]), frozenset(usccs[1::5])]
+    assert len(by_region) >= 3
+
+    def order(r):
+        return (r["result"], not r["_close"], -(r["score_max"] if r["score_max"] is not None else float("-inf")),
+                r["uscc"])
+
+    seen_regions = set()
+    for program in ("tech_sme", "hnte"):
+        for status in (None, "close", "fail"):
+            for scope in scopes:
+                for exclude in left_out:
+                    want = sorted((r for r in recs if r["program"] == program
+                                   and (scope is None or regions[r["uscc"]] in scope)
+                                   and (exclude is None or r["uscc"] not in exclude)
+                                   and (status is None or (status_of(r["result"], r.get("_close")) == status
+                                                           if status == "close" else r["result"] == status))),
+                                  key=order)
+                    with engine.connect() as conn:
+                        pages = [store.page(conn, DAY, program, scope, status, offset, 7, exclude=exclude)
+                                 for offset in range(0, max(len(want), 1), 7)]
+                    assert all(total == len(want) for _, total in pages)
+                    got = [r["uscc"] for rows, _ in pages for r in rows]
+                    assert got == [r["uscc"] for r in want], (program, status, scope, exclude)
+                    seen_regions |= {r["region_code"] for rows, _ in pages for r in rows}
+    assert len(seen_regions) >= 3

@@ -236,3 +236,29 @@ def test_list_rows_joined_in_code_match_the_template_loop():
     for start in (0, 300):
         assert "\n  " + str(_rows_html(rows, start)) == loop.render(rows=rows, start=start)
     assert str(_rows_html([], 0)) == ""
+
+
+def test_a_lists_left_out_holders_are_those_the_programs_page_counts_apart(engine, client_as):
+    """The list of a scope leaves out the results of enterprises holding a valid certificate,
+    wherever it was recorded, and says how many: the number /programs counts as held there."""
+    import re
+
+    from kechuang.programs.pipeline import program_counts
+    from kechuang.regions import registry
+
+    _evaluate(engine)
+    holders = _holders_of(engine, "hnte")
+    with engine.connect() as conn:
+        counts = program_counts(conn, TODAY)
+    held = counts.filter((counts["program"] == "hnte") & (counts["status"] == "held"))
+    assert held["n"].sum() > 0
+    c = client_as("admin")
+    for region in (None, "亭湖区", "射阳县"):
+        code = registry().resolve(region).code if region else None
+        scope = registry().subtree_codes(code) if code else None
+        want = held.filter(held["region_code"].is_in(sorted(scope)))["n"].sum() if scope else held["n"].sum()
+        page = c.get("/programs/hnte", params={"region": region} if region else {})
+        note = re.search(r"已排除持有有效高新技术企业证书的 (\d+) 家企业", page.text)
+        assert (int(note.group(1)) if note else 0) == want, region
+        shown = set(re.findall(r'data-uscc="([^"]+)"', page.text))
+        assert shown and not shown & holders

@@ -48,6 +48,16 @@ def holders(conn: Connection, program: str, as_of: dt.date, region_codes: set[st
     return set(hit["uscc"].to_list())
 
 
+def valid_holders(conn: Connection, program: str, as_of: dt.date) -> frozenset[str]:
+    """`holders` of every region, kept per version of the certificates: a program's list leaves out
+    the results of all of them, as /programs counts them apart."""
+    from .. import cache
+    from ..db import ledger_sources
+
+    return cache.per_version(conn, ("valid_holders", program, as_of),
+                             lambda: frozenset(holders(conn, program, as_of)), reads=ledger_sources(["certification"]))
+
+
 def holders_by_program(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None
                        ) -> dict[str, set[str]]:
     """Per program that confers a certificate: credit codes holding a valid one on ``as_of``."""
@@ -87,9 +97,13 @@ def ranked_candidates(conn: Connection, as_of: dt.date, region_codes: set[str] |
     return every if region_codes is None else every.filter(pl.col("region_code").is_in(sorted(region_codes)))
 
 
+WARM_LISTS = ("tech_sme", "hnte")  # the lists a server's warm-up orders: the two most offices work by
+
+
 def warm(engine) -> None:
-    """The counts and 小升高 candidates of every region at the latest date results were stored."""
-    from .store import latest_as_of
+    """The counts and 小升高 candidates of every region at the latest date results were stored, and
+    the candidate lists of `WARM_LISTS` (each scope's is then a mask over them)."""
+    from .store import latest_as_of, listed_ids
 
     with engine.connect() as conn:
         day = latest_as_of(conn)
@@ -98,6 +112,10 @@ def warm(engine) -> None:
         hnte = latest_as_of(conn, "hnte")
         if hnte is not None:
             ranked_candidates(conn, hnte)
+        for program in WARM_LISTS:
+            day = latest_as_of(conn, program)
+            if day is not None:
+                listed_ids(conn, day, program, exclude=valid_holders(conn, program, day))
 
 
 def xiaoshenggao(conn: Connection, as_of: dt.date, region_codes: set[str] | None = None) -> list[dict]:

@@ -571,14 +571,12 @@ def _ordered(conn: Connection, where: list) -> _Ordered:
                     codes.search_sorted(regions).to_numpy().astype(np.int32), found.get_column("uscc"))
 
 
-def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] | None = None,
-         status: str | None = None, offset: int = 0, limit: int | None = 100,
-         exclude: set[str] | None = None) -> tuple[list[dict], int]:
-    """One page of a program's results (no reasons decoded), best first, with the enterprise's
-    name from the enterprise ledger (``name``, "" when not recorded), and the total count;
-    ``exclude``: credit codes left out (e.g. holders of a valid certificate)."""
+def listed_ids(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] | None = None,
+               status: str | None = None, exclude: frozenset[str] | None = None):
+    """The ids of a program's list, best first: its results within ``region_codes`` (None: all) of
+    ``status`` (a result, "close" for 一步之遥, "far"), without those of the credit codes in ``exclude``.
+    Each is a mask over one order of every region (`_ordered`), kept per version of the results."""
     from .. import cache
-    from ..ledgers.frames import kept_names
 
     def where() -> list:
         w = [visible(conn, as_of), T.c.program == program]
@@ -599,10 +597,19 @@ def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] 
         key += ("without", len(exclude), hash(exclude))
         ordered = cache.per_version(conn, key, lambda: ordered.without(exclude), reads=READS)
     if region_codes is None:
-        ids = ordered.ids
-    else:
-        ids = cache.per_version(conn, key + ("within", frozenset(region_codes)),
-                                lambda: ordered.within(region_codes), reads=READS)
+        return ordered.ids
+    return cache.per_version(conn, key + ("within", frozenset(region_codes)), lambda: ordered.within(region_codes),
+                             reads=READS)
+
+
+def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] | None = None,
+         status: str | None = None, offset: int = 0, limit: int | None = 100,
+         exclude: set[str] | None = None) -> tuple[list[dict], int]:
+    """One page of a program's list (`listed_ids`; no reasons decoded) with the enterprise's name
+    from the enterprise ledger (``name``, "" when not recorded), and the list's length."""
+    from ..ledgers.frames import kept_names
+
+    ids = listed_ids(conn, as_of, program, region_codes, status, exclude)
     total = len(ids)
     wanted = [int(i) for i in (ids[offset:offset + limit] if limit is not None else ids[offset:])]
     cols = (T.c.id, T.c.uscc, T.c.region_code, T.c.version, T.c.result, T.c.close, T.c.score, T.c.score_min,

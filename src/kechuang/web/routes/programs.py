@@ -140,7 +140,7 @@ def _pages(total: int) -> int:
 @router.get("/programs/xiaoshenggao", include_in_schema=False)
 def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | None = None, page: int = 1):
     """小升高: 科技型中小企业 (passing) without a valid 高企 certificate that are not yet 高企, closest first."""
-    from ...programs.pipeline import RANKED, ranked_candidates, with_gaps
+    from ...programs.pipeline import RANKED, ranked_candidates, valid_holders, with_gaps
 
     scope = rs.code
     conn = session.connection()
@@ -151,7 +151,7 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
             return pl.DataFrame(schema=RANKED)
         # candidates change with stored results only; certificate holders are left out at each view
         candidates = ranked_candidates(conn, day, rs.codes)
-        held = _holders(session, "hnte", day, rs)
+        held = valid_holders(conn, "hnte", day)
         return candidates.filter(~pl.col("uscc").is_in(sorted(held))) if held else candidates
 
     def named(rows: pl.DataFrame) -> list[dict]:  # the reasons of these rows only are decoded
@@ -210,6 +210,8 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
                  result: str | None = None, format: str | None = None, page: int = 1, held: int = 0):
     """A program's results, best first; holders of a valid certificate of the program are left
     out (candidates only) unless ``held=1``."""
+    from ...programs.pipeline import valid_holders
+
     names = program_names()
     if pid not in names:
         raise HTTPException(status_code=404, detail=f"未知的培育项目“{pid}”")
@@ -224,11 +226,14 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
     page = max(1, page)
     export = format == "xlsx"
 
-    def listed() -> tuple[list[dict], int, frozenset[str]]:
-        holders = _holders(session, pid, day, rs) if day else frozenset()
+    def listed() -> tuple[list[dict], int, int]:
+        holders = valid_holders(conn, pid, day) if day else frozenset()
         found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * PER_PAGE,
                                    None if export else PER_PAGE, exclude=None if held else holders)
                         if day else ([], 0))
+        # the list's results of holders (as /programs counts them apart): all of the list less the candidates
+        held_here = (len(store.listed_ids(conn, day, pid, codes, result or None))
+                     - len(store.listed_ids(conn, day, pid, codes, result or None, holders))) if holders else 0
         region_names: dict[str, str] = {}  # a page's hundred rows lie in a few regions
         rows = [{"uscc": r["uscc"], "name": r["name"],
                  "region": region_names.get(r["region_code"]) or region_names.setdefault(
@@ -236,7 +241,7 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
                  "status": status_of(r["result"], r["close"]), "result": result_name(r["result"]),
                  "version": r["version"], "score": _range(r), "gap": r["next_step"],
                  "held": r["uscc"] in holders} for r in found]
-        return rows, total, holders
+        return rows, total, held_here
 
     if export:
         from ...excel import xlsx_response
@@ -255,7 +260,7 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
                 "start": (page - 1) * PER_PAGE, "pages": _pages(total), "as_of": day, "region_code": scope,
                 "region_text": _asked_name(rs), "result": result or "", "status": STATUSES,
                 "versions": programs_by_id()[pid], "glossary": GLOSSARY, "with_held": bool(held),
-                "holders": len(holders), "confidence_names": CONFIDENCE_NAMES, **_windows(pid, scope)}
+                "holders": holders, "confidence_names": CONFIDENCE_NAMES, **_windows(pid, scope)}
 
     # names come from the enterprise ledger
     return render_cached(request, "programs/list.html", build, reads=_READS + ledger_sources(["enterprise"]))
@@ -270,14 +275,6 @@ def _windows(pid: str | None, scope: str | None) -> dict:
     found = sorted(windows_for(pid, scope), key=lambda w: (
         order[w.state(today)], w.closes_on.toordinal() * (-1 if w.state(today) == "closed" else 1)))
     return {"windows": found, "window_states": STATES, "today": today}
-
-
-def _holders(session, pid: str, day, rs) -> frozenset[str]:
-    from ... import cache
-    from ...programs.pipeline import holders
-
-    key = ("program_holders", str(session.get_bind().url), pid, day, rs.key)
-    return cache.cached(key, lambda: frozenset(holders(session.connection(), pid, day, rs.codes)), reads=_READS)
 
 
 # ---------------------------------------------------------------- enterprise panel

@@ -1,10 +1,10 @@
 """What a server process prepares at its start, before it takes a request: the dashboards' ledger
 frames and each metric's prepared records (from the files kept by an earlier run when the data did
 not change), today's assessment of each installed city, expiring certificates and 一步之遥 results,
-the program counts and 小升高 candidates of every region, the chain views kept on disk, the record
-counts of the ledgers' index and the programs' application windows. A
-request arriving meanwhile waits for the process to be ready instead of competing with the warm-up
-for the processor."""
+the program counts, 小升高 candidates and 科小/高企 lists of every region, the enterprise names'
+look-up, the chain views kept on disk, the record counts of the ledgers' index and the programs'
+application windows. A request arriving meanwhile waits for the process to be ready instead of
+competing with the warm-up for the processor."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Callable
 
 def _steps() -> list[tuple[str, Callable]]:
     from .chains.status import warm as chains
+    from .ledgers.frames import warm_names
     from .ledgers.store import warm_counts
     from .programs.pipeline import warm as programs
     from .programs.windows import windows
@@ -25,6 +26,7 @@ def _steps() -> list[tuple[str, Callable]]:
             ("考核评价", assessment),
             ("证书到期与一步之遥预警", warnings),
             ("企业培育统计", programs),
+            ("企业名称索引", warm_names),
             ("产业链视图", chains),
             ("台账记录数", warm_counts),
             ("申报窗口", lambda _engine: windows())]

@@ -312,6 +312,13 @@ def _named(ent: pl.DataFrame):
     return kept
 
 
+def warm_names(engine) -> None:
+    """The enterprise names' look-up (`name_lookup`) made before the first list page needs it: at a
+    million enterprises, sorting their credit codes takes a second."""
+    with engine.connect() as conn:
+        name_lookup(conn)
+
+
 def kept_names(conn, usccs: Iterable[str]) -> dict[str, str]:
     """USCC → enterprise name (absent when not recorded): `name_lookup` once."""
     return name_lookup(conn)(usccs)

@@ -32,7 +32,7 @@ import httpx
 import uvloop
 
 from timing import add_database_options, database_url
-from web import login, serving, under_load
+from web import login, process_tree, serving, under_load
 
 PAGES = ["/", "/targets", "/assessment", "/programs", "/programs/tech_sme", "/programs/hnte",
          "/programs/xiaoshenggao", "/warnings", "/ledgers"]
@@ -96,19 +96,6 @@ def frames(url: str, skip_whole: bool) -> None:
     engine.dispose()
 
 
-def _tree(root: int) -> list[int]:
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            try:
-                todo += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
-    return out
-
-
 def _memory(port: int) -> dict[int, tuple[float, float, float]]:
     """pid → (resident GB now, peak resident GB, private GB now) of the server serving ``port`` and
     its workers. Resident memory counts the pages of the SQLite file the process has touched through
@@ -123,7 +110,7 @@ def _memory(port: int) -> dict[int, tuple[float, float, float]]:
         if b"serve" in cmd and str(port).encode() in cmd:
             root = int(p.name)
     out = {}
-    for pid in _tree(root) if root else []:
+    for pid in process_tree(root) if root else []:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:

@@ -169,19 +169,25 @@ async def hammer(clients: list[Connection], path: str, requests: int) -> tuple[l
     return times, errors
 
 
-def server_cpu() -> float:
-    """CPU seconds (user and system) used so far by the server started by `serving` and its workers,
-    and by any database server on this machine (processes named postgres)."""
-    tick, total, todo = os.sysconf("SC_CLK_TCK"), 0, list(_SERVED)
-    pids = set()
-    while todo:  # the server's process tree
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process it started, and they in turn (from /proc)."""
+    out, todo = [], [root]
+    while todo:
         pid = todo.pop()
-        pids.add(pid)
+        out.append(pid)
         for task in Path(f"/proc/{pid}/task").glob("*"):
             try:
                 todo += [int(c) for c in (task / "children").read_text().split()]
             except OSError:
                 pass
+    return out
+
+
+def server_cpu() -> float:
+    """CPU seconds (user and system) used so far by the server started by `serving` and its workers,
+    and by any database server on this machine (processes named postgres)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    pids = {p for root in _SERVED for p in process_tree(root)}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()

@@ -218,3 +218,16 @@ _ALL = sorted(registry(), key=lambda r: r.code)
 def test_spaces_inside_names_do_not_matter(region, space):
     assert resolve(space.join(region.full_name)) is region
     assert resolve(space.join(region.name)) is resolve(region.name)
+
+
+def test_a_scope_covers_its_region_and_all_below_an_unknown_code_itself_and_no_region_everything():
+    from kechuang.regions import lookup, registry, scope_of
+
+    city = lookup("盐城市").code
+    district = lookup("亭湖区", within="盐城市").code
+    covered = scope_of(city)
+    assert city in covered and district in covered and lookup("无锡市").code not in covered
+    assert all(registry().is_within(c, city) for c in covered)
+    assert scope_of(district) < covered
+    assert scope_of("999999") == {"999999"}
+    assert scope_of(None) is None and scope_of("") is None

@@ -93,7 +93,7 @@ def _programs(conn, usccs: set[str], as_of: dt.date) -> dict[str, list[str]]:
 def supplement(engine, view: RegionView, *, top: int | None = None, everywhere=None) -> list[NodeGap]:
     """补链 candidates and actions for the weak and missing nodes of ``view``; ``everywhere`` may
     give the placements of all regions' enterprises (as ``stored_assignments`` returns them)."""
-    from ..ledgers.importer import scope_codes
+    from ..regions import scope_of
     from ..regions import registry
 
     c = criteria().get("supplement") or {}
@@ -103,7 +103,7 @@ def supplement(engine, view: RegionView, *, top: int | None = None, everywhere=N
     gaps = [ns for ns in view.nodes if ns.status in ("weak", "missing")]
     if not gaps:
         return []
-    local = scope_codes(view.region_code) if view.region_code else None
+    local = scope_of(view.region_code) if view.region_code else None
     province = view.region_code[:2] if view.region_code else None
     with engine.connect() as conn:
         placed, info = everywhere or stored_assignments(conn, chain, None, view.as_of)

@@ -147,14 +147,14 @@ def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None,
 
 def region_view(engine, region_code: str | None, chain: Chain, *, as_of: dt.date | None = None) -> RegionView:
     """Node status and 链主 candidates of ``chain`` in the region's subtree (None: everywhere)."""
-    from ..ledgers.importer import scope_codes
+    from ..regions import scope_of
 
     as_of = as_of or dt.date.today()
     if isinstance(engine, sa.Connection):
-        placed, info = stored_assignments(engine, chain, scope_codes(region_code), as_of)
+        placed, info = stored_assignments(engine, chain, scope_of(region_code), as_of)
     else:
         with engine.connect() as conn:
-            placed, info = stored_assignments(conn, chain, scope_codes(region_code), as_of)
+            placed, info = stored_assignments(conn, chain, scope_of(region_code), as_of)
     return build_view(chain, region_code, as_of, placed, info)
 
 
@@ -221,11 +221,11 @@ def cached_placements(engine, region_code: str | None, as_of: dt.date):
     """Every chain's placements of the region's stored enterprises (None: all regions), kept in the
     view cache until the data change (kechuang.cache): one pass serves every chain's page."""
     from ..cache import cached
-    from ..ledgers.importer import scope_codes
+    from ..regions import scope_of
 
     def compute():
         with engine.connect() as conn:
-            return stored_assignments(conn, None, scope_codes(region_code), as_of)
+            return stored_assignments(conn, None, scope_of(region_code), as_of)
 
     return cached(("chains.placed", str(engine.url), id(chains()), region_code, as_of), compute)
 

@@ -139,12 +139,12 @@ def export_cmd(
 
     from .. import db
     from .excel_io import write_export
-    from .importer import scope_codes
+    from ..regions import scope_of
     from .store import load_frame
 
     k = _kind_or_exit(kind)
     code = _region_or_exit(region)
-    frame = load_frame(db.get_engine(), k, scope_codes(code))
+    frame = load_frame(db.get_engine(), k, scope_of(code))
     if year is not None:
         frame = frame.filter(pl.col("year") == year)
     for cond in where or []:

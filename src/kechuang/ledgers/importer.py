@@ -13,6 +13,7 @@ import polars as pl
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from ..regions import scope_of
 from . import store
 from .excel_io import ROW_COL, SHEET_COL, Problem, read_ledger_file
 from .kinds import Kind, get_kind
@@ -39,17 +40,6 @@ class ImportReport:
             return f"发现 {len(self.problems)} 个问题，未导入任何数据"
         return (f"共 {self.rows} 行：新增 {self.inserted} 条，更新 {self.updated} 条，"
                 f"未变化 {self.unchanged} 条")
-
-
-def scope_codes(region_code: str | None) -> set[str] | None:
-    """The region codes a user rooted at ``region_code`` may touch (None = everything)."""
-    if not region_code:
-        return None
-    from ..regions import registry
-
-    codes = set(registry().subtree_codes(region_code))
-    codes.add(region_code)
-    return codes
 
 
 def _region_label(code: str) -> str:
@@ -109,7 +99,7 @@ def _checked(kind, data: bytes, filename: str, scope_root, today, step):
                                region_resolver=default_region_resolver(scope_root))
     if kind.advisor and not problems:
         report.warnings = [*report.warnings, *_advisor(kind.advisor)(typed, fname)]
-    return report, (kind, typed, problems, read, fname, scope_codes(scope_root))
+    return report, (kind, typed, problems, read, fname, scope_of(scope_root))
 
 
 def check_bytes(kind: Kind | str, data: bytes, filename: str, *, scope_root: str | None = None,

@@ -80,9 +80,9 @@ PROFILE_COLUMNS = [
 def _scope(region_code: str | None) -> set[str] | None:
     if not region_code:
         return None
-    from .importer import scope_codes
+    from ..regions import scope_of
 
-    return scope_codes(region_code)
+    return scope_of(region_code)
 
 
 def _sum_years(col: str, years: range) -> pl.Expr:

@@ -31,11 +31,11 @@ def match_cmd(
     hnte = None
     if region:
         from .. import db
-        from ..ledgers.importer import scope_codes
+        from ..regions import scope_of
         from .inputs import stored
 
         code = region_code_or_exit(region)
-        d_rows, s_rows, hnte = stored(db.get_engine(), scope_codes(code), day)
+        d_rows, s_rows, hnte = stored(db.get_engine(), scope_of(code), day)
     elif demands and supplies:
         problems = []
         d_rows = s_rows = []

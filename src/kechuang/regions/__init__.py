@@ -16,7 +16,7 @@ from .registry import RegionRegistry, normalize
 
 __all__ = [
     "LEVELS", "LEVEL_LABELS", "AmbiguousRegion", "Context", "context_for", "display_name", "Region", "RegionError", "RegionRegistry",
-    "find_in_text", "lookup", "normalize", "registry", "resolve",
+    "find_in_text", "lookup", "normalize", "registry", "resolve", "scope_of",
 ]
 
 
@@ -36,6 +36,15 @@ def lookup(text_or_code: str, within=None) -> Region:
 def resolve(text: str, within=None) -> Region | None:
     """The region `text` names, or None when unknown or ambiguous."""
     return registry().resolve(text, within)
+
+
+def scope_of(code: str | None) -> set[str] | None:
+    """The region codes a scope rooted at ``code`` covers: the region and every region below it
+    (a code the registry does not know covers itself only); None for no region, i.e. everything.
+    Every scope check (a user's, an import's, a command's ``--region``) takes its codes from here."""
+    if not code:
+        return None
+    return registry().subtree_codes(code) | {code}
 
 
 def find_in_text(text: str, within=None) -> list[tuple[int, int, Region]]:

@@ -75,9 +75,9 @@ def _has_ledger_data(engine, code: str | None) -> bool:
     from ..ledgers.kinds import all_kinds
     from ..ledgers.store import has_records
     from .metrics import dashboard_kinds, metric_source
-    from .progress import region_scope
+    from ..regions import scope_of
 
-    codes = region_scope(code)
+    codes = scope_of(code)
     with engine.connect() as conn:
         if has_records(conn, codes, all_kinds()):
             return True

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .metrics import DATA_DIR, FrameSource, Metric, MetricError, ValueTable, load_metrics, value_table
 from .store import COMPARATOR_LABELS, Target, TargetSnapshot
+from ..regions import scope_of
 from ..units import UnitError, convert
 
 STATUS_FILE = DATA_DIR / "status.yaml"
@@ -399,15 +400,6 @@ def history(session: Session, target_id: int) -> list[TargetSnapshot]:
 
 # ---------------------------------------------------------------- report helpers (CLI and web)
 
-def region_scope(region_code: str | None) -> set[str] | None:
-    """The codes of a region's subtree (None = everything)."""
-    if not region_code:
-        return None
-    from kechuang.regions import registry
-
-    return registry().subtree_codes(region_code) or {region_code}
-
-
 @dataclass(frozen=True, slots=True)
 class TargetRow:
     """A target's columns as plain values, read as a `Target` is read (progress, tables, charts):
@@ -442,7 +434,7 @@ def kept_targets(session: Session, *, region_code: str | None = None, year: int 
     from .store import list_targets
 
     def load():
-        return tuple(TargetRow.of(t) for t in list_targets(session, year=year, region_codes=region_scope(region_code),
+        return tuple(TargetRow.of(t) for t in list_targets(session, year=year, region_codes=scope_of(region_code),
                                                              binding=("bound", "unbound")))
 
     return cache.cached(("targets", str(session.get_bind().url), region_code, year), load, reads=("targets",))
@@ -455,7 +447,7 @@ def progress_report(session: Session, engine, *, region_code: str | None = None,
     from .store import list_targets
 
     binding = None if include_dismissed else ("bound", "unbound")
-    targets = list_targets(session, year=year, region_codes=region_scope(region_code), binding=binding)
+    targets = list_targets(session, year=year, region_codes=scope_of(region_code), binding=binding)
     return compute_progress(targets, source or metric_source(engine), today)
 
 

@@ -9,8 +9,8 @@ from .tasks import list_tasks, overdue_count
 
 
 def overview_context(session, user) -> dict:
-    from ..targets.progress import region_scope
+    from ..regions import scope_of
 
-    codes = None if user.is_admin else region_scope(user.region_code)
+    codes = None if user.is_admin else scope_of(user.region_code)
     overdue = overdue_count(session, codes, dt.date.today())
     return {"overdue": overdue, "empty": not overdue and not list_tasks(session, codes)}

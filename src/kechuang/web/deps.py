@@ -129,11 +129,9 @@ def require_edit(user: User, region_code: str | None) -> None:
 
 def scope_codes(user: User) -> set[str] | None:
     """Region codes the user may see, or None for everything."""
-    from ..regions import registry
+    from ..regions import scope_of
 
-    if user.is_admin or not user.region_code:
-        return None
-    return registry().subtree_codes(user.region_code)
+    return None if user.is_admin else scope_of(user.region_code)
 
 
 def region_code_param(user: User, text: str | None, name: str = "region") -> str | None:

@@ -370,7 +370,26 @@ def upgrade(url: str | None = None, revision: str = "head", create: bool = False
         ensure_location(url)
     else:
         engine_for(url)  # a missing directory or a bad URL is an error, not a new empty database
-    command.upgrade(alembic_config(url), revision)
+    cfg = alembic_config(url)
+    _refuse_newer(url, cfg)
+    command.upgrade(cfg, revision)
+
+
+def _refuse_newer(url: str, cfg) -> None:
+    """A database migrated by a newer kechuang is refused in words (alembic only says it cannot
+    locate the revision): this program does not know its tables, and must not write to them."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    found = current_revision(url)
+    if found is None:
+        return
+    scripts = ScriptDirectory.from_config(cfg)
+    try:
+        scripts.get_revision(found)
+    except CommandError:
+        raise DatabaseError(f"数据库结构版本 {found} 比本程序支持的最新版本 {scripts.get_current_head()} 新:"
+                            "请安装较新版本的 kechuang 后再使用此数据库") from None
 
 
 def current_revision(url: str | None = None) -> str | None:

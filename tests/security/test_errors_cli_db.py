@@ -87,3 +87,23 @@ def test_web_database_fault_is_a_chinese_503(app, client_as, engine):
     r = TestClient(app, raise_server_exceptions=False, cookies=c.cookies).get(
         "/api/ledgers/enterprise", headers={"accept": "application/json"})
     assert r.status_code == 503 and "db upgrade" in r.json()["detail"]
+
+
+def test_a_database_from_a_newer_kechuang_is_refused_in_words(tmp_path, db_url):
+    """Serving or upgrading a database whose schema a later version made: a Chinese line naming
+    both versions, no traceback, and the database left as it was."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.begin() as c:
+        head = c.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        c.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        for args in (["db", "upgrade"], ["serve", "--port", "1"]):
+            r = _run(args, {"KECHUANG_DATABASE_URL": db_url}, tmp_path)
+            assert r.returncode != 0 and "9999" in r.stderr and head in r.stderr and "较新版本" in r.stderr, r.stderr
+            _no_traceback(r)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
+    finally:
+        engine.dispose()

@@ -602,6 +602,16 @@ def listed_ids(conn: Connection, as_of: dt.date, program: str, region_codes: set
                              reads=READS)
 
 
+def left_out(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] | None = None,
+             status: str | None = None, exclude: frozenset[str] | None = None) -> int:
+    """How many results of the list ``exclude`` leaves out (e.g. those of certificate holders, which
+    /programs counts apart)."""
+    if not exclude:
+        return 0
+    return (len(listed_ids(conn, as_of, program, region_codes, status))
+            - len(listed_ids(conn, as_of, program, region_codes, status, exclude)))
+
+
 def page(conn: Connection, as_of: dt.date, program: str, region_codes: set[str] | None = None,
          status: str | None = None, offset: int = 0, limit: int | None = 100,
          exclude: set[str] | None = None) -> tuple[list[dict], int]:

@@ -231,9 +231,7 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
         found, total = (store.page(conn, day, pid, codes, result or None, 0 if export else (page - 1) * PER_PAGE,
                                    None if export else PER_PAGE, exclude=None if held else holders)
                         if day else ([], 0))
-        # the list's results of holders (as /programs counts them apart): all of the list less the candidates
-        held_here = (len(store.listed_ids(conn, day, pid, codes, result or None))
-                     - len(store.listed_ids(conn, day, pid, codes, result or None, holders))) if holders else 0
+        held_here = store.left_out(conn, day, pid, codes, result or None, holders) if day else 0
         region_names: dict[str, str] = {}  # a page's hundred rows lie in a few regions
         rows = [{"uscc": r["uscc"], "name": r["name"],
                  "region": region_names.get(r["region_code"]) or region_names.setdefault(

@@ -396,4 +396,8 @@ def current_revision(url: str | None = None) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     with engine_for(url or get_settings().database_url).connect() as conn:
+        # alembic's look for its table leaves a cursor in a reference cycle: returned to the pool, the
+        # connection would keep that statement open until the garbage collector ran, and SQLite would
+        # refuse the checkpoint that ends a bulk load. Detached, the connection is closed here.
+        conn.detach()
         return MigrationContext.configure(conn).get_current_revision()

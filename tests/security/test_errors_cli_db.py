@@ -107,3 +107,28 @@ def test_a_database_from_a_newer_kechuang_is_refused_in_words(tmp_path, db_url):
             assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
     finally:
         engine.dispose()
+
+
+def test_reading_the_schema_version_leaves_no_statement_open_on_a_pooled_connection(tmp_path):
+    """On a new SQLite file the version check (before the migrations) must not leave a statement
+    open on a connection the pool hands out next: SQLite would then refuse the checkpoint that
+    ends a bulk load until the garbage collector happened to run."""
+    import gc
+
+    from kechuang import db
+
+    url = f"sqlite:///{tmp_path / 'kechuang.db'}"
+    gc.disable()  # as between two collections: what a reference cycle holds stays held
+    try:
+        assert db.current_revision(url) is None
+        with db.engine_for(url).connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+            raw.execute("CREATE TABLE loaded (n INTEGER)")
+            raw.commit()
+            assert raw.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+            assert raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # 0: not blocked
+    finally:
+        gc.enable()
+        db.engine_for(url).dispose()
+        db.engine_for.cache_clear()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -586,10 +587,22 @@ def bulk_load(engine: Engine) -> Iterator[Connection]:
                 conn.rollback()
             raw.execute(f"PRAGMA cache_size={int(cache)}")
             if mode == "wal":
-                if raw.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
-                    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                _back_to_wal(raw)
     finally:
         conn.close()
+
+
+def _back_to_wal(raw) -> None:
+    """WAL again after a bulk load, its log checkpointed and truncated where SQLite can. The load is
+    committed by now: a checkpoint that cannot run (another connection reading, a statement still
+    open) is left to SQLite's own automatic checkpoints rather than reported as a failed load."""
+    import sqlite3
+
+    try:
+        if raw.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.OperationalError as exc:
+        logging.getLogger("kechuang").warning("批量写入后未能整理 WAL 日志(数据已保存):%s", exc)
 
 
 def update_encoded(conn: Connection, enc: pl.DataFrame, now: dt.datetime | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -631,6 +632,7 @@ class DateIndex:
         self.keys = (region_no << 32) | (events.get_column("day").cast(pl.Int64).to_numpy() + _DAY_OFFSET)
         self.values = events.get_column("v").to_list()
         self.present = events.get_column("n").to_list()
+        self._by_region: dict[str, tuple[list[int], list, list[int]]] = {}
 
     @staticmethod
     def _distinct_events(metric: Metric, rows: pl.LazyFrame, ends: bool) -> list[pl.LazyFrame]:
@@ -681,34 +683,41 @@ class DateIndex:
     def lookup(self, dates: Iterable[dt.date], regions: Iterable[str] | None = None) -> dict[tuple[str, dt.date], Any]:
         """(region_code, date) -> value, for each region (of ``regions``, default all) having records
         on each of ``dates``."""
-        import numpy as np
-
         dates = list(dates)
-        if regions is None:
-            chosen = list(enumerate(self.regions))
-        else:  # a page's targets name a few regions of the hundreds a city's records fall in
-            chosen = [(self.number[c], c) for c in dict.fromkeys(regions) if c in self.number]
-        n = len(dates)
         asked = [_day(d) for d in dates]
         ytd = self.metric.window == "ytd"
-        if ytd:  # the year's start: the totals on the day before 1 January
-            asked += [_day(dt.date(d.year, 1, 1)) - 1 for d in dates]
-        region_no = np.repeat(np.array([r for r, _ in chosen], dtype=np.int64), len(asked))
-        wanted = (region_no << 32) | (np.tile(np.array(asked, dtype=np.int64), len(chosen)) + _DAY_OFFSET)
-        at = np.searchsorted(self.keys, wanted, side="right") - 1
-        hit = ((at >= 0) & ((self.keys[np.maximum(at, 0)] >> 32) == region_no)).tolist()
-        at = at.tolist()
+        starts = [_day(dt.date(d.year, 1, 1)) - 1 for d in dates] if ytd else None  # the day before 1 January
         out = {}
-        for k, (_, code) in enumerate(chosen):
-            base = k * len(asked)
+        for code in (self.regions if regions is None else dict.fromkeys(regions)):
+            events = self._events(code)
+            if events is None:
+                continue
+            days, values, present = events
             for i, d in enumerate(dates):
-                j = base + i
-                present, value = (self.present[at[j]], self.values[at[j]]) if hit[j] else (0, 0)
-                if ytd and hit[j + n]:
-                    present, value = present - self.present[at[j + n]], value - self.values[at[j + n]]
-                if present > 0:
+                at = bisect_right(days, asked[i]) - 1
+                n, value = (present[at], values[at]) if at >= 0 else (0, 0)
+                if ytd:
+                    at = bisect_right(days, starts[i]) - 1
+                    if at >= 0:
+                        n, value = n - present[at], value - values[at]
+                if n > 0:
                     out[(code, d)] = value
         return out
+
+    def _events(self, code: str) -> tuple[list[int], list, list[int]] | None:
+        """A region's event days with the running totals on them, as lists for `bisect` (a page's
+        look-ups name a few regions and days: list look-ups cost less than array calls there)."""
+        got = self._by_region.get(code)
+        if got is None:
+            number = self.number.get(code)
+            if number is None:
+                return None
+            import numpy as np
+
+            lo, hi = np.searchsorted(self.keys, [number << 32, (number + 1) << 32]).tolist()
+            days = ((self.keys[lo:hi] & 0xFFFFFFFF) - _DAY_OFFSET).tolist()
+            got = self._by_region[code] = (days, self.values[lo:hi], self.present[lo:hi])
+        return got
 
     def frame(self, dates: Iterable[dt.date]) -> pl.DataFrame:
         """`lookup` as `compute` gives it: columns region_code, as_of, value."""

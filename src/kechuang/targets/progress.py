@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -127,14 +127,35 @@ class Progress:
     as_of: dt.date
     current: Decimal | None = None
     expected: Decimal | None = None
-    expected_linear: Decimal | None = None
-    expected_seasonal: Decimal | None = None
-    baseline: Decimal | None = None
     share: Decimal | None = None
     pace: Decimal | None = None
     status: str | None = None
     error: str = ""
     implausible: bool = False  # completion rate above the plausible limit: check the binding
+    # the ledger's values the reference figures below are read from (None: there are none)
+    values: ValueTable | None = field(default=None, repr=False, compare=False)
+
+    # The reference figures (the linear and last year's seasonal expectation, the starting value)
+    # are for the API and a target's own page; the progress table and its charts never read them,
+    # so they are computed on first read, not for every target of every date viewed.
+    @property
+    def expected_linear(self) -> Decimal | None:
+        return self._reference()[0]
+
+    @property
+    def expected_seasonal(self) -> Decimal | None:
+        return self._reference()[1]
+
+    @property
+    def baseline(self) -> Decimal | None:
+        return self._reference()[2]
+
+    def _reference(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        ref = self.__dict__.get("_ref")
+        if ref is None:
+            ref = self.__dict__["_ref"] = (_reference(self, self.metric, self.values)
+                                           if self.values is not None and self.metric is not None else (None,) * 3)
+        return ref
 
     def to_json(self) -> dict:
         t = self.target
@@ -237,66 +258,79 @@ def _pace(frac: Decimal) -> Decimal:
     return frac.quantize(Q4, ROUND_HALF_UP)
 
 
-def _fill(p: Progress, m: Metric, values: ValueTable, rules: StatusRules) -> None:
-    t, e = p.target, p.as_of
-    code = t.region_code
+_ONE, _ZERO, Q6 = Decimal(1), Decimal(0), Decimal("0.000001")
 
-    same_unit = m.unit == t.unit
+
+def _reader(m: Metric, t: Target, values: ValueTable):
+    """The metric's value for the target's region on a day, as an exact number in the target's unit
+    (None where the ledger has none)."""
+    code, same_unit, get = t.region_code, m.unit == t.unit, values.value
 
     def v(d: dt.date) -> Decimal | None:
-        raw = values.value(code, d)
+        raw = get(code, d)
         if raw is None:
             return None
         x = raw if isinstance(raw, Decimal) else Decimal(raw) if isinstance(raw, int) else Decimal(str(raw))
         return x if same_unit else convert(x, m.unit, t.unit)
 
+    return v
+
+
+def _is_level(m: Metric, t: Target) -> bool:
+    """A level to hold (a ratio, a ceiling) is judged against the whole target; an amount against
+    the days gone."""
+    return m.aggregation == "ratio" or t.comparator in ("<=", "<")
+
+
+def _fill(p: Progress, m: Metric, values: ValueTable, rules: StatusRules) -> None:
+    t, e = p.target, p.as_of
     goal = _dec(t.value)
-    frac = year_fraction(e) if e.year == t.year else Decimal(1)
-    # a level to hold (a ratio) is judged against the whole target; an amount against the days gone
-    level = m.aggregation == "ratio" or t.comparator in ("<=", "<")
-    p.pace = Decimal(1) if level else _pace(frac)
-    if m.window == "fiscal_year" and not values.has(code, e):
-        p.current = None  # the year's annual figures are not reported yet: no data, not zero
+    p.pace = pace = _ONE if _is_level(m, t) else _pace(year_fraction(e) if e.year == t.year else _ONE)
+    if m.unit != t.unit:
+        convert(_ZERO, m.unit, t.unit)  # units of different kinds: a UnitError for the target, on every date
+    p.values = values
+    if m.window == "fiscal_year" and not values.has(t.region_code, e):
+        current = None  # the year's annual figures are not reported yet: no data, not zero
         p.error = f"台账尚无 {e.year} 年度数据(年度数据在次年报送)"
     else:
-        p.current = v(e)
-    if level:
-        # a ratio or a ceiling is a level to hold, not an amount to accumulate
-        p.expected_linear = goal
-        p.baseline = None
-        seasonal = None
-    elif m.is_stock:
-        prev_end, prev2_end = v(dt.date(t.year - 1, 12, 31)), v(dt.date(t.year - 2, 12, 31))
-        prev_same = v(_minus_year(e))
-        p.baseline = prev_end or Decimal(0)
-        p.expected_linear = p.baseline + (goal - p.baseline) * frac
-        last_gain = (prev_end or 0) - (prev2_end or 0)
-        seasonal = None
-        if prev_end is not None and prev2_end is not None and last_gain > 0 and prev_same is not None:
-            s = min(max((prev_same - prev2_end) / last_gain, Decimal(0)), Decimal(1))
-            seasonal = p.baseline + (goal - p.baseline) * s
-    else:
-        p.baseline = Decimal(0)
-        p.expected_linear = goal * frac
-        seasonal = None
-        prev_end = v(dt.date(t.year - 1, 12, 31))
-        prev_same = v(_minus_year(e)) if prev_end and prev_end > 0 else None
-        if prev_end and prev_end > 0 and prev_same is not None:
-            seasonal = goal * min(prev_same / prev_end, Decimal(1))
-    p.expected_seasonal = seasonal
+        current = _reader(m, t, values)(e)
     # what the status compares with: the target times the pace (the same for every region)
-    p.expected = goal * p.pace
-    if p.current is not None:
-        p.current = p.current.quantize(Decimal("0.000001"), ROUND_HALF_UP)
-    for attr in ("expected", "expected_linear", "expected_seasonal", "baseline"):
-        val = getattr(p, attr)
-        if val is not None:
-            setattr(p, attr, val.quantize(Q4, ROUND_HALF_UP))
-    if p.current is not None and goal:
-        p.share = (p.current / goal).quantize(Q4, ROUND_HALF_UP)
+    p.expected = (goal * pace).quantize(Q4, ROUND_HALF_UP)
+    if current is not None:
+        p.current = current = current.quantize(Q6, ROUND_HALF_UP)
+        if goal:
+            p.share = (current / goal).quantize(Q4, ROUND_HALF_UP)
     p.status = judge(p, rules)
     p.implausible = bool(p.share is not None and rules.implausible_share is not None
                          and p.share > rules.implausible_share)
+
+
+def _reference(p: Progress, m: Metric, values: ValueTable) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """(expected_linear, expected_seasonal, baseline) of a filled `Progress`: where the days gone
+    and where last year's pace would put the target's region, and what it started the year from."""
+    t, e = p.target, p.as_of
+    goal, v = _dec(t.value), _reader(m, t, values)
+    frac = year_fraction(e) if e.year == t.year else _ONE
+    seasonal = baseline = None
+    if _is_level(m, t):  # a ratio or a ceiling is a level to hold, not an amount to accumulate
+        linear = goal
+    elif m.is_stock:
+        prev_end, prev2_end = v(dt.date(t.year - 1, 12, 31)), v(dt.date(t.year - 2, 12, 31))
+        prev_same = v(_minus_year(e))
+        baseline = prev_end or _ZERO
+        linear = baseline + (goal - baseline) * frac
+        last_gain = (prev_end or 0) - (prev2_end or 0)
+        if prev_end is not None and prev2_end is not None and last_gain > 0 and prev_same is not None:
+            share = min(max((prev_same - prev2_end) / last_gain, _ZERO), _ONE)
+            seasonal = baseline + (goal - baseline) * share
+    else:
+        baseline = _ZERO
+        linear = goal * frac
+        prev_end = v(dt.date(t.year - 1, 12, 31))
+        prev_same = v(_minus_year(e)) if prev_end and prev_end > 0 else None
+        if prev_end and prev_end > 0 and prev_same is not None:
+            seasonal = goal * min(prev_same / prev_end, _ONE)
+    return tuple(None if x is None else x.quantize(Q4, ROUND_HALF_UP) for x in (linear, seasonal, baseline))
 
 
 # ---------------------------------------------------------------- snapshots

@@ -274,7 +274,7 @@ def test_progress_table_rows_show_the_figures_of_the_json():
                row(5, "rd_expense_total", "100", unit="万元"), row(6, None, "5", status="unbound"),
                row(7, "no_such_metric", "5"), row(8, "hnte_new", "0.5", problem="单位无法换算")]
     rows = compute_progress(targets, dict_source(small_ledgers()), dt.date(2024, 6, 30))
-    html = str(_table_rows(rows)).split("\n")
+    html = str(_table_rows(rows, {})).split("\n")
     assert len(html) == len(rows) == 8
     for line, p in zip(html, rows):
         j = p.to_json()

@@ -869,7 +869,10 @@ def value_table(metric: Metric | str, dates: Iterable[dt.date], source: FrameSou
                            new.get_column("value").to_list()):
             per_end[e][r] = v
         _keep(_YEARS, m, df, {e: per_end[e] for e in missing})
-    return ValueTable({(r, d): v for d in dates for r, v in per_end[ends[d]].items()}, m)
+    if regions is None:
+        return ValueTable({(r, d): v for d in dates for r, v in per_end[ends[d]].items()}, m)
+    regions = list(dict.fromkeys(regions))
+    return ValueTable({(r, d): year[r] for d in dates if (year := per_end[ends[d]]) for r in regions if r in year}, m)
 
 
 def zero(metric: Metric) -> Any:

@@ -57,23 +57,24 @@ def targets_page(request: Request, session: DbSession, user: CurrentUser, region
 
     def build():
         code, today, rows = _progress(session, user, region, year, date)
-        return {"rows": rows, "table_rows": _table_rows(rows), "region_code": code, "year": year or today.year,
+        ends = _row_ends_kept(session, code, year or today.year)
+        return {"rows": rows, "table_rows": _table_rows(rows, ends), "region_code": code, "year": year or today.year,
                 "as_of": today, "rule": status_rules().describe(), "region_text": _full_name(code),
                 **_progress_charts(rows, code)}
 
     return render_cached(request, "targets/index.html", build, reads=progress_reads())
 
 
-def _table_rows(rows) -> Markup:
+def _table_rows(rows, ends: dict[int, tuple[str, str]]) -> Markup:
     """The progress table's rows, joined here rather than looped in the template: a view of another
     date renders a row per target (hundreds for a city), and the cells that do not depend on the
-    date are made once per target (`_row_ends`). Numbers and percentages need no escaping."""
+    date (``ends``, `_row_ends_kept`) are made once per version of the targets. Numbers and
+    percentages need no escaping."""
     out = []
     for p in rows:  # the values `Progress.to_json` gives, without the fields the table does not show
         t = p.target
         tid, status, error, cur = t.id, p.status, p.error or None, p.current
-        head, tail = _row_ends(tid, t.region, t.indicator, p.metric.name if p.metric else None, t.comparator,
-                               json_number(t.value), t.unit, t.source_doc, t.source_quote)
+        head, tail = ends.get(tid) or _row_ends(t, p.metric)
         current = f'<a href="/targets/{tid}/rows">{_shown_num(p.current)}</a>' if cur is not None else "—"
         share = _shown_pct(p.share) + (
             f'<br><small class="problem implausible">完成率异常,请<a href="/targets/{tid}#binding">核对绑定</a></small>'
@@ -111,14 +112,24 @@ def _status_cell(status: str | None, error: str | None, unbound: bool) -> str:
     return '<a href="/targets/queue">未绑定</a>' if unbound else '<small class="muted">—</small>'
 
 
-@lru_cache(maxsize=8192)
-def _row_ends(tid, region, indicator, metric_name, comparator, target, unit, doc, quote) -> tuple[str, str]:
+def _row_ends(t, metric) -> tuple[str, str]:
     """The cells of a progress row before and after its date's values."""
-    name = f'<br><small class="muted">{_h(metric_name)}</small>' if metric_name else ""
-    head = (f'<tr data-target-id="{tid}"><td>{_h(region)}</td>'
-            f'<td><a href="/targets/{tid}">{_h(indicator)}</a>{name}</td>'
-            f'<td>{_h(COMPARATOR_LABELS.get(comparator, comparator))} {_h(_qty(target, unit))}</td>')
-    return head, f'<td><small title="{_h(quote)}">{_h(doc)}</small></td></tr>'
+    tid = t.id
+    name = f'<br><small class="muted">{_h(metric.name)}</small>' if metric else ""
+    head = (f'<tr data-target-id="{tid}"><td>{_h(t.region)}</td>'
+            f'<td><a href="/targets/{tid}">{_h(t.indicator)}</a>{name}</td>'
+            f'<td>{_h(COMPARATOR_LABELS.get(t.comparator, t.comparator))} {_h(_qty(json_number(t.value), t.unit))}</td>')
+    return head, f'<td><small title="{_h(t.source_quote)}">{_h(t.source_doc)}</small></td></tr>'
+
+
+def _row_ends_kept(session, code: str | None, year: int) -> dict[int, tuple[str, str]]:
+    """`_row_ends` of every target `kept_targets` gives, by id, kept until the targets change."""
+    def make():
+        metrics = load_metrics()
+        return {t.id: _row_ends(t, metrics.get(t.metric_id) if t.binding_status == "bound" and t.metric_id else None)
+                for t in kept_targets(session, region_code=code, year=year)}
+
+    return cache.cached(("target-row-ends", str(session.get_bind().url), code, year), make, reads=("targets",))
 
 
 def _full_name(code: str | None) -> str:

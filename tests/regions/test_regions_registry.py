@@ -231,3 +231,15 @@ def test_a_scope_covers_its_region_and_all_below_an_unknown_code_itself_and_no_r
     assert scope_of(district) < covered
     assert scope_of("999999") == {"999999"}
     assert scope_of(None) is None and scope_of("") is None
+
+
+def test_a_region_is_named_one_way_everywhere_and_an_unknown_code_is_shown_not_hidden():
+    """`name_of` is how every page, export and message names a region: the name, the full name
+    on request, the bare code for a code the registry does not know, nothing for no code."""
+    from kechuang.regions import lookup, name_of
+
+    r = lookup("亭湖区")
+    assert name_of(r.code) == r.name == "亭湖区"
+    assert name_of(r.code, full=True) == r.full_name == "江苏省盐城市亭湖区"
+    assert name_of("999999") == name_of("999999", full=True) == "999999"
+    assert name_of(None) == name_of("") == ""

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from ..regions import name_of
 from .status import RegionView, criteria, stored_assignments
 from .templates import Chain, Node
 
@@ -42,13 +43,6 @@ class NodeGap:
     def as_dict(self) -> dict:
         return {"node": self.node.id, "node_name": self.node.name, "status": self.status,
                 "candidates": [c.as_dict() for c in self.candidates], "demands": self.demands}
-
-
-def _region_name(code: str) -> str:
-    from ..regions import registry
-
-    r = registry().get(code)
-    return r.full_name if r else code
 
 
 def _demands(conn, nodes: list[Node], region_codes: set[str] | None) -> list[dict]:
@@ -133,10 +127,10 @@ def supplement(engine, view: RegionView, *, top: int | None = None, everywhere=N
                     reasons.append("资质：" + "、".join(labels.get(t, t) for t in sorted(i["titles"])))
                     score += 0.1
                 if province and i["region_code"][:2] == province:
-                    reasons.append(f"同省({_region_name(i['region_code'])})")
+                    reasons.append(f"同省({name_of(i['region_code'], full=True)})")
                     score += bonus
                 else:
-                    reasons.append(f"所在地：{_region_name(i['region_code'])}")
+                    reasons.append(f"所在地：{name_of(i['region_code'], full=True)}")
                 rows.append(Candidate(u, i["name"], i["region_code"], node.id, min(score, 1.0), reasons, a.evidence))
             rows.sort(key=lambda x: (-x.score, x.uscc))
             out.append(NodeGap(node, ns.status, rows[:top],

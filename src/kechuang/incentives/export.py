@@ -14,10 +14,9 @@ PAYOUT_NAMES = {None: "", "listed": "已生成名单", "confirmed": "企业已�
 
 
 def _region(code: str | None) -> str:
-    from ..regions import registry
+    from ..regions import name_of
 
-    r = registry().get(code) if code else None
-    return r.name if r else (code or "")
+    return name_of(code)
 
 
 def line_rows(lines: Iterable[Award]) -> list[dict]:

@@ -143,12 +143,10 @@ def _region_parents(code: str | None) -> tuple[str | None, str | None]:
 
 
 def _region_name(code: str | None) -> str:
-    if not code:
-        return "未填写"
-    from ..regions import registry
+    """A region in a match's reasons: its full name, "未填写" where none is recorded."""
+    from ..regions import name_of
 
-    r = registry().get(code)
-    return r.full_name if r else code
+    return name_of(code, full=True) or "未填写"
 
 
 def _money(v) -> str:

@@ -16,7 +16,7 @@ from .registry import RegionRegistry, normalize
 
 __all__ = [
     "LEVELS", "LEVEL_LABELS", "AmbiguousRegion", "Context", "context_for", "display_name", "Region", "RegionError", "RegionRegistry",
-    "find_in_text", "lookup", "normalize", "registry", "resolve", "scope_of",
+    "find_in_text", "lookup", "name_of", "normalize", "registry", "resolve", "scope_of",
 ]
 
 
@@ -45,6 +45,16 @@ def scope_of(code: str | None) -> set[str] | None:
     if not code:
         return None
     return registry().subtree_codes(code) | {code}
+
+
+def name_of(code: str | None, *, full: bool = False) -> str:
+    """How a page or a message names the region coded ``code``: its name (亭湖区), or with ``full``
+    its full name (江苏省盐城市亭湖区); the code itself where the registry does not know it, so that
+    nothing recorded is hidden; "" for no code."""
+    if not code:
+        return ""
+    r = registry().get(code)
+    return (r.full_name if full else r.name) if r else code
 
 
 def find_in_text(text: str, within=None) -> list[tuple[int, int, Region]]:

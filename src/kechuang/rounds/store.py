@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..audit import LOCAL_TZ, AuditEntry, latest, record
 from ..db import Base
+from ..regions import name_of
 
 PERIOD_KINDS = {"month": "月度", "quarter": "季度"}
 STATUSES = {"pending": "未提交", "submitted": "已提交待审核", "returned": "已退回", "approved": "已通过"}
@@ -100,13 +101,6 @@ def period_label(period: str) -> str:
     return period
 
 
-def _region_name(code: str) -> str:
-    from ..regions import registry
-
-    r = registry().get(code)
-    return r.full_name if r else code
-
-
 def _check_period(kind: str, period: str) -> str:
     period = (period or "").strip().upper().replace("q", "Q")
     if kind not in PERIOD_KINDS:
@@ -143,8 +137,8 @@ def open_round(session: Session, *, region_code: str, period_kind: str, period: 
     deadline = _date(deadline, "截止日期")
     children = registry().children(region_code)
     if not children:
-        raise RoundError(f"{_region_name(region_code)}没有下级地区,无法发起填报")
-    title = (title or "").strip() or f"{_region_name(region_code)}{period_label(period)}填报"
+        raise RoundError(f"{name_of(region_code, full=True)}没有下级地区,无法发起填报")
+    title = (title or "").strip() or f"{name_of(region_code, full=True)}{period_label(period)}填报"
     if len(title) > 200:
         raise RoundError("字段“名称”过长(不超过 200 个字符)")
     r = Round(region_code=region_code, title=title, period_kind=period_kind, period=period, kinds=list(dict.fromkeys(kinds)),
@@ -181,7 +175,7 @@ def submission_of(session: Session, round_id: int, region_code: str) -> Submissi
     s = session.scalar(select(Submission).where(Submission.round_id == round_id,
                                                 Submission.region_code == region_code))
     if s is None:
-        raise RoundError(f"{_region_name(region_code)}不在本轮填报范围内")
+        raise RoundError(f"{name_of(region_code, full=True)}不在本轮填报范围内")
     return s
 
 
@@ -202,7 +196,7 @@ def _editable(session: Session, round_id: int, region_code: str, kind: str) -> t
         raise RoundError(f"本轮填报不包括台账“{kind}”")
     sub = submission_of(session, round_id, region_code)
     if sub.status in ("submitted", "approved"):
-        raise RoundError(f"{_region_name(region_code)}的填报{sub.status_label},不能再修改")
+        raise RoundError(f"{name_of(region_code, full=True)}的填报{sub.status_label},不能再修改")
     return r, sub
 
 
@@ -326,7 +320,7 @@ def submit(session: Session, round_id: int, region_code: str, username: str) -> 
     _open(r)
     sub = submission_of(session, round_id, region_code)
     if sub.status not in ("pending", "returned"):
-        raise RoundError(f"{_region_name(region_code)}的填报{sub.status_label},不能重复提交")
+        raise RoundError(f"{name_of(region_code, full=True)}的填报{sub.status_label},不能重复提交")
     missing = [get_kind(k).name for k in r.kinds if k not in files_of(session, sub.id)]
     if missing:
         raise RoundError(f"尚未上传:{'、'.join(missing)};请先上传后再提交")
@@ -341,7 +335,7 @@ def _reviewable(session: Session, round_id: int, region_code: str) -> tuple[Roun
     _open(r)
     sub = submission_of(session, round_id, region_code)
     if sub.status != "submitted":
-        raise RoundError(f"{_region_name(region_code)}的填报{sub.status_label},不能审核")
+        raise RoundError(f"{name_of(region_code, full=True)}的填报{sub.status_label},不能审核")
     return r, sub
 
 
@@ -382,7 +376,7 @@ def close_round(session: Session, round_id: int, username: str) -> Round:
     decided first. Regions that never submitted stay 未提交 on the record."""
     r = get_round(session, round_id)
     _open(r)
-    waiting = [_region_name(s.region_code) for s in session.scalars(
+    waiting = [name_of(s.region_code, full=True) for s in session.scalars(
         select(Submission).where(Submission.round_id == r.id, Submission.status == "submitted")
         .order_by(Submission.region_code))]
     if waiting:
@@ -451,6 +445,6 @@ def board(session: Session, r: Round, today: dt.date | None = None) -> list[Boar
         at = _aware(s.submitted_at)
         late = at is not None and at.astimezone(LOCAL_TZ).date() > r.deadline
         overdue = s.status in ("pending", "returned") and today > r.deadline
-        out.append(BoardRow(s, _region_name(s.region_code), files_of(session, s.id), late, overdue,
+        out.append(BoardRow(s, name_of(s.region_code, full=True), files_of(session, s.id), late, overdue,
                             updated.get(str(s.id))))
     return out

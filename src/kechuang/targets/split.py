@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kechuang.db import Base
 
+from ..regions import name_of
 from ..units import UnitError, compatible, convert, family, format_quantity, known
 from .store import Target, TargetError, add_target, get_target, parse_value
 
@@ -56,13 +57,6 @@ class Part:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _region_name(code: str) -> str:
-    from ..regions import registry
-
-    r = registry().get(code)
-    return r.full_name if r else code
 
 
 def split_options(parent: Target) -> list:
@@ -139,7 +133,7 @@ def plan_split(parent: Target, method: str, parts: list[Part], source=None) -> l
         return [(c, shares[c], parent.unit) for c in codes]
     out = []
     for p in parts:
-        name = _region_name(p.region_code)
+        name = name_of(p.region_code, full=True)
         unit = (p.unit or parent.unit).strip()
         if not known(unit):
             raise TargetError(f"{name} 字段“单位”的值“{unit}”不在单位表中")
@@ -189,7 +183,7 @@ def split_target(session: Session, parent_id: int, method: str, parts: list[Part
                 method, "pending", "", "", None
         else:
             before = None
-            child = add_target(session, region=_region_name(code), region_code=code, indicator=parent.indicator,
+            child = add_target(session, region=name_of(code, full=True), region_code=code, indicator=parent.indicator,
                                value=value, unit=unit, period=parent.period, year=parent.year,
                                comparator=parent.comparator, metric_id=parent.metric_id, auto_bind=False,
                                source_doc=parent.source_doc or f"{parent.region}目标分解",
@@ -208,7 +202,7 @@ def split_target(session: Session, parent_id: int, method: str, parts: list[Part
         session.flush()
         session.delete(child)
     record(session, username, "split", "target", parent.id, None,
-           {"method": method, "region": [_region_name(c) for c, _v, _u in planned]}, parent.region_code)
+           {"method": method, "region": [name_of(c, full=True) for c, _v, _u in planned]}, parent.region_code)
     session.flush()
     return children
 

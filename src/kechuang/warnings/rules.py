@@ -53,7 +53,7 @@ def _pct(d: Decimal) -> str:
 
 
 def pace_gap(session: Session, codes: set[str] | None, today: dt.date, rule: Rule) -> list[Warning]:
-    from ..regions import registry
+    from ..regions import name_of
     from ..targets.progress import progress_report
 
     points = Decimal(str(rule.params["points"]))
@@ -67,9 +67,8 @@ def pace_gap(session: Session, codes: set[str] | None, today: dt.date, rule: Rul
         gap = (p.pace - p.share) * 100
         if gap < points:
             continue
-        region = registry().get(t.region_code)
         out.append(Warning(rule.id, t.region_code, rule.wording.format(
-            region=region.name if region else t.region_code, indicator=t.indicator, share=_pct(p.share),
+            region=name_of(t.region_code), indicator=t.indicator, share=_pct(p.share),
             pace=_pct(p.pace), gap=f"{float(gap):.1f}"), str(t.id), link=f"/targets/{t.id}/rows"))
     return out
 

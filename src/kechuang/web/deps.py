@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit, cache, db
 from ..accounts import Role, User
+from ..regions import name_of
 from .security import CSRF_FIELD, CSRF_HEADER, csrf_token, csrf_valid
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -283,15 +284,6 @@ def esc(value: Any) -> str:
             .replace("'", "&#39;").replace('"', "&#34;"))
 
 
-def _region_name(code: str | None) -> str:
-    from ..regions import registry
-
-    if not code:
-        return ""
-    r = registry().get(code)
-    return r.name if r else code
-
-
 def _num(value: Any, digits: int = 2) -> str:
     """A number as people write it (kechuang.units.format_number): 152.3, 1,234; "—" when missing."""
     from ..units import format_number
@@ -312,7 +304,7 @@ def _pct(value: Any, digits: int = 1) -> str:
     return f"{float(value) * 100:.{digits}f}%"
 
 
-templates.env.filters["region_name"] = _region_name
+templates.env.filters["region_name"] = name_of
 templates.env.filters["num"] = _num
 templates.env.filters["pct"] = _pct
 templates.env.filters["qty"] = _qty

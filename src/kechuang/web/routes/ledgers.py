@@ -60,7 +60,8 @@ def _cell(f, value: Any) -> str:
 def _rows_html(kind: Kind, cols, records) -> list[Markup]:
     """Table rows as HTML, built here rather than in the template: this loop runs for every cell of
     every page view and Jinja's per-cell lookups cost more than the rest of the page."""
-    from ..deps import _region_name, esc
+    from ...regions import name_of
+    from ..deps import esc
 
     opening = ['<td class="num">' if f.type in ("int", "money", "decimal") else "<td>" for f in cols]
     link_first = bool(cols) and kind.uscc_field == cols[0].id
@@ -72,7 +73,7 @@ def _rows_html(kind: Kind, cols, records) -> list[Markup]:
             if i == 0 and link_first and rec.get("uscc"):
                 text = f'<a href="/enterprises/{esc(rec["uscc"])}">{text}</a>'
             parts += (opening[i], text, "</td>")
-        parts += ("<td>", esc(_region_name(rec.get("region_code"))), "</td></tr>")
+        parts += ("<td>", esc(name_of(rec.get("region_code"))), "</td></tr>")
         out.append(Markup("".join(parts)))
     return out
 

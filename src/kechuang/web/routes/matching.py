@@ -85,11 +85,11 @@ def matching_index(request: Request, session: DbSession, rs: Scope, format: str 
 
 def _funnel_rows(session, rs) -> list[dict]:
     from ...matching.workflow import FUNNEL, funnel
-    from ..deps import _region_name
+    from ...regions import name_of
 
     out = []
     for r in funnel(session.connection(), rs.codes):
-        row = {"地区": _region_name(r["region_code"]) if r["region_code"] else "合计"}
+        row = {"地区": name_of(r["region_code"]) if r["region_code"] else "合计"}
         row.update({label: r[key] for key, label in FUNNEL})
         row["签约率"] = f"{r['signed'] / r['published'] * 100:.1f}%" if r["published"] else "—"
         out.append(row)

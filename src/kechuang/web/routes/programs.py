@@ -22,7 +22,7 @@ from ...programs.catalog import (CONFIDENCE_NAMES, GLOSSARY, GROWTH, LADDER, STA
                                  program_names, result_name, status_of, why_no_pass)
 from ...programs.engine import PROGRAM_ORDER
 from ...programs.model import programs_by_id
-from ...regions import registry
+from ...regions import name_of, registry
 from ..deps import CsrfChecked, CurrentUser, DbSession, Scope, esc, render, render_cached, templates
 from .ledgers import ENTERPRISE_PANELS
 
@@ -42,11 +42,6 @@ def _child_of(scope: str | None, code: str) -> str:
         i = chain.index(scope)
         return chain[i + 1] if i + 1 < len(chain) else scope
     return code
-
-
-def _region_name(code: str) -> str:
-    r = registry().get(code)
-    return r.name if r else (code or "未知地区")
 
 
 def _counts(session, codes: set[str] | None, scope: str | None, as_of: dt.date) -> pl.DataFrame:
@@ -74,8 +69,8 @@ def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> 
             row = {k: int(sub.filter((pl.col("area") == a) & (pl.col("status") == k))["n"].sum()) for k, _ in STATUSES}
             for extra in ("scored", "held"):
                 row[extra] = int(sub.filter((pl.col("area") == a) & (pl.col("status") == extra))["n"].sum())
-            table.append((a, _region_name(a), row))
-            export.append({"项目": names[pid], "地区": _region_name(a), **{lab: row[k] for k, lab in STATUSES},
+            table.append((a, name_of(a), row))
+            export.append({"项目": names[pid], "地区": name_of(a), **{lab: row[k] for k, lab in STATUSES},
                            "已持有有效证书": row["held"], "积分企业数": row["scored"]})
         total = {k: sum(r[k] for _, _, r in table) for k, _ in list(STATUSES) + [("scored", ""), ("held", "")]}
         option = {
@@ -95,7 +90,7 @@ def _cards(session, codes: set[str] | None, scope: str | None, day: dt.date) -> 
 
 def _asked_name(rs) -> str:
     """What the region box shows: the region the request named (never a default)."""
-    return _region_name(rs.asked) if rs.asked else ""
+    return name_of(rs.asked) if rs.asked else ""
 
 
 @router.get("/programs", include_in_schema=False)
@@ -156,7 +151,7 @@ def xiaoshenggao(request: Request, session: DbSession, rs: Scope, format: str | 
 
     def named(rows: pl.DataFrame) -> list[dict]:  # the reasons of these rows only are decoded
         names = _names_of(conn, rows["uscc"].to_list())
-        return [dict(r, region=_region_name(r["region_code"]), name=names.get(r["uscc"], ""),
+        return [dict(r, region=name_of(r["region_code"]), name=names.get(r["uscc"], ""),
                      result_name=result_name(r["result"])) for r in with_gaps(conn, rows.to_dicts())]
 
     if format == "xlsx":
@@ -235,7 +230,7 @@ def program_list(pid: str, request: Request, session: DbSession, rs: Scope,
         region_names: dict[str, str] = {}  # a page's hundred rows lie in a few regions
         rows = [{"uscc": r["uscc"], "name": r["name"],
                  "region": region_names.get(r["region_code"]) or region_names.setdefault(
-                     r["region_code"], _region_name(r["region_code"])),
+                     r["region_code"], name_of(r["region_code"])),
                  "status": status_of(r["result"], r["close"]), "result": result_name(r["result"]),
                  "version": r["version"], "score": _range(r), "gap": r["next_step"],
                  "held": r["uscc"] in holders} for r in found]

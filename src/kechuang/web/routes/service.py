@@ -41,11 +41,7 @@ def my_export(session: DbSession, rs: Scope):
     import polars as pl
 
     from ...excel import xlsx_response
-    from ...regions import registry
-
-    def name(code):
-        r = registry().get(code)
-        return r.name if r else code
+    from ...regions import name_of as name
 
     today = dt.date.today()
     items = my_work(session, rs.user.username, rs.codes, today)

@@ -134,10 +134,9 @@ def _row_ends_kept(session, code: str | None, year: int) -> dict[int, tuple[str,
 
 def _full_name(code: str | None) -> str:
     """A region as the filter box shows it: its full name, never a bare code."""
-    from ...regions import registry
+    from ...regions import name_of
 
-    r = registry().get(code) if code else None
-    return r.full_name if r else (code or "")
+    return name_of(code, full=True)
 
 
 def _progress_charts(rows, code: str | None) -> dict:

@@ -53,11 +53,7 @@ def warnings_page(request: Request, session: DbSession, rs: Scope, rule: str | N
 
 @router.get("/warnings.xlsx", include_in_schema=False)
 def warnings_export(session: DbSession, rs: Scope, rule: str | None = None):
-    from ...regions import registry
-
-    def name(code):
-        r = registry().get(code)
-        return r.name if r else code
+    from ...regions import name_of as name
 
     cols: tuple[list, ...] = ([], [], [], [])
     for w in _gather(session, rs, rule):  # one pass: each warning is made once

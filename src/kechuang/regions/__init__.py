@@ -48,8 +48,8 @@ def scope_of(code: str | None) -> set[str] | None:
 
 
 def name_of(code: str | None, *, full: bool = False) -> str:
-    """How a page or a message names the region coded ``code``: its name (亭湖区), or with ``full``
-    its full name (江苏省盐城市亭湖区); the code itself where the registry does not know it, so that
+    """How a page or a message names the region coded ``code``: its name (新吴区), or with ``full``
+    its full name (江苏省无锡市新吴区); the code itself where the registry does not know it, so that
     nothing recorded is hidden; "" for no code."""
     if not code:
         return ""

@@ -6,6 +6,7 @@ same run repeats to about 0.1 %.
 
     .venv/bin/python benchmarks/page_instructions.py [--var DIR] [--enterprises 20000]
         [--requests 10] [--pages /targets?date=2026-{month}-{day} ...]
+        [--database-url postgresql+psycopg://…]
 
 Per page, the application runs in a child process as in `page_cpu.py` (ASGI messages from an event
 loop, logged in, the page's first view untimed), once without valgrind to settle what a first view
@@ -14,7 +15,8 @@ with N and with 2N timed requests: (count(2N) − count(N)) / N is the page's co
 start-up and log-in cancelled out. Polars runs on one thread, so that idle workers waiting for
 work count nothing. Needs valgrind (Debian's package); about a minute per run at 100,000
 enterprises, so pass the pages to compare. Views write the var folder's cache: use a copy of a
-shared demo.
+shared demo. With --database-url (e.g. the demo loaded into PostgreSQL), only this side of the
+connection is counted: the database server's work is not.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=20_000)
     ap.add_argument("--requests", type=int, default=10, help="N: timed requests of the shorter run (at most 40)")
     ap.add_argument("--pages", nargs="*", default=DEFAULT_PAGES)
+    ap.add_argument("--database-url", help="serve this database instead of the folder's SQLite file")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # a page to request, in the counted process
     args = ap.parse_args()
     if args.child is not None:
@@ -52,19 +55,22 @@ def main() -> None:
         pages = ["/healthz"] + [p for p in args.pages if p != "/healthz"]
         counts = {}
         for path in pages:
-            run(folder, path, 0, counted=False)
-            short, long = run(folder, path, args.requests), run(folder, path, 2 * args.requests)
+            run(folder, path, 0, args.database_url, counted=False)
+            short = run(folder, path, args.requests, args.database_url)
+            long = run(folder, path, 2 * args.requests, args.database_url)
             counts[path] = (long - short) / args.requests
             print(f"  {path:<45} {counts[path] / 1e6:8.2f} M instructions per request", flush=True)
     base = counts["/healthz"]
-    print(f"\nInstructions per request ({args.requests} requests counted; {folder}):")
+    print(f"\nInstructions per request ({args.requests} requests counted; {args.database_url or folder}):")
     for path, n in counts.items():
         print(f"  {path:<45} {n / 1e6:8.2f} M   {n / base:6.1f}× /healthz")
 
 
-def run(folder: Path, path: str, requests: int, counted: bool = True) -> int:
+def run(folder: Path, path: str, requests: int, database_url: str | None, counted: bool = True) -> int:
     env = dict(os.environ, KECHUANG_VAR_DIR=str(folder), POLARS_MAX_THREADS="1", KECHUANG_SECRET_KEY="bench")
     env.pop("KECHUANG_DATABASE_URL", None)
+    if database_url:
+        env["KECHUANG_DATABASE_URL"] = database_url
     me = [sys.executable, str(Path(__file__).resolve()), "--child", path, "--requests", str(requests)]
     cmd = (["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] if counted else []) + me
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)

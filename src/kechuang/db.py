@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from . import version_watch
 from .settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -73,13 +74,25 @@ def _track_data_version(engine: Engine) -> None:
             else:
                 cur.execute("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'app_state'")
             if cur.fetchone()[0]:  # absent while migrations build an older schema
+                pg = conn.dialect.name == "postgresql"
+                back = " RETURNING value" if pg else ""
+                made: dict[str, int] = {}
                 if data:
-                    cur.execute("UPDATE app_state SET value = value + 1 WHERE name = 'data_version'")
+                    cur.execute("UPDATE app_state SET value = value + 1 WHERE name = 'data_version'" + back)
+                    if pg:
+                        made["data_version"] = cur.fetchone()[0]
                 p = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
                 # sorted: concurrent writers lock rows in one order
                 for source in sorted((sources if data else set()) | quiet):
                     cur.execute(f"INSERT INTO app_state (name, value) VALUES ({p}, 1) ON CONFLICT (name)"
-                                " DO UPDATE SET value = app_state.value + 1", (_PREFIX + source[:60],))
+                                " DO UPDATE SET value = app_state.value + 1" + back, (_PREFIX + source[:60],))
+                    if pg:
+                        made[source[:60]] = cur.fetchone()[0]
+                if pg:  # delivered to listeners when this transaction commits
+                    cur.execute(f"NOTIFY {version_watch.CHANNEL}")
+                    watch = version_watch.of(conn.engine)
+                    if watch is not None:
+                        watch.expect(made)
         finally:
             cur.close()
 
@@ -146,7 +159,9 @@ def data_version(conn) -> int | None:
 
 def data_versions(conn) -> dict[str, int] | None:
     """Every counter: ``data_version`` and the count of changes per source (None before the
-    migration that keeps them). One small read, made by every request."""
+    migration that keeps them). Every request asks; on SQLite a pragma says whether they can have
+    moved since this connection last read them, on PostgreSQL a worker's `version_watch` holds them,
+    and otherwise they are one small read."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
@@ -155,14 +170,35 @@ def data_versions(conn) -> dict[str, int] | None:
         seen = conn.connection.info.get(_SEEN)
         if seen is not None and seen[0] == marks:
             return dict(seen[1])
+    else:  # PostgreSQL: the versions as the last change notice left them (`version_watch`)
+        watch = version_watch.of(conn.engine)
+        known = watch.current() if watch is not None else None
+        if known is not None:
+            return known
     try:
-        rows = conn.execute(text("SELECT name, value FROM app_state WHERE name = 'data_version' OR name LIKE 'v:%'"))
+        versions = _versions_of(conn.execute(text(_VERSIONS_SQL)))
     except DBAPIError:
         return None
-    versions = {(name[len(_PREFIX):] if name.startswith(_PREFIX) else name): int(value) for name, value in rows}
     if marks is not None:
         conn.connection.info[_SEEN] = (marks, versions)
     return dict(versions)
+
+
+_VERSIONS_SQL = "SELECT name, value FROM app_state WHERE name = 'data_version' OR name LIKE 'v:%'"
+
+
+def _versions_of(rows) -> dict[str, int]:
+    return {(name[len(_PREFIX):] if name.startswith(_PREFIX) else name): int(value) for name, value in rows}
+
+
+def read_versions_raw(dbapi_conn) -> dict[str, int]:
+    """`data_versions` read through a DB-API connection (the version watch's own)."""
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(_VERSIONS_SQL)
+        return _versions_of(cur.fetchall())
+    finally:
+        cur.close()
 
 
 # in a pooled SQLite connection's info: (its change marks, the versions it read then). Every request

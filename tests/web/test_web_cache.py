@@ -234,3 +234,33 @@ def test_a_full_store_of_lists_lets_the_least_recently_used_go(engine, monkeypat
         kept(conn, "a")
         kept(conn, "b")
     assert made == ["a", "b", "c", "d", "b"]
+
+
+def test_a_page_from_the_cache_sends_no_statement_and_a_write_shows_on_the_next(app, make_user, db_url):
+    """A started server serves a cached page without a statement to the database (on PostgreSQL its
+    worker keeps the data versions from change notices); a write from another engine shows on the
+    very next request."""
+    import time
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from kechuang import db, version_watch
+    from web_helpers import login
+
+    make_user("quiet", "officer", "320903")
+    statements = []
+    with TestClient(app) as c:
+        assert login(c, "quiet").status_code == 303
+        assert "有效高企" not in c.get("/targets?year=2024").text
+        watch = version_watch.of(app.state.engine)
+        deadline = time.monotonic() + 5
+        while watch is not None and watch.current() is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # the notice of the login's commit
+        event.listen(app.state.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        assert c.get("/targets?year=2024").status_code == 200
+        assert statements == []
+        other = db.make_engine(db_url)
+        _target(other, indicator="有效高企")
+        other.dispose()
+        assert "有效高企" in c.get("/targets?year=2024").text

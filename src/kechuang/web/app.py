@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from urllib.parse import quote
 
-from .. import __version__, cache, db
+from .. import __version__, cache, db, version_watch
 from ..settings import Settings, get_settings
 from . import errors, refresh
 from .balance import LoadBoard, Rebalance
@@ -80,10 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await warming.start(warm_all, engine, then=_calm_garbage_collector)  # decoded frames are long-lived too
         else:
             _calm_garbage_collector()
+        watch = version_watch.start(engine) if engine.dialect.name == "postgresql" else None
         worker = refresh.start(app, app.state.recent_pages, engine) if settings.refresh_views else None
         yield
         if worker is not None:
             worker.stopped.set()
+        if watch is not None:
+            version_watch.stop(watch)
         if load_board is not None:
             load_board.leave()
 

@@ -187,3 +187,11 @@ def test_one_source_reads_the_data_versions_once_and_a_new_one_sees_a_change(eng
     fresh = tm.metric_source(engine)("tech_contract")
     assert fresh.sort("id").get_column("amount").to_list() == \
         load_frame(engine, "tech_contract").sort("id").get_column("amount").to_list()
+
+
+def test_names_kept_in_one_buffer_come_back_by_position_in_the_order_asked():
+    from kechuang.ledgers.frames import _Texts
+
+    texts = _Texts(["【演示】甲公司", "b", "乙丙科技", "最后一家"])
+    assert texts.take([3, 0, 2, 1, 0]) == ["最后一家", "【演示】甲公司", "乙丙科技", "b", "【演示】甲公司"]
+    assert texts.take([]) == [] and len(texts) == 4

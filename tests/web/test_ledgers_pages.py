@@ -127,3 +127,25 @@ def test_enterprise_panels_hook(engine, client_as, tmp_path):
         assert page.status_code == 200
     finally:
         routes.ENTERPRISE_PANELS.pop()
+
+
+def test_markup_in_a_ledger_value_is_shown_as_text_in_the_list(engine, client_as):
+    from markupsafe import escape
+
+    from kechuang.web.deps import esc
+
+    for value in ["<b>甲&乙</b>\"公司'", "【演示】好企业", 12.5, "", "&amp;"]:
+        assert esc(value) == str(escape(value))
+    c = client_as("officer", "320902")
+    token = csrf_from(c.get("/ledgers/enterprise").text)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["统一社会信用代码", "企业名称", "行政区划代码"])
+    ws.append([make("91", "320902", "MA1000022"), "【演示】<script>x</script>&\"甲'", "320902"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    files = {"file": ("企业.xlsx", buf.getvalue(), "application/octet-stream")}
+    assert c.post("/ledgers/enterprise/import", files=files, data={"csrf_token": token}).status_code == 200
+    page = c.get("/ledgers/enterprise").text
+    assert "【演示】&lt;script&gt;x&lt;/script&gt;&amp;&#34;甲&#39;" in page
+    assert "<script>x</script>" not in page

@@ -16,7 +16,8 @@ changed, each committed by this process as an import from the command line would
 the warm view of the same page, with the background refresh on and the view a user's click later
 (--think); the warm view is timed after the same pause, without a change before it. With
 --compare-refresh, also on a server without the background refresh (the first request
-recomputes) and with it but viewing at once (the request may overtake the refresh). One table: per page p50/p95 under load, the first view after each change, its ratio to warm,
+recomputes) and with it but viewing at once (the request may overtake the refresh).
+One table: per page p50/p95 under load, the first view after each change, its ratio to warm,
 each against its budget.
 """
 

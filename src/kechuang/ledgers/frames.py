@@ -314,9 +314,9 @@ def _named(ent: pl.DataFrame):
 
 class _Texts:
     """Many strings in one UTF-8 buffer with their offsets: a page takes its hundred by position
-    in microseconds, where a Polars ``gather`` on a cache-cold column cost a quarter of a
-    millisecond (it runs as a query), and a million names take a third of the memory of as many
-    Python strings."""
+    in tens of microseconds, where a Polars ``gather`` on a cache-cold column cost a quarter to
+    half a millisecond (a Series method runs as a query), and a million names take about half the
+    memory of as many Python strings."""
 
     def __init__(self, texts: list[str]):
         import numpy as np

@@ -68,14 +68,12 @@ class VersionWatch:
     def __init__(self, engine):
         self.key = _key(engine)
         self._connect = _connector(engine)
-        self._read_sql = None
         self._lock = threading.Lock()
         self._conn = None
         self._versions: dict[str, int] | None = None
         self._expected: dict[str, tuple[int, float]] = {}  # name → (value, when) of own commits
         self._retry_at = 0.0
         self.users = 0
-        self.reads = 0  # readings of the counters (after a notice, an opening, or at start)
         self.stopped = threading.Event()
 
     def begin(self) -> None:
@@ -147,7 +145,6 @@ class VersionWatch:
         from .db import read_versions_raw
 
         self._versions = read_versions_raw(self._conn)
-        self.reads += 1
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None

@@ -86,33 +86,56 @@ def evaluate_cmd(
         except RegionError as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(2)
-        frame = build_profiles(db.get_engine(), code, day)
+        with console.status("正在由台账生成企业画像…"):
+            frame = build_profiles(db.get_engine(), code, day)
         evaluated = frame.get_column("uscc").to_list()
         if "region_code" in frame.columns:
             regions = dict(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
         if frame.height == 0:
             err.print("[yellow]没有可评价的企业[/]")
-        batches = evaluate_batches([frame], ids, day)
+        else:
+            err.print(f"已由台账生成 {frame.height:,} 家企业的画像")
+        # evaluated and saved a batch at a time: memory holds one batch's reasons, not the region's
+        batches = evaluate_batches(frame.iter_slices(batch_rows), ids, day)
     target = out or (Path(f"evaluation-{day}.{format}") if format in ("xlsx", "parquet") else None)
     tmp = target.with_name(f".{target.name}.part") if target else None
     writer, stream = _writer(format, tmp)
-    missing, kept = Counter(), []
+    missing = Counter()
+    saved = 0
+
+    def produced():
+        nonlocal missing
+        for results in batches:
+            writer.add(results)
+            missing += missing_counts(results)
+            status.update(f"正在评价 {len(ids)} 个项目：已得出 {writer.rows:,} 条结果…")
+            yield results
+
     try:
         with console.status(f"正在评价 {len(ids)} 个项目…") as status:
-            for results in batches:
-                writer.add(results)
-                missing += missing_counts(results)
-                if region:
-                    kept.append(results)  # columnar, and saved column-wise
-                status.update(f"正在评价 {len(ids)} 个项目：已得出 {writer.rows:,} 条结果…")
+            if region:
+                from .. import db
+                from .store import save_results
+
+                # committed in batches as the results come; the date's earlier results stay shown
+                # until all are written
+                saved = save_results(db.get_engine(), day, produced(), regions, ids, usccs=evaluated,
+                                     progress=status.update)
+            else:
+                for _ in produced():
+                    pass
         writer.close()
-    except (ProfileError, ValueError) as exc:
+    except Exception as exc:
+        from .store import SaveError
+
+        if not isinstance(exc, (ProfileError, ValueError, SaveError)):
+            raise
         if stream is not None and stream is not sys.stdout:
             stream.close()
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2)
+        raise typer.Exit(1 if isinstance(exc, SaveError) else 2)
     if stream is not None and stream is not sys.stdout:
         stream.close()
     if tmp is not None:
@@ -127,15 +150,7 @@ def evaluate_cmd(
                   + "、".join(f"{_fields()[f].full_label if f in _fields() else f}（{n} 项）" for f, n in top),
                   soft_wrap=True)
     if region:
-        from .. import db
-        from .store import SaveError, save_results
-
-        try:  # committed in batches; the date's earlier results stay shown until all are written
-            n = save_results(db.get_engine(), day, kept, regions, ids, usccs=evaluated)
-        except SaveError as exc:
-            err.print(f"[red]{exc}[/]")
-            raise typer.Exit(1)
-        err.print(f"[green]已保存 {n} 条评价结果（评价日期 {day}）[/]")
+        err.print(f"[green]已保存 {saved} 条评价结果（评价日期 {day}）[/]")
     if format == "summary":
         _print_summary(writer)
     elif format == "table":

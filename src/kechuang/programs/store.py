@@ -20,7 +20,7 @@ import zlib
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import polars as pl
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
@@ -196,13 +196,15 @@ def save(bind: Engine | Connection, as_of: dt.date, recs: Iterable[dict], region
 
 
 def save_results(bind: Engine | Connection, as_of: dt.date, batches: Iterable[dict], regions: dict[str, str],
-                 programs: Iterable[str], usccs: Iterable[str]) -> int:
+                 programs: Iterable[str], usccs: Iterable[str], progress: Callable[[str], object] | None = None
+                 ) -> int:
     """``save`` of evaluation results as the engine gives them (``{program: Result}`` per batch of
     enterprises), built column-wise: the same rows as ``save`` of their records, at a fraction of
-    the work per result."""
+    the work per result. ``batches`` may be a generator: each batch is written as it comes.
+    ``progress`` is told (in Chinese) when the save moves on to replacing the date's earlier results."""
     with _one_save_at_a_time(bind, as_of):
         return _save(bind, as_of, lambda step, gen, preset: _write_frames(step, gen, as_of, batches, regions,
-                                                                          preset), programs, usccs)
+                                                                          preset), programs, usccs, progress)
 
 
 BUSY = "另一次评价正在保存评价结果，本次评价（评价日期 {as_of}）的结果未保存，原有结果未变；请待其完成后重新评价"
@@ -248,7 +250,9 @@ def _one_save_at_a_time(bind: Engine | Connection, as_of: dt.date) -> Iterator[N
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[str], usccs: Iterable[str]) -> int:
+def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[str], usccs: Iterable[str],
+          progress: Callable[[str], object] | None = None) -> int:
+    tell = progress or (lambda message: None)
     progs = set(programs)
     step = _steps(bind)
     evaluated = set(usccs)
@@ -263,6 +267,8 @@ def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[s
         n = write(step, gen, preset)
         with step() as conn:
             old = conn.execute(select(G.c.id).where(G.c.as_of == as_of, G.c.state == LIVE)).scalars().all()
+        if old:
+            tell(f"已写入 {n:,} 条评价结果；正在保留本次未重新评价的原有结果…")
         for gid in old:
             _carry(step, gid, gen, progs, evaluated)
         with step() as conn:
@@ -277,6 +283,8 @@ def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[s
             except Exception:  # noqa: BLE001 - the next save removes what is left
                 pass
         raise
+    if old:
+        tell(f"已启用 {n:,} 条新的评价结果；正在清除被替换的原有结果…")
     for gid in old:
         _purge(step, gid)
     return n

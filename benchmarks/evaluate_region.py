@@ -6,10 +6,9 @@ reasons), so the ratio is what building profiles from the ledgers, explaining ev
 storing it all costs on top of the evaluation itself.
 
 Per command, in a child process as a user runs it: wall time, peak resident memory (the child's
-high-water mark, VmHWM, read every second) and, for --region, its phases read from its own messages:
-until the profiles are built from the ledgers, then until "已保存" (every batch evaluated and stored,
-the date's earlier results replaced). Resident memory is sampled every second, and its value at the
-end of each phase printed.
+high-water mark, VmHWM, read every second) and, for --region, the moment it reports "已保存" (every batch of profiles built, evaluated and stored, the date's
+earlier results replaced). Resident memory is sampled every second, and its value at that moment
+printed.
 
 The --region run replaces the stored results of the day with the same results: use a copy of a
 shared demo folder.
@@ -42,7 +41,7 @@ def main() -> None:
         profiles = Path(scratch) / "profiles.csv"
         n = export_profiles(env, args.region, profiles)
         region = run(env, ["evaluate", "--region", args.region, "--program", "all", "--format", "summary"],
-                     marks={"profiles built": "家企业的画像", "evaluated and stored": "已保存"})
+                     marks={"stored": "已保存"})
         streamed = run(env, ["evaluate", "--input", str(profiles), "--program", "all", "--format", "summary"],
                        marks={"evaluated": "数据缺失"})
     print(f"\n{n:,} enterprises of region {args.region}, every program:")

@@ -210,3 +210,23 @@ def test_deep_pages_by_a_data_field_follow_writes(engine):
     with engine.connect() as c:
         last, _ = store.page(c, "enterprise", None, sort="name", offset=149, limit=50)
         assert last.get_column("name").to_list() == ["龘" * 3]
+
+
+def test_profiles_built_a_batch_of_credit_codes_at_a_time_are_the_same_profiles(engine):
+    from polars.testing import assert_frame_equal
+
+    from kechuang.ledgers import profile_batches
+
+    generate_city(engine, "320900", enterprises=300, seed=4, today=TODAY)
+    frames = {k: load_frame(engine, k) for k in ("enterprise", "enterprise_year", "ip", "certification",
+                                                 "tech_contract")}
+    for region in ("320900", "320902"):
+        whole = build_profiles(None, region, TODAY, frames=frames)  # every record decoded at once
+        batches = list(profile_batches(engine, region, TODAY, size=37))
+        assert len(batches) == -(-whole.height // 37) and all(b.height <= 37 for b in batches)
+        assert_frame_equal(pl.concat(batches), whole)
+        assert_frame_equal(build_profiles(engine, region, TODAY), whole)
+    # the closed world: which regions keep the certification ledger is read for the whole subtree,
+    # not per batch (a batch whose enterprises have no certificate still reads "none" as False)
+    assert whole.get_column("innovation_title").is_not_null().all()
+    assert batches[0].get_column("uscc").to_list() == whole.get_column("uscc").head(37).to_list()

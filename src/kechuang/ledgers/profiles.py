@@ -35,6 +35,7 @@ Expert-judged HNTE items (``hnte_*``) are never derived.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterator
 
 import polars as pl
 from sqlalchemy.engine import Engine
@@ -137,21 +138,66 @@ def _cert_flags(cert: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     )
 
 
-def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
+BATCH = 100_000  # enterprises per batch of `profile_batches`
+
+
+def build_profiles(engine: Engine | None, region_code: str | None, as_of: dt.date, *,
                    frames: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
-    """One row per enterprise of the region subtree, in the profile columns of docs/contracts.md §2.
+    """One row per enterprise of the region subtree, in the profile columns of docs/contracts.md §2,
+    in credit-code order: every batch of `profile_batches` in one frame.
 
     ``frames`` may supply ledger frames (kind id → frame as returned by ``load_frame``) instead of
     reading them from the database (used by tests and benchmarks).
     """
+    if frames is not None:
+        codes = _scope(region_code)
+
+        def get(kind: str) -> pl.DataFrame:
+            if kind in frames:
+                f = frames[kind]
+                return f if codes is None else f.filter(pl.col("region_code").is_in(sorted(codes)))
+            return load_frame(engine, kind, codes)
+
+        kept = {k: set(get(k).get_column("region_code").drop_nulls().unique().to_list())
+                for k in ("certification", "tech_contract")}
+        return _profiles(get, as_of, kept)
+    batches = list(profile_batches(engine, region_code, as_of))
+    return pl.concat(batches) if len(batches) > 1 else batches[0]
+
+
+def profile_batches(engine: Engine, region_code: str | None, as_of: dt.date, *,
+                    size: int = BATCH) -> Iterator[pl.DataFrame]:
+    """`build_profiles` a batch at a time: the profiles of ``size`` enterprises (distinct credit
+    codes of the enterprise ledger) after another, each built from the records of its range of
+    credit codes only, so memory holds one batch's ledger records, not a province's. The result
+    does not depend on ``size``: a profile reads its own enterprise's records, and which regions
+    keep a ledger (the closed world above) is read once for the whole subtree."""
+    import sqlalchemy as sa
+
+    from .store import LedgerRecord
+
     codes = _scope(region_code)
+    T = LedgerRecord.__table__
 
-    def get(kind: str) -> pl.DataFrame:
-        if frames is not None and kind in frames:
-            f = frames[kind]
-            return f if codes is None else f.filter(pl.col("region_code").is_in(sorted(codes)))
-        return load_frame(engine, kind, codes)
+    def scoped(q):
+        return q if codes is None else q.where(T.c.region_code.in_(sorted(codes)))
 
+    with engine.connect() as conn:
+        usccs = conn.execute(scoped(sa.select(T.c.uscc).distinct().where(
+            T.c.kind == "enterprise", T.c.uscc.is_not(None))).order_by(T.c.uscc)).scalars().all()
+        kept = {k: set(conn.execute(scoped(sa.select(T.c.region_code).distinct().where(T.c.kind == k))).scalars())
+                for k in ("certification", "tech_contract")}
+    if not usccs:
+        yield _profiles(lambda kind: load_frame(engine, kind, codes, usccs=[]), as_of, kept)
+        return
+    for at in range(0, len(usccs), size):
+        span = (usccs[at], usccs[min(at + size, len(usccs)) - 1])
+        yield _profiles(lambda kind: load_frame(engine, kind, codes, uscc_range=span), as_of, kept)
+
+
+def _profiles(get, as_of: dt.date, kept: dict[str, set[str]]) -> pl.DataFrame:
+    """The profiles of the enterprises ``get("enterprise")`` gives, from the records ``get(kind)``
+    gives; ``kept``: per ledger kind, the regions that keep it (the closed world)."""
     ent = get("enterprise")
     base = ent.select(
         "uscc", "name", "region_code", "industry_code", "registered_on",
@@ -199,7 +245,7 @@ def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
     tc = get("tech_contract")
     sold = tc.filter((pl.col("year") == y1) & (pl.col("role").cast(pl.String) != "buyer").fill_null(True)) \
         .group_by("uscc").agg(pl.col("amount").cast(pl.Float64).sum().alias("tech_contract_amount_y1"))
-    tc_kept = tc.get_column("region_code").drop_nulls().unique().to_list()
+    tc_kept = sorted(kept["tech_contract"])
 
     out = (base.join(per, on="uscc", how="left")
            .join(ipc, on="uscc", how="left")
@@ -208,14 +254,14 @@ def build_profiles(engine: Engine, region_code: str | None, as_of: dt.date, *,
     out = out.with_columns(pl.when(pl.col("tech_contract_amount_y1").is_null() & pl.col("region_code").is_in(tc_kept))
                            .then(0.0).otherwise(pl.col("tech_contract_amount_y1")).alias("tech_contract_amount_y1"))
     # flags from the certification ledger; closed world where the region keeps that ledger
-    kept = cert_all.get_column("region_code").drop_nulls().unique().to_list()
+    cert_kept = sorted(kept["certification"])
     states = _cert_flags(cert_all, as_of).rename({k: f"__c.{k}" for k in CERT_FLAGS})
     out = out.join(states, on="uscc", how="left")
     flag_exprs = []
     for flag, ey_col in CERT_FLAGS.items():
         st = pl.col(f"__c.{flag}")
         from_cert = (pl.when(st == 1).then(True).when(st == -1).then(None).when(st == 0).then(False)
-                     .when(pl.col("region_code").is_in(kept)).then(False).otherwise(None))
+                     .when(pl.col("region_code").is_in(cert_kept)).then(False).otherwise(None))
         if ey_col is None:
             flag_exprs.append(from_cert.alias(flag))
             continue

@@ -31,6 +31,7 @@ class LedgerRecord(Base):
     __table_args__ = (
         UniqueConstraint("kind", "key", name="uq_ledger_records_kind_key"),
         sa.Index("ix_ledger_records_kind_region", "kind", "region_code"),
+        sa.Index("ix_ledger_records_kind_uscc", "kind", "uscc", "region_code"),  # migration 0024
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -226,18 +227,20 @@ def _rows_frame(rows) -> pl.DataFrame:
 
 def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[str] | None = None,
                *, usccs: Iterable[str] | None = None, fields: Iterable[str] | None = None,
-               ids: Iterable[int] | None = None) -> pl.DataFrame:
+               ids: Iterable[int] | None = None, uscc_range: tuple[str, str] | None = None) -> pl.DataFrame:
     """Every record of a kind as a typed frame: one column per declared field (Decimal for money,
     Date for dates) plus id, key, region_code, uscc, year, record_date. ``region_codes`` limits the
-    regions (pass a subtree); ``usccs`` limits to some enterprises; ``ids`` to some records (in id
-    order); ``fields`` decodes only those fields (read out of the JSON by the database, typed the
-    same way; `load_fields`)."""
+    regions (pass a subtree); ``usccs`` limits to some enterprises, ``uscc_range`` to the credit
+    codes from its first to its last (both included); ``ids`` to some records (in id order);
+    ``fields`` decodes only those fields (read out of the JSON by the database, typed the same way;
+    `load_fields`)."""
     kind = _kind(kind)
     if fields is not None:
-        return load_fields(engine, kind, fields, region_codes, usccs=usccs, ids=ids)
+        return load_fields(engine, kind, fields, region_codes, usccs=usccs, ids=ids, uscc_range=uscc_range)
     # typed LOAD_CHUNK rows at a time: the Python rows and JSON texts of one chunk are in memory,
     # not a whole kind's (millions of records at province size)
-    parts = _in_batches(engine, _kind_selects(_meta_cols(engine), kind, region_codes, usccs, ids),
+    parts = _in_batches(engine, _kind_selects(_meta_cols(engine), kind, region_codes, usccs, ids,
+                                              uscc_range=uscc_range),
                         lambda rows: _typed_from_json(kind, _rows_frame(rows)))
     return pl.concat(parts) if parts else _typed_from_json(kind, _rows_frame([]))
 
@@ -246,14 +249,17 @@ ID_CHUNK = 5000  # record ids per statement (SQLite takes up to 32,766 parameter
 
 
 def _kind_selects(cols, kind: Kind, region_codes: set[str] | None, usccs: Iterable[str] | None,
-                  ids: Iterable[int] | None = None, source=T) -> list:
-    """A kind's records in id order, cut to some regions, enterprises or record ids, fetched in
-    batches: one statement, or one per `ID_CHUNK` of ascending ids."""
+                  ids: Iterable[int] | None = None, source=T, uscc_range: tuple[str, str] | None = None) -> list:
+    """A kind's records in id order, cut to some regions, enterprises (or a range of their credit
+    codes: one range of ix_ledger_records_kind_uscc) or record ids, fetched in batches: one
+    statement, or one per `ID_CHUNK` of ascending ids."""
     q = sa.select(*cols).select_from(source).where(T.c.kind == kind.id).order_by(T.c.id)
     if region_codes is not None:
         q = q.where(T.c.region_code.in_(sorted(region_codes)))
     if usccs is not None:
         q = q.where(T.c.uscc.in_(sorted(set(usccs))))
+    if uscc_range is not None:
+        q = q.where(T.c.uscc.between(*uscc_range))
     # on the statement, not the connection: a caller's connection keeps its own options
     q = q.execution_options(yield_per=LOAD_CHUNK)
     if ids is None:
@@ -292,7 +298,7 @@ _READ_AS = {
 
 def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[str],
                 region_codes: set[str] | None = None, *, usccs: Iterable[str] | None = None,
-                ids: Iterable[int] | None = None) -> pl.DataFrame:
+                ids: Iterable[int] | None = None, uscc_range: tuple[str, str] | None = None) -> pl.DataFrame:
     """The records of a kind with only some of their fields: the `PROJECTED_META` columns, the other
     stored columns (key, uscc, year, record_date) when asked, and each field of ``fields`` extracted
     from the JSON by the database (json_extract on SQLite, json_to_record on PostgreSQL) and typed
@@ -314,7 +320,7 @@ def load_fields(engine: Engine | Connection, kind: str | Kind, fields: Iterable[
     else:
         cols += [extract(T.c.data[f.id]).label(f"f_{len(meta) + i}") for i, (f, (_, extract, _)) in enumerate(read)]
     raw = {c: META_SCHEMA[c] for c in meta} | {f.id: polars_type for f, (_, _, polars_type) in read}
-    parts = _in_batches(engine, _kind_selects(cols, kind, region_codes, usccs, ids, source),
+    parts = _in_batches(engine, _kind_selects(cols, kind, region_codes, usccs, ids, source, uscc_range),
                         lambda rows: _projected(rows, raw))
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw)
     casts = []

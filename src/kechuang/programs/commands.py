@@ -78,7 +78,7 @@ def evaluate_cmd(
         batches = evaluate_file(input, ids, day, engine=engine, batch_rows=batch_rows, **options)
     else:
         from .. import db
-        from ..ledgers import build_profiles
+        from ..ledgers import profile_batches
         from ..regions import RegionError, lookup
 
         try:
@@ -86,17 +86,14 @@ def evaluate_cmd(
         except RegionError as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(2)
-        with console.status("正在由台账生成企业画像…"):
-            frame = build_profiles(db.get_engine(), code, day)
-        evaluated = frame.get_column("uscc").to_list()
-        if "region_code" in frame.columns:
-            regions = dict(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
-        if frame.height == 0:
-            err.print("[yellow]没有可评价的企业[/]")
-        else:
-            err.print(f"已由台账生成 {frame.height:,} 家企业的画像")
-        # evaluated and saved a batch at a time: memory holds one batch's reasons, not the region's
-        batches = evaluate_batches(frame.iter_slices(batch_rows), ids, day)
+
+        def profiles():  # built from the ledgers a batch at a time, and the enterprises noted
+            for frame in profile_batches(db.get_engine(), code, day, size=batch_rows):
+                evaluated.extend(frame.get_column("uscc").to_list())
+                regions.update(zip(frame["uscc"].to_list(), frame["region_code"].to_list()))
+                yield frame
+
+        batches = evaluate_batches(profiles(), ids, day)
     target = out or (Path(f"evaluation-{day}.{format}") if format in ("xlsx", "parquet") else None)
     tmp = target.with_name(f".{target.name}.part") if target else None
     writer, stream = _writer(format, tmp)
@@ -140,7 +137,7 @@ def evaluate_cmd(
         stream.close()
     if tmp is not None:
         tmp.replace(target)
-    if writer.rows == 0 and (input or table):
+    if writer.rows == 0 and (input or table) or region and not evaluated:
         err.print("[yellow]没有可评价的企业[/]")
     top = sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
     if top:

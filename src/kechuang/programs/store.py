@@ -200,7 +200,8 @@ def save_results(bind: Engine | Connection, as_of: dt.date, batches: Iterable[di
                  ) -> int:
     """``save`` of evaluation results as the engine gives them (``{program: Result}`` per batch of
     enterprises), built column-wise: the same rows as ``save`` of their records, at a fraction of
-    the work per result. ``batches`` may be a generator: each batch is written as it comes.
+    the work per result. ``batches`` may be a generator: each batch is written as it comes, and
+    ``usccs`` is read after the last one.
     ``progress`` is told (in Chinese) when the save moves on to replacing the date's earlier results."""
     with _one_save_at_a_time(bind, as_of):
         return _save(bind, as_of, lambda step, gen, preset: _write_frames(step, gen, as_of, batches, regions,
@@ -255,7 +256,6 @@ def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[s
     tell = progress or (lambda message: None)
     progs = set(programs)
     step = _steps(bind)
-    evaluated = set(usccs)
     with step() as conn:
         abandoned = conn.execute(select(G.c.id).where(G.c.state != LIVE)).scalars().all()
     for gid in abandoned:
@@ -269,6 +269,7 @@ def _save(bind: Engine | Connection, as_of: dt.date, write, programs: Iterable[s
             old = conn.execute(select(G.c.id).where(G.c.as_of == as_of, G.c.state == LIVE)).scalars().all()
         if old:
             tell(f"已写入 {n:,} 条评价结果；正在保留本次未重新评价的原有结果…")
+        evaluated = set(usccs)  # read once written: the caller may note them as its batches come
         for gid in old:
             _carry(step, gid, gen, progs, evaluated)
         with step() as conn:

@@ -260,8 +260,6 @@ def _kind_selects(cols, kind: Kind, region_codes: set[str] | None, usccs: Iterab
         q = q.where(T.c.uscc.in_(sorted(set(usccs))))
     if uscc_range is not None:
         q = q.where(T.c.uscc.between(*uscc_range))
-    # on the statement, not the connection: a caller's connection keeps its own options
-    q = q.execution_options(yield_per=LOAD_CHUNK)
     if ids is None:
         return [q]
     ids = sorted({int(i) for i in ids})
@@ -269,14 +267,32 @@ def _kind_selects(cols, kind: Kind, region_codes: set[str] | None, usccs: Iterab
 
 
 def _in_batches(engine: Engine | Connection, queries: list, convert) -> list[pl.DataFrame]:
-    """`convert` applied to each batch of rows the `queries` yield, on the caller's connection or a new one."""
+    """`convert` applied to each batch of `LOAD_CHUNK` rows the `queries` yield, on the caller's
+    connection or a new one."""
     if isinstance(engine, Connection):
-        return [convert(rows) for q in queries for rows in engine.execute(q).partitions()]
+        return [convert(rows) for q in queries for rows in _chunks(engine, q)]
     with engine.connect() as conn:
-        return [convert(rows) for q in queries for rows in conn.execute(q).partitions()]
+        return [convert(rows) for q in queries for rows in _chunks(conn, q)]
 
 
-LOAD_CHUNK = 100_000
+def _chunks(conn: Connection, q) -> Iterator[list]:
+    """The rows of ``q`` in lists of `LOAD_CHUNK`, as the driver gives them (tuples: dates as text
+    and booleans as 0/1 on SQLite). SQLite steps through a result as it is read; PostgreSQL reads
+    it through a server-side cursor (``yield_per``: on the statement, so a caller's connection keeps
+    its own options). SQLAlchemy's row objects cost three times the driver's rows: a 100,000-row
+    chunk of yearly records held 0.86 GB against 0.26 GB."""
+    if conn.dialect.name == "postgresql":
+        yield from conn.execute(q.execution_options(yield_per=LOAD_CHUNK)).partitions()
+        return
+    result = conn.execute(q)
+    try:
+        while rows := result.cursor.fetchmany(LOAD_CHUNK):
+            yield rows
+    finally:
+        result.close()
+
+
+LOAD_CHUNK = 20_000
 
 
 PROJECTED_META = ("id", "region_code")  # always in a `load_fields` frame

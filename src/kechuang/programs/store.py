@@ -310,33 +310,51 @@ COLUMNS = ("generation", "as_of", "uscc", "region_code", "program", "version", "
 
 
 def _write_frames(step, gen: int, as_of: dt.date, batches: Iterable[dict], regions: dict[str, str], preset) -> int:
+    from concurrent.futures import ThreadPoolExecutor
     from itertools import repeat
 
     from .jsonl import stored
 
-    n = 0
-    for results in batches:
-        for res in results.values():
-            for plan, df in res.parts:
-                for start in range(0, df.height, BATCH):
-                    part = stored(plan, df.slice(start, BATCH)).collect()
-                    cols = {"generation": repeat(gen), "as_of": repeat(as_of), "program": repeat(plan.program.id),
-                            "version": repeat(plan.program.version),
-                            "region_code": [regions.get(u) or "" for u in part["uscc"]],
-                            "detail": [_compress(s.encode("utf-8"), preset) for s in part["line"]]}
-                    for c in ("uscc", "result", "score", "score_min", "score_max", "close", "gap_count", "fail_count",
-                              "next_step"):
-                        cols[c] = part[c].to_list()
-                    rows = list(zip(*(cols[c] for c in COLUMNS)))
-                    with step() as conn:
-                        mark_data_changed(conn, "program_results")
-                        cur = conn.connection.driver_connection.cursor()
-                        try:
-                            insert_rows(conn, cur, "program_results", COLUMNS, rows)
-                        finally:
-                            cur.close()
-                    n += len(rows)
+    def insert(cols: dict, details) -> int:
+        cols["detail"] = details.result()
+        rows = list(zip(*(cols[c] for c in COLUMNS)))
+        with step() as conn:
+            mark_data_changed(conn, "program_results")
+            cur = conn.connection.driver_connection.cursor()
+            try:
+                insert_rows(conn, cur, "program_results", COLUMNS, rows)
+            finally:
+                cur.close()
+        return len(rows)
+
+    n, pending = 0, None
+    # the reasons of each BATCH of rows are compressed in a thread (zlib lets go of the GIL) while
+    # the rows before them are inserted (so does the database driver): the two largest costs of a
+    # save overlap. One thread: the compressor primed with the dictionary is copied by it alone.
+    with ThreadPoolExecutor(1, thread_name_prefix="kc-compress") as pool:
+        for results in batches:
+            for res in results.values():
+                for plan, df in res.parts:
+                    for start in range(0, df.height, BATCH):
+                        part = stored(plan, df.slice(start, BATCH)).collect()
+                        details = pool.submit(_compress_all, part.get_column("line").to_list(), preset)
+                        usccs = part.get_column("uscc").to_list()
+                        cols = {"generation": repeat(gen), "as_of": repeat(as_of), "program": repeat(plan.program.id),
+                                "version": repeat(plan.program.version), "uscc": usccs,
+                                "region_code": [regions.get(u) or "" for u in usccs]}
+                        for c in ("result", "score", "score_min", "score_max", "close", "gap_count", "fail_count",
+                                  "next_step"):
+                            cols[c] = part.get_column(c).to_list()
+                        if pending is not None:
+                            n += insert(*pending)
+                        pending = (cols, details)
+        if pending is not None:
+            n += insert(*pending)
     return n
+
+
+def _compress_all(docs: list[str], preset) -> list[bytes]:
+    return [_compress(d.encode("utf-8"), preset) for d in docs]
 
 
 def _carry(step, old: int, gen: int, progs: set[str], evaluated: set[str]) -> None:

@@ -285,9 +285,12 @@ def _stored_rows(engine, as_of) -> list[tuple]:
                   for r in rows)
 
 
-def test_columnar_save_stores_what_the_records_give(engine):
+@pytest.mark.parametrize("batch", [store.BATCH, 7])
+def test_columnar_save_stores_what_the_records_give(engine, monkeypatch, batch):
     """Every program's results saved from the engine's frames are, column by column and reason by
-    reason, what saving their records stores."""
+    reason, what saving their records stores (also when each program's rows are written seven at a
+    time, their reasons compressed while the rows before are inserted)."""
+    monkeypatch.setattr(store, "BATCH", batch)
     from kechuang.ledgers import build_profiles
     from kechuang.programs.engine import evaluate, program_ids
     from kechuang.programs.explain import records
@@ -377,3 +380,23 @@ def test_list_pages_of_each_scope_result_and_exclusion_are_the_stored_results_in
                     assert got == [r["uscc"] for r in want], (program, status, scope, exclude)
                     seen_regions |= {r["region_code"] for rows, _ in pages for r in rows}
     assert len(seen_regions) >= 3
+
+
+def test_evaluate_region_a_batch_at_a_time_stores_what_one_batch_stores(engine):
+    """`kechuang evaluate --region` builds, evaluates and saves a batch of enterprises at a time:
+    the stored results do not depend on the batch size, pooled programs (ranked within the whole
+    population) included."""
+    from typer.testing import CliRunner
+
+    from kechuang.cli import app as cli
+
+    generate_city(engine, "320900", enterprises=150, seed=12, today=DAY)
+    args = ["evaluate", "--region", "320900", "--program", "all", "--as-of", str(DAY), "--format", "summary"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    whole = _stored_rows(engine, DAY)
+    r = CliRunner().invoke(cli, [*args, "--batch-rows", "40"])
+    assert r.exit_code == 0, r.output
+    assert "已保存" in r.output
+    assert len({row[0] for row in whole}) == 150 and len({row[2] for row in whole}) >= 5  # enterprises, programs
+    assert _stored_rows(engine, DAY) == whole

@@ -123,6 +123,23 @@ def insert_rows(conn, cur, table: str, columns: Sequence[str], rows: Iterable[Se
     cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join([p] * len(columns))})", rows)
 
 
+def row_chunks(conn, q, size: int) -> Iterator[list]:
+    """The rows of ``q`` in lists of ``size``, as the driver gives them (tuples: on SQLite dates
+    come as text and booleans as 0/1). SQLite steps through a result as it is read; PostgreSQL
+    reads it through a server-side cursor (``yield_per``, on the statement: a caller's connection
+    keeps its own options). SQLAlchemy's row objects cost three times the driver's rows: 100,000
+    yearly ledger records held 0.86 GB against 0.26 GB."""
+    if conn.dialect.name == "postgresql":
+        yield from conn.execute(q.execution_options(yield_per=size)).partitions()
+        return
+    result = conn.execute(q)
+    try:
+        while rows := result.cursor.fetchmany(size):
+            yield rows
+    finally:
+        result.close()
+
+
 def ledger_source(kind: str) -> str:
     """The source name of one ledger kind's records."""
     return f"ledger:{kind}"

@@ -230,3 +230,10 @@ def test_profiles_built_a_batch_of_credit_codes_at_a_time_are_the_same_profiles(
     # not per batch (a batch whose enterprises have no certificate still reads "none" as False)
     assert whole.get_column("innovation_title").is_not_null().all()
     assert batches[0].get_column("uscc").to_list() == whole.get_column("uscc").head(37).to_list()
+    # a database not yet upgraded to the (kind, uscc) index is read in one batch, with the same result
+    with engine.begin() as c:
+        c.execute(sa.text("DROP INDEX ix_ledger_records_kind_uscc"))
+    city = build_profiles(None, "320900", TODAY, frames=frames)
+    batches = list(profile_batches(engine, "320900", TODAY, size=37))
+    assert len(batches) == 1 and city.height > 37
+    assert_frame_equal(batches[0], city)

@@ -174,7 +174,7 @@ def profile_batches(engine: Engine, region_code: str | None, as_of: dt.date, *,
     keep a ledger (the closed world above) is read once for the whole subtree."""
     import sqlalchemy as sa
 
-    from .store import LedgerRecord
+    from .store import LedgerRecord, has_index
 
     codes = _scope(region_code)
     T = LedgerRecord.__table__
@@ -187,8 +187,11 @@ def profile_batches(engine: Engine, region_code: str | None, as_of: dt.date, *,
             T.c.kind == "enterprise", T.c.uscc.is_not(None))).order_by(T.c.uscc)).scalars().all()
         kept = {k: set(conn.execute(scoped(sa.select(T.c.region_code).distinct().where(T.c.kind == k))).scalars())
                 for k in ("certification", "tech_contract")}
-    if not usccs:
-        yield _profiles(lambda kind: load_frame(engine, kind, codes, usccs=[]), as_of, kept)
+        # a database not yet upgraded (`kechuang db upgrade`) lacks the index a range is read from:
+        # there, one batch, as before the index, rather than a scan of each kind per batch
+        ranged = has_index(conn, "ix_ledger_records_kind_uscc")
+    if len(usccs) <= size or not ranged:  # one batch: the subtree's records by region
+        yield _profiles(lambda kind: load_frame(engine, kind, codes), as_of, kept)
         return
     for at in range(0, len(usccs), size):
         span = (usccs[at], usccs[min(at + size, len(usccs)) - 1])

@@ -111,8 +111,7 @@ def evaluate_cmd(
     try:
         with console.status(f"正在评价 {len(ids)} 个项目…") as status:
             if region:
-                from .. import db
-                from .store import save_results
+                from .store import save_results  # db: imported with the ledgers above
 
                 # committed in batches as the results come; the date's earlier results stay shown
                 # until all are written

@@ -24,11 +24,11 @@ from typing import Callable, Iterable, Iterator
 
 import polars as pl
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, UniqueConstraint,
-                        delete, func, insert, literal, select, text, tuple_, update)
+                        delete, func, insert, literal, select, text, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, among, insert_rows, mark_data_changed
+from ..db import Base, among, insert_rows, mark_data_changed, row_chunks
 
 WRITING, LIVE, RETIRED = "writing", "live", "retired"
 BATCH = 5000  # rows per committed batch of a save (and per delete of an old generation)
@@ -358,21 +358,20 @@ def _compress_all(docs: list[str], preset) -> list[bytes]:
 
 
 def _carry(step, old: int, gen: int, progs: set[str], evaluated: set[str]) -> None:
-    """Copy the rows of generation ``old`` that this save does not replace into ``gen``."""
+    """Copy the rows of generation ``old`` that this save does not replace into ``gen``: their ids
+    read in one pass over an index (paging through ten million rows 5,000 at a time, each page a
+    new seek, took 36 s), then copied ``BATCH`` a transaction. No other save runs meanwhile, so
+    ``old`` stays as read."""
     cols = [c for c in T.c if c.name not in ("id", "generation")]
-    after = ("", "")
-    while True:
-        with step() as conn:  # in the order of the unique index: each batch is one range of it
-            chunk = conn.execute(select(T.c.id, T.c.uscc, T.c.program).where(
-                T.c.generation == old, tuple_(T.c.uscc, T.c.program) > tuple_(*after))
-                .order_by(T.c.uscc, T.c.program).limit(BATCH)).all()
-            if not chunk:
-                return
-            after = (chunk[-1][1], chunk[-1][2])
-            keep = [i for i, uscc, prog in chunk if prog not in progs or uscc not in evaluated]
-            if keep:
-                conn.execute(insert(T).from_select([c.name for c in cols] + ["generation"],
-                                                   select(*cols, literal(gen)).where(T.c.id.in_(keep))))
+    keep: list[int] = []
+    with step() as conn:
+        for rows in row_chunks(conn, select(T.c.id, T.c.uscc, T.c.program).where(T.c.generation == old), 100_000):
+            keep.extend(i for i, uscc, prog in rows if prog not in progs or uscc not in evaluated)
+    keep.sort()
+    for at in range(0, len(keep), BATCH):
+        with step() as conn:
+            conn.execute(insert(T).from_select([c.name for c in cols] + ["generation"], select(
+                *cols, literal(gen)).where(among(conn, T.c.id, keep[at:at + BATCH]))))
 
 
 def _purge(step, gen: int) -> None:

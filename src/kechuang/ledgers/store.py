@@ -232,9 +232,8 @@ def load_frame(engine: Engine | Connection, kind: str | Kind, region_codes: set[
     Date for dates) plus id, key, region_code, uscc, year, record_date. ``region_codes`` limits the
     regions (pass a subtree); ``usccs`` limits to some enterprises, ``uscc_range`` to the credit
     codes from its first to its last (both included; records then come in credit-code order);
-    ``ids`` to some records (in id order);
-    ``fields`` decodes only those fields (read out of the JSON by the database, typed the same way;
-    `load_fields`)."""
+    ``ids`` to some records (in id order); ``fields`` decodes only those fields (read out of the
+    JSON by the database, typed the same way; `load_fields`)."""
     kind = _kind(kind)
     if fields is not None:
         return load_fields(engine, kind, fields, region_codes, usccs=usccs, ids=ids, uscc_range=uscc_range)
@@ -251,9 +250,9 @@ ID_CHUNK = 5000  # record ids per statement (SQLite takes up to 32,766 parameter
 
 def _kind_selects(cols, kind: Kind, region_codes: set[str] | None, usccs: Iterable[str] | None,
                   ids: Iterable[int] | None = None, source=T, uscc_range: tuple[str, str] | None = None) -> list:
-    """A kind's records in id order, cut to some regions, enterprises (or a range of their credit
-    codes: one range of ix_ledger_records_kind_uscc) or record ids, fetched in batches: one
-    statement, or one per `ID_CHUNK` of ascending ids."""
+    """A kind's records in id order, cut to some regions, enterprises or record ids, fetched in
+    batches: one statement, or one per `ID_CHUNK` of ascending ids. Or a range of credit codes, in
+    credit-code order: one range of ix_ledger_records_kind_uscc."""
     q = sa.select(*cols).select_from(source).where(T.c.kind == kind.id)
     # a range of credit codes is read in the index's order: in id order, SQLite sorted the range's
     # rows, their JSON included, in a temporary tree on disk

@@ -201,8 +201,8 @@ def save_results(bind: Engine | Connection, as_of: dt.date, batches: Iterable[di
     """``save`` of evaluation results as the engine gives them (``{program: Result}`` per batch of
     enterprises), built column-wise: the same rows as ``save`` of their records, at a fraction of
     the work per result. ``batches`` may be a generator: each batch is written as it comes, and
-    ``usccs`` is read after the last one.
-    ``progress`` is told (in Chinese) when the save moves on to replacing the date's earlier results."""
+    ``usccs`` is read after the last one. ``progress`` is told (in Chinese) when the save moves on
+    to replacing the date's earlier results."""
     with _one_save_at_a_time(bind, as_of):
         return _save(bind, as_of, lambda step, gen, preset: _write_frames(step, gen, as_of, batches, regions,
                                                                           preset), programs, usccs, progress)

@@ -11,8 +11,9 @@ Per command, in a child process as a user runs it:
 - peak resident memory: the high-water mark VmHWM. It also counts the pages of the database file
   that SQLite reads through its memory map (up to 2 GiB of the operating system's file cache,
   which any process may share), so it overstates what the command needs;
-- for --region, when it reports "已保存" (every batch of profiles built, evaluated and stored, the
-  date's earlier results replaced), and its resident memory then.
+- for --region, when it reports "已保存": every batch of profiles built, evaluated and stored, and
+  the new results shown in place of the date's earlier ones (whose rows are deleted after that,
+  until the command ends), and its resident memory then.
 
 The --region run replaces the stored results of the day with the same results: use a copy of a
 shared demo folder.
@@ -45,7 +46,7 @@ def main() -> None:
         profiles = Path(scratch) / "profiles.csv"
         n = export_profiles(env, args.region, profiles)
         region = run(env, ["evaluate", "--region", args.region, "--program", "all", "--format", "summary"],
-                     marks={"stored": "已保存"})
+                     marks={"shown": "已保存"})
         streamed = run(env, ["evaluate", "--input", str(profiles), "--program", "all", "--format", "summary"],
                        marks={"evaluated": "数据缺失"})
     print(f"\n{n:,} enterprises of region {args.region}, every program:")

@@ -126,6 +126,8 @@ def test_migration_keeps_every_answer(db_url, engine):
 
 def test_save_switches_at_once_and_replaces_only_what_it_evaluated(engine, monkeypatch):
     recs, regions = _records(engine)
+    with engine.connect() as conn:
+        secure = conn.exec_driver_sql("PRAGMA secure_delete").scalar() if conn.dialect.name == "sqlite" else None
     store.save(engine, DAY, recs, regions, PROGRAMS)
     old = _shown(engine)
     monkeypatch.setattr(store, "BATCH", 7)
@@ -149,6 +151,8 @@ def test_save_switches_at_once_and_replaces_only_what_it_evaluated(engine, monke
     assert _rows(engine) == len(recs)  # the old generation is gone
     with engine.connect() as conn:
         assert conn.execute(select(store.G.c.state)).scalars().all() == ["live"]
+        if conn.dialect.name == "sqlite":  # the deletes' own setting is not left on pooled connections
+            assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == secure
 
 
 def test_failed_save_leaves_results_as_they_were(engine, monkeypatch):

@@ -115,8 +115,11 @@ def evaluate_cmd(
 
                 # committed in batches as the results come; the date's earlier results stay shown
                 # until all are written
+                def shown(n: int) -> None:  # the old rows are deleted after this: results show already
+                    err.print(f"[green]已保存 {n} 条评价结果（评价日期 {day}），页面已显示新结果[/]")
+
                 saved = save_results(db.get_engine(), day, produced(), regions, ids, usccs=evaluated,
-                                     progress=status.update)
+                                     progress=status.update, shown=shown)
             else:
                 for _ in produced():
                     pass
@@ -145,8 +148,8 @@ def evaluate_cmd(
         err.print("[yellow]数据缺失导致无法判定的结果，补齐以下字段影响最大：[/]"
                   + "、".join(f"{_fields()[f].full_label if f in _fields() else f}（{n} 项）" for f, n in top),
                   soft_wrap=True)
-    if region:
-        err.print(f"[green]已保存 {saved} 条评价结果（评价日期 {day}）[/]")
+    if region and saved:
+        err.print("评价结果保存完成")
     if format == "summary":
         _print_summary(writer)
     elif format == "table":

@@ -113,11 +113,11 @@ def evaluate_cmd(
             if region:
                 from .store import save_results  # db: imported with the ledgers above
 
-                # committed in batches as the results come; the date's earlier results stay shown
-                # until all are written
                 def shown(n: int) -> None:  # the old rows are deleted after this: results show already
                     err.print(f"[green]已保存 {n} 条评价结果（评价日期 {day}），页面已显示新结果[/]")
 
+                # committed in batches as the results come; the date's earlier results stay shown
+                # until all are written
                 saved = save_results(db.get_engine(), day, produced(), regions, ids, usccs=evaluated,
                                      progress=status.update, shown=shown)
             else:

@@ -131,6 +131,7 @@ def test_save_switches_at_once_and_replaces_only_what_it_evaluated(engine, monke
     store.save(engine, DAY, recs, regions, PROGRAMS)
     old = _shown(engine)
     monkeypatch.setattr(store, "BATCH", 7)
+    monkeypatch.setattr(store, "PURGE", 7)  # the old generation is deleted over many transactions
     # re-evaluate hnte for the first ten enterprises with changed data: the rest stays
     some = sorted({r["uscc"] for r in recs})[:10]
     seen = []
@@ -160,6 +161,7 @@ def test_failed_save_leaves_results_as_they_were(engine, monkeypatch):
     store.save(engine, DAY, recs, regions, PROGRAMS)
     old = _shown(engine)
     monkeypatch.setattr(store, "BATCH", 7)
+    monkeypatch.setattr(store, "PURGE", 7)
     bad = [dict(r) for r in recs]
     del bad[30]["program"]  # a malformed record part-way, after batches were committed
     with pytest.raises(KeyError):

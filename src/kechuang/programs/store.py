@@ -377,18 +377,27 @@ def _carry(step, old: int, gen: int, progs: set[str], evaluated: set[str]) -> No
                 *cols, literal(gen)).where(among(conn, T.c.id, keep[at:at + BATCH]))))
 
 
+PURGE = 50_000  # rows deleted per transaction when a generation is removed
+
+
 def _purge(step, gen: int) -> None:
-    """Delete a generation's rows, ``BATCH`` per transaction, then the generation. On SQLite the
+    """Delete a generation's rows, ``PURGE`` per transaction, then the generation.
+
+    Each deleted row leaves an entry in three indexes besides the table, the list and count
+    indexes in an order of their own: a transaction rewrites every page it touches, and a page of
+    those indexes is touched again by every later transaction that deletes one of its entries. On
+    the 100,000-enterprise demo (a million rows), deleting 5,000 rows a transaction wrote 9.2 GB,
+    50,000 wrote 2.8 GB (6.7 s → 5.0 s). The rows go in the order of the unique index (credit code,
+    program), the order a save writes them in, so the table's pages are met in turn. On SQLite the
     rows' content is zeroed only where that costs no extra writes (``secure_delete=FAST`` for these
     deletes alone: a generation's rows are results computed again at will, and zeroing every freed
     page made the deletes 15 % slower)."""
+    chunk = select(T.c.id).where(T.c.generation == gen).order_by(T.c.uscc, T.c.program).limit(PURGE)
     while True:
         with step() as conn:
-            ids = conn.execute(select(T.c.id).where(T.c.generation == gen).limit(BATCH)).scalars().all()
-            if ids:
-                with _fast_delete(conn):
-                    conn.execute(delete(T).where(T.c.id.in_(ids)))
-        if len(ids) < BATCH:
+            with _fast_delete(conn):
+                n = conn.execute(delete(T).where(T.c.id.in_(chunk))).rowcount
+        if n < PURGE:
             break
     with step() as conn:
         conn.execute(delete(G).where(G.c.id == gen))

@@ -60,13 +60,16 @@ def main() -> None:
 
 def export_profiles(env: dict, region: str, path: Path) -> int:
     """The profiles `--region` evaluates, built from the ledgers in a child process and written to
-    ``path``: the same population for both commands."""
+    ``path``: the same population for both commands, a batch at a time as --region builds it."""
     code = ("import datetime as dt, sys\n"
             "from kechuang import db\n"
-            "from kechuang.ledgers import build_profiles\n"
-            "f = build_profiles(db.get_engine(), sys.argv[1], dt.date.today())\n"
-            "f.write_csv(sys.argv[2])\n"
-            "print(f.height)")
+            "from kechuang.ledgers import profile_batches\n"
+            "n = 0\n"
+            "with open(sys.argv[2], 'wb') as out:\n"
+            "    for f in profile_batches(db.get_engine(), sys.argv[1], dt.date.today()):\n"
+            "        f.write_csv(out, include_header=n == 0)\n"
+            "        n += f.height\n"
+            "print(n)")
     done = subprocess.run([sys.executable, "-c", code, region, str(path)], env=env, check=True,
                           capture_output=True, text=True)
     return int(done.stdout.split()[-1])

@@ -151,12 +151,14 @@ def build_profiles(engine: Engine | None, region_code: str | None, as_of: dt.dat
     """
     if frames is not None:
         codes = _scope(region_code)
+        read: dict[str, pl.DataFrame] = {}  # the closed world and the profiles read the same frames
 
         def get(kind: str) -> pl.DataFrame:
-            if kind in frames:
-                f = frames[kind]
-                return f if codes is None else f.filter(pl.col("region_code").is_in(sorted(codes)))
-            return load_frame(engine, kind, codes)
+            if kind not in read:
+                f = frames[kind] if kind in frames else load_frame(engine, kind, codes)
+                read[kind] = f if codes is None or kind not in frames else \
+                    f.filter(pl.col("region_code").is_in(sorted(codes)))
+            return read[kind]
 
         kept = {k: set(get(k).get_column("region_code").drop_nulls().unique().to_list())
                 for k in ("certification", "tech_contract")}

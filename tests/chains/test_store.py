@@ -77,3 +77,32 @@ def test_chain_views_from_the_fields_they_read_equal_those_from_whole_records(en
     old = views()
     assert len(old[0]) > 20 and any(i["titles"] for i in old[1].values())
     assert new == old
+
+
+def test_refresh_a_slice_at_a_time_stores_what_placing_everyone_at_once_stores(engine, monkeypatch):
+    """`refresh` (demo-setup) works through the enterprises a slice of credit codes at a time, each
+    slice with its own patent titles and stored rows; it stores what the pages' `placements` of
+    every enterprise in one call stores."""
+    from kechuang.ledgers.demo import generate_city
+
+    generate_city(engine, "320900", enterprises=120, seed=6, today=dt.date(2025, 6, 1))
+    T = store.ChainPlacement.__table__
+
+    def stored():
+        with engine.connect() as c:
+            return sorted(c.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed)).all())
+
+    with engine.connect() as c:
+        ent = store.ledger(c, "enterprise", None)
+        store.placements(c, list(ent.iter_rows(named=True)), store.patent_titles(c, None))
+    whole = stored()
+    assert len(whole) == ent.height and any(placed != "[]" for _, _, placed in whole)
+    with engine.begin() as c:
+        c.execute(T.delete())
+    monkeypatch.setattr(store, "REFRESH", 7)
+    assert store.refresh(engine) == len(whole)
+    assert stored() == whole
+    calls = []  # a second refresh reads every slice's stored rows back and computes nothing
+    real = store.Assigner.assign
+    monkeypatch.setattr(store.Assigner, "assign", lambda self, *a, **k: calls.append(a[0]["uscc"]) or real(self, *a, **k))
+    assert store.refresh(engine) == len(whole) and calls == []

@@ -57,10 +57,16 @@ def _decode(uscc: str, text: str, every: dict[str, Chain]) -> list[Assignment]:
 def placements(conn, records: list[dict], titles: dict[str, list[str]]) -> dict[str, list[Assignment]]:
     """uscc → its computed places on every chain, best first: stored rows whose fingerprint still
     holds, the others computed now and stored (in a transaction of their own)."""
+    T = ChainPlacement.__table__
+    return _place(conn, records, titles, conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed)))
+
+
+def _place(conn, records: list[dict], titles: dict[str, list[str]], rows) -> dict[str, list[Assignment]]:
+    """``placements`` of ``records`` given the stored ``rows`` (uscc, fingerprint, placed) that
+    may hold them."""
     every = chains()
     digest = _digest(tuple(every.values()))
-    T = ChainPlacement.__table__
-    stored = {u: (fp, placed) for u, fp, placed in conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed))}
+    stored = {u: (fp, placed) for u, fp, placed in rows}
     out: dict[str, list[Assignment]] = {}
     fresh: list[dict] = []
     assigner = None
@@ -89,14 +95,28 @@ def _write(engine, rows: list[dict]) -> None:
             w.execute(T.insert(), [r | {"computed_at": now} for r in part])
 
 
+REFRESH = 50_000  # enterprises per slice of `refresh`
+
+
 def refresh(engine) -> int:
     """Compute and store ahead of time the placements of every stored enterprise whose inputs
-    changed (demo-setup; pages do the same lazily); how many enterprises the store covers."""
+    changed (demo-setup; pages do the same lazily); how many enterprises the store covers.
+    ``REFRESH`` enterprises at a time, in credit-code order, each slice with its own stored rows
+    and patent titles: memory holds a slice's records and placements, not a province's."""
+    import polars as pl
+
+    T = ChainPlacement.__table__
+    n = 0
     with engine.connect() as conn:
-        ent = ledger(conn, "enterprise", None)
-        if not ent.height:
-            return 0
-        return len(placements(conn, list(ent.iter_rows(named=True)), patent_titles(conn, None)))
+        ent = ledger(conn, "enterprise", None).filter(pl.col("uscc").is_not_null()).sort("uscc")
+        ip = ledger(conn, "ip", None)
+        for at in range(0, ent.height, REFRESH):
+            part = ent.slice(at, REFRESH)
+            lo, hi = part.get_column("uscc")[0], part.get_column("uscc")[-1]
+            stored = conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed).where(T.c.uscc.between(lo, hi)))
+            n += len(_place(conn, list(part.iter_rows(named=True)),
+                            titles_in(ip.filter(pl.col("uscc").is_between(pl.lit(lo), pl.lit(hi)))), stored))
+    return n
 
 
 def titles_in(ip) -> dict[str, list[str]]:

@@ -35,7 +35,7 @@ from timing import add_database_options, database_url
 from web import login, process_tree, serving, under_load
 
 PAGES = ["/", "/targets", "/assessment", "/programs", "/programs/tech_sme", "/programs/hnte",
-         "/programs/xiaoshenggao", "/warnings", "/ledgers"]
+         "/programs/xiaoshenggao", "/warnings", "/ledgers", "/chains", "/chains/nev"]
 BUDGET_MS, BUDGET_GB = 150.0, 3.0
 
 

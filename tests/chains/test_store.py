@@ -80,9 +80,9 @@ def test_chain_views_from_the_fields_they_read_equal_those_from_whole_records(en
 
 
 def test_refresh_a_slice_at_a_time_stores_what_placing_everyone_at_once_stores(engine, monkeypatch):
-    """`refresh` (demo-setup) works through the enterprises a slice of credit codes at a time, each
-    slice with its own patent titles and stored rows; it stores what the pages' `placements` of
-    every enterprise in one call stores."""
+    """`refresh` (demo-setup; the pages place enterprises the same way) works through the enterprises
+    a slice of credit codes at a time, each slice with its own patent titles and stored rows; it
+    stores what placing every enterprise in one call stores."""
     from kechuang.ledgers.demo import generate_city
 
     generate_city(engine, "320900", enterprises=120, seed=6, today=dt.date(2025, 6, 1))
@@ -94,7 +94,7 @@ def test_refresh_a_slice_at_a_time_stores_what_placing_everyone_at_once_stores(e
 
     with engine.connect() as c:
         ent = store.ledger(c, "enterprise", None)
-        store.placements(c, list(ent.iter_rows(named=True)), store.patent_titles(c, None))
+        store._place(c, list(ent.iter_rows(named=True)), store.patent_titles(c, None), [])
     whole = stored()
     assert len(whole) == ent.height and any(placed != "[]" for _, _, placed in whole)
     with engine.begin() as c:
@@ -106,3 +106,28 @@ def test_refresh_a_slice_at_a_time_stores_what_placing_everyone_at_once_stores(e
     real = store.Assigner.assign
     monkeypatch.setattr(store.Assigner, "assign", lambda self, *a, **k: calls.append(a[0]["uscc"]) or real(self, *a, **k))
     assert store.refresh(engine) == len(whole) and calls == []
+
+
+def test_placements_a_slice_at_a_time_equal_those_of_one_slice(engine, monkeypatch):
+    """Chain views place the enterprises a slice of credit codes at a time, each slice with its own
+    records, titles, revenue, certificates and ledger dates: every placement and every enterprise's
+    figures are those of one slice holding them all, for a city and for a district."""
+    from kechuang.chains.status import stored_assignments
+    from kechuang.ledgers.demo import generate_city
+    from kechuang.regions import scope_of
+
+    day = dt.date(2025, 6, 1)
+    generate_city(engine, "320900", enterprises=150, seed=8, today=day)
+
+    def placed(region):
+        with engine.connect() as c:
+            got, info = stored_assignments(c, None, scope_of(region), day)
+        return ({u: [(a.chain.id, a.node.id, a.confidence, a.evidence, a.source, a.date, a.stale) for a in v]
+                 for u, v in got.items()}, info)
+
+    whole = {r: placed(r) for r in ("320900", "320902")}
+    assert len(whole["320900"][0]) > len(whole["320902"][0]) > 0
+    assert any(i["revenue"] for i in whole["320900"][1].values())
+    assert any(i["titles"] for i in whole["320900"][1].values())
+    monkeypatch.setattr(store, "REFRESH", 7)
+    assert {r: placed(r) for r in whole} == whole

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import yaml
 
 from .assign import Assigner, Assignment, stale
-from .store import kept, ledger, patent_titles, placements, titles_in
+from .store import kept, ledger, place_in_slices, titles_in
 from .templates import LAYERS, Chain, chains, override_dir
 
 STATUS_NAMES = {"present": "强", "weak": "弱", "missing": "缺"}
@@ -93,7 +93,10 @@ def decide_status(stats: dict, rules: list[dict]) -> tuple[str, str]:
 def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None, as_of: dt.date
                        ) -> tuple[dict[str, list[Assignment]], dict[str, dict]]:
     """Placements on ``chain`` (None: every chain) of the stored enterprises of the regions (None:
-    all), officers' verdicts applied, with (uscc → name, region_code, revenue, titles)."""
+    all), officers' verdicts applied, with (uscc → name, region_code, revenue, titles). The
+    enterprises are placed a slice of credit codes at a time (`store.place_in_slices`), each slice
+    with its own records, titles, revenue and certificates: at province size memory holds what is
+    kept (the placed enterprises), not every enterprise's records at once."""
     from ..ledgers.store import LedgerRecord
     from ..ledgers.validity import valid_on_expr
     from . import decisions
@@ -101,47 +104,50 @@ def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None,
     ent = ledger(conn, "enterprise", region_codes)
     if not ent.height:
         return {}, {}
-    titles = patent_titles(conn, region_codes)
     T = LedgerRecord.__table__
-    q = sa.select(T.c.uscc, T.c.updated_at).where(T.c.kind == "enterprise")
-    if region_codes is not None:
-        q = q.where(T.c.region_code.in_(sorted(region_codes)))
-    updated = {u: (at.date() if hasattr(at, "date") else dt.date.fromisoformat(str(at)[:10]))
-               for u, at in conn.execute(q).all()}
     years = ledger(conn, "enterprise_year", region_codes)
-    revenue: dict[str, Decimal] = {}
-    if years.height:
-        latest = years.filter(pl.col("revenue").is_not_null()).sort("year").group_by("uscc").last()
-        revenue = dict(latest.select("uscc", "revenue").iter_rows())
+    latest = years.filter(pl.col("revenue").is_not_null()).sort("year").group_by("uscc").last() \
+        .select("uscc", "revenue") if years.height else None
     certs = ledger(conn, "certification", region_codes)
-    held: dict[str, set[str]] = {}
-    if certs.height:
-        for u, t in certs.filter(valid_on_expr(as_of)).select("uscc", "cert_type").iter_rows():
-            held.setdefault(u, set()).add(t)
+    valid = certs.filter(valid_on_expr(as_of)).select("uscc", "cert_type") if certs.height else None
     every = chains()
     which = [chain] if chain is not None else list(every.values())
     verdicts = {c.id: decisions.load(conn, c.id) for c in which}
-    records = list(ent.iter_rows(named=True))
-    computed = placements(conn, records, titles)  # stored, recomputed only where the inputs changed
     placed: dict[str, list[Assignment]] = {}
     info: dict[str, dict] = {}
-    for r in records:
-        u = r["uscc"]
-        found = computed[u]
-        when = updated.get(u)
-        got = []
-        for c in which:
-            mine = [a for a in found if a.chain.id == c.id]
-            for a in mine:
-                a.source, a.date = "企业台账", when
-            got += decisions.apply(c, u, mine, verdicts[c.id].get(u))
-        for a in got:
-            a.stale = stale(a.date, as_of)
-        if got:
-            placed[u] = got
-            info[u] = {"name": r["name"], "region_code": r["region_code"], "revenue": revenue.get(u),
-                       "titles": held.get(u, set()), "industry_code": r.get("industry_code"),
-                       "main_products": r.get("main_products")}
+    for records, computed in place_in_slices(conn, ent, ledger(conn, "ip", region_codes)):
+        lo, hi = records[0]["uscc"], records[-1]["uscc"]
+
+        def within(frame):
+            return frame.filter(pl.col("uscc").is_between(pl.lit(lo), pl.lit(hi)))
+
+        q = sa.select(T.c.uscc, T.c.updated_at).where(T.c.kind == "enterprise", T.c.uscc.between(lo, hi))
+        if region_codes is not None:
+            q = q.where(T.c.region_code.in_(sorted(region_codes)))
+        updated = {u: (at.date() if hasattr(at, "date") else dt.date.fromisoformat(str(at)[:10]))
+                   for u, at in conn.execute(q).all()}
+        revenue: dict[str, Decimal] = dict(within(latest).iter_rows()) if latest is not None else {}
+        held: dict[str, set[str]] = {}
+        if valid is not None:
+            for u, t in within(valid).iter_rows():
+                held.setdefault(u, set()).add(t)
+        for r in records:
+            u = r["uscc"]
+            found = computed[u]
+            when = updated.get(u)
+            got = []
+            for c in which:
+                mine = [a for a in found if a.chain.id == c.id]
+                for a in mine:
+                    a.source, a.date = "企业台账", when
+                got += decisions.apply(c, u, mine, verdicts[c.id].get(u))
+            for a in got:
+                a.stale = stale(a.date, as_of)
+            if got:
+                placed[u] = got
+                info[u] = {"name": r["name"], "region_code": r["region_code"], "revenue": revenue.get(u),
+                           "titles": held.get(u, set()), "industry_code": r.get("industry_code"),
+                           "main_products": r.get("main_products")}
     return placed, info
 
 
@@ -195,11 +201,10 @@ def _leaders(nodes: list[NodeStatus], upstream: set[str], info: dict[str, dict],
     for ns in nodes:
         if ns.layer not in c["layers"] or not ns.members or ns.revenue <= 0:
             continue
-        ranked = sorted(ns.members, key=lambda a: (-(info[a.uscc]["revenue"] or 0), a.uscc))
-        rank = {a.uscc: k for k, a in enumerate(ranked, 1)}
+        rank = {a.uscc: k for k, a in enumerate(ns.members, 1)}  # members come in revenue order
         cands = []
         for a in ns.members:
-            suppliers = len(upstream - {a.uscc})
+            suppliers = len(upstream) - (a.uscc in upstream)  # the local upstream enterprises but itself
             rev = info[a.uscc]["revenue"] or Decimal(0)
             if rev < c["revenue"] or rank[a.uscc] > c["revenue_rank"] or suppliers < c["upstream_suppliers"]:
                 continue

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from functools import lru_cache
+from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import DateTime, String, Text
@@ -54,16 +55,10 @@ def _decode(uscc: str, text: str, every: dict[str, Chain]) -> list[Assignment]:
     return [Assignment(uscc, every[c], every[c].node(n), conf, ev) for c, n, conf, ev in json.loads(text)]
 
 
-def placements(conn, records: list[dict], titles: dict[str, list[str]]) -> dict[str, list[Assignment]]:
-    """uscc → its computed places on every chain, best first: stored rows whose fingerprint still
-    holds, the others computed now and stored (in a transaction of their own)."""
-    T = ChainPlacement.__table__
-    return _place(conn, records, titles, conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed)))
-
-
 def _place(conn, records: list[dict], titles: dict[str, list[str]], rows) -> dict[str, list[Assignment]]:
-    """``placements`` of ``records`` given the stored ``rows`` (uscc, fingerprint, placed) that
-    may hold them."""
+    """uscc → its computed places on every chain, best first, of ``records``: stored ``rows``
+    (uscc, fingerprint, placed) whose fingerprint still holds, the others computed now and stored
+    (in a transaction of their own)."""
     every = chains()
     digest = _digest(tuple(every.values()))
     stored = {u: (fp, placed) for u, fp, placed in rows}
@@ -78,8 +73,9 @@ def _place(conn, records: list[dict], titles: dict[str, list[str]], rows) -> dic
             out[u] = _decode(u, have[1], every)
             continue
         assigner = assigner or Assigner.for_chains(*every.values())
-        out[u] = found = assigner.assign(r, titles.get(u))
-        fresh.append({"uscc": u, "fingerprint": fp, "placed": _encode(found)})
+        placed = _encode(assigner.assign(r, titles.get(u)))
+        out[u] = _decode(u, placed, every)  # as stored, so a later view reads back the same figures
+        fresh.append({"uscc": u, "fingerprint": fp, "placed": placed})
     if fresh:
         _write(conn.engine, fresh)
     return out
@@ -95,28 +91,33 @@ def _write(engine, rows: list[dict]) -> None:
             w.execute(T.insert(), [r | {"computed_at": now} for r in part])
 
 
-REFRESH = 50_000  # enterprises per slice of `refresh`
+REFRESH = 50_000  # enterprises per slice of `place_in_slices`
 
 
 def refresh(engine) -> int:
     """Compute and store ahead of time the placements of every stored enterprise whose inputs
-    changed (demo-setup; pages do the same lazily); how many enterprises the store covers.
-    ``REFRESH`` enterprises at a time, in credit-code order, each slice with its own stored rows
-    and patent titles: memory holds a slice's records and placements, not a province's."""
+    changed (demo-setup; pages do the same lazily); how many enterprises the store covers."""
+    with engine.connect() as conn:
+        return sum(len(placed) for _, placed in place_in_slices(conn, ledger(conn, "enterprise", None),
+                                                                 ledger(conn, "ip", None)))
+
+
+def place_in_slices(conn, ent, ip) -> Iterator[tuple[list[dict], dict[str, list[Assignment]]]]:
+    """`placements` of the enterprises of a ledger frame ``ent`` (those with a credit code),
+    ``REFRESH`` at a time in credit-code order: (the slice's records, their placements), each slice
+    computed with its own patent titles (of the IP frame ``ip``) and stored rows, so that memory
+    holds a slice's records, titles and stored rows, not a province's."""
     import polars as pl
 
     T = ChainPlacement.__table__
-    n = 0
-    with engine.connect() as conn:
-        ent = ledger(conn, "enterprise", None).filter(pl.col("uscc").is_not_null()).sort("uscc")
-        ip = ledger(conn, "ip", None)
-        for at in range(0, ent.height, REFRESH):
-            part = ent.slice(at, REFRESH)
-            lo, hi = part.get_column("uscc")[0], part.get_column("uscc")[-1]
-            stored = conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed).where(T.c.uscc.between(lo, hi)))
-            n += len(_place(conn, list(part.iter_rows(named=True)),
-                            titles_in(ip.filter(pl.col("uscc").is_between(pl.lit(lo), pl.lit(hi)))), stored))
-    return n
+    ent = ent.filter(pl.col("uscc").is_not_null()).sort("uscc")
+    for at in range(0, ent.height, REFRESH):
+        part = ent.slice(at, REFRESH)
+        lo, hi = part.get_column("uscc")[0], part.get_column("uscc")[-1]
+        records = list(part.iter_rows(named=True))
+        titles = titles_in(ip.filter(pl.col("uscc").is_between(pl.lit(lo), pl.lit(hi))))
+        rows = conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed).where(T.c.uscc.between(lo, hi)))
+        yield records, _place(conn, records, titles, rows)
 
 
 def titles_in(ip) -> dict[str, list[str]]:

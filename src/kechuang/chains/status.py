@@ -135,12 +135,17 @@ def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None,
             u = r["uscc"]
             found = computed[u]
             when = updated.get(u)
+            by_chain: dict[str, list[Assignment]] = {}
+            for a in found:
+                by_chain.setdefault(a.chain.id, []).append(a)
             got = []
             for c in which:
-                mine = [a for a in found if a.chain.id == c.id]
+                mine, verdict = by_chain.get(c.id, []), verdicts[c.id].get(u)
+                if not mine and not verdict:
+                    continue
                 for a in mine:
                     a.source, a.date = "企业台账", when
-                got += decisions.apply(c, u, mine, verdicts[c.id].get(u))
+                got += decisions.apply(c, u, mine, verdict)
             for a in got:
                 a.stale = stale(a.date, as_of)
             if got:

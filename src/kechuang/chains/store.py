@@ -103,10 +103,10 @@ def refresh(engine) -> int:
 
 
 def place_in_slices(conn, ent, ip) -> Iterator[tuple[list[dict], dict[str, list[Assignment]]]]:
-    """`placements` of the enterprises of a ledger frame ``ent`` (those with a credit code),
-    ``REFRESH`` at a time in credit-code order: (the slice's records, their placements), each slice
-    computed with its own patent titles (of the IP frame ``ip``) and stored rows, so that memory
-    holds a slice's records, titles and stored rows, not a province's."""
+    """The places of the enterprises of a ledger frame ``ent`` (those with a credit code),
+    ``REFRESH`` at a time in credit-code order: (the slice's records, uscc → its places), each slice
+    computed (`_place`) with its own patent titles (of the IP frame ``ip``) and stored rows, so that
+    memory holds a slice's records, titles and stored rows, not a province's."""
     import polars as pl
 
     T = ChainPlacement.__table__

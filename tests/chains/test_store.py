@@ -131,3 +131,38 @@ def test_placements_a_slice_at_a_time_equal_those_of_one_slice(engine, monkeypat
     assert any(i["titles"] for i in whole["320900"][1].values())
     monkeypatch.setattr(store, "REFRESH", 7)
     assert {r: placed(r) for r in whole} == whole
+
+
+def test_one_chain_placed_alone_is_that_chains_share_of_every_chain(engine):
+    """A chain page computes its own chain's placements only (memory holds one chain's share); they
+    are that chain's part of every chain's placements, officers' verdicts applied alike."""
+    from kechuang.chains import chains
+    from kechuang.chains.decisions import decide
+    from kechuang.chains.status import stored_assignments
+    from kechuang.ledgers.demo import generate_city
+    from kechuang.regions import scope_of
+    from sqlalchemy.orm import Session
+
+    day = dt.date(2025, 6, 1)
+    generate_city(engine, "320900", enterprises=150, seed=9, today=day)
+    scope = scope_of("320900")
+
+    def rows(placed, chain_id):
+        return {u: [(a.node.id, a.confidence, a.evidence, a.source, a.manual) for a in got if a.chain.id == chain_id]
+                for u, got in placed.items() if any(a.chain.id == chain_id for a in got)}
+
+    with engine.connect() as c:
+        every, info = stored_assignments(c, None, scope, day)
+    some = next(a for got in every.values() for a in got)  # an officer rejects one placement
+    with Session(engine) as s:
+        decide(s, "tester", some.uscc, some.chain, some.node.id, "reject", region_code="320902", note="测试")
+        s.commit()
+    with engine.connect() as c:
+        every, info = stored_assignments(c, None, scope, day)
+        shares = 0
+        for chain in chains().values():
+            alone, alone_info = stored_assignments(c, chain, scope, day)
+            assert rows(alone, chain.id) == rows(every, chain.id)
+            assert alone_info == {u: info[u] for u in alone}
+            shares += bool(alone)
+    assert shares >= 2 and some.node.id not in [n for n, *_ in rows(every, some.chain.id).get(some.uscc, [])]

@@ -73,5 +73,6 @@ def warm(engine, region_code: str) -> None:
     """Keep every chain's placements of the region on disk for today, so the first view of each
     chain page reads them back (store.kept) instead of computing them."""
     day = dt.date.today()
+    whole = cached_placements(engine, region_code, day)
     for chain in chains().values():
-        cached_chain_placements(engine, region_code, chain, day)
+        cached_chain_placements(engine, region_code, chain, day, whole=whole)

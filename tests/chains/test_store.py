@@ -9,6 +9,7 @@ from helpers_chains import uscc, write_scene
 from kechuang.chains import store
 from kechuang.chains.status import region_view
 from kechuang.ledgers.importer import import_file
+from kechuang.ledgers.store import load_frame
 
 
 def _rows(engine):
@@ -70,9 +71,11 @@ def test_chain_views_from_the_fields_they_read_equal_those_from_whole_records(en
         return placements, info, shown, _rows(engine)
 
     new = views()
-    for kind in ("enterprise", "ip", "enterprise_year", "certification"):
+    for kind in ("enterprise", "enterprise_year", "certification"):
         kept = _FRAMES[(str(engine.url), kind)][1]
         assert set(kept.columns) == set(columns_of(kind, store.ledger_fields(kind))), kind
+    # the texts placements are computed from are read a slice at a time, not kept
+    assert (str(engine.url), "ip") not in _FRAMES
     monkeypatch.setattr(store, "ledger_fields", lambda kind: None)  # every field, as before
     old = views()
     assert len(old[0]) > 20 and any(i["titles"] for i in old[1].values())
@@ -93,8 +96,8 @@ def test_refresh_a_slice_at_a_time_stores_what_placing_everyone_at_once_stores(e
             return sorted(c.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed)).all())
 
     with engine.connect() as c:
-        ent = store.ledger(c, "enterprise", None)
-        store._place(c, list(ent.iter_rows(named=True)), store.patent_titles(c, None), [])
+        ent = load_frame(c, "enterprise")  # every field of every record, in one call
+        store._place(c, list(ent.iter_rows(named=True)), store.titles_in(load_frame(c, "ip")), [])
     whole = stored()
     assert len(whole) == ent.height and any(placed != "[]" for _, _, placed in whole)
     with engine.begin() as c:

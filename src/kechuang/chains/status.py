@@ -115,7 +115,9 @@ def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None,
     verdicts = {c.id: decisions.load(conn, c.id) for c in which}
     placed: dict[str, list[Assignment]] = {}
     info: dict[str, dict] = {}
-    for records, computed in place_in_slices(conn, ent, ledger(conn, "ip", region_codes)):
+    for records, computed in place_in_slices(conn, ent, region_codes):
+        if not records:
+            continue
         lo, hi = records[0]["uscc"], records[-1]["uscc"]
 
         def within(frame):

@@ -98,24 +98,31 @@ def refresh(engine) -> int:
     """Compute and store ahead of time the placements of every stored enterprise whose inputs
     changed (demo-setup; pages do the same lazily); how many enterprises the store covers."""
     with engine.connect() as conn:
-        return sum(len(placed) for _, placed in place_in_slices(conn, ledger(conn, "enterprise", None),
-                                                                 ledger(conn, "ip", None)))
+        return sum(len(placed) for _, placed in place_in_slices(conn, ledger(conn, "enterprise", None), None))
 
 
-def place_in_slices(conn, ent, ip) -> Iterator[tuple[list[dict], dict[str, list[Assignment]]]]:
-    """The places of the enterprises of a ledger frame ``ent`` (those with a credit code),
-    ``REFRESH`` at a time in credit-code order: (the slice's records, uscc → its places), each slice
-    computed (`_place`) with its own patent titles (of the IP frame ``ip``) and stored rows, so that
-    memory holds a slice's records, titles and stored rows, not a province's."""
-    import polars as pl
+PLACE_FIELDS = {"enterprise": ("uscc", "name", "industry_code", "main_products", "business_scope"),
+                "ip": ("uscc", "title", "status")}  # what placements are computed from (`fingerprint`)
+
+
+def place_in_slices(conn, ent, region_codes: set[str] | None
+                    ) -> Iterator[tuple[list[dict], dict[str, list[Assignment]]]]:
+    """The places of the enterprises of a ledger frame ``ent`` (those with a credit code; of the
+    regions ``region_codes``, None: all), ``REFRESH`` at a time in credit-code order: (the slice's
+    records, uscc → its places). Each slice reads its own records' texts (`PLACE_FIELDS`), patent
+    titles and stored rows from the database by a range of credit codes and is computed (`_place`)
+    with them: memory holds a slice's texts, and the ledger frames kept for the dashboards are not
+    widened with every enterprise's 经营范围 and every patent's title (at 1,000,000 enterprises they
+    were the larger part of a chain page's memory)."""
+    from ..ledgers.store import load_frame
 
     T = ChainPlacement.__table__
-    ent = ent.filter(pl.col("uscc").is_not_null()).sort("uscc")
-    for at in range(0, ent.height, REFRESH):
-        part = ent.slice(at, REFRESH)
-        lo, hi = part.get_column("uscc")[0], part.get_column("uscc")[-1]
+    codes = ent.get_column("uscc").drop_nulls().unique().sort()
+    for at in range(0, len(codes), REFRESH):
+        lo, hi = codes[at], codes[min(at + REFRESH, len(codes)) - 1]
+        part = load_frame(conn, "enterprise", region_codes, fields=PLACE_FIELDS["enterprise"], uscc_range=(lo, hi))
         records = list(part.iter_rows(named=True))
-        titles = titles_in(ip.filter(pl.col("uscc").is_between(pl.lit(lo), pl.lit(hi))))
+        titles = titles_in(load_frame(conn, "ip", region_codes, fields=PLACE_FIELDS["ip"], uscc_range=(lo, hi)))
         rows = conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed).where(T.c.uscc.between(lo, hi)))
         yield records, _place(conn, records, titles, rows)
 
@@ -132,12 +139,12 @@ def titles_in(ip) -> dict[str, list[str]]:
 
 
 def ledger_fields(kind: str) -> tuple[str, ...]:
-    """The fields chain views read of a ledger kind (the record id and region always come): what
-    placements are computed from (`fingerprint`, `Assigner.assign`), names, revenue and titles held."""
+    """The fields chain views read of a ledger kind's kept frame (the record id and region always
+    come): which enterprises there are, their revenue and the certificates they hold. Texts
+    placements are computed from are read a slice at a time instead (`place_in_slices`)."""
     from ..ledgers.validity import rule_fields
 
-    return {"enterprise": ("uscc", "name", "industry_code", "main_products", "business_scope"),
-            "ip": ("uscc", "title", "status"),
+    return {"enterprise": ("uscc", "name"),
             "enterprise_year": ("uscc", "year", "revenue"),
             "certification": tuple(dict.fromkeys(("uscc", "cert_type", *rule_fields())))}[kind]
 
@@ -154,11 +161,6 @@ def ledger(conn, kind: str, region_codes: set[str] | None):
     if region_codes is None or not frame.height:
         return frame
     return frame.filter(pl.col("region_code").is_in(sorted(region_codes)))
-
-
-def patent_titles(conn, region_codes: set[str] | None) -> dict[str, list[str]]:
-    """uscc → titles of its patents in force or pending (the IP ledger of the regions; None: all)."""
-    return titles_in(ledger(conn, "ip", region_codes))
 
 
 def _kept_at(engine) -> tuple:

@@ -115,10 +115,7 @@ def stored_assignments(conn, chain: Chain | None, region_codes: set[str] | None,
     verdicts = {c.id: decisions.load(conn, c.id) for c in which}
     placed: dict[str, list[Assignment]] = {}
     info: dict[str, dict] = {}
-    for records, computed in place_in_slices(conn, ent, region_codes):
-        if not records:
-            continue
-        lo, hi = records[0]["uscc"], records[-1]["uscc"]
+    for (lo, hi), records, computed in place_in_slices(conn, ent, region_codes):
 
         def within(frame):
             return frame.filter(pl.col("uscc").is_between(pl.lit(lo), pl.lit(hi)))

@@ -98,7 +98,7 @@ def refresh(engine) -> int:
     """Compute and store ahead of time the placements of every stored enterprise whose inputs
     changed (demo-setup; pages do the same lazily); how many enterprises the store covers."""
     with engine.connect() as conn:
-        return sum(len(placed) for _, placed in place_in_slices(conn, ledger(conn, "enterprise", None), None))
+        return sum(len(placed) for _, _, placed in place_in_slices(conn, ledger(conn, "enterprise", None), None))
 
 
 PLACE_FIELDS = {"enterprise": ("uscc", "name", "industry_code", "main_products", "business_scope"),
@@ -106,12 +106,12 @@ PLACE_FIELDS = {"enterprise": ("uscc", "name", "industry_code", "main_products",
 
 
 def place_in_slices(conn, ent, region_codes: set[str] | None
-                    ) -> Iterator[tuple[list[dict], dict[str, list[Assignment]]]]:
+                    ) -> Iterator[tuple[tuple[str, str], list[dict], dict[str, list[Assignment]]]]:
     """The places of the enterprises of a ledger frame ``ent`` (those with a credit code; of the
-    regions ``region_codes``, None: all), ``REFRESH`` at a time in credit-code order: (the slice's
-    records, uscc → its places). Each slice reads its own records' texts (`PLACE_FIELDS`), patent
-    titles and stored rows from the database by a range of credit codes and is computed (`_place`)
-    with them: memory holds a slice's texts, and the ledger frames kept for the dashboards are not
+    regions ``region_codes``, None: all), ``REFRESH`` at a time in credit-code order: ((the slice's
+    first and last credit code), its records, uscc → their places). Each slice reads its records'
+    texts (`PLACE_FIELDS`), patent titles and stored rows from the database by its range of credit
+    codes and is computed (`_place`) with them: memory holds a slice's texts, and the ledger frames kept for the dashboards are not
     widened with every enterprise's 经营范围 and every patent's title (at 1,000,000 enterprises they
     were the larger part of a chain page's memory)."""
     from ..ledgers.store import load_frame
@@ -124,7 +124,7 @@ def place_in_slices(conn, ent, region_codes: set[str] | None
         records = list(part.iter_rows(named=True))
         titles = titles_in(load_frame(conn, "ip", region_codes, fields=PLACE_FIELDS["ip"], uscc_range=(lo, hi)))
         rows = conn.execute(sa.select(T.c.uscc, T.c.fingerprint, T.c.placed).where(T.c.uscc.between(lo, hi)))
-        yield records, _place(conn, records, titles, rows)
+        yield (lo, hi), records, _place(conn, records, titles, rows)
 
 
 def titles_in(ip) -> dict[str, list[str]]:
